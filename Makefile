@@ -1,0 +1,34 @@
+# cardtool: `make demo` runs the main job against the embedded virtual card,
+# `make test` runs every check. Both create .venv on first use.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CARDTOOL := $(VENV)/bin/cardtool
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck pytest fuzz bench clean
+
+$(STAMP): pyproject.toml
+	./scripts/debian-deps.sh build
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -e '.[test,dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(CARDTOOL) readers || true
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check apdu cardtool tests bench
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy apdu cardtool
+
+pytest: $(STAMP)
+	$(PY) -m pytest -q
+
+test: lint typecheck pytest
+
+fuzz: $(STAMP)
+	CARDTOOL_FUZZ=long $(PY) -m pytest -q tests/fuzz
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

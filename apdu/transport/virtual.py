@@ -1,0 +1,72 @@
+"""In-process transport: talks to any object that answers APDUs (a virtual card)."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Protocol, runtime_checkable
+
+from apdu.errors import CardRemoved, MalformedData, TransmitFailed
+from apdu.transport import Transport
+
+
+@runtime_checkable
+class CardSimulator(Protocol):
+    """What the virtual transport and the vpcd link need of a card."""
+
+    @property
+    def atr(self) -> bytes: ...
+
+    def power_on(self) -> bytes:
+        """Apply power (cold reset): clear volatile state and return the ATR."""
+
+    def power_off(self) -> None: ...
+
+    def reset(self) -> bytes:
+        """Warm reset: clear volatile state and return the ATR."""
+
+    def process_apdu(self, command: bytes) -> bytes:
+        """Answer one command APDU with response data + SW. Never raises on bad input."""
+
+
+class CardGone(Exception):
+    """Raised by a simulator (e.g. a fault injector) to model a card leaving the field."""
+
+
+class VirtualTransport(Transport):
+    supports_extended = True
+
+    def __init__(self, card: CardSimulator, description: str = "virtual card") -> None:
+        self.card = card
+        self.description = description
+        self._atr = card.power_on()
+        self._closed = False
+
+    @property
+    def atr(self) -> bytes:
+        return self._atr
+
+    def transmit(self, command: bytes) -> bytes:
+        if self._closed:
+            raise TransmitFailed(detail="the virtual card source is closed")
+        try:
+            response = self.card.process_apdu(bytes(command))
+        except CardGone:
+            raise CardRemoved() from None
+        if len(response) < 2:
+            raise MalformedData(
+                "response APDU", len(response), "the card returned fewer than 2 bytes"
+            )
+        return response
+
+    def reset(self) -> bytes:
+        try:
+            self._atr = self.card.reset()
+        except CardGone:
+            raise CardRemoved() from None
+        return self._atr
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            with contextlib.suppress(CardGone):
+                self.card.power_off()

@@ -1,0 +1,1 @@
+"""The My Number card (個人番号カード) applications."""

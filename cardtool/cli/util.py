@@ -1,0 +1,132 @@
+"""Shared CLI plumbing: the app context (language, source options), the card-source option
+decorator, output helpers. Commands stay thin: parse, call the library, render."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import click
+
+from apdu.transport import Transport
+from apdu.transport.recording import RecordingTransport
+from cardtool.i18n import detect_lang, t
+from cardtool.sources import DEFAULT_WAIT_SECONDS, SourceOptions, open_transport
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class AppContext:
+    lang: str = field(default_factory=detect_lang)
+    source: SourceOptions = field(default_factory=SourceOptions)
+
+    def msg(self, key: str, **params: object) -> str:
+        return t(key, self.lang, **params)
+
+
+def app(ctx: click.Context | None = None) -> AppContext:
+    ctx = ctx or click.get_current_context()
+    root = ctx.find_root()
+    if not isinstance(root.obj, AppContext):
+        root.obj = AppContext()
+    return root.obj
+
+
+def _store(attr: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+        # Given at the root or at the command: the later (command) value wins.
+        if value is not None and value is not False:
+            setattr(app(ctx).source, attr, value)
+        return value
+
+    return callback
+
+
+def card_source_options(f: F) -> F:
+    """--reader/--virtual/--replay/--record/--wait/--no-redact for a command that talks to a
+    card (also accepted before the command name)."""
+    options = [
+        click.option("-r", "--reader", metavar="NAME|INDEX", expose_value=False,
+                     callback=_store("reader"),
+                     help="PC/SC reader by index or name substring (default: the first with a card)."),
+        click.option("--virtual", metavar="KIND[:PERSONA]", expose_value=False,
+                     callback=_store("virtual"),
+                     help="Use an in-process virtual card (mynumber, residence, residence2, specified)."),
+        click.option("--replay", metavar="TRACE", expose_value=False, callback=_store("replay"),
+                     type=click.Path(dir_okay=False),
+                     help="Answer from a recorded trace instead of a card."),
+        click.option("--record", metavar="TRACE", expose_value=False, callback=_store("record"),
+                     type=click.Path(dir_okay=False),
+                     help="Record every APDU to a trace file (PINs and personal data redacted)."),
+        click.option("--wait", metavar="SECONDS", type=float, expose_value=False,
+                     callback=_store("wait"),
+                     help=f"Seconds to wait for a card (default {DEFAULT_WAIT_SECONDS:g})."),
+        click.option("--no-redact", is_flag=True, default=False, expose_value=False,
+                     callback=_no_redact,
+                     help="Record secrets and personal data unredacted (marked in the header)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _no_redact(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    if value:
+        app(ctx).source.redact = False
+    return value
+
+
+def lang_option(f: F) -> F:
+    def callback(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+        if value is not None:
+            app(ctx).lang = value
+        return value
+
+    return click.option("--lang", type=click.Choice(["ja", "en"]), expose_value=False,
+                        callback=callback, is_eager=True,
+                        help="Language of messages (default: from the locale).")(f)
+
+
+def json_option(f: F) -> F:
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print one JSON object instead of text.")(f)
+
+
+def err(text: str) -> None:
+    click.echo(text, err=True)
+
+
+@contextmanager
+def open_card(ctx: click.Context | None = None) -> Iterator[Transport]:
+    """Open the chosen source (showing the hold-the-card prompt while waiting), and close it
+    (finishing any trace) whatever happens."""
+    a = app(ctx)
+    if not a.source.redact and a.source.record is not None:
+        err(a.msg("no_redact_warning"))
+
+    def waiting(reader: str) -> None:
+        where = f" ({reader})" if reader else ""
+        err(a.msg("hold_card", where=where))
+
+    transport = open_transport(a.source, on_waiting=waiting)
+    try:
+        yield transport
+    finally:
+        transport.close()
+
+
+def recording(transport: Transport) -> RecordingTransport | None:
+    return transport if isinstance(transport, RecordingTransport) else None
+
+
+def print_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()

@@ -1,0 +1,71 @@
+"""cardtool's exceptions. The root derives from the apdu layer's, so one ``except`` in the
+CLI catches every error either layer raises, each with its ja/en line and exit code."""
+
+from __future__ import annotations
+
+from apdu.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_CARD,
+    EXIT_NO_READER,
+    EXIT_PIN,
+    EXIT_USAGE,
+    ApduLayerError,
+)
+
+
+class CardtoolError(ApduLayerError):
+    pass
+
+
+class UsageError(CardtoolError):
+    en = "{detail}"
+    ja = "{detail_ja}"
+    exit_code = EXIT_USAGE
+
+    def __init__(self, detail: str, detail_ja: str | None = None) -> None:
+        super().__init__(detail=detail, detail_ja=detail_ja or detail)
+
+
+class UnknownVirtualCard(CardtoolError):
+    en = "Unknown virtual card '{kind}'. Available: {available}."
+    ja = "仮想カード '{kind}' はありません。利用できるもの: {available}。"
+    exit_code = EXIT_USAGE
+
+
+class BadInputFile(CardtoolError):
+    en = "Cannot use {path}: {detail}."
+    ja = "{path} を使用できません: {detail}。"
+    exit_code = EXIT_BAD_INPUT
+
+
+class UnsupportedCard(CardtoolError):
+    en = "Not a supported card (ATR {atr}). cardtool reads My Number cards and residence cards."
+    ja = "対応していないカードです(ATR {atr})。マイナンバーカードと在留カード等に対応しています。"
+    exit_code = EXIT_CARD
+
+
+class SecretInCommand(CardtoolError):
+    en = (
+        "Refusing to send {command} with data through 'cardtool apdu': it would put a secret "
+        "in the command line and may use up a try. Use 'cardtool pin verify' instead."
+    )
+    ja = (
+        "'cardtool apdu' ではデータ付きの {command} を送信しません(秘密情報がコマンドラインに"
+        "残り、試行回数を消費するおそれがあります)。'cardtool pin verify' を使ってください。"
+    )
+    exit_code = EXIT_USAGE
+
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_CARD",
+    "EXIT_NO_READER",
+    "EXIT_PIN",
+    "EXIT_USAGE",
+    "BadInputFile",
+    "CardtoolError",
+    "SecretInCommand",
+    "UnknownVirtualCard",
+    "UnsupportedCard",
+    "UsageError",
+]

@@ -1,0 +1,53 @@
+"""The user's language and the CLI's own strings (errors carry theirs in their classes)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+LANGS = ("en", "ja")
+
+
+def detect_lang(environ: Mapping[str, str] | None = None) -> str:
+    """``CARDTOOL_LANG`` if set, else the POSIX locale variables in their priority order."""
+    env = os.environ if environ is None else environ
+    explicit = env.get("CARDTOOL_LANG", "").strip().lower()
+    if explicit in LANGS:
+        return explicit
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(var, "")
+        if value:
+            return "ja" if value.lower().startswith("ja") else "en"
+    return "en"
+
+
+# key -> (English, Japanese). Kept together so a missing translation shows in review.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "hold_card": ("Hold the card on the reader{where}…", "カードをリーダーにかざしてください{where}…"),
+    "error": ("error", "エラー"),
+    "interrupted": ("Interrupted.", "中断しました。"),
+    "internal_error": (
+        "Internal error ({detail}). Please report it; set CARDTOOL_DEBUG=1 for details.",
+        "内部エラーです({detail})。報告してください。詳細は CARDTOOL_DEBUG=1 で表示されます。",
+    ),
+    "no_readers": ("No readers found.", "リーダーが見つかりません。"),
+    "card_present": ("card present", "カードあり"),
+    "no_card": ("no card", "カードなし"),
+    "trace_torn": (
+        "warning: the last line of {path} was cut off (the recording was interrupted); "
+        "it is ignored.",
+        "警告: {path} の最終行が途中で切れています(記録が中断されました)。無視します。",
+    ),
+    "trace_header": ("Trace {path}: {source}, ATR {atr}, created {created}, redactions: {redactions}",
+                     "トレース {path}: {source}、ATR {atr}、作成 {created}、秘匿化: {redactions}"),
+    "none": ("none", "なし"),
+    "no_redact_warning": (
+        "warning: --no-redact: the trace will contain PINs and personal data. Keep it private.",
+        "警告: --no-redact: トレースに暗証番号や個人情報が含まれます。厳重に管理してください。",
+    ),
+}
+
+
+def t(key: str, lang: str, **params: object) -> str:
+    en, ja = MESSAGES[key]
+    return (ja if lang == "ja" else en).format(**params)

@@ -1,0 +1,76 @@
+"""Open the card source a user chose: a PC/SC reader, a virtual card or a trace, with
+optional recording. Every command that talks to a card goes through here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from apdu.trace import NoRedaction, Redactor, SecretRedactor
+from apdu.transport import Transport
+from apdu.transport.recording import RecordingTransport
+from apdu.transport.replay import ReplayTransport
+from apdu.transport.virtual import VirtualTransport
+from cardtool import TOOL_NAME
+from cardtool.errors import UsageError
+
+DEFAULT_WAIT_SECONDS = 15.0
+
+
+@dataclass
+class SourceOptions:
+    reader: str | None = None
+    virtual: str | None = None
+    replay: str | None = None
+    record: str | None = None
+    wait: float = DEFAULT_WAIT_SECONDS
+    redact: bool = True
+
+    def check(self) -> None:
+        chosen = [n for n, v in (("--reader", self.reader), ("--virtual", self.virtual),
+                                 ("--replay", self.replay)) if v is not None]
+        if len(chosen) > 1:
+            raise UsageError(
+                f"Choose one card source, not {' and '.join(chosen)}.",
+                f"カードの取得元は1つだけ指定してください({'、'.join(chosen)} が指定されています)。",
+            )
+        if self.wait < 0:
+            raise UsageError("--wait must be 0 or more seconds.", "--wait は 0 以上の秒数です。")
+
+
+def default_redactor() -> Redactor:
+    try:
+        from cardtool.redaction import CardRedactor
+    except ModuleNotFoundError:
+        return SecretRedactor()
+    return CardRedactor()
+
+
+def open_transport(
+    options: SourceOptions,
+    *,
+    on_waiting: Callable[[str], None] | None = None,
+) -> Transport:
+    options.check()
+    transport: Transport
+    if options.replay is not None:
+        transport = ReplayTransport(options.replay)
+    elif options.virtual is not None:
+        from cardtool.virtual import make_virtual_card
+
+        transport = VirtualTransport(
+            make_virtual_card(options.virtual), description=f"virtual {options.virtual}"
+        )
+    else:
+        from apdu.transport.pcsc import open_reader
+
+        transport = open_reader(options.reader, wait=options.wait, on_waiting=on_waiting)
+    if options.record is not None:
+        try:
+            redactor = default_redactor() if options.redact else NoRedaction()
+            transport = RecordingTransport(transport, options.record, tool=TOOL_NAME,
+                                           redactor=redactor)
+        except BaseException:
+            transport.close()
+            raise
+    return transport

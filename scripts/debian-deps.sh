@@ -1,0 +1,27 @@
+#!/bin/sh
+# Install the Debian packages cardtool needs, if any is missing.
+#   build: what `pip install` needs to build pyscard (and a venv-capable Python)
+#   test:  build + pcscd, the vsmartcard vpcd driver, OpenSC and pcsc-tools
+# Uses sudo when not root. Prints what it would install and fails if it cannot.
+set -eu
+kind=${1:-build}
+pkgs="swig libpcsclite-dev gcc"
+if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then pkgs="$pkgs python3-venv"; fi
+if ! python3 -c 'import sysconfig,os,sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"],"Python.h")))' 2>/dev/null; then
+  pkgs="$pkgs python3-dev"
+fi
+if [ "$kind" = test ]; then pkgs="$pkgs pcscd vsmartcard-vpcd opensc pcsc-tools openssl"; fi
+missing=""
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "cardtool: please install:$missing" >&2; exit 1
+fi
+if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+  echo "cardtool: run as root or install:$missing" >&2; exit 1
+fi
+echo "Installing Debian packages:$missing" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null

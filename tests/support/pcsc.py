@@ -1,0 +1,62 @@
+"""Helpers for tests that run through the real pcscd + vsmartcard vpcd stack."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from apdu.errors import ApduLayerError
+from apdu.transport.pcsc import list_readers
+from apdu.transport.virtual import CardSimulator
+from apdu.vpcd import VpcdLink, serve_in_thread
+
+REQUIRE_PCSC = os.environ.get("CARDTOOL_REQUIRE_PCSC") == "1"
+
+
+def vpcd_reader_name(slot: int) -> str:
+    return f"Virtual PCD 00 {slot:02d}"
+
+
+def require_vpcd() -> None:
+    """Skip (or fail under CI, where CARDTOOL_REQUIRE_PCSC=1) without pcscd + vpcd."""
+    try:
+        names = [r.name for r in list_readers()]
+    except ApduLayerError as exc:
+        reason = f"pcscd is not usable: {exc}"
+    else:
+        if any(n.startswith("Virtual PCD") for n in names):
+            return
+        reason = f"no vpcd reader in pcscd (readers: {names})"
+    if REQUIRE_PCSC:
+        pytest.fail(reason + " (CARDTOOL_REQUIRE_PCSC=1)")
+    pytest.skip(reason)
+
+
+def wait_present(slot: int, present: bool, timeout: float = 10.0) -> None:
+    name = vpcd_reader_name(slot)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for r in list_readers():
+            if r.name == name and r.card_present == present:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"{name}: card_present never became {present}")
+
+
+@contextmanager
+def served(card: CardSimulator, slot: int = 0, latency_ms: float = 0.0) -> Iterator[VpcdLink]:
+    """Serve ``card`` on ``slot`` until the block ends; waits until pcscd sees it."""
+    require_vpcd()
+    link = VpcdLink(card, slot=slot, latency_ms=latency_ms)
+    thread = serve_in_thread(link)
+    try:
+        wait_present(slot, True)
+        yield link
+    finally:
+        link.close()
+        thread.join(timeout=5)
+        wait_present(slot, False)
