@@ -33,6 +33,7 @@ from typing import Any
 
 from cardtool.errors import EXIT_BAD_INPUT, CardtoolError
 from cardtool.jst import today_jst
+from cardtool.mynumber_digits import is_valid_my_number
 from cardtool.policy.table import RESIDENCE_CARD_NUMBER, SECRETS, PinFormatError, encode_secret
 
 KINDS = ("mynumber", "residence", "residence2", "specified")
@@ -60,22 +61,6 @@ def fixtures_dir() -> Path:
     """``CARDTOOL_FIXTURES`` or the repository's ``fixtures/`` next to the package."""
     env = os.environ.get("CARDTOOL_FIXTURES")
     return Path(env) if env else Path(__file__).resolve().parents[2] / "fixtures"
-
-
-def my_number_check_digit(first_11: str) -> int:
-    """The check digit of a 12-digit 個人番号 (総務省令 第五条)."""
-    total = 0
-    for n in range(1, 12):
-        p = int(first_11[11 - n])
-        q = n + 1 if n <= 6 else n - 5
-        total += p * q
-    rest = total % 11
-    return 0 if rest <= 1 else 11 - rest
-
-
-def is_valid_my_number(number: str) -> bool:
-    return (len(number) == 12 and number.isdigit()
-            and my_number_check_digit(number[:11]) == int(number[11]))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,108 @@
+"""X.509 certificates read from cards, parsed with ``cryptography``; times in JST.
+
+A truncated or non-DER certificate is a ``MalformedCertificate`` (one clear line), never a
+ValueError from deep inside a parser.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
+
+from apdu import tlv
+from apdu.errors import MalformedData
+from cardtool.errors import CardtoolError
+from cardtool.jst import days_left, to_jst
+
+
+class MalformedCertificate(CardtoolError):
+    en = "The {what} read from the card is not a valid certificate ({detail}). Try again; if it persists the card data is damaged."
+    ja = "カードから読んだ{what_ja}が正しい証明書ではありません({detail})。再実行しても同じ場合はカードのデータが壊れています。"
+    exit_code = 3
+
+    def __init__(self, what: str, what_ja: str, detail: str) -> None:
+        super().__init__(what=what, what_ja=what_ja, detail=detail)
+
+
+@dataclass(frozen=True)
+class CertificateInfo:
+    der: bytes
+    subject: str
+    issuer: str
+    serial: int
+    not_before: dt.datetime  # JST
+    not_after: dt.datetime  # JST
+    sha256: str
+
+    def days_left(self, today: dt.date) -> int:
+        return days_left(self.not_after.date(), today)
+
+    @property
+    def pem(self) -> bytes:
+        return load_der(self.der).public_bytes(serialization.Encoding.PEM)
+
+    def to_json(self, today: dt.date) -> dict[str, object]:
+        return {
+            "subject": self.subject,
+            "issuer": self.issuer,
+            "serial": f"{self.serial:X}",
+            "not_before": self.not_before.isoformat(),
+            "not_after": self.not_after.isoformat(),
+            "days_left": self.days_left(today),
+            "sha256": self.sha256,
+        }
+
+
+def load_der(der: bytes) -> x509.Certificate:
+    return x509.load_der_x509_certificate(der)
+
+
+def der_length(der: bytes) -> int:
+    """Length of the outer DER object, so padding after it can be cut off."""
+    _tag, length, value_offset = tlv.read_header(der, what="certificate")
+    return value_offset + length
+
+
+def parse_certificate(der: bytes, what: str = "certificate", what_ja: str = "証明書"
+                      ) -> CertificateInfo:
+    try:
+        total = der_length(der)
+    except MalformedData as exc:
+        raise MalformedCertificate(what, what_ja, exc.params["detail"]) from None
+    if total > len(der):
+        raise MalformedCertificate(what, what_ja,
+                                   f"truncated: {len(der)} of {total} bytes")
+    body = der[:total]
+    try:
+        cert = load_der(body)
+        not_before = cert.not_valid_before_utc
+        not_after = cert.not_valid_after_utc
+        subject = cert.subject.rfc4514_string()
+        issuer = cert.issuer.rfc4514_string()
+        serial = cert.serial_number
+    except ValueError as exc:
+        raise MalformedCertificate(what, what_ja, f"not DER: {exc}") from None
+    return CertificateInfo(
+        der=body,
+        subject=subject,
+        issuer=issuer,
+        serial=serial,
+        not_before=to_jst(not_before),
+        not_after=to_jst(not_after),
+        sha256=hashlib.sha256(body).hexdigest(),
+    )
+
+
+def issuer_organization(info: CertificateInfo) -> str:
+    names = load_der(info.der).issuer.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    return str(names[0].value) if names else ""
+
+
+def is_test_certificate(info: CertificateInfo) -> bool:
+    """Test cards (and our virtual cards) carry TEST in the issuer."""
+    return "TEST" in info.issuer.upper()

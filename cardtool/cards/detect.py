@@ -1,0 +1,87 @@
+"""Tell the supported cards apart by selecting applications and reading their identifying
+files, never by ATR alone (contactless readers synthesize ATRs)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from apdu.session import Session
+from cardtool.cards.mynumber import ids as mn
+from cardtool.cards.mynumber.card import MyNumberCard
+from cardtool.cards.mynumber.card_expiry import CardExpiry, ExpirySource, get_data_expiry
+from cardtool.cards.mynumber.jpki import TokenInfo, read_token_info
+from cardtool.cards.residence import ids as rc
+from cardtool.errors import UnsupportedCard
+
+
+class CardKind(Enum):
+    MYNUMBER = "mynumber"
+    SPECIFIED = "specified"  # 特定在留カード: a My Number card chip with the residence AP
+    RESIDENCE_FIRST = "residence-first"
+    RESIDENCE_SECOND = "residence-second"
+    JPKI_SMARTPHONE = "jpki-smartphone"  # JPKI on Android/iPhone: no card applications
+    JUKI_CARD = "juki-card"  # old 住民基本台帳カード
+
+
+@dataclass(frozen=True)
+class Detection:
+    kind: CardKind
+    atr: bytes
+    token: TokenInfo | None = None
+    residence_type: rc.CardType | None = None
+    #: Card expiry when the first probe (GET DATA, valid only right after reset) gave it.
+    early_expiry: CardExpiry | None = None
+
+    @property
+    def has_mynumber_applications(self) -> bool:
+        return self.kind in (CardKind.MYNUMBER, CardKind.SPECIFIED)
+
+    @property
+    def is_residence(self) -> bool:
+        return self.kind in (CardKind.RESIDENCE_FIRST, CardKind.RESIDENCE_SECOND,
+                             CardKind.SPECIFIED)
+
+
+_TOKEN_KINDS = {
+    mn.TOKEN_MYNUMBER_CARD: CardKind.MYNUMBER,
+    mn.TOKEN_ANDROID: CardKind.JPKI_SMARTPHONE,
+    mn.TOKEN_IPHONE: CardKind.JPKI_SMARTPHONE,
+    mn.TOKEN_JUKI_CARD: CardKind.JUKI_CARD,
+}
+
+
+def _residence_type(session: Session) -> rc.CardType | None:
+    """The residence card type from MF EF02, if the residence module is available."""
+    try:
+        module = importlib.import_module("cardtool.cards.residence.reader")
+    except ModuleNotFoundError:
+        return None
+    read_card_type: Callable[[Session], rc.CardType | None] = module.read_card_type
+    return read_card_type(session)
+
+
+def detect(card: MyNumberCard, atr: bytes) -> Detection:
+    """Identify the card. Costs: GET DATA (which also gives a My Number card's expiry),
+    SELECT JPKI, one token read, one SELECT of the residence AP; residence cards: the
+    card-type read."""
+    session = card.session
+    expiry_date = get_data_expiry(card)
+    early = CardExpiry(expiry_date, ExpirySource.GET_DATA) if expiry_date else None
+    if card.has_application(mn.JPKI_AID):
+        token = read_token_info(card)
+        kind = _TOKEN_KINDS.get(token.label)
+        if kind is None:
+            raise UnsupportedCard(atr=atr.hex(" ").upper() + f", JPKI token '{token.label}'")
+        if kind is CardKind.MYNUMBER and card.has_application(rc.RESIDENCE_AP_AID):
+            return Detection(CardKind.SPECIFIED, atr, token, _residence_type(session), early)
+        return Detection(kind, atr, token, None, early)
+    residence_type = _residence_type(session)
+    if residence_type is not None:
+        generation = rc.GENERATION_OF[residence_type]
+        kind = CardKind.RESIDENCE_FIRST if generation is rc.Generation.FIRST else (
+            CardKind.RESIDENCE_SECOND if generation is rc.Generation.SECOND else CardKind.SPECIFIED)
+        return Detection(kind, atr, None, residence_type, None)
+    raise UnsupportedCard(atr=atr.hex(" ").upper() or "-")

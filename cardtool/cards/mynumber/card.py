@@ -1,0 +1,146 @@
+"""Access to a My Number card's files and keys with as few APDUs as the card allows.
+
+Every APDU costs 5-20 ms on an NFC link, so this layer remembers the selected application,
+reads EFs by short EF id (P1 = 80|SFI, no SELECT) and queries/verifies keys by short id
+(P2 = 80|SFI), falling back to SELECT + current-EF addressing the first time a card
+refuses either form, and remembering that for the session.
+"""
+
+from __future__ import annotations
+
+from apdu.command import CommandApdu, ResponseApdu
+from apdu.errors import ApduError
+from apdu.session import Session
+from apdu.sw import SW, retries_from_sw
+
+MAX_SFI = 0x1E
+
+# Answers meaning "this addressing form is not supported here" (not "access denied").
+_FORM_REFUSED = frozenset({SW.INCORRECT_P1P2, SW.FUNCTION_NOT_SUPPORTED, SW.WRONG_PARAMETERS,
+                           SW.COMMAND_INCOMPATIBLE, SW.REFERENCE_NOT_FOUND, SW.FILE_NOT_FOUND})
+
+
+class MyNumberCard:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.current_aid: bytes | None = None
+        self.current_ef: int | None = None  # EF or key selected by SELECT under current_aid
+        self.read_by_sfi: bool | None = None
+        self.verify_by_sfi: bool | None = None
+
+    # -- selection --------------------------------------------------------------------
+
+    def select(self, aid: bytes) -> None:
+        if self.current_aid == aid:
+            return
+        self.session.select_df(aid)
+        self.current_aid, self.current_ef = aid, None
+
+    def _select_ef(self, fid: int) -> None:
+        if self.current_ef != fid:
+            self.session.select_ef(fid.to_bytes(2, "big"))
+            self.current_ef = fid
+
+    def has_application(self, aid: bytes) -> bool:
+        if self.current_aid == aid:
+            return True
+        ok = self.session.try_select_df(aid)
+        # A failed SELECT may leave the previous DF selected or not; forget it either way.
+        self.current_aid, self.current_ef = (aid if ok else None), None
+        return ok
+
+    # -- files ------------------------------------------------------------------------
+
+    def _sfi_read(self, fid: int, length: int | None) -> bytes | None:
+        """Read by short EF id; None if the card refuses the addressing form."""
+        if self.read_by_sfi is False or fid > MAX_SFI:
+            return None
+        try:
+            data = self.session.read_binary(length, sfi=fid)
+        except ApduError as exc:
+            if exc.sw in _FORM_REFUSED and self.read_by_sfi is None:
+                self.read_by_sfi = False
+                return None
+            raise
+        self.read_by_sfi = True
+        self.current_ef = fid  # a read by short EF id makes that EF current
+        return data
+
+    def read(self, aid: bytes, fid: int, length: int | None = None) -> bytes:
+        """``length`` bytes (or the whole EF) of EF ``fid`` in application ``aid``."""
+        self.select(aid)
+        data = self._sfi_read(fid, length)
+        if data is not None:
+            return data
+        self._select_ef(fid)
+        return self.session.read_binary(length)
+
+    def read_object(self, aid: bytes, fid: int, *, header_bytes: int, what: str,
+                    max_size: int = 0x7FFF) -> bytes:
+        """An EF holding one BER-TLV object: its header first, then exactly the rest in one
+        (extended when possible) read."""
+        self.select(aid)
+        if self.read_by_sfi is not False and fid <= MAX_SFI:
+            try:
+                data = self.session.read_tlv_file(sfi=fid, header_bytes=header_bytes, what=what,
+                                                  max_size=max_size)
+            except ApduError as exc:
+                if exc.sw not in _FORM_REFUSED or self.read_by_sfi is not None:
+                    raise
+                self.read_by_sfi = False
+            else:
+                self.read_by_sfi = True
+                self.current_ef = fid
+                return data
+        self._select_ef(fid)
+        return self.session.read_tlv_file(header_bytes=header_bytes, what=what, max_size=max_size)
+
+    def read_record(self, aid: bytes, fid: int, record: int = 1) -> bytes:
+        self.select(aid)
+        if self.read_by_sfi is not False and fid <= MAX_SFI:
+            response = self.session.transmit(
+                CommandApdu(0x00, 0xB2, record, (fid << 3) | 0x04, le=256))
+            if response.sw == SW.OK:
+                self.current_ef = fid
+                return response.data
+            if response.sw not in _FORM_REFUSED:
+                raise ApduError(response.sw, "READ RECORD")
+        self._select_ef(fid)
+        return self.session.send(CommandApdu(0x00, 0xB2, record, 0x04, le=256))
+
+    # -- keys -------------------------------------------------------------------------
+
+    def _verify_command(self, key_ef: int, data: bytes) -> ResponseApdu:
+        if self.verify_by_sfi is not False and key_ef <= MAX_SFI:
+            response = self.session.transmit(CommandApdu(0x00, 0x20, 0x00, 0x80 | key_ef, data))
+            self.current_ef = None  # whether a key reference changes the current EF varies
+            if response.sw not in _FORM_REFUSED or self.verify_by_sfi is True:
+                self.verify_by_sfi = True
+                return response
+            self.verify_by_sfi = False
+        self._select_ef(key_ef)
+        return self.session.transmit(CommandApdu(0x00, 0x20, 0x00, 0x80, data))
+
+    def tries_left(self, aid: bytes, key_ef: int) -> int | None:
+        """Remaining tries from the empty VERIFY (consumes none). None if the card does not
+        tell (some cards answer 90 00 once verified)."""
+        self.select(aid)
+        response = self._verify_command(key_ef, b"")
+        tries = retries_from_sw(response.sw)
+        if tries is None and response.sw != SW.OK:
+            raise ApduError(response.sw, "VERIFY (retry counter)")
+        return tries
+
+    def verify(self, aid: bytes, key_ef: int, secret: bytes) -> ResponseApdu:
+        """One VERIFY with data. Callers go through the PIN guard, never here directly.
+
+        The addressing form is settled by an empty VERIFY first, so a VERIFY with data is
+        never sent twice (once refused for its form, once again)."""
+        self.select(aid)
+        if self.verify_by_sfi is None:
+            self.tries_left(aid, key_ef)
+        return self._verify_command(key_ef, secret)
+
+    def select_key_ef(self, aid: bytes, fid: int) -> None:
+        self.select(aid)
+        self._select_ef(fid)

@@ -1,0 +1,83 @@
+"""券面事項確認AP: the card face (birth date, sex, card expiry as text; name, address,
+photo and security code as images) and the municipality code."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from apdu import tlv
+from apdu.errors import MalformedData
+from cardtool.cards.mynumber import ids
+from cardtool.cards.mynumber.card import MyNumberCard
+from cardtool.cards.mynumber.text import SEX_CODES
+from cardtool.jst import parse_yyyymmdd
+
+FACE_HEADER_BYTES = 5  # FF 20 82 LL LL
+
+
+@dataclass(frozen=True)
+class CardFace:
+    birth_date: dt.date | None
+    birth_date_text: str
+    sex: str
+    card_expiry: dt.date | None
+    card_expiry_text: str
+    name_png: bytes
+    address_png: bytes
+    photo_jp2: bytes
+    security_code_png: bytes
+    signature: bytes
+
+    def __repr__(self) -> str:
+        return "CardFace(<personal data>)"
+
+    def images(self) -> dict[str, bytes]:
+        """Image name -> encoded bytes, as stored on the card."""
+        return {"name": self.name_png, "address": self.address_png, "photo": self.photo_jp2,
+                "security-code": self.security_code_png}
+
+
+def parse_card_face(data: bytes) -> CardFace:
+    what = "券面事項 (card face)"
+    container = tlv.find(tlv.parse_all(data, what=what), ids.VisualTag.FACE)
+    if container is None:
+        raise MalformedData(what, 0, "tag FF20 missing")
+    fields = tlv.to_dict(container.children())
+
+    def field(tag: int) -> bytes:
+        value = fields.get(tag)
+        if value is None:
+            raise MalformedData(what, container.offset, f"tag {tag:X} missing")
+        return value
+
+    birth = field(ids.VisualTag.BIRTH_DATE).decode("ascii", "replace")
+    expiry = field(ids.VisualTag.CARD_EXPIRY).decode("ascii", "replace")
+    return CardFace(
+        birth_date=parse_yyyymmdd(birth),
+        birth_date_text=birth,
+        sex=SEX_CODES.get(field(ids.VisualTag.SEX).decode("ascii", "replace"), "unknown"),
+        card_expiry=parse_yyyymmdd(expiry),
+        card_expiry_text=expiry,
+        name_png=field(ids.VisualTag.NAME_IMAGE),
+        address_png=field(ids.VisualTag.ADDRESS_IMAGE),
+        photo_jp2=field(ids.VisualTag.PHOTO),
+        security_code_png=fields.get(ids.VisualTag.SECURITY_CODE_IMAGE, b""),
+        signature=fields.get(ids.VisualTag.SIGNATURE, b""),
+    )
+
+
+def read_card_face(card: MyNumberCard) -> CardFace:
+    data = card.read_object(ids.VISUAL_AID, ids.VisualEF.FACE, header_bytes=FACE_HEADER_BYTES,
+                            what="券面事項 (card face)")
+    return parse_card_face(data)
+
+
+def read_municipality_code(card: MyNumberCard) -> str | None:
+    """全国地方公共団体コード of the issuing municipality, from EF 0003 (no PIN)."""
+    data = card.read(ids.VISUAL_AID, ids.VisualEF.AP_INFO)
+    container = tlv.find(tlv.parse_all(data, what="券面AP info"), ids.VisualApInfoTag.CONTAINER)
+    if container is None:
+        return None
+    value = tlv.to_dict(container.children()).get(ids.VisualApInfoTag.MUNICIPALITY)
+    return value.decode("ascii", "replace") if value else None

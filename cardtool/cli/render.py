@@ -1,0 +1,123 @@
+"""Text rendering of reports (ja/en). JSON comes from the reports' own to_json()."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from cardtool.cards.detect import CardKind
+from cardtool.jst import days_left
+from cardtool.policy.guard import KeyStatus
+from cardtool.read import MyNumberReport
+
+KIND_NAMES: dict[CardKind, tuple[str, str]] = {
+    CardKind.MYNUMBER: ("My Number card", "マイナンバーカード"),
+    CardKind.SPECIFIED: ("特定在留カード (residence card with My Number card functions)",
+                         "特定在留カード"),
+    CardKind.RESIDENCE_FIRST: ("residence card, first generation", "在留カード(第1世代)"),
+    CardKind.RESIDENCE_SECOND: ("residence card, second generation", "在留カード(第2世代)"),
+    CardKind.JPKI_SMARTPHONE: ("smartphone JPKI (not a card)", "スマートフォン用電子証明書"),
+    CardKind.JUKI_CARD: ("住民基本台帳カード (old resident card)", "住民基本台帳カード"),
+}
+SOURCE_NAMES = {
+    "get-data-f2": ("card data (GET DATA)", "カード内データ(GET DATA)"),
+    "common-df-record": ("card data (common DF record)", "カード内データ(共通DF)"),
+    "card-face-df29": ("card face (券面事項確認AP)", "券面事項確認AP"),
+}
+SEX_NAMES = {"male": ("male", "男"), "female": ("female", "女"),
+             "not-applicable": ("not applicable", "適用不能"), "unknown": ("unknown", "不明")}
+
+
+def pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "ja" else pair[0]
+
+
+def when(day: dt.date, today: dt.date, lang: str) -> str:
+    n = days_left(day, today)
+    if lang == "ja":
+        if n < 0:
+            return f"{day.isoformat()}(期限切れ: {-n} 日経過)"
+        if n == 0:
+            return f"{day.isoformat()}(本日まで)"
+        return f"{day.isoformat()}(残り {n:,} 日)"
+    if n < 0:
+        return f"{day.isoformat()} (EXPIRED {-n:,} days ago)"
+    if n == 0:
+        return f"{day.isoformat()} (expires today)"
+    return f"{day.isoformat()} ({n:,} days left)"
+
+
+def pin_line(statuses: dict[str, KeyStatus], lang: str) -> str:
+    parts = []
+    for name, s in statuses.items():
+        if s.remaining is None:
+            value = "?"
+        elif s.remaining == 0:
+            value = "ロック中" if lang == "ja" else "BLOCKED"
+        else:
+            value = f"{s.remaining}/{s.key.max_tries}"
+        parts.append(f"{name} {value}")
+    return ", ".join(parts)
+
+
+def render_mynumber(report: MyNumberReport, lang: str, show_number: bool) -> list[str]:
+    ja = lang == "ja"
+    today = report.today
+    d = report.detection
+
+    def row(en: str, jp: str, value: str) -> str:
+        label = jp if ja else en
+        return f"{label}:".ljust(14 if ja else 22) + " " + value
+
+    lines = [row("Card", "カード種別", pick(KIND_NAMES[d.kind], lang))]
+    if d.kind is CardKind.JPKI_SMARTPHONE:
+        lines.append("This is a smartphone JPKI token; cardtool reads cards."
+                     if not ja else "スマートフォン用電子証明書です(カードではありません)。")
+        return lines
+    if report.card_expiry is not None:
+        src = pick(SOURCE_NAMES[report.card_expiry.source.value], lang)
+        lines.append(row("Card expiry", "カード有効期限",
+                         f"{when(report.card_expiry.date, today, lang)}  [{src}]"))
+    else:
+        lines.append(row("Card expiry", "カード有効期限",
+                         "not readable without a PIN (see the card face)" if not ja
+                         else "暗証番号なしでは読めません(券面を確認してください)"))
+    cert = report.auth_certificate
+    if cert is not None:
+        lines.append(row("Auth certificate", "利用者証明用証明書",
+                         f"{cert.not_before.date().isoformat()} – "
+                         f"{when(cert.not_after.date(), today, lang)} JST"))
+        lines.append(row("  Issuer", "  発行者", cert.issuer))
+        lines.append(row("  Serial", "  シリアル番号", f"{cert.serial:X}"))
+    if report.signing_certificate_present is not None:
+        present = report.signing_certificate_present
+        lines.append(row("Signing certificate", "署名用証明書",
+                         ("あり" if present else "なし") if ja else
+                         ("present" if present else "none (cards of people under 15 have none)")))
+    if report.pins:
+        lines.append(row("PIN tries left", "暗証番号の残り回数", pin_line(report.pins, lang)))
+    if report.my_number is not None:
+        number = report.my_number.digits if show_number else report.my_number.masked()
+        ok = report.my_number.check_digit_ok
+        note = "" if ok else (" (チェックデジット不一致)" if ja else " (check digit mismatch)")
+        lines.append(row("My Number", "個人番号", number + note))
+    if report.basic_info is not None:
+        b = report.basic_info
+        lines.append(row("Name", "氏名", b.name))
+        lines.append(row("Address", "住所", b.address))
+        lines.append(row("Birth date", "生年月日",
+                         b.birth_date.isoformat() if b.birth_date else b.birth_date_text))
+        lines.append(row("Sex", "性別", pick(SEX_NAMES.get(b.sex, ("?", "?")), lang)))
+    if report.face is not None:
+        f = report.face
+        lines.append(row("Face: birth date", "券面: 生年月日",
+                         f.birth_date.isoformat() if f.birth_date else f.birth_date_text))
+        lines.append(row("Face: sex", "券面: 性別", pick(SEX_NAMES.get(f.sex, ("?", "?")), lang)))
+        lines.append(row("Face: card expiry", "券面: 有効期限",
+                         when(f.card_expiry, today, lang) if f.card_expiry else f.card_expiry_text))
+    if report.signing_certificate is not None:
+        sc = report.signing_certificate
+        lines.append(row("Signing certificate", "署名用証明書",
+                         f"{sc.not_before.date().isoformat()} – "
+                         f"{when(sc.not_after.date(), today, lang)} JST"))
+        lines.append(row("  Subject", "  主体者", sc.subject))
+    return lines

@@ -1,0 +1,29 @@
+"""Writing output files so that a crash or an error never leaves a half-written file."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from cardtool.errors import BadInputFile
+
+
+def write_atomic(path: str | Path, data: bytes) -> Path:
+    """Write through a temp file in the same directory, fsync, then rename over ``path``."""
+    final = Path(path)
+    directory = final.parent if str(final.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", dir=directory)
+    except OSError as exc:
+        raise BadInputFile(path=str(final), detail=exc.strerror or "cannot write") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise BadInputFile(path=str(final), detail=exc.strerror or "cannot write") from None
+    return final

@@ -1,0 +1,169 @@
+"""The main job: read what a card says, with as few APDUs as the answer needs.
+
+Without any secret: card kind, card expiry (and where it came from), the authentication
+certificate's validity, issuer, serial, whether a signing certificate exists, and the
+tries left of every PIN (read with the empty VERIFY: none consumed). With secrets (asked
+only when needed, through ``ask``): 基本4情報 and the My Number (text PIN), the card face
+(照合番号A or B), the signing certificate (signing password).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from apdu.session import Session
+from cardtool.cards.certificate import CertificateInfo, parse_certificate
+from cardtool.cards.detect import CardKind, Detection, detect
+from cardtool.cards.mynumber.card import MyNumberCard
+from cardtool.cards.mynumber.card_expiry import CardExpiry, ExpirySource, common_record_expiry
+from cardtool.cards.mynumber.jpki import (
+    CERT_LABELS,
+    CertKind,
+    has_signing_certificate,
+    read_certificate,
+)
+from cardtool.cards.mynumber.text import BasicInfo, MyNumber, read_basic_info, read_my_number
+from cardtool.cards.mynumber.visual import CardFace, read_card_face
+from cardtool.jst import days_left, today_jst
+from cardtool.policy.guard import KeyStatus, PinGuard
+from cardtool.policy.table import SECRETS, Secret
+
+#: The PINs `cardtool read` reports, in order: (secret name, application).
+REPORTED_PINS: tuple[tuple[str, str], ...] = (
+    ("auth", "jpki"), ("sign", "jpki"), ("text", "text"), ("juki", "juki"))
+
+#: Asks the user for a secret (no-echo prompt or stdin); never called unless needed.
+AskSecret = Callable[[Secret], str]
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    text: bool = False
+    face: bool = False
+    face_key: str = "number-b"  # or "number-a"
+    sign_cert: bool = False
+    force: bool = False
+    today: dt.date | None = None
+
+
+@dataclass
+class MyNumberReport:
+    detection: Detection
+    today: dt.date
+    card_expiry: CardExpiry | None = None
+    auth_certificate: CertificateInfo | None = None
+    signing_certificate_present: bool | None = None
+    pins: dict[str, KeyStatus] = field(default_factory=dict)
+    my_number: MyNumber | None = None
+    basic_info: BasicInfo | None = None
+    face: CardFace | None = None
+    signing_certificate: CertificateInfo | None = None
+    apdu_count: int = 0
+
+    def to_json(self, *, show_number: bool = False) -> dict[str, Any]:
+        today = self.today
+        out: dict[str, Any] = {
+            "kind": self.detection.kind.value,
+            "atr": self.detection.atr.hex().upper(),
+            "token": self.detection.token.label if self.detection.token else None,
+            "card_expiry": self.card_expiry.date.isoformat() if self.card_expiry else None,
+            "card_expiry_days_left": (days_left(self.card_expiry.date, today)
+                                      if self.card_expiry else None),
+            "card_expiry_source": self.card_expiry.source.value if self.card_expiry else None,
+            "auth_certificate": (self.auth_certificate.to_json(today)
+                                 if self.auth_certificate else None),
+            "signing_certificate_present": self.signing_certificate_present,
+            "pins": {name: {"remaining": s.remaining, "max": s.key.max_tries,
+                            "blocked": s.blocked}
+                     for name, s in self.pins.items()},
+            "apdu_count": self.apdu_count,
+        }
+        if self.my_number is not None or self.basic_info is not None:
+            text: dict[str, Any] = {}
+            if self.my_number is not None:
+                text["my_number"] = (self.my_number.digits if show_number
+                                     else self.my_number.masked())
+                text["my_number_check_digit_ok"] = self.my_number.check_digit_ok
+            if self.basic_info is not None:
+                b = self.basic_info
+                text.update(name=b.name, address=b.address,
+                            birth_date=b.birth_date.isoformat() if b.birth_date
+                            else b.birth_date_text, sex=b.sex)
+            out["text"] = text
+        if self.face is not None:
+            f = self.face
+            out["face"] = {
+                "birth_date": f.birth_date.isoformat() if f.birth_date else f.birth_date_text,
+                "sex": f.sex,
+                "card_expiry": f.card_expiry.isoformat() if f.card_expiry else f.card_expiry_text,
+                "images": {k: len(v) for k, v in f.images().items()},
+            }
+        if self.signing_certificate is not None:
+            out["signing_certificate"] = self.signing_certificate.to_json(today)
+        return out
+
+
+def _card_expiry(card: MyNumberCard, detection: Detection) -> CardExpiry | None:
+    if detection.early_expiry is not None:
+        return detection.early_expiry
+    date = common_record_expiry(card)
+    return CardExpiry(date, ExpirySource.COMMON_RECORD) if date else None
+
+
+def read_pin_statuses(card: MyNumberCard, guard: PinGuard) -> dict[str, KeyStatus]:
+    statuses: dict[str, KeyStatus] = {}
+    for name, application in REPORTED_PINS:
+        secret = SECRETS[name]
+        statuses[name] = guard.status(secret, secret.key_in(application))
+    return statuses
+
+
+def read_mynumber(session: Session, atr: bytes, options: ReadOptions, ask: AskSecret,
+                  *, card: MyNumberCard | None = None, detection: Detection | None = None
+                  ) -> MyNumberReport:
+    card = card or MyNumberCard(session)
+    detection = detection or detect(card, atr)
+    report = MyNumberReport(detection, options.today or today_jst())
+    if detection.kind is CardKind.JPKI_SMARTPHONE or not detection.has_mynumber_applications:
+        report.apdu_count = session.apdu_count
+        return report
+    guard = PinGuard(card, force=options.force)
+
+    label_en, label_ja = CERT_LABELS[CertKind.AUTH]
+    report.auth_certificate = parse_certificate(read_certificate(card, CertKind.AUTH),
+                                                label_en, label_ja)
+    report.signing_certificate_present = has_signing_certificate(card)
+    report.pins = read_pin_statuses(card, guard)
+    if options.sign_cert:
+        _read_signing_certificate(card, guard, report, ask)
+    if options.text:
+        report.pins["text"] = guard.ask_and_verify(report.pins["text"], ask)
+        report.my_number = read_my_number(card)
+        report.basic_info = read_basic_info(card)
+    if options.face:
+        secret = SECRETS[options.face_key]
+        guard.ask_and_verify(guard.status(secret, secret.key_in("visual")), ask)
+        report.face = read_card_face(card)
+    report.card_expiry = _card_expiry(card, detection)
+    if report.card_expiry is None and report.face is not None and report.face.card_expiry:
+        report.card_expiry = CardExpiry(report.face.card_expiry, ExpirySource.CARD_FACE)
+    report.apdu_count = session.apdu_count
+    return report
+
+
+def _read_signing_certificate(card: MyNumberCard, guard: PinGuard, report: MyNumberReport,
+                              ask: AskSecret) -> None:
+    from cardtool.cards.mynumber.jpki import NoSigningCertificate
+
+    if report.signing_certificate_present is False:
+        raise NoSigningCertificate()
+    report.pins["sign"] = guard.ask_and_verify(report.pins["sign"], ask)
+    label_en, label_ja = CERT_LABELS[CertKind.SIGN]
+    report.signing_certificate = parse_certificate(read_certificate(card, CertKind.SIGN),
+                                                   label_en, label_ja)
+
+
+__all__ = ["AskSecret", "MyNumberReport", "ReadOptions", "read_mynumber"]
