@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 
 from apdu.errors import TransportError
-from apdu.transport.virtual import CardGone, CardSimulator
+from apdu.transport.virtual import CardGone, CardSimulator, LinkDropped
 
 VPCD_BASE_PORT = 35963
 CTRL_OFF = 0x00
@@ -182,7 +182,7 @@ class VpcdLink:
                     self._control(payload[0])
                 else:
                     self._apdu(payload)
-        except (_Closed, CardGone):
+        except (_Closed, CardGone, LinkDropped):
             pass
         finally:
             self._close_socket()
@@ -224,7 +224,7 @@ class VpcdLink:
         started = time.monotonic()
         try:
             response = self.card.process_apdu(command)
-        except CardGone:
+        except (CardGone, LinkDropped):
             raise
         except Exception:  # noqa: BLE001 - a simulator bug must look like a card error
             response = b"\x6f\x00"

@@ -32,6 +32,10 @@ class CardGone(Exception):
     """Raised by a simulator (e.g. a fault injector) to model a card leaving the field."""
 
 
+class LinkDropped(Exception):
+    """Raised by a simulator to model the reader link failing (not a card removal)."""
+
+
 class VirtualTransport(Transport):
     supports_extended = True
 
@@ -52,6 +56,8 @@ class VirtualTransport(Transport):
             response = self.card.process_apdu(bytes(command))
         except CardGone:
             raise CardRemoved() from None
+        except LinkDropped:
+            raise TransmitFailed(detail="the link to the card dropped") from None
         if len(response) < 2:
             raise MalformedData(
                 "response APDU", len(response), "the card returned fewer than 2 bytes"
