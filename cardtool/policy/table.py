@@ -156,6 +156,18 @@ KEYS: dict[tuple[bytes, int], tuple[Secret, KeyRef]] = {
 }
 
 
+#: How many failed VERIFYs of one key in a row one trace (one session) may hold. The guard
+#: never retries on its own, so a failure is followed by a fresh entry from the user; letting
+#: the user retype once is normal, a third wrong value in a row looks like guessing or a
+#: retry loop. Used by the trace checker (rule ``repeated-failures``).
+CONSECUTIVE_FAILURES_ALLOWED = 2
+
+
+def key_for(aid: bytes, key_ef: int) -> tuple[Secret, KeyRef] | None:
+    """The policy's secret and key for a key EF in an application, or None if unknown."""
+    return KEYS.get((aid, key_ef))
+
+
 def secret(name: str) -> Secret:
     try:
         return SECRETS[name]
