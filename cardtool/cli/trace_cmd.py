@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from typing import Any
 
 import click
@@ -10,6 +12,9 @@ from apdu.command import command_name
 from apdu.sw import describe_sw
 from apdu.trace import read_trace
 from cardtool.cli.util import app, err, json_option, print_json
+from cardtool.errors import UsageError
+from cardtool.policy.check_run import Summary, check_files, collect_files
+from cardtool.policy.rules import RULES, Finding
 
 
 @click.group()
@@ -76,3 +81,127 @@ def show(path: str, as_json: bool) -> None:
             click.echo(f"{'':6}* transport error: {e.get('error')}")
         elif kind == "card":
             click.echo(f"{'':6}* card identified as {e.get('kind')}")
+
+
+# --- trace check ---------------------------------------------------------------------
+
+_TEXT: dict[str, tuple[str, str]] = {
+    "summary": ("Checked {files} files, {exchanges} exchanges in {seconds:.2f} s "
+                "({rate:,.0f} exchanges/s): {findings} findings in {with_findings} files, "
+                "{unreadable} unreadable.",
+                "{files} ファイル、{exchanges} 件の交換を {seconds:.2f} 秒で検査しました"
+                "(毎秒 {rate:,.0f} 件): 指摘 {findings} 件({with_findings} ファイル)、"
+                "読めないファイル {unreadable} 件。"),
+    "table": ("  {rule:<20} {severity:<8} {count:>7}", "  {rule:<20} {severity:<8} {count:>7}"),
+    "head": ("rule", "ルール"),
+    "severity": ("severity", "重大度"),
+    "count": ("count", "件数"),
+    "clean": ("No findings.", "指摘はありません。"),
+    "no_files": ("No trace files found in {paths}.", "{paths} にトレースファイルがありません。"),
+    "unknown_rule": ("Unknown rule '{rule}' for --ignore. Rules: {rules}.",
+                     "--ignore のルール '{rule}' は不明です。ルール: {rules}。"),
+    "not_ignorable": ("The rule '{rule}' cannot be ignored (an unreadable file is never clean).",
+                      "ルール '{rule}' は無視できません(読めないファイルを合格にはできません)。"),
+}
+
+
+def _say(key: str, lang: str, **params: object) -> str:
+    en, ja = _TEXT[key]
+    return (ja if lang == "ja" else en).format(**params)
+
+
+def _finding_line(f: Finding, lang: str) -> str:
+    where = f"{f.path}:#{f.exchange}" if f.exchange is not None else f.path
+    rule = RULES[f.rule]
+    extra = " ".join(x for x in (f.key, f"({f.detail})" if f.detail else "") if x)
+    return f"{where}: {rule.severity.value} {f.rule}{' ' + extra if extra else ''}: {rule.explain(lang)}"
+
+
+class _Progress:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.enabled = total > 1 and sys.stderr.isatty()
+        self.step = max(1, total // 200)
+
+    def __call__(self, done: int) -> None:
+        if not self.enabled or (done % self.step and done != self.total):
+            return
+        filled = self.WIDTH * done // self.total
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{self.total}")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r" + " " * (self.WIDTH + 30) + "\r")
+            sys.stderr.flush()
+
+
+def _ignored(rules: tuple[str, ...], lang: str) -> frozenset[str]:
+    for rule in rules:
+        if rule not in RULES:
+            raise UsageError(_say("unknown_rule", "en", rule=rule, rules=", ".join(RULES)),
+                             _say("unknown_rule", "ja", rule=rule, rules=", ".join(RULES)))
+        if not RULES[rule].ignorable:
+            raise UsageError(_say("not_ignorable", "en", rule=rule),
+                             _say("not_ignorable", "ja", rule=rule))
+    return frozenset(rules)
+
+
+@trace.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Check on this many processes.")
+@click.option("--ignore", "ignore", multiple=True, metavar="RULE",
+              help="Do not report this rule (repeatable). Rules: " + ", ".join(RULES) + ".")
+@click.option("--reference", is_flag=True, hidden=True,
+              help="Use the plain reference checker (slow; for comparisons).")
+@json_option
+def check(paths: tuple[str, ...], jobs: int, ignore: tuple[str, ...], reference: bool,
+          as_json: bool) -> None:
+    """Check traces against the PIN-attempt policy (files or directories; cardtool traces,
+    apdu4j .dump files and pcsc-spy logs). Exit 0 clean, 5 findings, 6 unreadable input."""
+    a = app()
+    ignored = _ignored(ignore, a.lang)
+    files = collect_files(paths)
+    if not files:
+        raise UsageError(_say("no_files", "en", paths=", ".join(paths)),
+                         _say("no_files", "ja", paths=", ".join(paths)))
+    progress = _Progress(len(files))
+    summary = Summary()
+    started = time.perf_counter()
+    try:
+        for report in check_files(files, jobs=jobs, plain=reference, on_done=progress):
+            summary.add(report.without(ignored))
+    finally:
+        progress.close()
+    seconds = time.perf_counter() - started
+    if as_json:
+        print_json({
+            "files": summary.files, "exchanges": summary.exchanges,
+            "seconds": round(seconds, 3), "exit_code": summary.exit_code,
+            "ignored": sorted(ignored), "unreadable": summary.unreadable,
+            "summary": {rule: count for rule, _sev, count in summary.rule_rows()},
+            "findings": [f.to_json(a.lang) for f in summary.findings],
+        })
+    else:
+        for finding in summary.findings:
+            click.echo(_finding_line(finding, a.lang))
+        with_findings = len({f.path for f in summary.findings})
+        click.echo(_say("summary", a.lang, files=summary.files, exchanges=summary.exchanges,
+                        seconds=seconds, rate=summary.exchanges / seconds if seconds else 0,
+                        findings=len(summary.findings), with_findings=with_findings,
+                        unreadable=len(summary.unreadable)))
+        rows = summary.rule_rows()
+        if rows:
+            click.echo(_say("table", a.lang, rule=_say("head", a.lang),
+                            severity=_say("severity", a.lang), count=_say("count", a.lang)))
+            for rule, severity, count in rows:
+                click.echo(_say("table", a.lang, rule=rule, severity=severity, count=count))
+        else:
+            click.echo(_say("clean", a.lang))
+    # SystemExit passes through click and main() untouched: the documented exit code.
+    raise SystemExit(summary.exit_code)

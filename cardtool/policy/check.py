@@ -48,47 +48,98 @@ from cardtool.policy.table import CONSECUTIVE_FAILURES_ALLOWED, KEYS, FormatRule
 # JSON numbers as TraceWriter writes them; longer ones go to json.loads, which knows
 # Python's limit on digits in an int.
 _NUM = rb"(?:0|[1-9][0-9]{0,17}+)"
-# Hex as whole bytes: runs of hex pairs and runs of XX (redacted bytes), possessive so a
-# mismatch fails at once. Long runs go 32 characters per step to keep the engine's loop
-# overhead low.
-_HEX_RUN = rb"[0-9A-F]{2}(?:[0-9A-F]{32})*+(?:[0-9A-F]{2})*+"
-_X_RUN = rb"XX(?:X{32})*+(?:XX)*+"
-_FIELD = rb"(?:" + _HEX_RUN + rb"|" + _X_RUN + rb")*+"
-_PAIR = rb"(?:[0-9A-F]{2}|XX)"
 _TRACKED_INS = rb"(?:A4|20|21|24|2C|32)"
 _REDACTED = rb'(?:,"redacted":\[(?:"secret"|"personal"|"secret","personal")\])?'
-# The command holds at least 4 bytes; the response at least its status word, unredacted.
-_COMMAND_END = rb'(?<=[0-9A-FX]{8})","response":"'
-_RESPONSE_END = rb'(?<=[0-9A-F]{4})","us":' + _NUM + _REDACTED + rb"\}\n"
 _EXCHANGE = rb'\{"type":"exchange","n":'
-
-_UNTRACKED = (_EXCHANGE + _NUM + rb',"command":"' + _PAIR + rb"(?!" + _TRACKED_INS + rb")"
-              + _PAIR + _FIELD + _COMMAND_END + _FIELD + _RESPONSE_END)
-
-
-def _exchange_capture(ins: bytes) -> bytes:
-    return (_EXCHANGE + rb"(" + _NUM + rb'),"command":"(' + _PAIR + ins + _FIELD + rb")"
-            + _COMMAND_END + rb"(" + _FIELD + rb")" + _RESPONSE_END)
-
-
-_POWER = rb'\{"type":"(?:reset","atr":"' + _FIELD + rb'"|removed","n":' + _NUM + rb")\}\n"
-_COUNTED = (rb'\{"type":"(?:card","kind":"[a-z0-9-]*+"'
-            rb'|random","purpose":"[A-Za-z0-9._-]*+","value":"' + _FIELD + rb'(?<=[0-9A-FX]{2})"'
-            rb'|transport-error","n":' + _NUM + rb',"error":"[A-Za-z0-9_]*+")\}\n')
 _OTHER = rb"[^\n]*+\n?"
 
 
-def _block(untracked: bytes | None, exchange: bytes) -> re.Pattern[bytes]:
-    # Groups: 1 a handed-over exchange (2 n, 3 command, 4 response), 5 reset or removal,
-    # 6 another known event, 7 any other line (for json.loads). ``lastindex`` tells which.
-    skip = rb"(?:" + untracked + rb")*+" if untracked is not None else b""
-    return re.compile(skip + rb"(?:(" + exchange + rb")|(" + _POWER + rb")|(" + _COUNTED
-                      + rb")|(" + _OTHER + rb"))")
+class _Grammar:
+    """The compiled expressions, for one spelling ``hex_class`` of "a hex digit".
+
+    ``[0-9A-F]`` is two ranges, which the regex engine tests one after the other; adding
+    NUL makes it a 256-bit set, tested in one step and about twice as fast. NUL is never
+    valid in a trace line (JSON forbids raw control characters), so the NUL spelling is
+    used only for data without a NUL byte; the exact spelling for the rest.
+    """
+
+    def __init__(self, hex_class: bytes) -> None:
+        h = hex_class
+        # Hex as whole bytes: runs of hex pairs and runs of XX (redacted bytes), possessive
+        # so a mismatch fails at once; long runs go 32 characters per step.
+        hex_run = h + rb"{2}(?:" + h + rb"{32})*+(?:" + h + rb"{2})*+"
+        x_run = rb"XX(?:X{32})*+(?:XX)*+"
+        field = rb"(?:" + hex_run + rb"|" + x_run + rb")*+"
+        pair = rb"(?:" + h + rb"{2}|XX)"
+        # The command holds at least 4 bytes; the response at least its status word,
+        # not redacted.
+        command_end = rb'(?<=[0-9A-FX]{8})","response":"'
+        response_end = rb'(?<=[0-9A-F]{4})","us":' + _NUM + _REDACTED + rb"\}\n"
+        # (Four whole bytes spelled out: the command's minimum, without a lookbehind.)
+        untracked = (_EXCHANGE + _NUM + rb',"command":"' + pair + rb"(?!" + _TRACKED_INS
+                     + rb")" + pair + pair + pair + field + rb'","response":"' + field
+                     + response_end)
+
+        def exchange(ins: bytes) -> bytes:
+            return (rb"(?P<cmd>" + pair + ins + field + rb")" + command_end + rb"(?P<resp>" + field
+                    + rb")" + response_end)
+
+        plain_end = rb'","us":' + _NUM + rb"\}\n"
+        # The commonest tracked lines, as cardtool writes them, with just the fields the
+        # state machine needs: SELECT by AID (10-byte My Number or 16-byte residence AIDs)
+        # and SELECT of an EF, both answered 90 00, and the empty VERIFY (counter query).
+        # They share the line's start, matched once.
+        select_aid = (rb'A4040C(?:0A(?=' + h + rb'{20}")|10(?=' + h + rb'{32}"))(?P<aid>' + h
+                      + rb"{20}(?:" + h + rb'{12})?)","response":"9000' + plain_end)
+        query = (rb"2000(?P<p2>[89]" + h + rb')","response":"(?P<sw>9000|63C' + h
+                 + rb"|698[34])" + plain_end)
+        select_ef = rb"A4020C02(?P<fid>" + h + rb'{4})","response":"9000' + plain_end
+        exchanges = (_EXCHANGE + rb"(?P<n>" + _NUM + rb'),"command":"(?:00(?:' + select_aid + rb"|"
+                     + query + rb"|" + select_ef + rb")|" + exchange(_TRACKED_INS) + rb")")
+        power = (rb'\{"type":"(?P<pw>reset|removed)(?:","atr":"' + field + rb'"|","n":' + _NUM
+                 + rb")\}\n")
+        counted = (rb'\{"type":"(?P<ct>card|random|transport-error)(?:","kind":"[a-z0-9-]*+"'
+                   rb'|","purpose":"[A-Za-z0-9._-]*+","value":"' + field
+                   + rb'(?<=[0-9A-FX]{2})"|","n":' + _NUM + rb',"error":"[A-Za-z0-9_]*+")\}\n')
+        other = rb"(?P<other>" + _OTHER + rb")"
+        skip = rb"(?:" + untracked + rb")*+"
+        tracked = (exchanges, power, counted, other)
+        every_exchange = (_EXCHANGE + rb"(?P<n>" + _NUM + rb'),"command":"' + exchange(pair))
+
+        def named(alternatives: tuple[bytes, ...], names: tuple[str, ...]) -> bytes:
+            return rb"|".join(rb"(?P<" + name.encode() + rb">" + alternative + rb")"
+                              for alternative, name in zip(alternatives, names, strict=True))
+
+        #: Redacted traces: untracked exchanges are validated and skipped inside the
+        #: engine; each match ends with one line for Python. ``findall`` gives, per match,
+        #: the fields in ``_FLAT_FIELDS`` order, so no match object is made per line.
+        self.flat = re.compile(skip + rb"(?:" + rb"|".join(tracked) + rb")")
+        assert tuple(sorted(self.flat.groupindex, key=self.flat.groupindex.__getitem__)
+                     ) == _FLAT_FIELDS
+        #: The same with an outer group per alternative, for the line-by-line loop that
+        #: also handles unusual lines (a match's ``lastindex`` is its alternative).
+        self.block = re.compile(skip + rb"(?:" + named(
+            tracked, ("exchange", "power", "counted", "otherline")) + rb")")
+        #: Traces not redacted for personal data: every exchange goes to Python (its
+        #: response is scanned for a My Number).
+        self.every = re.compile(rb"(?:" + named(
+            (every_exchange, power, counted, other), ("exchange", "power", "counted",
+                                                      "otherline")) + rb")")
+        #: Group numbers (-1: absent) of the alternatives and fields, in ``_GROUP_NAMES``
+        #: order.
+        self.block_groups = tuple(self.block.groupindex.get(g, -1) for g in _GROUP_NAMES)
+        self.every_groups = tuple(self.every.groupindex.get(g, -1) for g in _GROUP_NAMES)
 
 
-_BLOCK = _block(_UNTRACKED, _exchange_capture(_TRACKED_INS))
-_BLOCK_ALL = _block(None, _exchange_capture(_PAIR))
+_FLAT_FIELDS = ("n", "aid", "p2", "sw", "fid", "cmd", "resp", "pw", "ct", "other")
+_GROUP_NAMES = ("exchange", "power", "counted", "otherline",
+                "aid", "fid", "p2", "sw", "n", "cmd", "resp", "other")
+
+
+_FAST_GRAMMAR = _Grammar(rb"[0-9A-F\x00]")
+_EXACT_GRAMMAR = _Grammar(rb"[0-9A-F]")
 _MY_NUMBER_HEX = re.compile(rb"(?:3[0-9]){12}")
+
 
 # --- lookup tables -------------------------------------------------------------------
 
@@ -118,10 +169,25 @@ class _Key:
         self.rule = rule
 
 
-_KEYS: dict[tuple[bytes, bytes], _Key] = {
+_KEYS: dict[tuple[bytes | None, bytes | None], _Key] = {
     (aid.hex().upper().encode(), f"{ef:04X}".encode()):
         _Key(key_label(secret.name, key.application), key.max_tries, secret.rule)
     for (aid, ef), (secret, key) in KEYS.items()}
+
+#: (AID hex, P2 hex) -> key, for a VERIFY that names its key EF in P2 (80|EF).
+_P2_KEYS: dict[tuple[bytes | None, bytes], _Key] = {
+    (aid.hex().upper().encode(), f"{0x80 | ef:02X}".encode()): _KEYS[
+        (aid.hex().upper().encode(), f"{ef:04X}".encode())]
+    for aid, ef in KEYS if ef <= 0x1F}
+
+#: The same, per application: {AID hex: {P2 hex: key}} and {AID hex: {EF hex: key}}.
+_NO_KEYS: dict[bytes | None, _Key] = {}
+_P2_KEYS_BY_APP: dict[bytes | None, dict[bytes | None, _Key]] = {}
+_EF_KEYS_BY_APP: dict[bytes | None, dict[bytes | None, _Key]] = {}
+for (_aid, _p2), _key in _P2_KEYS.items():
+    _P2_KEYS_BY_APP.setdefault(_aid, {})[_p2] = _key
+for (_aid, _ef), _key in _KEYS.items():
+    _EF_KEYS_BY_APP.setdefault(_aid, {})[_ef] = _key
 
 _ALLOWED = CONSECUTIVE_FAILURES_ALLOWED
 # Per-key state slots (a list per key and trace, not an object: cheaper to touch).
@@ -142,20 +208,21 @@ class _FastState:
         self.app: bytes | None = None
         self.selected_ef: bytes | None = None
         self.keys: dict[_Key, list[Any]] = {}
+        #: Bumped whenever the security state is lost (reset, removal, another
+        #: application); a key is verified while its ``_VERIFIED`` slot equals it.
+        self.epoch = 0
 
     def add(self, n: int | None, rule: str, key: str = "", detail: str = "") -> None:
         self.findings.append(Finding(self.path, n, rule, key, detail))
 
     def power_cycle(self) -> None:
-        self.set_app(None)
+        self.app = None
         self.selected_ef = None
-        for state in self.keys.values():
-            state[_VERIFIED] = False
+        self.epoch += 1
 
     def set_app(self, app: bytes | None) -> None:
         if app != self.app:
-            for state in self.keys.values():
-                state[_VERIFIED] = False
+            self.epoch += 1
             self.app = app
 
     def exchange(self, n: int | None, cmd: bytes, resp: bytes) -> None:
@@ -232,7 +299,7 @@ class _FastState:
             return
         state = self.keys.get(key)
         if state is None:
-            state = self.keys[key] = [None, 0, False, None, False]
+            state = self.keys[key] = [None, 0, -1, None, False]
         label = key.label
         maximum = key.maximum
         prev = state[_COUNT]
@@ -247,7 +314,7 @@ class _FastState:
                 self.add(n, "verify-blocked", label)
             elif prev == 1:
                 self.add(n, "last-try", label)
-            if state[_VERIFIED]:
+            if state[_VERIFIED] == self.epoch:
                 self.add(n, "reverify", label)
         kind = _SW_KIND.get(sw)
         if kind == _SW_OK:
@@ -255,7 +322,7 @@ class _FastState:
                 if prev == 0:
                     self.add(n, "blocked-wrong-sw", label, "SW 9000")
                 state[_FAILURES] = 0
-                state[_VERIFIED] = True
+                state[_VERIFIED] = self.epoch
             elif prev is not None and prev < maximum:
                 self.add(n, "counter-increased", label, f"{prev} -> {maximum}")
             state[_COUNT] = maximum
@@ -264,7 +331,7 @@ class _FastState:
                 self.add(n, "blocked-wrong-sw", label, "SW " + sw.decode("ascii"))
         elif kind == _SW_BLOCKED:
             if length:
-                state[_VERIFIED] = False
+                state[_VERIFIED] = -1
             state[_COUNT] = 0
         else:
             left = kind
@@ -281,7 +348,7 @@ class _FastState:
                 failures = state[_FAILURES] = state[_FAILURES] + 1
                 if failures == _ALLOWED + 1:
                     self.add(n, "repeated-failures", label, f"{failures} in a row")
-                state[_VERIFIED] = False
+                state[_VERIFIED] = -1
                 if left == 0 and prev != 0:
                     state[_BLOCKED_AT] = n if n is not None else -1
             elif prev is not None and left > prev:
@@ -344,61 +411,174 @@ def check_data(path: str, source: str, data: bytes) -> FileReport:
         return unreadable(0, "the file is empty", line=1)
 
     state = _FastState(path, PERSONAL not in header.get("redactions", []))
-    match = (_BLOCK_ALL if state.scan_personal else _BLOCK).match
-    exchange = state.exchange
-    exchanges = 0
+    grammar = _EXACT_GRAMMAR if b"\x00" in data else _FAST_GRAMMAR
+    if not state.scan_personal and _check_canonical(data, pos, state, grammar, report):
+        return report
+    state = _FastState(path, state.scan_personal)
+    if state.scan_personal:
+        pattern, numbers = grammar.every, grammar.every_groups
+    else:
+        pattern, numbers = grammar.block, grammar.block_groups
+    (exchange_line, power, counted, _other_line,
+     aid_group, fid_group, p2_group, sw_group, n_group, cmd_group, resp_group, other) = numbers
+    body_start = pos
+    handled_lines = 0  # complete lines handled here (not skipped inside the engine)
+    handled_exchanges = 0
     torn: Finding | None = None
-    while pos < end:
-        m = match(data, pos)
-        assert m is not None  # the last alternative matches any line
+    stop = end
+    for m in pattern.finditer(data, pos):
         which = m.lastindex
-        start = m.start(which or 7)
-        if start > pos:  # untracked exchanges, one per line
-            exchanges += data.count(b"\n", pos, start)
-        pos = m.end()
-        if which == 1:
-            exchanges += 1
-            exchange(int(m.group(2)), m.group(3), m.group(4))
-        elif which == 5:
+        handled_lines += 1
+        if which == exchange_line:
+            handled_exchanges += 1
+            # The specialised alternatives captured only some fields; rebuild the
+            # command and response for the general handler.
+            aid = m[aid_group] if aid_group > 0 else None
+            fid = m[fid_group] if fid_group > 0 else None
+            sw = m[sw_group] if sw_group > 0 else None
+            if aid:
+                command, response = b"00A4040C%02X%s" % (len(aid) // 2, aid), b"9000"
+            elif sw:
+                command, response = b"002000" + m[p2_group], sw
+            elif fid:
+                command, response = b"00A4020C02" + fid, b"9000"
+            else:
+                command, response = m[cmd_group], m[resp_group]
+            state.exchange(int(m[n_group]), command, response)
+        elif which == power:
             state.power_cycle()
-        elif which == 6:
+        elif which == counted:
             pass
         else:
-            line = m.group(7)
-            complete = line.endswith(b"\n")
-            if complete:
+            line = m.group(other)
+            if not line.endswith(b"\n"):
+                handled_lines -= 1
+                complete = False
+            else:
+                complete = True
                 line = line[:-1]
             if _blank(line, ascii_only):
                 if complete:
                     continue
                 break
+            line_start = m.start(other)
             obj, problem = parse_json_line(line.decode("utf-8"))
             if problem is not None:
                 if complete:
-                    report.findings, report.exchanges = state.findings, exchanges
-                    return unreadable(start, problem)
-                torn = Finding(path, None, TORN, "", f"line {_line_number(data, start)}")
+                    handled_lines -= 1
+                    stop = line_start
+                    report.findings = state.findings
+                    report.exchanges = handled_exchanges + _skipped(
+                        data, body_start, stop, handled_lines)
+                    return unreadable(line_start, problem)
+                torn = Finding(path, None, TORN, "", f"line {_line_number(data, line_start)}")
                 break
             try:
                 event = validate_event(obj, path, 0)
             except TraceFormatError as exc:
-                report.findings, report.exchanges = state.findings, exchanges
-                return unreadable(start, str(exc.params["detail"]))
-            kind = event["type"]
-            if kind == "exchange":
-                exchanges += 1
+                handled_lines -= 1
+                stop = line_start
+                report.findings = state.findings
+                report.exchanges = handled_exchanges + _skipped(
+                    data, body_start, stop, handled_lines)
+                return unreadable(line_start, str(exc.params["detail"]))
+            kind_name = event["type"]
+            if kind_name == "exchange":
+                handled_exchanges += 1
                 n = event.get("n")
-                exchange(n if isinstance(n, int) and not isinstance(n, bool) else None,
-                         event["command"].upper().encode("ascii"),
-                         event["response"].upper().encode("ascii"))
-            elif kind in ("reset", "removed"):
+                state.exchange(n if isinstance(n, int) and not isinstance(n, bool) else None,
+                               event["command"].upper().encode("ascii"),
+                               event["response"].upper().encode("ascii"))
+            elif kind_name in ("reset", "removed"):
                 state.power_cycle()
     state.finish()
     report.findings = state.findings
     if torn is not None:
         report.findings.append(torn)
-    report.exchanges = exchanges
+    report.exchanges = handled_exchanges + _skipped(data, body_start, stop, handled_lines)
     return report
+
+
+def _check_canonical(data: bytes, body_start: int, state: _FastState, grammar: _Grammar,
+                     report: FileReport) -> bool:
+    """The fastest loop, for a body whose every line the grammar knows: one ``findall``
+    validates the lines and hands over the tracked ones as tuples of fields. Returns False,
+    having changed nothing the caller keeps, as soon as a line needs the general loop
+    (a torn, broken or merely unusual line), which then starts over."""
+    keys = state.keys
+    add = state.add
+    app: bytes | None = None
+    selected_ef: bytes | None = None
+    p2_keys = ef_keys = _NO_KEYS  # the keys of the selected application
+    not_exchanges = 0
+    for n, aid, p2, sw, fid, cmd, resp, power, counted, other in grammar.flat.findall(
+            data, body_start):
+        if aid:
+            if aid != app:
+                state.epoch += 1
+                app = aid
+                p2_keys = _P2_KEYS_BY_APP.get(app, _NO_KEYS)
+                ef_keys = _EF_KEYS_BY_APP.get(app, _NO_KEYS)
+            selected_ef = None
+        elif sw:
+            key = p2_keys.get(p2) if p2 != b"80" else ef_keys.get(selected_ef)
+            if key is None:
+                continue  # an empty VERIFY of an unknown key: harmless, not followed
+            found_state = keys.get(key)
+            if found_state is None:
+                found_state = keys[key] = [None, 0, -1, None, False]
+            key_state = found_state
+            prev = key_state[_COUNT]
+            kind = _SW_KIND[sw]
+            if kind == _SW_OK:
+                if prev is not None and prev < key.maximum:
+                    add(int(n), "counter-increased", key.label, f"{prev} -> {key.maximum}")
+                key_state[_COUNT] = key.maximum
+            elif kind == _SW_BLOCKED:
+                key_state[_COUNT] = 0
+            else:
+                if kind > key.maximum and not key_state[_ABOVE_MAX_REPORTED]:
+                    key_state[_ABOVE_MAX_REPORTED] = True
+                    add(int(n), "max-above-policy", key.label, f"{kind} > {key.maximum}")
+                if prev is not None and kind > prev:
+                    add(int(n), "counter-increased", key.label, f"{prev} -> {kind}")
+                key_state[_COUNT] = kind
+        elif fid:
+            if fid == b"3F00":
+                if app is not None:
+                    state.epoch += 1
+                    app = None
+                    p2_keys = ef_keys = _NO_KEYS
+                selected_ef = None
+            else:
+                selected_ef = fid
+        elif cmd:
+            state.app, state.selected_ef = app, selected_ef
+            state.exchange(int(n), cmd, resp)
+            if state.app != app:
+                app = state.app
+                p2_keys = _P2_KEYS_BY_APP.get(app, _NO_KEYS)
+                ef_keys = _EF_KEYS_BY_APP.get(app, _NO_KEYS)
+            selected_ef = state.selected_ef
+        elif power:
+            not_exchanges += 1
+            app = selected_ef = None
+            p2_keys = ef_keys = _NO_KEYS
+            state.power_cycle()
+        elif counted:
+            not_exchanges += 1
+        elif other:
+            return False
+    state.finish()
+    report.findings = state.findings
+    report.exchanges = data.count(b"\n", body_start) - not_exchanges
+    return True
+
+
+def _skipped(data: bytes, start: int, stop: int, handled_lines: int) -> int:
+    """Exchanges the engine validated and skipped: the complete lines before ``stop`` that
+    were not handed to Python (each is one untracked exchange)."""
+    return data.count(b"\n", start, stop) - handled_lines
 
 
 #: The ASCII characters ``str.strip`` removes (the reference strips decoded text).

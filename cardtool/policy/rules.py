@@ -101,8 +101,9 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "ignored.",
          "トレースの最終行が途中で切れています(記録が中断されました)。無視しました。", "file"),
     Rule("trace-unreadable", Severity.ERROR,
-         "The file is not a readable trace; it was checked only up to the broken line.",
-         "トレースとして読めないファイルです。壊れた行の手前までしか検査していません。", "file",
+         "The file could not be read as a trace (see the detail); what came before the "
+         "broken line was still checked.",
+         "トレースとして読めないファイルです(詳細を参照)。壊れた行より前は検査済みです。", "file",
          ignorable=False),
 )}
 
