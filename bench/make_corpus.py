@@ -37,6 +37,7 @@ from cardtool.cards.mynumber import ids
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cards.mynumber.jpki import compute_signature, digest_info_sha256
 from cardtool.errors import CardtoolError
+from cardtool.policy.conform import virtual_secret
 from cardtool.policy.guard import PinGuard
 from cardtool.policy.rules import key_label
 from cardtool.policy.table import SECRETS, KeyRef, Secret
@@ -102,14 +103,10 @@ class Recorder:
             self.reset()
 
     def secret_value(self, secret: Secret) -> str:
-        persona = self.virtual.persona
-        if secret.name in persona.pins:
-            return persona.pins[secret.name]
-        if secret.name == "number-a":
-            return persona.my_number or ""
-        if secret.name == "number-b":
-            return self.virtual.collation_b
-        raise KeyError(secret.name)
+        value = virtual_secret(self.virtual, secret)
+        if value is None:
+            raise KeyError(secret.name)
+        return value
 
     def close(self) -> None:
         self.rec.close()
@@ -125,12 +122,12 @@ def task_read(r: Recorder, rng: random.Random) -> None:
         [key_label(face_key, "visual")] if face else []) + (
         [key_label("sign", "jpki")] if sign_cert else [])
     r.fresh_for(*labels)
-    try:
+    # The guard may refuse one secret (blocked, last try) after others were verified: count
+    # them all as verified, so the next task that needs one of them resets first.
+    with contextlib.suppress(CardtoolError):
         read_mynumber(r.session, r.rec.atr, ReadOptions(text=text, face=face, face_key=face_key,
                                                          sign_cert=sign_cert),
                       r.secret_value, card=r.card)
-    except CardtoolError:
-        return  # the guard refused (blocked, last try) before sending anything
     r.verified.update(labels)
 
 
@@ -298,10 +295,8 @@ def plant_unredacted(r: Recorder, rel: str) -> list[Planted]:
     findings are read from the finished file: see ``_unredacted_findings``)."""
     label = key_label("text", "text")
     r.fresh_for(label)
-    try:
+    with contextlib.suppress(CardtoolError):
         read_mynumber(r.session, r.rec.atr, ReadOptions(text=True), r.secret_value, card=r.card)
-    except CardtoolError:
-        return []
     r.verified.add(label)
     return []
 
@@ -340,7 +335,8 @@ class Scenario:
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("format-length", plant_format_length),
-    Scenario("format-charset", plant_format_charset),
+    # Only the length of a redacted secret is visible: the charset breach needs --no-redact.
+    Scenario("format-charset", plant_format_charset, redact=False),
     Scenario("unknown-key", plant_unknown_key),
     Scenario("blind", plant_blind, first=True),
     Scenario("last-try", plant_last_try, persona="one-try-left"),
@@ -399,17 +395,16 @@ def _break(path: Path, rng: random.Random) -> tuple[int, int]:
     return at + 1, before
 
 
-def write_trace(out: Path, index: int, rng: random.Random, violation_rate: float
+def write_trace(out: Path, index: int, rng: random.Random, scenario: Scenario | None
                 ) -> tuple[str, list[Planted], int]:
     rel = f"{index // TRACES_PER_DIRECTORY:03d}/trace-{index:05d}.jsonl"
     path = out / rel
     path.parent.mkdir(parents=True, exist_ok=True)
-    scenario = rng.choice(SCENARIOS) if rng.random() < violation_rate else None
     persona = scenario.persona if scenario else rng.choice(CLEAN_PERSONAS)
     card = make_card(scenario.card if scenario else VirtualMyNumberCard, persona)
     r = Recorder(card, path, extended=rng.random() < 0.4,
                  redact=scenario.redact if scenario else True)
-    tasks = rng.randint(2, 8)
+    tasks = rng.randint(3, 10)
     typos = not (scenario is not None and scenario.faulty)
     planted: list[Planted] = []
     try:
@@ -447,8 +442,14 @@ def make_corpus(out: Path, traces: int, seed: int,
     out.mkdir(parents=True, exist_ok=True)
     planted: list[Planted] = []
     exchanges = 0
+    planted_traces = 0
     for index in range(traces):
-        _rel, found, count = write_trace(out, index, rng, violation_rate)
+        # The scenarios take turns, so even a small corpus has every kind of violation.
+        scenario = None
+        if rng.random() < violation_rate:
+            scenario = SCENARIOS[planted_traces % len(SCENARIOS)]
+            planted_traces += 1
+        _rel, found, count = write_trace(out, index, rng, scenario)
         planted += found
         exchanges += count
     manifest = {"seed": seed, "traces": traces, "exchanges": exchanges,

@@ -129,12 +129,14 @@ def conform_cmd(destructive: bool, key_names: tuple[str, ...], as_json: bool) ->
             return asked[secret.name]
 
         results = conform(card, keys, secret_of)
-    _report(results, a.lang, as_json, warn_blocked=real)
+    _report(results, a.lang, as_json)
     tested = [r for r in results if r.skipped is None]
+    if tested and real:
+        click.echo(_say("blocked_warning", a.lang), err=True)
     raise SystemExit(0 if tested and all(r.conformant for r in tested) else EXIT_FINDINGS)
 
 
-def _report(results: list[KeyResult], lang: str, as_json: bool, *, warn_blocked: bool) -> None:
+def _report(results: list[KeyResult], lang: str, as_json: bool) -> None:
     tested = [r for r in results if r.skipped is None]
     ok = [r for r in tested if r.conformant]
     if as_json:
@@ -152,5 +154,3 @@ def _report(results: list[KeyResult], lang: str, as_json: bool, *, warn_blocked:
         click.echo(f"{r.label:<16} {status}")
     click.echo(_say("total", lang, ok=len(ok), tested=len(tested),
                     skipped=len(results) - len(tested)))
-    if tested and warn_blocked:
-        click.echo(_say("blocked_warning", lang), err=True)

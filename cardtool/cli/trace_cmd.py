@@ -166,13 +166,13 @@ def check(paths: tuple[str, ...], jobs: int, ignore: tuple[str, ...], reference:
     apdu4j .dump files and pcsc-spy logs). Exit 0 clean, 5 findings, 6 unreadable input."""
     a = app()
     ignored = _ignored(ignore, a.lang)
+    started = time.perf_counter()
     files = collect_files(paths)
     if not files:
         raise UsageError(_say("no_files", "en", paths=", ".join(paths)),
                          _say("no_files", "ja", paths=", ".join(paths)))
     progress = _Progress(len(files))
     summary = Summary()
-    started = time.perf_counter()
     try:
         for report in check_files(files, jobs=jobs, plain=reference, on_done=progress):
             summary.add(report.without(ignored))
