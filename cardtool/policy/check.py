@@ -91,8 +91,9 @@ class _Grammar:
         # They share the line's start, matched once.
         select_aid = (rb'A4040C(?:0A(?=' + h + rb'{20}")|10(?=' + h + rb'{32}"))(?P<aid>' + h
                       + rb"{20}(?:" + h + rb'{12})?)","response":"9000' + plain_end)
-        query = (rb"2000(?P<p2>[89]" + h + rb')","response":"(?P<sw>9000|63C' + h
-                 + rb"|698[34])" + plain_end)
+        # The query's P2 through its status word, one group (``_QUERY`` reads it).
+        query = (rb'2000(?P<q>[89]' + h + rb'","response":"(?:9000|63C' + h + rb"|698[34]))"
+                 + plain_end)
         select_ef = rb"A4020C02(?P<fid>" + h + rb'{4})","response":"9000' + plain_end
         exchanges = (_EXCHANGE + rb"(?P<n>" + _NUM + rb'),"command":"(?:00(?:' + select_aid + rb"|"
                      + query + rb"|" + select_ef + rb")|" + exchange(_TRACKED_INS) + rb")")
@@ -131,9 +132,9 @@ class _Grammar:
         self.every_groups = tuple(self.every.groupindex.get(g, -1) for g in _GROUP_NAMES)
 
 
-_FLAT_FIELDS = ("n", "aid", "p2", "sw", "fid", "cmd", "resp", "pw", "ct", "other")
+_FLAT_FIELDS = ("n", "aid", "q", "fid", "cmd", "resp", "pw", "ct", "other")
 _GROUP_NAMES = ("exchange", "power", "counted", "otherline",
-                "aid", "fid", "p2", "sw", "n", "cmd", "resp", "other")
+                "aid", "fid", "q", "n", "cmd", "resp", "other")
 
 
 _FAST_GRAMMAR = _Grammar(rb"[0-9A-F\x00]")
@@ -188,6 +189,12 @@ for (_aid, _p2), _key in _P2_KEYS.items():
     _P2_KEYS_BY_APP.setdefault(_aid, {})[_p2] = _key
 for (_aid, _ef), _key in _KEYS.items():
     _EF_KEYS_BY_APP.setdefault(_aid, {})[_ef] = _key
+
+#: The ``q`` group of an empty VERIFY (P2 through SW, e.g. ``98","response":"63C3``) ->
+#: (P2, or None for 80 = the selected key EF; the SW's kind as in ``_SW_KIND``).
+_QUERY: dict[bytes, tuple[bytes | None, int]] = {
+    b'%02X","response":"%s' % (p2, sw): (None if p2 == 0x80 else b"%02X" % p2, kind)
+    for p2 in range(0x80, 0xA0) for sw, kind in _SW_KIND.items()}
 
 _ALLOWED = CONSECUTIVE_FAILURES_ALLOWED
 # Per-key state slots (a list per key and trace, not an object: cheaper to touch).
@@ -420,7 +427,7 @@ def check_data(path: str, source: str, data: bytes) -> FileReport:
     else:
         pattern, numbers = grammar.block, grammar.block_groups
     (exchange_line, power, counted, _other_line,
-     aid_group, fid_group, p2_group, sw_group, n_group, cmd_group, resp_group, other) = numbers
+     aid_group, fid_group, q_group, n_group, cmd_group, resp_group, other) = numbers
     body_start = pos
     handled_lines = 0  # complete lines handled here (not skipped inside the engine)
     handled_exchanges = 0
@@ -435,11 +442,11 @@ def check_data(path: str, source: str, data: bytes) -> FileReport:
             # command and response for the general handler.
             aid = m[aid_group] if aid_group > 0 else None
             fid = m[fid_group] if fid_group > 0 else None
-            sw = m[sw_group] if sw_group > 0 else None
+            query_text = m[q_group] if q_group > 0 else None
             if aid:
                 command, response = b"00A4040C%02X%s" % (len(aid) // 2, aid), b"9000"
-            elif sw:
-                command, response = b"002000" + m[p2_group], sw
+            elif query_text:
+                command, response = b"002000" + query_text[:2], query_text[-4:]
             elif fid:
                 command, response = b"00A4020C02" + fid, b"9000"
             else:
@@ -511,17 +518,11 @@ def _check_canonical(data: bytes, body_start: int, state: _FastState, grammar: _
     selected_ef: bytes | None = None
     p2_keys = ef_keys = _NO_KEYS  # the keys of the selected application
     not_exchanges = 0
-    for n, aid, p2, sw, fid, cmd, resp, power, counted, other in grammar.flat.findall(
+    for n, aid, query, fid, cmd, resp, power, counted, other in grammar.flat.findall(
             data, body_start):
-        if aid:
-            if aid != app:
-                state.epoch += 1
-                app = aid
-                p2_keys = _P2_KEYS_BY_APP.get(app, _NO_KEYS)
-                ef_keys = _EF_KEYS_BY_APP.get(app, _NO_KEYS)
-            selected_ef = None
-        elif sw:
-            key = p2_keys.get(p2) if p2 != b"80" else ef_keys.get(selected_ef)
+        if query:
+            p2, kind = _QUERY[query]
+            key = p2_keys.get(p2) if p2 is not None else ef_keys.get(selected_ef)
             if key is None:
                 continue  # an empty VERIFY of an unknown key: harmless, not followed
             found_state = keys.get(key)
@@ -529,7 +530,6 @@ def _check_canonical(data: bytes, body_start: int, state: _FastState, grammar: _
                 found_state = keys[key] = [None, 0, -1, None, False]
             key_state = found_state
             prev = key_state[_COUNT]
-            kind = _SW_KIND[sw]
             if kind == _SW_OK:
                 if prev is not None and prev < key.maximum:
                     add(int(n), "counter-increased", key.label, f"{prev} -> {key.maximum}")
@@ -543,6 +543,13 @@ def _check_canonical(data: bytes, body_start: int, state: _FastState, grammar: _
                 if prev is not None and kind > prev:
                     add(int(n), "counter-increased", key.label, f"{prev} -> {kind}")
                 key_state[_COUNT] = kind
+        elif aid:
+            if aid != app:
+                state.epoch += 1
+                app = aid
+                p2_keys = _P2_KEYS_BY_APP.get(app, _NO_KEYS)
+                ef_keys = _EF_KEYS_BY_APP.get(app, _NO_KEYS)
+            selected_ef = None
         elif fid:
             if fid == b"3F00":
                 if app is not None:
