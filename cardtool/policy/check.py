@@ -7,19 +7,24 @@ findings, only faster, because CI pipelines run it over thousands of traces.
 How it is fast:
 
 * A file is read as bytes in one call. The lines written by ``TraceWriter`` have a fixed
-  field order, so one compiled regular expression (``_BLOCK``) validates a whole run of
-  them in C: structure, decimal numbers, hex with ``XX`` only as whole redacted bytes,
-  a command of at least 4 bytes, a response whose status word is not redacted. The same
-  match stops at the next line the state machine needs (a SELECT, a VERIFY or another
-  secret-bearing command, a reset or removal, anything unusual) and hands over its fields.
-  Lines that only read data (most of a trace) never reach Python code.
+  field order, so one compiled regular expression (``_Grammar.flat``) validates them in C:
+  structure, decimal numbers, hex with ``XX`` only as whole redacted bytes, a command of at
+  least 4 bytes, a response whose status word is not redacted. Exchanges the state machine
+  does not need (READ BINARY and the like: most of the bytes) are validated and skipped
+  inside the engine; the others come back from one ``findall`` as tuples holding just the
+  fields needed (the AID of a SELECT, the P2 and status word of an empty VERIFY...), so
+  no match object is made per line.
 * Anything the expression does not recognise (other field orders, escapes, lower-case hex,
-  a broken line) is handed to ``json.loads`` and the reference validator, line by line:
-  correctness never depends on the fast path.
+  a broken or torn line) sends the file to a line-by-line loop (``_Grammar.block``) that
+  hands such lines to ``json.loads`` and the reference validator: correctness never
+  depends on the fast path.
 * Command fields are compared as hex bytes against precomputed tables (AIDs, key EFs,
-  status words), so no APDU object is built for a canonical VERIFY or SELECT.
+  status words); no APDU object is built for a canonical VERIFY or SELECT. Per-key state
+  is a small list; "verified" is an epoch number, so losing the security state (reset,
+  another application) is one increment.
 * Traces that are not redacted for personal data need every response scanned for a
-  My Number; they use a second expression (``_BLOCK_ALL``) that hands over every exchange.
+  My Number; they use a third expression (``_Grammar.every``) that hands over every
+  exchange.
 """
 
 from __future__ import annotations
