@@ -100,8 +100,16 @@ class _Grammar:
         query = (rb'2000(?P<q>[89]' + h + rb'","response":"(?:9000|63C' + h + rb"|698[34]))"
                  + plain_end)
         select_ef = rb"A4020C02(?P<fid>" + h + rb'{4})","response":"9000' + plain_end
+        # A SELECT by AID that failed (probing for an application the card lacks).
+        no_select = (rb'A4040C(?:0A(?=' + h + rb'{20}")|10(?=' + h + rb'{32}"))(?P<nosel>' + h
+                     + rb"{20}(?:" + h + rb'{12})?)","response":"6A82' + plain_end)
+        # A VERIFY with redacted data, as the recorder writes it: P2 through the status word
+        # in one group (the loop checks that Lc matches the data).
+        redacted_verify = (rb"2000(?P<v>[89]" + h + h + rb"{2}(?:XX)++" + rb'","response":"'
+                           + h + rb"{4})" + rb'","us":' + _NUM + rb',"redacted":\["secret"\]\}\n')
         exchanges = (_EXCHANGE + rb"(?P<n>" + _NUM + rb'),"command":"(?:00(?:' + select_aid + rb"|"
-                     + query + rb"|" + select_ef + rb")|" + exchange(_TRACKED_INS) + rb")")
+                     + query + rb"|" + redacted_verify + rb"|" + select_ef + rb"|" + no_select
+                     + rb")|" + exchange(_TRACKED_INS) + rb")")
         power = (rb'\{"type":"(?P<pw>reset|removed)(?:","atr":"' + field + rb'"|","n":' + _NUM
                  + rb")\}\n")
         counted = (rb'\{"type":"(?P<ct>card|random|transport-error)(?:","kind":"[a-z0-9-]*+"'
@@ -137,9 +145,9 @@ class _Grammar:
         self.every_groups = tuple(self.every.groupindex.get(g, -1) for g in _GROUP_NAMES)
 
 
-_FLAT_FIELDS = ("n", "aid", "q", "fid", "cmd", "resp", "pw", "ct", "other")
+_FLAT_FIELDS = ("n", "aid", "q", "v", "fid", "nosel", "cmd", "resp", "pw", "ct", "other")
 _GROUP_NAMES = ("exchange", "power", "counted", "otherline",
-                "aid", "fid", "q", "n", "cmd", "resp", "other")
+                "aid", "fid", "q", "v", "nosel", "n", "cmd", "resp", "other")
 
 
 _FAST_GRAMMAR = _Grammar(rb"[0-9A-F\x00]")
@@ -309,6 +317,11 @@ class _FastState:
                 self.add(n, "unknown-key", unknown_key_label(
                     _app_name(self.app), int(key_ef, 16) if key_ef is not None else None))
             return
+        self.verify_key(n, key, length, data, sw)
+
+    def verify_key(self, n: int | None, key: _Key, length: int, data: bytes, sw: bytes) -> None:
+        """A VERIFY of a known key: ``length`` data bytes (0: the counter query), ``data``
+        their hex (X allowed), ``sw`` the status word's hex."""
         state = self.keys.get(key)
         if state is None:
             state = self.keys[key] = [None, 0, -1, None, False]
@@ -432,7 +445,8 @@ def check_data(path: str, source: str, data: bytes) -> FileReport:
     else:
         pattern, numbers = grammar.block, grammar.block_groups
     (exchange_line, power, counted, _other_line,
-     aid_group, fid_group, q_group, n_group, cmd_group, resp_group, other) = numbers
+     aid_group, fid_group, q_group, v_group, nosel_group, n_group, cmd_group, resp_group,
+     other) = numbers
     body_start = pos
     handled_lines = 0  # complete lines handled here (not skipped inside the engine)
     handled_exchanges = 0
@@ -448,10 +462,16 @@ def check_data(path: str, source: str, data: bytes) -> FileReport:
             aid = m[aid_group] if aid_group > 0 else None
             fid = m[fid_group] if fid_group > 0 else None
             query_text = m[q_group] if q_group > 0 else None
+            verify_text = m[v_group] if v_group > 0 else None
+            failed = m[nosel_group] if nosel_group > 0 else None
             if aid:
                 command, response = b"00A4040C%02X%s" % (len(aid) // 2, aid), b"9000"
             elif query_text:
                 command, response = b"002000" + query_text[:2], query_text[-4:]
+            elif verify_text:
+                command, response = b"002000" + verify_text[:-18], verify_text[-4:]
+            elif failed:
+                command, response = b"00A4040C%02X%s" % (len(failed) // 2, failed), b"6A82"
             elif fid:
                 command, response = b"00A4020C02" + fid, b"9000"
             else:
@@ -523,8 +543,8 @@ def _check_canonical(data: bytes, body_start: int, state: _FastState, grammar: _
     selected_ef: bytes | None = None
     p2_keys = ef_keys = _NO_KEYS  # the keys of the selected application
     not_exchanges = 0
-    for n, aid, query, fid, cmd, resp, power, counted, other in grammar.flat.findall(
-            data, body_start):
+    for n, aid, query, verify, fid, failed, cmd, resp, power, counted, other in (
+            grammar.flat.findall(data, body_start)):
         if query:
             p2, kind = _QUERY[query]
             key = p2_keys.get(p2) if p2 is not None else ef_keys.get(selected_ef)
@@ -554,6 +574,22 @@ def _check_canonical(data: bytes, body_start: int, state: _FastState, grammar: _
                 app = aid
                 p2_keys = _P2_KEYS_BY_APP.get(app, _NO_KEYS)
                 ef_keys = _EF_KEYS_BY_APP.get(app, _NO_KEYS)
+            selected_ef = None
+        elif verify:
+            # P2, Lc, XX..., '","response":"' (14), SW (4)
+            length = (len(verify) - 22) >> 1
+            p2 = verify[:2]
+            key = p2_keys.get(p2) if p2 != b"80" else ef_keys.get(selected_ef)
+            if key is not None and _HEX_BYTE[verify[2:4]] == length:
+                state.verify_key(int(n), key, length, verify[4:4 + 2 * length], verify[-4:])
+            else:  # an unknown key or a wrong Lc: the general handler knows what to say
+                state.app, state.selected_ef = app, selected_ef
+                state.exchange(int(n), b"002000" + verify[:-18], verify[-4:])
+        elif failed:
+            if app is not None:
+                state.epoch += 1
+                app = None
+                p2_keys = ef_keys = _NO_KEYS
             selected_ef = None
         elif fid:
             if fid == b"3F00":
