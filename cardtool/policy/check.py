@@ -209,6 +209,16 @@ _QUERY: dict[bytes, tuple[bytes | None, int]] = {
     b'%02X","response":"%s' % (p2, sw): (None if p2 == 0x80 else b"%02X" % p2, kind)
     for p2 in range(0x80, 0xA0) for sw, kind in _SW_KIND.items()}
 
+#: Per application (AID hex, or None): the ``q`` group of an empty VERIFY -> (the key it
+#: names, or None for P2 = 80: the selected key EF; the SW's kind). Unknown keys absent.
+_QUERY_BY_APP: dict[bytes | None, dict[bytes, tuple[_Key | None, int]]] = {}
+for _app in [None, *_P2_KEYS_BY_APP]:
+    _QUERY_BY_APP[_app] = {
+        text: (None if p2 is None else _P2_KEYS_BY_APP.get(_app, {}).get(p2), kind)
+        for text, (p2, kind) in _QUERY.items()
+        if p2 is None or p2 in _P2_KEYS_BY_APP.get(_app, {})}
+_QUERY_NO_APP = _QUERY_BY_APP[None]
+
 _ALLOWED = CONSECUTIVE_FAILURES_ALLOWED
 # Per-key state slots (a list per key and trace, not an object: cheaper to touch).
 _COUNT, _FAILURES, _VERIFIED, _BLOCKED_AT, _ABOVE_MAX_REPORTED = 0, 1, 2, 3, 4
@@ -497,7 +507,7 @@ def check_data(path: str, source: str, data: bytes) -> FileReport:
             obj, problem = parse_json_line(line.decode("utf-8"))
             if problem is not None:
                 if complete:
-                    handled_lines -= 1
+                    handled_lines -= 1  # this line is not among those before ``stop``
                     stop = line_start
                     report.findings = state.findings
                     report.exchanges = handled_exchanges + _skipped(
@@ -508,7 +518,8 @@ def check_data(path: str, source: str, data: bytes) -> FileReport:
             try:
                 event = validate_event(obj, path, 0)
             except TraceFormatError as exc:
-                handled_lines -= 1
+                if complete:  # this line is not among those before ``stop``
+                    handled_lines -= 1
                 stop = line_start
                 report.findings = state.findings
                 report.exchanges = handled_exchanges + _skipped(
@@ -542,14 +553,19 @@ def _check_canonical(data: bytes, body_start: int, state: _FastState, grammar: _
     app: bytes | None = None
     selected_ef: bytes | None = None
     p2_keys = ef_keys = _NO_KEYS  # the keys of the selected application
+    queries = _QUERY_NO_APP
     not_exchanges = 0
     for n, aid, query, verify, fid, failed, cmd, resp, power, counted, other in (
             grammar.flat.findall(data, body_start)):
         if query:
-            p2, kind = _QUERY[query]
-            key = p2_keys.get(p2) if p2 is not None else ef_keys.get(selected_ef)
-            if key is None:
+            entry = queries.get(query)
+            if entry is None:
                 continue  # an empty VERIFY of an unknown key: harmless, not followed
+            key, kind = entry
+            if key is None:
+                key = ef_keys.get(selected_ef)
+                if key is None:
+                    continue
             found_state = keys.get(key)
             if found_state is None:
                 found_state = keys[key] = [None, 0, -1, None, False]
@@ -574,6 +590,7 @@ def _check_canonical(data: bytes, body_start: int, state: _FastState, grammar: _
                 app = aid
                 p2_keys = _P2_KEYS_BY_APP.get(app, _NO_KEYS)
                 ef_keys = _EF_KEYS_BY_APP.get(app, _NO_KEYS)
+                queries = _QUERY_BY_APP.get(app, _QUERY_NO_APP)
             selected_ef = None
         elif verify:
             # P2, Lc, XX..., '","response":"' (14), SW (4)
@@ -590,6 +607,7 @@ def _check_canonical(data: bytes, body_start: int, state: _FastState, grammar: _
                 state.epoch += 1
                 app = None
                 p2_keys = ef_keys = _NO_KEYS
+                queries = _QUERY_NO_APP
             selected_ef = None
         elif fid:
             if fid == b"3F00":
@@ -597,6 +615,7 @@ def _check_canonical(data: bytes, body_start: int, state: _FastState, grammar: _
                     state.epoch += 1
                     app = None
                     p2_keys = ef_keys = _NO_KEYS
+                    queries = _QUERY_NO_APP
                 selected_ef = None
             else:
                 selected_ef = fid
@@ -607,11 +626,13 @@ def _check_canonical(data: bytes, body_start: int, state: _FastState, grammar: _
                 app = state.app
                 p2_keys = _P2_KEYS_BY_APP.get(app, _NO_KEYS)
                 ef_keys = _EF_KEYS_BY_APP.get(app, _NO_KEYS)
+                queries = _QUERY_BY_APP.get(app, _QUERY_NO_APP)
             selected_ef = state.selected_ef
         elif power:
             not_exchanges += 1
             app = selected_ef = None
             p2_keys = ef_keys = _NO_KEYS
+            queries = _QUERY_NO_APP
             state.power_cycle()
         elif counted:
             not_exchanges += 1

@@ -15,6 +15,7 @@ from tests.support.traces import (
     TEXT,
     VISUAL,
     TraceBuilder,
+    check_both,
     found,
     redacted,
     rules,
@@ -382,6 +383,14 @@ def test_invalid_event_is_unreadable() -> None:
                     "line 3: 'command' must be a hex string (X for redacted bytes)")]
 
 
+def test_invalid_last_line_without_newline_counts_only_the_exchanges_before() -> None:
+    # Found by the long fuzz run: valid JSON, odd-length hex, no newline after it.
+    t = auth_session()
+    t.raw('{"type":"exchange","n":3,"command":"002000980","response":"9000","us":0}')
+    report = check_both(t.data(final_newline=False))
+    assert report.exchanges == 2 and [f.rule for f in report.findings] == ["trace-unreadable"]
+
+
 def test_missing_file(tmp_path: Path) -> None:
     path = str(tmp_path / "nope.jsonl")
     assert check_file(path) == check_file_plain(path)
@@ -395,7 +404,5 @@ def test_exchange_counts_agree_on_a_visual_session() -> None:
     t.ex(verify(0x92, redacted(14)), OK, ("secret",))
     for _ in range(5):
         t.ex("00B0000000", "XX" * 256 + "9000", ("personal",))
-    from tests.support.traces import check_both
-
     report = check_both(t.data())
     assert report.exchanges == 8 and report.findings == []
