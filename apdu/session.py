@@ -167,7 +167,11 @@ class Session:
         max_size: int = 0x7FFF,
     ) -> bytes:
         """Read an EF that holds one BER-TLV object (a certificate, a TLV record): the first
-        ``header_bytes`` tell its size, then one more read fetches exactly the rest."""
+        ``header_bytes`` tell its size, then one more read fetches the value.
+
+        The second read starts where the value starts (not after the bytes already read),
+        so every read after the first begins on a TLV boundary: that is what lets a trace
+        redact values while keeping the structure."""
         head = self.read_binary(header_bytes, sfi=sfi)
         _tag, length, value_offset = tlv.read_header(head, rule=rule, what=what)
         total = value_offset + length
@@ -175,9 +179,9 @@ class Session:
             raise MalformedData(what, 0, f"declares {total} bytes, more than {max_size}")
         if total <= len(head):
             return head[:total]
-        rest = self.read_binary(total - len(head), offset=len(head))
-        if len(head) + len(rest) < total:
+        rest = self.read_binary(length, offset=value_offset)
+        if value_offset + len(rest) < total:
             raise MalformedData(
-                what, len(head) + len(rest), f"declares {total} bytes but the file ends here"
+                what, value_offset + len(rest), f"declares {total} bytes but the file ends here"
             )
-        return head + rest
+        return head[:value_offset] + rest
