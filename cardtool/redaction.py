@@ -54,6 +54,7 @@ def _walk(data: bytes, start: int, end: int, rule: tlv.TagRule, base: int,
     pos = start
     while pos < end:
         if _is_padding(data, pos, end):
+            keep.append((pos, end))  # 00/FF fill after the last object is not data
             return
         try:
             tag, length, value_start = tlv.read_header(data, pos, end, rule=rule)

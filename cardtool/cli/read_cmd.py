@@ -8,7 +8,14 @@ from apdu.session import Session
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cli.render import render_mynumber
 from cardtool.cli.secrets import SecretAsker
-from cardtool.cli.util import app, card_source_options, json_option, open_card, print_json
+from cardtool.cli.util import (
+    app,
+    card_source_options,
+    json_option,
+    open_card,
+    print_json,
+    recording,
+)
 from cardtool.images import write_pngs
 from cardtool.read import ReadOptions, read_mynumber
 
@@ -51,6 +58,9 @@ def read(text: bool, face: bool, face_key: str, sign_cert: bool, images_dir: str
         session = Session(transport)
         report = read_mynumber(session, transport.atr, options, asker,
                                card=MyNumberCard(session))
+        rec = recording(transport)
+        if rec is not None:
+            rec.note_card(report.detection.kind.value)
     if images_dir and report.face is not None:
         write_pngs(report.face.images(), images_dir)
     if as_json:
