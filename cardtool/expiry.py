@@ -280,6 +280,8 @@ class Assessment:
     thresholds: Thresholds
     dates: tuple[DateCheck, ...]
     findings: tuple[Finding, ...]
+    #: Any residence card says 申請中: True; all read say not: False; none read: None.
+    renewal_pending: bool | None = None
 
     @property
     def level(self) -> Level:
@@ -625,8 +627,10 @@ def assess(record: ClientRecord, today: dt.date,
         if card.has_mynumber:
             findings.extend(_mynumber_findings(card, index, cards, today, thresholds))
     findings.sort(key=lambda f: (-f.level, f.date or dt.date.max, f.code))
+    flags = [c.renewal_pending for c in cards if c.is_residence]
+    pending = True if True in flags else (False if False in flags else None)
     return Assessment(record.reference, tuple(c.kind for c in cards), today, thresholds,
-                      tuple(dates), tuple(findings))
+                      tuple(dates), tuple(findings), pending)
 
 
 def assess_card(card: CardFacts, today: dt.date,
