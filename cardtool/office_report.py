@@ -509,14 +509,21 @@ class OfficeReport:
         self._written(row)
         return row
 
+    def replace(self, number: int, assessment: Assessment) -> dict[str, Any]:
+        """Client ``number`` again, now with one more card: the same ``no``. The CSV gets the
+        complete row appended; JSON and HTML hold it once."""
+        for i, existing in enumerate(self.rows):
+            if int(existing["no"]) == number:
+                row = row_from_assessment(assessment, number, self.now())
+                self.rows[i] = row
+                self._written(row)
+                return row
+        raise KeyError(number)
+
     def replace_last(self, assessment: Assessment) -> dict[str, Any]:
-        """The previous client again, now with one more card: same ``no``."""
         if not self.rows:
             return self.add(assessment)
-        row = row_from_assessment(assessment, int(self.rows[-1]["no"]), self.now())
-        self.rows[-1] = row
-        self._written(row)
-        return row
+        return self.replace(int(self.rows[-1]["no"]), assessment)
 
     def _written(self, row: dict[str, Any]) -> None:
         if self._csv is not None:
