@@ -12,7 +12,7 @@ tag as exactly two bytes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 
@@ -82,7 +82,7 @@ def build(tag: int, value: bytes) -> bytes:
     return encode_tag(tag) + encode_length(len(value)) + value
 
 
-def build_all(items: list[tuple[int, bytes]]) -> bytes:
+def build_all(items: Iterable[tuple[int, bytes]]) -> bytes:
     return b"".join(build(tag, value) for tag, value in items)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from apdu.session import Session
 from cardtool.cards.certificate import CertificateInfo, parse_certificate
-from cardtool.cards.detect import CardKind, Detection, detect
+from cardtool.cards.detect import CardKind, Detection, detect, probe_specified
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cards.mynumber.card_expiry import CardExpiry, ExpirySource, common_record_expiry
 from cardtool.cards.mynumber.jpki import (
@@ -125,7 +125,7 @@ def read_mynumber(session: Session, atr: bytes, options: ReadOptions, ask: AskSe
                   *, card: MyNumberCard | None = None, detection: Detection | None = None
                   ) -> MyNumberReport:
     card = card or MyNumberCard(session)
-    detection = detection or detect(card, atr)
+    detection = detection or detect(card, atr, probe_residence=False)
     report = MyNumberReport(detection, options.today or today_jst())
     if detection.kind is CardKind.JPKI_SMARTPHONE or not detection.has_mynumber_applications:
         report.apdu_count = session.apdu_count
@@ -147,6 +147,7 @@ def read_mynumber(session: Session, atr: bytes, options: ReadOptions, ask: AskSe
         secret = SECRETS[options.face_key]
         guard.ask_and_verify(guard.status(secret, secret.key_in("visual")), ask)
         report.face = read_card_face(card)
+    report.detection = detection = probe_specified(card, detection)
     report.card_expiry = _card_expiry(card, detection)
     if report.card_expiry is None and report.face is not None and report.face.card_expiry:
         report.card_expiry = CardExpiry(report.face.card_expiry, ExpirySource.CARD_FACE)

@@ -58,6 +58,12 @@ class CertificateInfo:
         }
 
 
+def name_text(name: x509.Name) -> str:
+    """A distinguished name in the order it is written in the certificate (C=JP, O=...),
+    which is how Japanese documentation shows JPKI names."""
+    return ", ".join(f"{attr.rfc4514_attribute_name}={attr.value!s}" for attr in name)
+
+
 def load_der(der: bytes) -> x509.Certificate:
     return x509.load_der_x509_certificate(der)
 
@@ -82,8 +88,8 @@ def parse_certificate(der: bytes, what: str = "certificate", what_ja: str = "証
         cert = load_der(body)
         not_before = cert.not_valid_before_utc
         not_after = cert.not_valid_after_utc
-        subject = cert.subject.rfc4514_string()
-        issuer = cert.issuer.rfc4514_string()
+        subject = name_text(cert.subject)
+        issuer = name_text(cert.issuer)
         serial = cert.serial_number
     except ValueError as exc:
         raise MalformedCertificate(what, what_ja, f"not DER: {exc}") from None

@@ -63,10 +63,20 @@ def _residence_type(session: Session) -> rc.CardType | None:
     return read_card_type(session)
 
 
-def detect(card: MyNumberCard, atr: bytes) -> Detection:
+def probe_specified(card: MyNumberCard, detection: Detection) -> Detection:
+    """A My Number card chip carrying the residence AP is a 特定在留カード. One SELECT;
+    callers do it last, so the JPKI selection is not lost in between."""
+    if detection.kind is CardKind.MYNUMBER and card.has_application(rc.RESIDENCE_AP_AID):
+        return Detection(CardKind.SPECIFIED, detection.atr, detection.token,
+                         _residence_type(card.session), detection.early_expiry)
+    return detection
+
+
+def detect(card: MyNumberCard, atr: bytes, *, probe_residence: bool = True) -> Detection:
     """Identify the card. Costs: GET DATA (which also gives a My Number card's expiry),
-    SELECT JPKI, one token read, one SELECT of the residence AP; residence cards: the
-    card-type read."""
+    SELECT JPKI, one token read, and (unless ``probe_residence`` is False: the caller then
+    calls ``probe_specified`` itself, later) one SELECT of the residence AP; residence
+    cards: the card-type read."""
     session = card.session
     expiry_date = get_data_expiry(card)
     early = CardExpiry(expiry_date, ExpirySource.GET_DATA) if expiry_date else None
@@ -75,9 +85,8 @@ def detect(card: MyNumberCard, atr: bytes) -> Detection:
         kind = _TOKEN_KINDS.get(token.label)
         if kind is None:
             raise UnsupportedCard(atr=atr.hex(" ").upper() + f", JPKI token '{token.label}'")
-        if kind is CardKind.MYNUMBER and card.has_application(rc.RESIDENCE_AP_AID):
-            return Detection(CardKind.SPECIFIED, atr, token, _residence_type(session), early)
-        return Detection(kind, atr, token, None, early)
+        detection = Detection(kind, atr, token, None, early)
+        return probe_specified(card, detection) if probe_residence else detection
     residence_type = _residence_type(session)
     if residence_type is not None:
         generation = rc.GENERATION_OF[residence_type]

@@ -34,12 +34,13 @@ def cli(ctx: click.Context) -> None:
 
 
 def _register() -> None:
-    from cardtool.cli import apdu_cmd, cert_cmd, pin_cmd, read_cmd, readers, trace_cmd
+    from cardtool.cli import apdu_cmd, cert_cmd, emulate, pin_cmd, read_cmd, readers, trace_cmd
 
     cli.add_command(read_cmd.read)
     cli.add_command(pin_cmd.pin)
     cli.add_command(cert_cmd.cert)
     cli.add_command(cert_cmd.sign)
+    cli.add_command(emulate.emulate)
     cli.add_command(readers.readers)
     cli.add_command(apdu_cmd.apdu)
     cli.add_command(trace_cmd.trace)

@@ -19,7 +19,14 @@ from cardtool.cards.residence.service import (
 from cardtool.cli.card_number import ENV_CARD_NUMBER, CardNumberAsker
 from cardtool.cli.render import render_mynumber
 from cardtool.cli.secrets import SecretAsker
-from cardtool.cli.util import app, card_source_options, json_option, open_card, print_json
+from cardtool.cli.util import (
+    app,
+    card_source_options,
+    json_option,
+    open_card,
+    print_json,
+    recording,
+)
 from cardtool.images import write_pngs
 from cardtool.read import ReadOptions, read_mynumber
 
@@ -65,24 +72,29 @@ def read(text: bool, face: bool, face_key: str, sign_cert: bool, images_dir: str
     anchors = tuple(load_anchor_file(path) for path in trust_anchors)
     card_number = CardNumberAsker(a.lang, card_number_stdin)
     asker = SecretAsker(a.lang, pin_stdin)
+    options = ReadOptions(text=text, face=face or bool(images_dir), face_key=f"number-{face_key}",
+                          sign_cert=sign_cert, force=force)
     residence = None
     report = None
     with open_card() as transport:
         session = Session(transport)
         card = MyNumberCard(session)
-        detection = detect(card, transport.atr)
-        if detection.is_residence:
+        # The residence AP of a 特定在留カード is probed last (by read_mynumber), so a My
+        # Number card costs no extra SELECT.
+        detection = detect(card, transport.atr, probe_residence=False)
+        if detection.kind in (CardKind.RESIDENCE_FIRST, CardKind.RESIDENCE_SECOND):
             residence = read_residence(session, card_number, ResidenceOptions(anchors),
                                        card_type=detection.residence_type)
-            card.current_aid = card.current_ef = None  # the residence reads moved the selection
-        if detection.kind is not CardKind.RESIDENCE_FIRST and \
-                detection.kind is not CardKind.RESIDENCE_SECOND:
-            # A residence card's --images are its own; the My Number face needs --face.
-            options = ReadOptions(text=text, face=face or bool(images_dir and residence is None),
-                                  face_key=f"number-{face_key}", sign_cert=sign_cert,
-                                  force=force)
+        else:
             report = read_mynumber(session, transport.atr, options, asker, card=card,
                                    detection=detection)
+            detection = report.detection
+            if detection.kind is CardKind.SPECIFIED:
+                residence = read_residence(session, card_number, ResidenceOptions(anchors),
+                                           card_type=detection.residence_type)
+        rec = recording(transport)
+        if rec is not None:
+            rec.note_card(detection.kind.value)
     if images_dir and residence is not None:
         write_images(residence, images_dir)
     if images_dir and report is not None and report.face is not None:

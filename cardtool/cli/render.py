@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from cardtool.cards.detect import CardKind
 from cardtool.jst import days_left
@@ -25,6 +26,11 @@ SOURCE_NAMES = {
 }
 SEX_NAMES = {"male": ("male", "男"), "female": ("female", "女"),
              "not-applicable": ("not applicable", "適用不能"), "unknown": ("unknown", "不明")}
+
+
+def display_width(text: str) -> int:
+    """Terminal columns: East Asian wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def pick(pair: tuple[str, str], lang: str) -> str:
@@ -65,8 +71,8 @@ def render_mynumber(report: MyNumberReport, lang: str, show_number: bool) -> lis
     d = report.detection
 
     def row(en: str, jp: str, value: str) -> str:
-        label = jp if ja else en
-        return f"{label}:".ljust(14 if ja else 22) + " " + value
+        label = (jp if ja else en) + ":"
+        return label + " " * max(1, 23 - display_width(label)) + value
 
     lines = [row("Card", "カード種別", pick(KIND_NAMES[d.kind], lang))]
     if d.kind is CardKind.JPKI_SMARTPHONE:
@@ -98,7 +104,10 @@ def render_mynumber(report: MyNumberReport, lang: str, show_number: bool) -> lis
     if report.my_number is not None:
         number = report.my_number.digits if show_number else report.my_number.masked()
         ok = report.my_number.check_digit_ok
-        note = "" if ok else (" (チェックデジット不一致)" if ja else " (check digit mismatch)")
+        if report.my_number.redacted:
+            note = " (トレースで秘匿化済み)" if ja else " (redacted in the trace)"
+        else:
+            note = "" if ok else (" (チェックデジット不一致)" if ja else " (check digit mismatch)")
         lines.append(row("My Number", "個人番号", number + note))
     if report.basic_info is not None:
         b = report.basic_info

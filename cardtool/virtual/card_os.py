@@ -144,8 +144,11 @@ class CardOS:
         try:
             if handler is not None:
                 return handler(cmd)
-            if cmd.cla & 0x80 or cmd.cla == 0xFF:
-                return sw(SW.INS_NOT_SUPPORTED)
+            if cmd.cla & 0x80:
+                # A proprietary class the card uses (it has handlers for it) but not this
+                # instruction: 6D00; a class it does not know at all: 6E00.
+                known = any(cla == cmd.cla for cla, _ins in self.handlers)
+                return sw(SW.INS_NOT_SUPPORTED if known else SW.CLA_NOT_SUPPORTED)
             if cmd.cla & 0x0C:
                 return sw(SW.SECURE_MESSAGING_NOT_SUPPORTED)
             if cmd.cla & 0xF0:

@@ -1,0 +1,186 @@
+"""The virtual My Number card's TEST certificates, made from the committed TEST keys in
+fixtures/pki/ so that they follow the persona's (relative) dates. Deterministic: the same
+persona on the same day gives byte-identical certificates (RSA PKCS#1 v1.5 signatures are
+deterministic), so OpenSC and cardtool see the same DER.
+
+Shapes follow shared/spec/mynumber-card.md §4: the authentication certificate carries no
+personal data (subject C=JP, CN=<opaque id>); the signing certificate carries name, sex,
+birth date and address in the JPKI otherName OIDs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from functools import cache
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
+
+from cardtool.era import era_of
+from cardtool.virtual.persona import Persona, PersonaError, fixtures_dir
+
+POOL_SIZE = 16
+CA_NOT_BEFORE = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+CA_NOT_AFTER = dt.datetime(2044, 12, 31, 14, 59, 59, tzinfo=dt.UTC)
+
+OID_NAME = ObjectIdentifier("1.2.392.200149.8.5.5.1")
+OID_NAME_SUBST = ObjectIdentifier("1.2.392.200149.8.5.5.2")
+OID_SEX = ObjectIdentifier("1.2.392.200149.8.5.5.3")
+OID_BIRTH = ObjectIdentifier("1.2.392.200149.8.5.5.4")
+OID_ADDRESS = ObjectIdentifier("1.2.392.200149.8.5.5.5")
+OID_ADDRESS_SUBST = ObjectIdentifier("1.2.392.200149.8.5.5.6")
+AUTH_POLICY = ObjectIdentifier("1.2.392.200149.8.5.1.3.30")
+SIGN_POLICY = ObjectIdentifier("1.2.392.200149.8.5.1.1.10")
+SEX_CODE = {"male": "1", "female": "2", "unknown": "9"}
+
+
+@cache
+def load_key(name: str) -> rsa.RSAPrivateKey:
+    path = fixtures_dir() / "pki" / name
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except FileNotFoundError:
+        raise PersonaError(path=str(path), detail="TEST key missing: run scripts/make_test_pki.py"
+                           ) from None
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return key
+
+
+def ca_key(which: str) -> rsa.RSAPrivateKey:
+    return load_key(f"jpki-test-{which}-ca.key.pem")
+
+
+def _ca_name(which: str) -> x509.Name:
+    unit = ("JPKI for user authentication (TEST)" if which == "auth"
+            else "JPKI for digital signature (TEST)")
+    return x509.Name([
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "JPKI-TEST"),
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit),
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME,
+                           "Japan Agency for Local Authority Information Systems (TEST)"),
+    ])
+
+
+@cache
+def ca_certificate(which: str) -> x509.Certificate:
+    key = ca_key(which)
+    name = _ca_name(which)
+    return (x509.CertificateBuilder()
+            .subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1 if which == "auth" else 2)
+            .not_valid_before(CA_NOT_BEFORE).not_valid_after(CA_NOT_AFTER)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False,
+                                         False), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+
+
+def card_key(persona: Persona, which: str) -> rsa.RSAPrivateKey:
+    """A key from the TEST pool, chosen by a stable hash of the persona and its purpose."""
+    index = int.from_bytes(hashlib.sha256(f"{persona.id}/{which}".encode()).digest()[:4],
+                           "big") % POOL_SIZE
+    return load_key(f"card-keys/test-card-key-{index:02d}.pem")
+
+
+def opaque_id(persona: Persona, which: str) -> str:
+    """A 23-character opaque subject id like the real certificates carry."""
+    digest = hashlib.sha256(f"subject/{persona.id}/{which}".encode()).hexdigest().upper()
+    return digest[:23]
+
+
+def _validity(persona: Persona) -> tuple[dt.datetime, dt.datetime]:
+    expiry = persona.certificate_expiry or persona.card_expiry
+    # 23:59:59 JST on the expiry day = 14:59:59 UTC, as the real certificates do.
+    not_after = dt.datetime(expiry.year, expiry.month, expiry.day, 14, 59, 59, tzinfo=dt.UTC)
+    start = expiry.replace(year=expiry.year - 5) if not (expiry.month == 2 and expiry.day == 29) \
+        else expiry.replace(year=expiry.year - 5, day=28)
+    not_before = dt.datetime(start.year, start.month, start.day, 0, 0, 0, tzinfo=dt.UTC)
+    return not_before, not_after
+
+
+def _serial(persona: Persona, which: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"serial/{persona.id}/{which}".encode()).digest()[:8],
+                          "big") >> 1
+
+
+def _other_name(oid: ObjectIdentifier, text: str, printable: bool = False) -> x509.OtherName:
+    raw = text.encode("utf-8")
+    tag = 0x13 if printable else 0x0C  # PrintableString / UTF8String
+    length = bytes((len(raw),)) if len(raw) < 0x80 else (
+        b"\x81" + bytes((len(raw),)) if len(raw) <= 0xFF else b"\x82" + len(raw).to_bytes(2, "big"))
+    return x509.OtherName(oid, bytes((tag,)) + length + raw)
+
+
+def _common(builder: x509.CertificateBuilder, which: str, key: rsa.RSAPrivateKey
+            ) -> x509.CertificateBuilder:
+    ca = ca_key(which)
+    return (builder
+            .issuer_name(_ca_name(which))
+            .public_key(key.public_key())
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.public_key()),
+                           critical=False)
+            .add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
+                x509.oid.AuthorityInformationAccessOID.OCSP,
+                x509.UniformResourceIdentifier("http://ocsp.jpki-test.invalid/"))]),
+                critical=False)
+            .add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+                [x509.UniformResourceIdentifier(f"http://crl.jpki-test.invalid/{which}.crl")],
+                None, None, None)]), critical=False))
+
+
+def auth_certificate(persona: Persona) -> bytes:
+    key = card_key(persona, "auth")
+    not_before, not_after = _validity(persona)
+    builder = (x509.CertificateBuilder()
+               .subject_name(x509.Name([
+                   x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
+                   x509.NameAttribute(NameOID.COMMON_NAME, opaque_id(persona, "auth"))]))
+               .serial_number(_serial(persona, "auth"))
+               .not_valid_before(not_before).not_valid_after(not_after)
+               .add_extension(x509.KeyUsage(True, False, False, False, False, False, False,
+                                            False, False), critical=True)
+               .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]),
+                              critical=False)
+               .add_extension(x509.CertificatePolicies([x509.PolicyInformation(
+                   AUTH_POLICY, None)]), critical=True))
+    cert = _common(builder, "auth", key).sign(ca_key("auth"), hashes.SHA256())
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def sign_certificate(persona: Persona) -> bytes:
+    key = card_key(persona, "sign")
+    not_before, not_after = _validity(persona)
+    birth = persona.birth_date
+    era_code = era_of(birth).code
+    san = x509.SubjectAlternativeName([
+        _other_name(OID_NAME, persona.name),
+        _other_name(OID_NAME_SUBST, ""),
+        _other_name(OID_SEX, SEX_CODE.get(persona.sex, "9"), printable=True),
+        _other_name(OID_BIRTH, f"{era_code}{birth:%Y%m%d}", printable=True),
+        _other_name(OID_ADDRESS, persona.address),
+        _other_name(OID_ADDRESS_SUBST, ""),
+    ])
+    builder = (x509.CertificateBuilder()
+               .subject_name(x509.Name([
+                   x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
+                   x509.NameAttribute(NameOID.LOCALITY_NAME, "Test-shi"),
+                   x509.NameAttribute(NameOID.COMMON_NAME, opaque_id(persona, "sign"))]))
+               .serial_number(_serial(persona, "sign"))
+               .not_valid_before(not_before).not_valid_after(not_after)
+               .add_extension(x509.KeyUsage(True, True, False, False, False, False, False,
+                                            False, False), critical=True)
+               .add_extension(san, critical=False)
+               .add_extension(x509.CertificatePolicies([x509.PolicyInformation(
+                   SIGN_POLICY, None)]), critical=True))
+    cert = _common(builder, "sign", key).sign(ca_key("sign"), hashes.SHA256())
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def ca_der(which: str) -> bytes:
+    return ca_certificate(which).public_bytes(serialization.Encoding.DER)
