@@ -104,13 +104,18 @@ class CardCrypto:
     def _algorithm(self, key: bytes) -> algorithms.AES | TripleDES:
         return algorithms.AES(key) if self.aes else TripleDES(key + key[:8])
 
-    def encrypt(self, data: bytes) -> bytes:
-        enc = Cipher(self._algorithm(self.key), modes.CBC(bytes(self.block))).encryptor()
+    def encrypt(self, data: bytes, iv: bytes | None = None) -> bytes:
+        mode = modes.CBC(iv or bytes(self.block))
+        enc = Cipher(self._algorithm(self.key), mode).encryptor()
         return enc.update(data) + enc.finalize()
 
-    def decrypt(self, data: bytes) -> bytes:
-        dec = Cipher(self._algorithm(self.key), modes.CBC(bytes(self.block))).decryptor()
+    def decrypt(self, data: bytes, iv: bytes | None = None) -> bytes:
+        mode = modes.CBC(iv or bytes(self.block))
+        dec = Cipher(self._algorithm(self.key), mode).decryptor()
         return dec.update(data) + dec.finalize()
+
+    def ecb(self, block: bytes) -> bytes:
+        return self._ecb(self._algorithm(self.key), block)
 
     def _ecb(self, algorithm: algorithms.AES | TripleDES, block: bytes) -> bytes:
         enc = Cipher(algorithm, modes.ECB()).encryptor()
@@ -156,7 +161,43 @@ def card_session_key(k_ifd: bytes, k_icc: bytes) -> bytes:
     return hashlib.sha1(_xor(k_ifd, k_icc) + b"\x00\x00\x00\x01").digest()[:16]
 
 
-# --- the card --------------------------------------------------------------------------
+def sm_cryptogram(data: bytes, block: int) -> bytes | None:
+    """The cryptogram of data that starts with one 86 object (indicator 01); None if the
+    data objects are malformed."""
+    if len(data) < 3 or data[0] != 0x86:
+        return None
+    try:
+        item = tlv.parse_one(data)
+    except MalformedData:
+        return None
+    if not item.value or item.value[0] != 0x01:
+        return None
+    cryptogram = item.value[1:]
+    return cryptogram if cryptogram and len(cryptogram) % block == 0 else None
+
+
+def sm_read_content(os_: CardOS, cmd: CommandApdu, expected_length: bytes) -> bytes | int:
+    """What an SM READ BINARY returns in plain (the EF from the offset, cut to the expected
+    length), or the status word refusing it. Only DF1's EFs are read under SM."""
+    ef, error = os_._target_ef(cmd.p1)
+    if ef is None:
+        return error or SW.COMMAND_NOT_ALLOWED
+    if os_.current_df.aid != ids.DF1_AID:
+        return SW.SECURE_MESSAGING_NOT_SUPPORTED
+    if CARD_NUMBER_KEY not in os_.verified:
+        return SW.SECURITY_STATUS_NOT_SATISFIED
+    data = expected_length
+    if len(data) not in (3, 4) or data[0] != 0x96 or data[1] != len(data) - 2:
+        return SW.SM_DATA_INCORRECT
+    expected = int.from_bytes(data[2:], "big")
+    offset = cmd.p2 if cmd.p1 & 0x80 else (cmd.p1 << 8) | cmd.p2
+    if offset >= len(ef.data):
+        return SW.WRONG_PARAMETERS
+    content = ef.data[offset:]
+    return content[:expected] if expected else content
+
+
+# --- the first- and second-generation card -------------------------------------------------
 
 
 class ResidenceCard(CardOS):
@@ -235,27 +276,15 @@ class ResidenceCard(CardOS):
         return None if self.session_key is None else CardCrypto(self.generation,
                                                                  self.session_key)
 
-    @staticmethod
-    def _cryptogram(data: bytes, block: int) -> bytes | None:
-        """The cryptogram of data that is exactly one 86 object with indicator 01."""
-        if len(data) < 3 or data[0] != 0x86:
-            return None
-        try:
-            item = tlv.parse_one(data)
-        except MalformedData:
-            return None
-        if item.end != len(data) or not item.value or item.value[0] != 0x01:
-            return None
-        cryptogram = item.value[1:]
-        return cryptogram if cryptogram and len(cryptogram) % block == 0 else None
-
     def sm_verify(self, cmd: CommandApdu) -> bytes:
         if cmd.p1 != 0x00 or cmd.p2 != ids.CARD_NUMBER_KEY_REFERENCE:
             return sw(SW.INCORRECT_P1P2)
         session = self._session()
         if session is None:
             return sw(SW.SECURITY_STATUS_NOT_SATISFIED)
-        cryptogram = self._cryptogram(cmd.data, session.block)
+        cryptogram = sm_cryptogram(cmd.data, session.block)
+        if cryptogram is not None and len(tlv.build(0x86, b"\x01" + cryptogram)) != len(cmd.data):
+            cryptogram = None  # more than the one 86 object
         plain = None if cryptogram is None else _unpad(session.decrypt(cryptogram),
                                                        session.block)
         if plain is None:
@@ -267,24 +296,12 @@ class ResidenceCard(CardOS):
         return sw(SW.VERIFY_FAILED)
 
     def sm_read_binary(self, cmd: CommandApdu) -> bytes:
-        ef, error = self._target_ef(cmd.p1)
-        if ef is None:
-            return sw(error or SW.COMMAND_NOT_ALLOWED)
-        if self.current_df.aid != ids.DF1_AID:
-            return sw(SW.SECURE_MESSAGING_NOT_SUPPORTED)
         session = self._session()
-        if session is None or not self.number_verified:
+        if session is None:
             return sw(SW.SECURITY_STATUS_NOT_SATISFIED)
-        data = cmd.data
-        if len(data) not in (3, 4) or data[0] != 0x96 or data[1] != len(data) - 2:
-            return sw(SW.SM_DATA_INCORRECT)
-        expected = int.from_bytes(data[2:], "big")
-        offset = cmd.p2 if cmd.p1 & 0x80 else (cmd.p1 << 8) | cmd.p2
-        if offset >= len(ef.data):
-            return sw(SW.WRONG_PARAMETERS)
-        content = ef.data[offset:]
-        if expected:
-            content = content[:expected]
+        content = sm_read_content(self, cmd, cmd.data)
+        if isinstance(content, int):
+            return sw(content)
         cryptogram = session.encrypt(_pad(content, session.block))
         return sw(SW.OK, tlv.build(0x86, b"\x01" + cryptogram))
 
@@ -403,12 +420,12 @@ def _check_image(persona: Persona, draw: Callable[[], bytes], what: str) -> byte
                            ) from None
 
 
-def _public_files(card: ResidenceCard, version: str) -> None:
-    card.mf.add(EF(0x0001, _file([(Tag.SPEC_VERSION, version.encode("ascii"))], 6),
-                   sfi=ids.SFI_COMMON, read=always))
+def _public_files(where: DF, card_type: ids.CardType, version: str) -> None:
+    where.add(EF(0x0001, _file([(Tag.SPEC_VERSION, version.encode("ascii"))], 6),
+                 sfi=ids.SFI_COMMON, read=always))
     # C1 01 '1' on first-generation cards, C1 02 "05" on later ones (spec §1).
-    card.mf.add(EF(0x0002, tlv.build(Tag.CARD_TYPE, card.card_type.value.encode("ascii")),
-                   sfi=ids.SFI_CARD_TYPE, read=always))
+    where.add(EF(0x0002, tlv.build(Tag.CARD_TYPE, card_type.value.encode("ascii")),
+                 sfi=ids.SFI_CARD_TYPE, read=always))
 
 
 def _sex_label(persona: Persona) -> str:
@@ -459,7 +476,7 @@ def build_first_generation(persona: Persona, *, random: RandomSource = os.urando
                                                ids.FIRST_GEN_PHOTO_MAX), "photo")
     assert persona.card_number is not None
     card = ResidenceCard(card_type, persona.card_number.encode("ascii"), random=random)
-    _public_files(card, x.text("spec_version", "0001", ascii_only=True))
+    _public_files(card.mf, card_type, x.text("spec_version", "0001", ascii_only=True))
     number_verified = after(CARD_NUMBER_KEY)
     df1 = card.add_df(DF(ids.DF1_AID))
     df1.add(EF(0x0001, tlv.build(Tag.FRONT_OR_NAME_IMAGE, front),
@@ -532,11 +549,12 @@ def second_generation_entries(persona: Persona, x: _Extra, card_type: ids.CardTy
     return [(tag, _nul(value, ids.SECOND_GEN_ENTRY_WIDTHS[tag])) for tag, value in values.items()]
 
 
-def build_second_generation(persona: Persona, *, random: RandomSource = os.urandom
-                            ) -> ResidenceCard:
+def add_second_generation_files(card: CardOS, public: DF, persona: Persona,
+                                card_type: ids.CardType) -> None:
+    """The second-generation file tree (also the 特定在留カード's): the public EFs into
+    ``public`` (the MF, or the 在留AP), DF1-DF3 into ``card``."""
     x = _Extra(persona)
-    card_type = ids.CardType(x.code("card_type", ("05", "06"), "05"))
-    special = card_type is ids.CardType.SPECIAL_PERMANENT_2
+    special = card_type in ids.SPECIAL_PERMANENT_TYPES
     entries = second_generation_entries(persona, x, card_type)
     name_rows = [("", persona.name)] + ([("", f"({persona.alias})")] if persona.alias else [])
     name_image = _check_image(persona, lambda: text_image(
@@ -546,8 +564,7 @@ def build_second_generation(persona: Persona, *, random: RandomSource = os.urand
     face = _check_image(persona, lambda: photo(persona.id + persona.name,
                                                ids.SECOND_GEN_PHOTO_MAX), "photo")
     assert persona.card_number is not None
-    card = ResidenceCard(card_type, persona.card_number.encode("ascii"), random=random)
-    _public_files(card, x.text("spec_version", "0001", ascii_only=True))
+    _public_files(public, card_type, x.text("spec_version", "0001", ascii_only=True))
     number_verified = after(CARD_NUMBER_KEY)
     name_value = _nul(name_image, ids.SECOND_GEN_NAME_IMAGE_MAX)
     face_value = _nul(face, ids.SECOND_GEN_PHOTO_MAX)
@@ -596,6 +613,14 @@ def build_second_generation(persona: Persona, *, random: RandomSource = os.urand
                               (Tag.CERTIFICATE_2, pki.certificate)],
                              ids.SECOND_GEN_SIGNATURE_FILE),
                sfi=ids.SecondGenSFI.SIGNATURE, read=number_verified))
+
+
+def build_second_generation(persona: Persona, *, random: RandomSource = os.urandom
+                            ) -> ResidenceCard:
+    card_type = ids.CardType(_Extra(persona).code("card_type", ("05", "06"), "05"))
+    assert persona.card_number is not None
+    card = ResidenceCard(card_type, persona.card_number.encode("ascii"), random=random)
+    add_second_generation_files(card, card.mf, persona, card_type)
     return card
 
 

@@ -222,8 +222,41 @@ CARD_NUMBER_LENGTH = 12
 CARD_NUMBER_KEY_REFERENCE = 0x86  # VERIFY P2
 SM_CLA = 0x08
 SESSION_KEY_COUNTER = bytes.fromhex("00000001")  # KSenc = SHA-1((K.IFD^K.ICC) || this)[:16]
-SET_SESSION_KEY_CLA = 0x80  # 特定在留カード key delivery (unverified)
+
+# ---------------------------------------------------------------------------------------
+# 特定在留カード: UNVERIFIED. Spec §9 gives the flow (SELECT 在留AP, SET SESSION KEY with an
+# RSA-2048 ISA key and RSA-OAEP, VERIFY under SM, READ BINARY; AES-128-CBC + AES-CMAC "with a
+# message counter / IV derivation") from one source, not the bytes. Every byte-level detail
+# below is our guess, here and nowhere else; the reader (cards/residence/specified.py) and
+# the virtual card (virtual/specified.py) both follow it.
+#  1. The card-type and common-data EFs are read inside the 在留AP (SFI_CARD_TYPE,
+#     SFI_COMMON after SELECT RESIDENCE_AP_AID); the My Number MF has no residence EFs.
+#  2. SET SESSION KEY = 80 AE 00 00, the 256-byte OAEP cryptogram as extended-length data,
+#     no Le; the card answers 90 00 without data.
+SET_SESSION_KEY_CLA = 0x80
 SET_SESSION_KEY_INS = 0xAE
+#  3. OAEP with SHA-256 and MGF1-SHA-256, empty label.
+SPECIFIED_OAEP_HASH = "sha256"
+#  4. The delivered plaintext is KSenc (16) || KSmac (16).
+SPECIFIED_SESSION_KEY_MATERIAL = 32
+#  5. SM commands use CLA 0C (ISO: SM with an authenticated header), not 2nd gen's 08.
+SPECIFIED_SM_CLA = 0x0C
+#  6. A 16-byte send-sequence counter, 0 after SET SESSION KEY, incremented before every
+#     SM command and before every SM response.
+SPECIFIED_COUNTER_LENGTH = 16
+#  7. IV of each message = AES-ECB(KSenc, counter); data in DO 86 (indicator 01) and the
+#     expected length in DO 96, as on second-generation cards.
+#  8. DO 8E (last) = AES-CMAC(KSmac, counter || pad(CLA INS P1 P2) || data objects)[:8] on
+#     commands, AES-CMAC(KSmac, counter || data objects)[:8] on responses; every successful
+#     SM response carries one (VERIFY's too, so every SM command has an Le); error status
+#     words come without.
+SPECIFIED_TAG_MAC = 0x8E
+#  9. The ISA delivery key (published as keys_smrsapub_001.bin, said to be the raw 256-byte
+#     modulus with e = 65537) is not bundled; the reader takes it from the environment
+#     variable CARDTOOL_SPECIFIED_DELIVERY_KEY, else uses the TEST key of the virtual card
+#     (fixtures/pki/specified-delivery-TEST.*), which no real card accepts.
+SPECIFIED_DELIVERY_EXPONENT = 65537
+# ---------------------------------------------------------------------------------------
 
 #: DFs whose plain reads carry personal data (redacted in traces); DF1 reads are
 #: SM-encrypted and carry ciphertext only.

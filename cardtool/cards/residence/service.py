@@ -306,7 +306,9 @@ def render_text(result: ResidenceResult, lang: str) -> list[str]:
             f"{name_en} (first generation, type {code})"
     else:
         kind = f"{name_ja}(種別 {code})" if ja else f"{name_en} (type {code})"
-    lines = [row("Card", "カード種別", kind)]
+    specified = result.generation is ids.Generation.SPECIFIED
+    lines = [row("Residence application" if specified else "Card",
+                 "在留AP" if specified else "カード種別", kind)]
     if result.spec_version:
         lines.append(row("Spec version", "仕様バージョン", result.spec_version))
     number = result.masked_card_number()

@@ -4,8 +4,11 @@ residence application (在留AP). Access (spec §9): SELECT the 在留AP, SET SE
 under secure messaging, then the same DF1/DF2/DF3 files as the second generation.
 
 UNVERIFIED. Spec §9 rests on one source that describes the flow but not its bytes. Every
-detail below that the sources do not give is a guess, kept in this block so that it can be
-corrected in one place once the ISA specification (001460712.pdf) can be read:
+detail the sources do not give is a guess, listed and numbered in ONE block in
+``cardtool/cards/residence/ids.py`` ("特定在留カード: UNVERIFIED") so it can be corrected in
+one place once the ISA specification (001460712.pdf) can be read. The virtual 特定在留カード
+(``cardtool/virtual/specified.py``) follows the same block, so tests prove the reader and
+the card agree with each other, not with a real card.
 """
 
 from __future__ import annotations
@@ -30,34 +33,12 @@ from cardtool.cards.residence.auth import verify_card_number
 from cardtool.cards.residence.crypto import aes_cmac8
 from cardtool.errors import EXIT_BAD_INPUT, EXIT_CARD, CardtoolError
 
-# ---------------------------------------------------------------------------------------
-# UNVERIFIED DETAILS OF THE 特定在留カード PATH (spec §9) -- all of them, in one place.
-#
-# 1. The card-type EF (C1 "07"/"08") and the common-data EF are read inside the 在留AP
-#    (ids.SFI_CARD_TYPE / ids.SFI_COMMON after SELECT ids.RESIDENCE_AP_AID); the My Number
-#    card's MF has no residence EFs.
-# 2. SET SESSION KEY is `80 AE 00 00` with the 256-byte RSA-OAEP cryptogram as extended-
-#    length data and no Le; the card answers 90 00 without data.
-OAEP_HASH_NAME = "sha256"  # 3. OAEP with SHA-256 and MGF1-SHA-256, empty label.
-SESSION_KEY_MATERIAL = 32  # 4. The delivered plaintext is KSenc (16) ‖ KSmac (16).
-#    (Host-side choice, not card-visible: the host derives them from a recorded random seed
-#    and the card number, so a trace replays only with the card number and does not hold
-#    the session keys in clear.)
-SM_CLA = 0x0C  # 5. SM with an authenticated header (ISO 7816-4), not the 08 of 2nd gen.
-COUNTER_LENGTH = 16  # 6. A 16-byte send-sequence counter, 0 after SET SESSION KEY,
-#    incremented before every command and before every response.
-#    7. IV of each message = AES-ECB(KSenc, counter); data in DO 86 (indicator 01) and the
-#    expected length in DO 96 as on second-generation cards.
-TAG_MAC = 0x8E  # 8. DO 8E = AES-CMAC(KSmac, counter ‖ pad(header) ‖ data objects)[:8] on
-#    commands, AES-CMAC(KSmac, counter ‖ data objects) on responses (every SM response,
-#    including VERIFY's, carries one).
-#    9. The ISA delivery key (published as keys_smrsapub_001.bin: the raw 256-byte modulus,
-#    e = 65537) is not bundled: point DELIVERY_KEY_ENV at it. Without it the TEST key of the
-#    virtual card (fixtures/pki) is used, which no real card accepts.
-DELIVERY_KEY_ENV = "CARDTOOL_SPECIFIED_DELIVERY_KEY"
+OAEP_HASH_NAME = ids.SPECIFIED_OAEP_HASH
+SM_CLA = ids.SPECIFIED_SM_CLA
+COUNTER_LENGTH = ids.SPECIFIED_COUNTER_LENGTH
+TAG_MAC = ids.SPECIFIED_TAG_MAC
+DELIVERY_KEY_ENV = "CARDTOOL_SPECIFIED_DELIVERY_KEY"  # detail 9 in ids.py
 DELIVERY_KEY_TEST = "specified-delivery-TEST.pub.bin"
-RSA_EXPONENT = 65537
-# ---------------------------------------------------------------------------------------
 
 _SEED_LABEL = b"cardtool specified session keys v1"
 
@@ -95,7 +76,7 @@ def load_delivery_key(path: Path | None = None) -> rsa.RSAPublicKey:
     except OSError as exc:
         raise DeliveryKeyError(path=str(p), detail=exc.strerror or "cannot be read") from None
     if len(data) == 256:
-        return rsa.RSAPublicNumbers(RSA_EXPONENT, int.from_bytes(data, "big")).public_key()
+        return rsa.RSAPublicNumbers(ids.SPECIFIED_DELIVERY_EXPONENT, int.from_bytes(data, "big")).public_key()
     try:
         key = (serialization.load_pem_public_key(data) if data.startswith(b"-----")
                else serialization.load_der_public_key(data))
@@ -171,8 +152,8 @@ class SpecifiedChannel:
         objects = protect(cipher, data, expected)
         header = bytes((SM_CLA, ins, p1, p2))
         objects += tlv.build(TAG_MAC, aes_cmac8(self.ks_mac, ssc + pad(header, 16) + objects))
-        if expected is None:
-            return CommandApdu(SM_CLA, ins, p1, p2, objects)
+        if expected is None:  # the answer holds at least the MAC: always an Le
+            return CommandApdu(SM_CLA, ins, p1, p2, objects, le=256)
         return CommandApdu(SM_CLA, ins, p1, p2, objects, le=MAX_EXTENDED_LE, extended=True)
 
     def response(self, data: bytes, what: str) -> bytes:
@@ -195,8 +176,10 @@ class SpecifiedChannel:
 
 
 def session_keys(seed: bytes, card_number: bytes) -> tuple[bytes, bytes]:
+    """KSenc, KSmac from a recorded seed and the card number (host-side choice: the trace
+    then replays only with the card number and does not hold the session keys in clear)."""
     material = hashlib.sha256(_SEED_LABEL + seed + card_number).digest()
-    assert len(material) == SESSION_KEY_MATERIAL
+    assert len(material) == ids.SPECIFIED_SESSION_KEY_MATERIAL
     return material[:16], material[16:]
 
 
