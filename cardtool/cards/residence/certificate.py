@@ -191,8 +191,8 @@ def load_anchor_file(path: str | Path) -> x509.Certificate:
     if b"-----BEGIN CERTIFICATE-----" in data:
         try:
             return x509.load_pem_x509_certificate(data)
-        except ValueError as exc:
-            raise BadInputFile(path=str(p), detail=f"not a PEM certificate ({exc})") from None
+        except ValueError:
+            raise BadInputFile(path=str(p), detail="not a PEM certificate") from None
     try:
         return load_certificate_bytes(data).certificate
     except MalformedCardCertificate as exc:
