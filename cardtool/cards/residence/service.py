@@ -277,9 +277,24 @@ def _when(day: CardDate | None, today: dt.date, lang: str) -> str:
     return f"{iso} (expires today)" if n == 0 else f"{iso} ({n:,} days left)"
 
 
-def _yes_no(value: bool | None, lang: str) -> str:
+def is_masked(text: str | None) -> bool:
+    """A value a redacted trace replaced (replay fills each byte with '*')."""
+    return bool(text) and set(text or "") == {"*"}
+
+
+def _redacted(lang: str) -> str:
+    return "(トレースで秘匿化済み)" if lang == "ja" else "(redacted in the trace)"
+
+
+def _shown(text: str | None, lang: str, empty: str = "-") -> str:
+    if is_masked(text):
+        return _redacted(lang)
+    return text or empty
+
+
+def _yes_no(value: bool | None, lang: str, raw: str | None = None) -> str:
     if value is None:
-        return "-"
+        return _redacted(lang) if is_masked(raw) else "-"
     if lang == "ja":
         return "あり" if value else "なし"
     return "yes" if value else "no"
@@ -342,6 +357,9 @@ def _first_lines(f: FirstGenData, lang: str, row: Row) -> list[str]:
     if f.card_type is ids.CardType.RESIDENCE_1:  # special permanent residents have none
         lines.append(row("Residence expiry", "在留期間満了日", in_image))
     for entry in f.addresses:
+        if is_masked(entry.address):
+            lines.append(row("Address", "住居地", _redacted(lang)))
+            continue
         lines.append(row("Address", "住居地",
                          f"{entry.address}  [{entry.written.iso() or '-'}, "
                          f"{'市区町村コード' if ja else 'municipality'} "
@@ -349,11 +367,11 @@ def _first_lines(f: FirstGenData, lang: str, row: Row) -> list[str]:
     if f.card_type is ids.CardType.RESIDENCE_1:
         none = "なし" if ja else "none"
         lines.append(row("Permission (general)", "資格外活動(包括)",
-                         f.comprehensive_permission or none))
+                         _shown(f.comprehensive_permission, lang, none)))
         lines.append(row("Permission (individual)", "資格外活動(個別)",
-                         f.individual_permission or none))
+                         _shown(f.individual_permission, lang, none)))
         lines.append(row("Renewal pending", "在留期間更新等申請中",
-                         _yes_no(f.renewal_pending, lang)))
+                         _yes_no(f.renewal_pending, lang, f.renewal_pending_text)))
     return lines
 
 
@@ -384,21 +402,22 @@ def _second_lines(s: SecondGenData, today: dt.date, lang: str, row: Row) -> list
         work = ids.WORK_RESTRICTION_CODES.get(e.work_restriction)
         lines.append(row("Work restriction", "就労制限",
                          (work[1] if ja else work[0]) if work else e.work_restriction))
-    if s.comprehensive_permission is not None:
+    if s.comprehensive_permission is not None:  # DF2/EF01 was read (type 05/07)
+        masked = is_masked(s.comprehensive_permission)
         known = ids.COMPREHENSIVE_PERMISSION_CODES.get(s.comprehensive_permission)
-        text = (known[1] if ja else known[0]) if known else s.comprehensive_permission
-        if s.comprehensive_permission_expiry is not None:
-            text += f", {'期限' if ja else 'until'} " + _when(
-                s.comprehensive_permission_expiry, today, lang)
+        text = (known[1] if ja else known[0]) if known else _shown(s.comprehensive_permission,
+                                                                   lang)
+        expiry = s.comprehensive_permission_expiry
+        if expiry is not None and not masked:
+            text += f", {'期限' if ja else 'until'} " + _when(expiry, today, lang)
         lines.append(row("Permission (general)", "資格外活動(包括)", text))
-    if s.individual_permission is not None:
         lines.append(row("Permission (individual)", "資格外活動(個別)",
-                         _yes_no(s.individual_permission, lang)))
+                         _yes_no(s.individual_permission, lang, "*" if masked else None)))
     if s.card_type not in ids.SPECIAL_PERMANENT_TYPES or s.renewal_pending is not None:
         lines.append(row("Renewal pending", "在留期間更新等申請中",
-                         _yes_no(s.renewal_pending, lang)))
+                         _yes_no(s.renewal_pending, lang, s.renewal_pending_text)))
     lines.append(row("Address", "住居地", "画像のみ(--images で出力)" if ja else
                      "image only (write it with --images DIR)"))
     if s.reserved_text:
-        lines.append(row("Other entries", "その他の記載", s.reserved_text))
+        lines.append(row("Other entries", "その他の記載", _shown(s.reserved_text, lang)))
     return lines
