@@ -10,7 +10,7 @@ Text: UTF-8 first, then CP932 (the first-generation encoding is disputed, spec Â
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from apdu import tlv
 from apdu.errors import MalformedData
@@ -247,7 +247,7 @@ def parse_entries(data: bytes) -> PrintedEntries:
 @dataclass(frozen=True)
 class SecondGenData:
     card_type: ids.CardType
-    card_number: str  # C2, as stored on the card (shown masked)
+    card_number: str = field(repr=False)  # C2, as stored on the card (shown masked)
     entries: PrintedEntries
     name_image: bytes  # D0, TIFF G4
     photo: bytes  # D1, JPEG 2000 (absent for holders under 1 year: empty)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,8 @@ class ResidenceResult:
     #: Second generation: whether the number stored in DF1/EF01 equals the one verified.
     card_number_matches: bool | None = None
     apdu_count: int = 0
-    _typed_number: str = field(default="", repr=False)
+    #: The card number as shown: masked (AB********CD); the number itself is not kept.
+    masked_number: str = ""
 
     @property
     def generation(self) -> ids.Generation:
@@ -93,9 +94,6 @@ class ResidenceResult:
             pictures = {}
         return {name: data for name, data in pictures.items() if data.strip(b"\x00")}
 
-    def masked_card_number(self) -> str:
-        return mask_card_number(self.second.card_number if self.second else self._typed_number)
-
     def _date_json(self, value: CardDate | None) -> tuple[str | None, int | None]:
         if value is None:
             return None, None
@@ -109,7 +107,7 @@ class ResidenceResult:
             "card_type": self.card_type.value,
             "card_type_name": ids.CARD_TYPE_NAMES[self.card_type][0],
             "spec_version": self.spec_version,
-            "card_number": self.masked_card_number(),
+            "card_number": self.masked_number,
             "card_number_matches": self.card_number_matches,
             "card_expiry": card_expiry,
             "card_expiry_days_left": card_left,
@@ -237,7 +235,7 @@ def read_residence(session: Session, card_number: CardNumberSource,
         second=second,
         card_number_matches=(second.card_number == typed.decode("ascii")) if second else None,
         apdu_count=session.apdu_count,
-        _typed_number=typed.decode("ascii"),
+        masked_number=mask_card_number(second.card_number if second else typed.decode("ascii")),
     )
     return result
 
@@ -326,7 +324,7 @@ def render_text(result: ResidenceResult, lang: str) -> list[str]:
                  "在留AP" if specified else "カード種別", kind)]
     if result.spec_version:
         lines.append(row("Spec version", "仕様バージョン", result.spec_version))
-    number = result.masked_card_number()
+    number = result.masked_number
     if result.card_number_matches is False:
         number += "(カード内の番号と入力が異なります)" if ja else " (differs from the number entered)"
     lines.append(row("Card number", "在留カード番号", number))
