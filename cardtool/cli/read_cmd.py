@@ -10,6 +10,7 @@ from apdu.session import Session
 from cardtool.cards.detect import CardKind, detect
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cards.residence.certificate import load_anchor_file
+from cardtool.cards.residence.ids import RESIDENCE_AP_AID
 from cardtool.cards.residence.service import (
     ResidenceOptions,
     read_residence,
@@ -90,8 +91,10 @@ def read(text: bool, face: bool, face_key: str, sign_cert: bool, images_dir: str
                                    detection=detection)
             detection = report.detection
             if detection.kind is CardKind.SPECIFIED:
+                if detection.residence_type is None:
+                    session.select_df(RESIDENCE_AP_AID)
                 residence = read_residence(session, card_number, ResidenceOptions(anchors),
-                                           card_type=detection.residence_type)
+                                           card_type=detection.residence_type, specified=True)
         rec = recording(transport)
         if rec is not None:
             rec.note_card(detection.kind.value)

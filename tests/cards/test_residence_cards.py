@@ -24,6 +24,7 @@ from cardtool.cards.residence.reader import read_card_type
 from cardtool.cards.residence.service import (
     ResidenceOptions,
     ResidenceResult,
+    SpecifiedCardTypeUnreadable,
     read_residence,
     write_images,
 )
@@ -364,3 +365,18 @@ def test_persona_errors_are_clear(tmp_path: Path) -> None:
         path.write_text(edit(base), encoding="utf-8")
         with pytest.raises(PersonaError, match=message.replace("(", r"\(")):
             make_virtual_card(f"residence2:{path}")
+
+
+def test_specified_card_without_a_readable_card_type_is_one_clear_error() -> None:
+    card = make_virtual_card("specified")
+    assert isinstance(card, SpecifiedCard)
+    del card.dfs[ids.RESIDENCE_AP_AID].files[0x0002]  # the card-type EF (unverified place)
+    session = Session(VirtualTransport(card))
+    mn = MyNumberCard(session)
+    detection = probe_specified(mn, detect(mn, card.atr, probe_residence=False))
+    assert detection.kind is CardKind.SPECIFIED and detection.residence_type is None
+    session.select_df(ids.RESIDENCE_AP_AID)
+    with pytest.raises(SpecifiedCardTypeUnreadable, match="unverified") as info:
+        read_residence(session, lambda: "TK12345678AP", specified=True)
+    assert info.value.exit_code == 3
+    assert not any(c[1] in (0x20, 0xAE) for c in card.log)  # no number sent, no key delivered

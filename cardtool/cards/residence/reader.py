@@ -61,6 +61,8 @@ def read_card_type(session: Session) -> ids.CardType | None:
         raw = _read_public(session, ids.SFI_CARD_TYPE, "card type (MF/EF02)")
         if raw is None:
             return None
+    if raw[:1] != bytes((ids.Tag.CARD_TYPE,)):
+        return None  # an EF with this short id, but not a residence card's card type
     code = parse_card_type_value(raw)
     try:
         return ids.CardType(code)

@@ -18,6 +18,7 @@ from cryptography import x509
 
 from apdu.session import Session
 from cardtool.cards.residence import ids
+from cardtool.cards.residence import specified as specified_path
 from cardtool.cards.residence.auth import Channel, authenticate, check_card_number
 from cardtool.cards.residence.crypto import suite_for
 from cardtool.cards.residence.parse import CardDate, FirstGenData, SecondGenData
@@ -29,9 +30,19 @@ from cardtool.cards.residence.signature import (
     first_gen_signed_data,
     second_gen_signed_data,
 )
-from cardtool.errors import UnsupportedCard
+from cardtool.errors import EXIT_CARD, CardtoolError, UnsupportedCard
 from cardtool.images import write_pngs
 from cardtool.jst import days_left, today_jst
+
+
+class SpecifiedCardTypeUnreadable(CardtoolError):
+    en = ("This card has the residence application of a 特定在留カード, but its card type "
+          "could not be read there. cardtool's reading of the 特定在留カード layout is "
+          "unverified (see README); please report this card model.")
+    ja = ("このカードには特定在留カードの在留APがありますが、カード種別を読み取れませんでした。"
+          "cardtool の特定在留カードの構成は未検証です(README 参照)。報告をお願いします。")
+    exit_code = EXIT_CARD
+
 
 #: Returns the card number as typed (prompt, stdin or environment). Called at most once,
 #: and only when the card turned out to be a residence card.
@@ -197,24 +208,26 @@ def _verify(result_type: ids.CardType, first: FirstGenData | None,
 
 def read_residence(session: Session, card_number: CardNumberSource,
                    options: ResidenceOptions | None = None, *,
-                   card_type: ids.CardType | None = None) -> ResidenceResult:
+                   card_type: ids.CardType | None = None,
+                   specified: bool = False) -> ResidenceResult:
     """Read the residence card in ``session``. ``card_type``: when detection already read
-    it (the current DF is then where it was found)."""
+    it (the current DF is then where it was found). ``specified``: detection found the
+    在留AP on a My Number card chip (the card type is then read inside the AP)."""
     options = options or ResidenceOptions()
     if card_type is None:
         card_type = read_card_type(session)
+        if card_type is None and specified:
+            raise SpecifiedCardTypeUnreadable()
         if card_type is None:
             raise UnsupportedCard(atr="-")
     generation = ids.GENERATION_OF[card_type]
     if generation is ids.Generation.SPECIFIED:
-        from cardtool.cards.residence import specified
-
-        specified.select_residence_ap(session)
+        specified_path.select_residence_ap(session)
     spec_version = read_spec_version(session)
     typed = check_card_number(card_number())
     channel: Channel
     if generation is ids.Generation.SPECIFIED:
-        channel = specified.authenticate(session, typed)
+        channel = specified_path.authenticate(session, typed)
     else:
         channel = authenticate(session, suite_for(generation), typed)
     reader = ResidenceReader(session, channel)
