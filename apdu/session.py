@@ -26,8 +26,12 @@ class Session:
         transport: Transport,
         *,
         on_exchange: Callable[[CommandApdu, ResponseApdu], None] | None = None,
+        strict_length: bool = True,
     ) -> None:
         self.transport = transport
+        #: Reject responses with more data than the command's Le (a raw-APDU tool turns
+        #: this off to show whatever the card sends).
+        self.strict_length = strict_length
         #: None until an extended READ BINARY was tried; then whether it worked.
         self.extended_works: bool | None = (
             False if transport.supports_extended is False else None
@@ -41,6 +45,12 @@ class Session:
         raw = self.transport.transmit(command.to_bytes())
         self.apdu_count += 1
         response = ResponseApdu.parse(raw)
+        if self.strict_length and len(response.data) > (command.le or 0):
+            # More than asked for (or data to a command that expects none): a broken card
+            # or link. Never let it drive offsets or lengths.
+            raise MalformedData("response APDU", command.le or 0,
+                                f"{len(response.data)} data bytes to {command.name} "
+                                f"that asked for {command.le or 0}")
         if self._on_exchange is not None:
             self._on_exchange(command, response)
         return response

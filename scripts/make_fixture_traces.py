@@ -21,8 +21,7 @@ SESSIONS: list[tuple[str, list[str], str | None]] = [
     ("mynumber-read-blocked.jsonl", ["read", "--virtual", "mynumber:blocked"], None),
     ("mynumber-read-under15.jsonl", ["read", "--virtual", "mynumber:under15"], None),
     ("mynumber-pin-status.jsonl", ["pin", "status", "--virtual", "mynumber"], None),
-    ("mynumber-cert-auth.jsonl", ["cert", "auth", "--out", "/dev/null", "--virtual", "mynumber"],
-     None),
+    ("mynumber-cert-auth.jsonl", ["cert", "auth", "--out", "-", "--virtual", "mynumber"], None),
     ("mynumber-text.jsonl", ["read", "--text", "--pin-stdin", "--virtual", "mynumber"], "5678\n"),
     ("mynumber-face-a.jsonl", ["read", "--face", "--face-key", "a", "--pin-stdin", "--virtual",
                                "mynumber"], "123456789018\n"),
@@ -34,9 +33,10 @@ def main() -> int:
     for name, args, stdin in SESSIONS:
         path = OUT / name
         result = subprocess.run([sys.executable, "-m", "cardtool", *args, "--record", str(path)],
-                                input=stdin, capture_output=True, text=True, cwd=ROOT)
+                                input=stdin.encode() if stdin else None, capture_output=True,
+                                cwd=ROOT)
         if result.returncode != 0:
-            print(f"{name}: {result.stderr.strip()}", file=sys.stderr)
+            print(f"{name}: {result.stderr.decode().strip()}", file=sys.stderr)
             return 1
         print("recorded", path.relative_to(ROOT))
     return 0

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from apdu.session import Session
+from cardtool.cards.detect import CardKind, detect
 from cardtool.cards.mynumber.card import MyNumberCard
+from cardtool.cards.residence.certificate import load_anchor_file
+from cardtool.cards.residence.ids import RESIDENCE_AP_AID
+from cardtool.cards.residence.service import (
+    ResidenceOptions,
+    read_residence,
+    render_text,
+    write_images,
+)
+from cardtool.cli.card_number import ENV_CARD_NUMBER, CardNumberAsker
 from cardtool.cli.render import render_mynumber
 from cardtool.cli.secrets import SecretAsker
 from cardtool.cli.util import (
@@ -38,33 +50,67 @@ def secret_options(f: click.decorators.FC) -> click.decorators.FC:
 @click.option("--images", "images_dir", type=click.Path(file_okay=False),
               help="Write the card-face images as PNG files into this directory.")
 @click.option("--show-number", is_flag=True, help="Show the My Number unmasked (never stored).")
+@click.option("--card-number-stdin", is_flag=True,
+              help="Residence cards: read the card number as the first line of standard input "
+                   f"(else ${ENV_CARD_NUMBER}, else a no-echo prompt).")
+@click.option("--trust-anchor", "trust_anchors", multiple=True, metavar="FILE",
+              type=click.Path(dir_okay=False),
+              help="Residence cards: a CA certificate (PEM or DER) to check the card's "
+                   "signature chain against; repeatable.")
 @secret_options
 @card_source_options
 @json_option
 def read(text: bool, face: bool, face_key: str, sign_cert: bool, images_dir: str | None,
-         show_number: bool, pin_stdin: bool, force: bool, as_json: bool) -> None:
+         show_number: bool, card_number_stdin: bool, trust_anchors: tuple[str, ...],
+         pin_stdin: bool, force: bool, as_json: bool) -> None:
     """Read the card on the reader: kind, expiry, certificate validity, PIN tries left.
 
     Nothing is verified unless asked (--text, --face, --sign-cert); remaining tries are
-    read without using one.
+    read without using one. A residence card needs its card number (asked only then);
+    its signature is checked against each --trust-anchor.
     """
     a = app()
-    if images_dir and not face:
-        face = True
-    options = ReadOptions(text=text, face=face, face_key=f"number-{face_key}",
-                          sign_cert=sign_cert, force=force)
+    anchors = tuple(load_anchor_file(path) for path in trust_anchors)
+    card_number = CardNumberAsker(a.lang, card_number_stdin)
     asker = SecretAsker(a.lang, pin_stdin)
+    options = ReadOptions(text=text, face=face or bool(images_dir), face_key=f"number-{face_key}",
+                          sign_cert=sign_cert, force=force)
+    residence = None
+    report = None
     with open_card() as transport:
         session = Session(transport)
-        report = read_mynumber(session, transport.atr, options, asker,
-                               card=MyNumberCard(session))
+        card = MyNumberCard(session)
+        # The residence AP of a 特定在留カード is probed last (by read_mynumber), so a My
+        # Number card costs no extra SELECT.
+        detection = detect(card, transport.atr, probe_residence=False)
+        if detection.kind in (CardKind.RESIDENCE_FIRST, CardKind.RESIDENCE_SECOND):
+            residence = read_residence(session, card_number, ResidenceOptions(anchors),
+                                       card_type=detection.residence_type)
+        else:
+            report = read_mynumber(session, transport.atr, options, asker, card=card,
+                                   detection=detection)
+            detection = report.detection
+            if detection.kind is CardKind.SPECIFIED:
+                if detection.residence_type is None:
+                    session.select_df(RESIDENCE_AP_AID)
+                residence = read_residence(session, card_number, ResidenceOptions(anchors),
+                                           card_type=detection.residence_type, specified=True)
         rec = recording(transport)
         if rec is not None:
-            rec.note_card(report.detection.kind.value)
-    if images_dir and report.face is not None:
+            rec.note_card(detection.kind.value)
+    if images_dir and residence is not None:
+        write_images(residence, images_dir)
+    if images_dir and report is not None and report.face is not None:
         write_pngs(report.face.images(), images_dir)
     if as_json:
-        print_json(report.to_json(show_number=show_number))
+        out: dict[str, Any] = report.to_json(show_number=show_number) if report is not None \
+            else {"kind": detection.kind.value, "atr": transport.atr.hex().upper()}
+        if residence is not None:
+            out["residence"] = residence.to_json()
+        print_json(out)
         return
-    for line in render_mynumber(report, a.lang, show_number):
+    lines = render_mynumber(report, a.lang, show_number) if report is not None else []
+    if residence is not None:
+        lines += ([""] if lines else []) + render_text(residence, a.lang)
+    for line in lines:
         click.echo(line)

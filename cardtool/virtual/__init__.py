@@ -23,7 +23,8 @@ def _load_builtin_kinds() -> None:
     # Imported lazily so `cardtool trace show` does not pay for building card images.
     import importlib
 
-    for module in ("cardtool.virtual.mynumber", "cardtool.virtual.residence"):
+    for module in ("cardtool.virtual.mynumber", "cardtool.virtual.residence",
+                   "cardtool.virtual.specified"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:
