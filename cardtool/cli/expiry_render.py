@@ -36,6 +36,7 @@ SOURCE_NAMES: dict[str, tuple[str, str]] = {
     "get-data-f2": ("card data (GET DATA)", "カード内データ(GET DATA)"),
     "common-df-record": ("card data (common DF record)", "カード内データ(共通DF)"),
     "card-face-df29": ("card face (券面事項確認AP)", "券面事項確認AP"),
+    "residence-c5": ("residence data (C5)", "在留AP(C5)"),
 }
 
 
@@ -84,16 +85,21 @@ def _date_line(check: DateCheck, lang: str) -> str:
             f"({days_text(check.days_left, lang)}) {level_name(check.level, lang)}{where}")
 
 
+def card_date_lines(assessment: Assessment, index: int, lang: str) -> list[str]:
+    """One line per date of card ``index``: date, days left, level, where it came from."""
+    dates = [c for c in assessment.dates if c.card_index == index]
+    if not dates:
+        return ["  " + ("日付なし(カード表面を確認)" if lang == "ja"
+                        else "no date in the chip (see the card face)")]
+    return [_date_line(c, lang) for c in dates]
+
+
 def render_assessment(assessment: Assessment, lang: str) -> list[str]:
     """Lines for a terminal: per card its dates, then the findings, then the overall level."""
     lines: list[str] = []
     for index, kind in enumerate(assessment.kinds):
         lines.append(kind_name(kind, lang) + ":")
-        dates = [c for c in assessment.dates if c.card_index == index]
-        lines.extend(_date_line(c, lang) for c in dates)
-        if not dates:
-            lines.append("  " + ("日付なし(カード表面を確認)" if lang == "ja"
-                                 else "no date in the chip (see the card face)"))
+        lines.extend(card_date_lines(assessment, index, lang))
     if assessment.findings:
         lines.append("所見:" if lang == "ja" else "Findings:")
         for f in assessment.findings:

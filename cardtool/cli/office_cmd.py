@@ -2,7 +2,7 @@
 
 The office loop: "hold the next card" → read what the expiry rules need (a residence card
 asks for its card number, typed from the card without echo; a My Number card asks nothing,
-never a PIN) → "remove the card" → a first-generation residence card asks for the expiry
+never a PIN) → "remove the card" (and wait until it is) → a first-generation residence card asks for the expiry
 printed on it (empty: check by eye) → the client reference (empty: none) and, without one,
 "same client as the previous card?" → the client's row is written to every report file →
 the live table → the next card. Ctrl-C (or the end of standard input) finishes; every row
@@ -30,19 +30,26 @@ from apdu.transport import Transport
 from apdu.transport.virtual import VirtualTransport
 from cardtool.cli.expiry_render import (
     assessment_json,
+    card_date_lines,
     exit_code_for,
     kind_name,
+    level_name,
     render_assessment,
     table_lines,
     thresholds_from,
     thresholds_options,
 )
 from cardtool.cli.util import app, card_source_options, json_option, open_card, print_json
-from cardtool.errors import BadInputFile, CardtoolError, UsageError
+from cardtool.errors import BadInputFile, UsageError
 from cardtool.expiry import CardFacts, assess_card
 from cardtool.jst import today_jst
 from cardtool.office import BadTypedDate, OfficeSession, ReadCardFacts, parse_typed_date
-from cardtool.office_report import OfficeReport, ReferenceRejected, clean_reference
+from cardtool.office_report import (
+    LEVEL_BY_CODE,
+    OfficeReport,
+    ReferenceRejected,
+    clean_reference,
+)
 from cardtool.policy.table import RESIDENCE_CARD_NUMBER
 
 #: Rows shown in the live table (the newest); the files hold them all.
@@ -67,7 +74,9 @@ TEXT: dict[str, tuple[str, str]] = {
                   "カードを外して、もう一度(または次のカードを)かざしてください。"),
     "saved_on_interrupt": ("The card just read was saved as its own row.",
                            "読み取ったカードは単独の行として保存しました。"),
-    "finished": ("{cards} cards, {clients} clients.", "カード {cards} 枚、{clients} 名。"),
+    "client": ("Client {no} ({reference}): {level}", "お客様 {no}({reference}): {level}"),
+    "finished": ("Cards read: {cards}; clients: {clients}.",
+                 "読み取ったカード: {cards} 枚、お客様: {clients} 名。"),
     "written": ("Written: {files}", "保存先: {files}"),
     "nothing_written": ("No report file was asked for (--csv, --json, --html): nothing was "
                         "saved.",
@@ -105,7 +114,9 @@ class Prompter:
         if answer == "":
             click.echo("", err=True)
             raise EndOfInput
-        click.echo("" if hidden else answer.rstrip("\r\n"), err=True)  # a pipe does not echo
+        # Nothing is echoed from a pipe: an answer typed into the wrong prompt (a card
+        # number) must not show up in a transcript.
+        click.echo("", err=True)
         return answer.rstrip("\r\n")
 
     def yes_no(self, text: str, default: bool) -> bool:
@@ -182,20 +193,15 @@ class VirtualFeed:
 # --- the read services ------------------------------------------------------------------------
 
 
-class ServicesMissing(CardtoolError):
-    en = ("This build cannot read cards for the expiry check yet (the card reading services "
-          "are missing).")
-    ja = "このビルドでは有効期限チェック用のカード読み取りがまだできません(読み取り機能がありません)。"
-
-
 def card_facts_reader() -> ReadCardFacts:
-    """The read services' ``read_card_facts(transport, ask_card_number) -> CardFacts``.
+    """The producer of ``CardFacts`` from an open card (``read_card_facts(transport,
+    ask_card_number)``), used by ``cardtool office`` and ``cardtool expiry``."""
+    # >>> WIRING POINT: the one place that chooses the read services' CardFacts producer.
+    # cardtool/card_facts.py was written on the office branch because main had none; if the
+    # read services provide their own, return it here instead. <<<
+    from cardtool.card_facts import read_card_facts
 
-    >>> WIRING POINT for the lead: return the read services' CardFacts producer here once it
-    is on main (My Number: card expiry + JPKI auth certificate notAfter in JST, no PIN;
-    residence: card number asked through the callable, CD/C5/D7/D8). <<<
-    """
-    raise ServicesMissing()
+    return read_card_facts
 
 
 # --- the loop ------------------------------------------------------------------------------------
@@ -245,10 +251,22 @@ def _ask_reference(prompter: Prompter) -> str | None:
 
 
 def _show_card(card: CardFacts, number: int, session: OfficeSession, lang: str) -> None:
+    """The card's dates; the findings come once the card is placed with its client."""
     click.echo(say("read_card", lang, n=number, kind=kind_name(card.kind, lang)))
     one = assess_card(card, session.today(), session.thresholds)
-    for line in render_assessment(one, lang)[1:]:
+    for line in card_date_lines(one, 0, lang):
         click.echo(line)
+
+
+def _show_client(row: dict[str, object], lang: str) -> None:
+    findings = row["findings"]
+    assert isinstance(findings, list)
+    reference = row.get("reference") or "-"
+    click.echo(say("client", lang, no=row["no"], reference=reference,
+                   level=level_name(LEVEL_BY_CODE[str(row["level"])], lang)))
+    for f in findings:
+        click.echo(f"  [{level_name(LEVEL_BY_CODE[f['level']], lang)}] "
+                   f"{f['message_ja'] if lang == 'ja' else f['message_en']}")
 
 
 def _show_table(session: OfficeSession, lang: str) -> None:
@@ -283,6 +301,9 @@ def run_office(prompter: Prompter, feed: CardFeed, read_facts: ReadCardFacts,
                 feed.wait_removed(transport)
                 continue
             click.echo(say("remove", lang), err=True)
+            # Questions only once the card is off the reader: the next card cannot be
+            # mistaken for this one, however fast staff are.
+            feed.wait_removed(transport)
             card = _ask_typed_expiry(prompter, card)
             _show_card(card, session.cards_read + 1, session, lang)
             reference = _ask_reference(prompter)
@@ -291,10 +312,10 @@ def run_office(prompter: Prompter, feed: CardFeed, read_facts: ReadCardFacts,
             if reference is None and suggestion is not None:
                 same = prompter.yes_no(say("same_client", lang), suggestion)
             with deferred_interrupt():
-                session.record(card, reference, same)
+                row = session.record(card, reference, same)
                 card = None
+            _show_client(row, lang)
             _show_table(session, lang)
-            feed.wait_removed(transport)
         except (KeyboardInterrupt, EndOfInput):
             if card is not None:
                 # Read but not yet placed: keep it rather than lose it.
