@@ -28,6 +28,7 @@ import click
 from apdu.errors import ApduLayerError, NoCard, NoReader, PcscUnavailable
 from apdu.transport import Transport
 from apdu.transport.virtual import VirtualTransport
+from cardtool.cli.card_number import ENV_CARD_NUMBER, CardNumberAsker
 from cardtool.cli.expiry_render import (
     assessment_json,
     card_date_lines,
@@ -377,7 +378,8 @@ def office(csv_path: str | None, json_path: str | None, html_path: str | None,
               help="First-generation residence card: the period-of-stay expiry printed on "
                    "the card (e.g. 2027-03-31).")
 @click.option("--card-number-stdin", is_flag=True,
-              help="Read a residence card's number as one line from standard input.")
+              help="Residence cards: read the card number as the first line of standard input "
+                   f"(else ${ENV_CARD_NUMBER}, else a no-echo prompt).")
 @thresholds_options
 @card_source_options
 @json_option
@@ -388,16 +390,9 @@ def expiry(typed_expiry: str | None, card_number_stdin: bool, soon_days: int,
     thresholds = thresholds_from(soon_days, urgent_days)
     typed = parse_typed_date(typed_expiry) if typed_expiry else None
     read_facts = card_facts_reader()
-    prompter = Prompter(a.lang)
-
-    def ask_number() -> str:
-        if card_number_stdin:
-            line = sys.stdin.readline()
-            if not line.strip():
-                raise UsageError("--card-number-stdin: no card number on standard input.",
-                                 "--card-number-stdin: 標準入力に在留カード番号がありません。")
-            return line.rstrip("\r\n")
-        return prompter.card_number()
+    # As `cardtool read`: stdin line, else $CARDTOOL_CARD_NUMBER, else a no-echo prompt; a
+    # number given up front is format-checked before the card is opened.
+    ask_number = CardNumberAsker(a.lang, card_number_stdin)
 
     with open_card() as transport:
         card = read_facts(transport, ask_number)
