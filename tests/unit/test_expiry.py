@@ -486,3 +486,29 @@ def test_client_level_is_the_worst_finding() -> None:
     fine = assess(ClientRecord("Y", (residence2(in_days(200)), mynumber(in_days(200)))), TODAY)
     assert fine.findings == () and fine.level is Level.OK and not fine.needs_attention
     assert fine.kinds == ("residence-second", "mynumber")
+
+
+# --- expiry on a month end, checked the day before, of and after ---------------------------------
+
+@pytest.mark.parametrize("expiry", ["2027-01-31", "2027-02-28", "2028-02-29", "2027-03-31",
+                                    "2027-12-31"])
+def test_month_end_expiry_day_before_of_and_after(expiry: str) -> None:
+    day = d(expiry)
+    for today, days, codes in [(day - DAY, 1, ["residence-expiring"]),
+                               (day, 0, ["residence-expiring"]),
+                               (day + DAY, -1, ["residence-expired"])]:
+        result = assess_card(residence2(day), today)
+        assert result.dates[0].days_left == days, today
+        assert [f.code for f in result.findings] == codes, today
+    # Leap year or not, the day after is the 1st of the next month.
+    assert (day + DAY).day == 1
+
+
+def test_leap_day_card_seen_from_the_previous_year() -> None:
+    # 2028-02-29 is 365 days after 2027-03-01 (2028 is a leap year) and 366 after 2027-02-28.
+    card = mynumber(d("2028-02-29"))
+    assert assess_card(card, d("2027-03-01")).dates[0].days_left == 365
+    assert assess_card(card, d("2027-02-28")).dates[0].days_left == 366
+    # 90 days before the leap day: 2027-12-01 (Dec 30 + Jan 31 + Feb 29).
+    assert codes_of(card, today=d("2027-12-01")) == ["mynumber-card-expiring"]
+    assert codes_of(card, today=d("2027-11-30")) == []
