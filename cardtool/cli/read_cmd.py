@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from apdu.session import Session
-from cardtool.cards.detect import CardKind, detect
-from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cards.residence.certificate import load_anchor_file
-from cardtool.cards.residence.ids import RESIDENCE_AP_AID
 from cardtool.cards.residence.service import (
     ResidenceOptions,
-    read_residence,
-    render_text,
     write_images,
 )
 from cardtool.cli.card_number import ENV_CARD_NUMBER, CardNumberAsker
 from cardtool.cli.render import render_mynumber
+from cardtool.cli.render_residence import render_text
 from cardtool.cli.secrets import SecretAsker
 from cardtool.cli.util import (
     app,
@@ -29,7 +23,7 @@ from cardtool.cli.util import (
     recording,
 )
 from cardtool.images import write_pngs
-from cardtool.read import ReadOptions, read_mynumber
+from cardtool.read import ReadOptions, read_card
 
 
 def secret_options(f: click.decorators.FC) -> click.decorators.FC:
@@ -73,41 +67,21 @@ def read(text: bool, face: bool, face_key: str, sign_cert: bool, images_dir: str
     anchors = tuple(load_anchor_file(path) for path in trust_anchors)
     card_number = CardNumberAsker(a.lang, card_number_stdin)
     asker = SecretAsker(a.lang, pin_stdin)
-    options = ReadOptions(text=text, face=face or bool(images_dir), face_key=f"number-{face_key}",
-                          sign_cert=sign_cert, force=force)
-    residence = None
-    report = None
+    options = ReadOptions(text=text, face=face, face_key=f"number-{face_key}",
+                          sign_cert=sign_cert, force=force, images=bool(images_dir))
     with open_card() as transport:
-        session = Session(transport)
-        card = MyNumberCard(session)
-        # The residence AP of a 特定在留カード is probed last (by read_mynumber), so a My
-        # Number card costs no extra SELECT.
-        detection = detect(card, transport.atr, probe_residence=False)
-        if detection.kind in (CardKind.RESIDENCE_FIRST, CardKind.RESIDENCE_SECOND):
-            residence = read_residence(session, card_number, ResidenceOptions(anchors),
-                                       card_type=detection.residence_type)
-        else:
-            report = read_mynumber(session, transport.atr, options, asker, card=card,
-                                   detection=detection)
-            detection = report.detection
-            if detection.kind is CardKind.SPECIFIED:
-                if detection.residence_type is None:
-                    session.select_df(RESIDENCE_AP_AID)
-                residence = read_residence(session, card_number, ResidenceOptions(anchors),
-                                           card_type=detection.residence_type, specified=True)
+        result = read_card(Session(transport), transport.atr, options, asker, card_number,
+                           ResidenceOptions(anchors))
         rec = recording(transport)
         if rec is not None:
-            rec.note_card(detection.kind.value)
+            rec.note_card(result.detection.kind.value)
+    report, residence = result.mynumber, result.residence
     if images_dir and residence is not None:
         write_images(residence, images_dir)
     if images_dir and report is not None and report.face is not None:
         write_pngs(report.face.images(), images_dir)
     if as_json:
-        out: dict[str, Any] = report.to_json(show_number=show_number) if report is not None \
-            else {"kind": detection.kind.value, "atr": transport.atr.hex().upper()}
-        if residence is not None:
-            out["residence"] = residence.to_json()
-        print_json(out)
+        print_json(result.to_json(show_number=show_number))
         return
     lines = render_mynumber(report, a.lang, show_number) if report is not None else []
     if residence is not None:

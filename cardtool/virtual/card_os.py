@@ -103,6 +103,7 @@ class CardOS:
         self.selected_key: int | None = None  # last SELECTed key EF id (for VERIFY P2=80)
         self.handlers: dict[tuple[int, int], Handler] = {}
         self.apdu_count = 0
+        self.log: list[bytes] = []  # every command received, for tests and diagnostics
         self.powered = False
         self.fresh_after_reset = True  # MF-level GET DATA works only before the first SELECT
 
@@ -134,6 +135,7 @@ class CardOS:
 
     def process_apdu(self, command: bytes) -> bytes:
         self.apdu_count += 1
+        self.log.append(bytes(command))
         try:
             cmd = CommandApdu.parse(command)
         except MalformedData:

@@ -212,7 +212,6 @@ class ResidenceCard(CardOS):
         self.random = random
         self.challenge: bytes | None = None
         self.session_key: bytes | None = None
-        self.log: list[bytes] = []
         default_atr = ATR_FIRST if self.generation is ids.Generation.FIRST else ATR_SECOND
         super().__init__(atr or default_atr)
         self.base = CardCrypto(self.generation, card_number_key(card_number))
@@ -225,10 +224,6 @@ class ResidenceCard(CardOS):
         super().clear_volatile_state()
         self.challenge = None
         self.session_key = None
-
-    def process_apdu(self, command: bytes) -> bytes:
-        self.log.append(bytes(command))
-        return super().process_apdu(command)
 
     @property
     def number_verified(self) -> bool:

@@ -67,7 +67,6 @@ class SpecifiedCard(VirtualMyNumberCard):
         assert persona.card_number is not None
         self.card_number = persona.card_number.encode("ascii")
         self.random = random
-        self.log: list[bytes] = []
         ap = self.add_df(DF(ids.RESIDENCE_AP_AID))
         add_second_generation_files(self, ap, persona, self.card_type)
         self.delivery_key = load_delivery_private_key()
@@ -83,10 +82,6 @@ class SpecifiedCard(VirtualMyNumberCard):
     def clear_volatile_state(self) -> None:
         super().clear_volatile_state()
         self._drop_session()
-
-    def process_apdu(self, command: bytes) -> bytes:
-        self.log.append(bytes(command))
-        return super().process_apdu(command)
 
     @property
     def number_verified(self) -> bool:

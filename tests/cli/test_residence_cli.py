@@ -188,3 +188,15 @@ def test_wrong_number_trace_replays_to_exit_4() -> None:
     out = cardtool("read", "--replay", str(TRACES / "residence2-wrong-number.jsonl"),
                    "--card-number-stdin", stdin=wrong + "\n")
     assert out.returncode == 4 and "card number does not match" in one_line_error(out)
+
+
+def test_images_on_a_specified_card_write_residence_images_without_asking_a_my_number_code(
+        tmp_path: Path) -> None:
+    from cardtool.virtual.persona import load_persona
+
+    number = load_persona(None, "specified").card_number or ""
+    out = cardtool("read", "--virtual", "specified", "--images", str(tmp_path),
+                   "--card-number-stdin", stdin=number + "\n")
+    assert out.returncode == 0, out.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "residence-address.png", "residence-name.png", "residence-photo.png"]
