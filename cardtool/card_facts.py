@@ -6,8 +6,7 @@ once the card turned out to be a residence card or a 特定在留カード): a M
 expiry and its authentication certificate are read without a PIN, and the tries left of its
 PINs are read with the empty VERIFY (none is used).
 
-Written by the office-workflow branch because no such producer was on main yet; the office
-and ``cardtool expiry`` reach it through ``cardtool.cli.office_cmd.card_facts_reader`` only.
+PIN tries are not read: the expiry check does not need them (every APDU costs time on NFC).
 """
 
 from __future__ import annotations
@@ -46,7 +45,7 @@ def _date(value: CardDate | None) -> dt.date | None:
 def read_card_facts(transport: Transport, ask_card_number: Callable[[], str]) -> CardFacts:
     """Detect the card and read what the expiry rules need from it (``read_card`` does the
     dispatch, as for ``cardtool read``; no PIN is requested)."""
-    report = read_card(Session(transport), transport.atr, ReadOptions(), _no_pin,
+    report = read_card(Session(transport), transport.atr, ReadOptions(pin_status=False), _no_pin,
                        ask_card_number, ResidenceOptions())
     kind = report.detection.kind
     residence = report.residence

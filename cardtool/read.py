@@ -55,6 +55,8 @@ class ReadOptions:
     today: dt.date | None = None
     #: Images were asked for: on a plain My Number card that means the card face too.
     images: bool = False
+    #: Read the tries left of every PIN (the expiry check skips them: not needed).
+    pin_status: bool = True
 
 
 @dataclass
@@ -144,7 +146,8 @@ def read_mynumber(session: Session, atr: bytes, options: ReadOptions, ask: AskSe
     report.auth_certificate = parse_certificate(read_certificate(card, CertKind.AUTH),
                                                 label_en, label_ja)
     report.signing_certificate_present = has_signing_certificate(card)
-    report.pins = read_pin_statuses(card, guard)
+    if options.pin_status or options.text or options.sign_cert:
+        report.pins = read_pin_statuses(card, guard)
     # The 在留AP probe comes after all JPKI work (no re-SELECT of JPKI in between) and
     # before the secrets: a 特定在留カード's --images means its residence images.
     report.detection = detection = probe_specified(card, detection)

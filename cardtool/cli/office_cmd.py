@@ -197,9 +197,6 @@ class VirtualFeed:
 def card_facts_reader() -> ReadCardFacts:
     """The producer of ``CardFacts`` from an open card (``read_card_facts(transport,
     ask_card_number)``), used by ``cardtool office`` and ``cardtool expiry``."""
-    # >>> WIRING POINT: the one place that chooses the read services' CardFacts producer.
-    # cardtool/card_facts.py was written on the office branch because main had none; if the
-    # read services provide their own, return it here instead. <<<
     from cardtool.card_facts import read_card_facts
 
     return read_card_facts
