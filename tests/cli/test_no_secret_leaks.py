@@ -94,3 +94,33 @@ def test_no_command_leaks_a_secret(persona_file: Path, tmp_path: Path) -> None:
             data = written.read_bytes()
             for secret in hay_secrets:
                 assert secret.encode() not in data, (written, secret)
+
+
+@pytest.mark.parametrize(("kind", "number"), [
+    ("residence", "AB12345678CD"), ("residence2", "AB98765432CD"), ("specified", "TK12345678AP")])
+def test_residence_card_numbers_never_leak(kind: str, number: str, tmp_path: Path) -> None:
+    from cardtool.virtual.persona import load_persona
+
+    assert load_persona(None, kind).card_number == number
+    cases: list[tuple[list[str], str, dict[str, str]]] = [
+        (["read", "--virtual", kind, "--card-number-stdin", "--images", str(tmp_path / "i")],
+         number.lower() + "\n", {}),
+        (["read", "--virtual", kind, "--json"], "", {"CARDTOOL_CARD_NUMBER": number}),
+        (["read", "--virtual", kind, "--card-number-stdin"], "ZZ00000000ZZ\n", {}),  # wrong
+        (["expiry", "--virtual", kind, "--card-number-stdin", "--json"], number + "\n", {}),
+        (["office", "--virtual", kind, "--json", str(tmp_path / "o.json"), "--csv",
+          str(tmp_path / "o.csv"), "--html", str(tmp_path / "o.html")], f"{number}\nR1\n", {}),
+    ]
+    for i, (args, stdin, env) in enumerate(cases):
+        record = [] if args[0] == "office" else ["--record", str(tmp_path / f"t{i}.jsonl")]
+        proc = subprocess.run([sys.executable, "-m", "cardtool", *args, *record], input=stdin,
+                              capture_output=True, text=True, cwd=ROOT, timeout=60,
+                              env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT),
+                                   "LANG": "C.UTF-8", **env})
+        for blob in (proc.stdout, proc.stderr):
+            assert number not in blob.upper(), (args, blob[-300:])
+    for written in tmp_path.rglob("*"):
+        if written.is_file():
+            data = written.read_bytes()
+            assert number.encode() not in data.upper(), written
+            assert number.encode().hex().upper().encode() not in data.upper(), written
