@@ -26,8 +26,12 @@ class Session:
         transport: Transport,
         *,
         on_exchange: Callable[[CommandApdu, ResponseApdu], None] | None = None,
+        strict_length: bool = True,
     ) -> None:
         self.transport = transport
+        #: Reject responses with more data than the command's Le (a raw-APDU tool turns
+        #: this off to show whatever the card sends).
+        self.strict_length = strict_length
         #: None until an extended READ BINARY was tried; then whether it worked.
         self.extended_works: bool | None = (
             False if transport.supports_extended is False else None
@@ -41,6 +45,12 @@ class Session:
         raw = self.transport.transmit(command.to_bytes())
         self.apdu_count += 1
         response = ResponseApdu.parse(raw)
+        if self.strict_length and len(response.data) > (command.le or 0):
+            # More than asked for (or data to a command that expects none): a broken card
+            # or link. Never let it drive offsets or lengths.
+            raise MalformedData("response APDU", command.le or 0,
+                                f"{len(response.data)} data bytes to {command.name} "
+                                f"that asked for {command.le or 0}")
         if self._on_exchange is not None:
             self._on_exchange(command, response)
         return response
@@ -167,7 +177,11 @@ class Session:
         max_size: int = 0x7FFF,
     ) -> bytes:
         """Read an EF that holds one BER-TLV object (a certificate, a TLV record): the first
-        ``header_bytes`` tell its size, then one more read fetches exactly the rest."""
+        ``header_bytes`` tell its size, then one more read fetches the value.
+
+        The second read starts where the value starts (not after the bytes already read),
+        so every read after the first begins on a TLV boundary: that is what lets a trace
+        redact values while keeping the structure."""
         head = self.read_binary(header_bytes, sfi=sfi)
         _tag, length, value_offset = tlv.read_header(head, rule=rule, what=what)
         total = value_offset + length
@@ -175,9 +189,9 @@ class Session:
             raise MalformedData(what, 0, f"declares {total} bytes, more than {max_size}")
         if total <= len(head):
             return head[:total]
-        rest = self.read_binary(total - len(head), offset=len(head))
-        if len(head) + len(rest) < total:
+        rest = self.read_binary(length, offset=value_offset)
+        if value_offset + len(rest) < total:
             raise MalformedData(
-                what, len(head) + len(rest), f"declares {total} bytes but the file ends here"
+                what, value_offset + len(rest), f"declares {total} bytes but the file ends here"
             )
-        return head + rest
+        return head[:value_offset] + rest

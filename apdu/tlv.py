@@ -191,3 +191,34 @@ def to_dict(items: list[Tlv]) -> dict[int, bytes]:
     for item in items:
         out.setdefault(item.tag, item.value)
     return out
+
+
+class Fields:
+    """The primitive fields of a TLV container, by tag, with clear errors for missing ones."""
+
+    def __init__(self, values: dict[int, bytes], what: str, offset: int = 0) -> None:
+        self.values = values
+        self.what = what
+        self.offset = offset
+
+    def get(self, tag: int, default: bytes = b"") -> bytes:
+        return self.values.get(tag, default)
+
+    def require(self, tag: int) -> bytes:
+        value = self.values.get(tag)
+        if value is None:
+            raise MalformedData(self.what, self.offset, f"tag {tag:X} missing")
+        return value
+
+    def text(self, tag: int) -> str:
+        """A required field as ASCII; undecodable bytes become U+FFFD, never an error."""
+        return self.require(tag).decode("ascii", "replace")
+
+
+def container_fields(data: bytes, container_tag: int, *, what: str,
+                     rule: TagRule = TagRule.BER) -> Fields:
+    """The fields inside the first ``container_tag`` object of ``data``."""
+    container = find(parse_all(data, rule=rule, what=what), container_tag)
+    if container is None:
+        raise MalformedData(what, 0, f"tag {container_tag:X} missing")
+    return Fields(to_dict(container.children(rule)), what, container.offset)

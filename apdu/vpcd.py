@@ -33,6 +33,7 @@ NFC_BITS_PER_SECOND = 424_000
 # pcscd polls a present card with GET ATR about every 0.44 s; if nothing arrives for this
 # long after connecting, another virtual card holds the slot.
 FIRST_MESSAGE_TIMEOUT = 3.0
+_QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)  # Linux only
 
 
 class VpcdUnavailable(TransportError):
@@ -106,6 +107,10 @@ class VpcdLink:
                 raise _Closed
             try:
                 chunk = self._sock.recv(n - len(buf))
+                # vpcd writes the length and the payload separately; without an immediate
+                # ACK from us, Nagle on its side holds the payload ~40 ms per APDU.
+                if _QUICKACK is not None:
+                    self._sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
             except TimeoutError:
                 continue
             except OSError as exc:

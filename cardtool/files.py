@@ -10,8 +10,20 @@ from cardtool.errors import BadInputFile
 
 
 def write_atomic(path: str | Path, data: bytes) -> Path:
-    """Write through a temp file in the same directory, fsync, then rename over ``path``."""
+    """Write through a temp file in the same directory, fsync, then rename over ``path``.
+
+    A target that exists but is not a regular file (``/dev/null``, a FIFO, a terminal) is
+    written in place: renaming over it would replace the device with a file."""
     final = Path(path)
+    if final.exists() and not final.is_file():
+        try:
+            with open(final, "wb") as fh:
+                fh.write(data)
+        except OSError as exc:
+            raise BadInputFile(path=str(final), detail=exc.strerror or "cannot write") from None
+        return final
+    if final.is_symlink():
+        final = final.resolve()  # replace the file the link points to, keep the link
     directory = final.parent if str(final.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", dir=directory)

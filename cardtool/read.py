@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from apdu.session import Session
@@ -27,6 +27,12 @@ from cardtool.cards.mynumber.jpki import (
 )
 from cardtool.cards.mynumber.text import BasicInfo, MyNumber, read_basic_info, read_my_number
 from cardtool.cards.mynumber.visual import CardFace, read_card_face
+from cardtool.cards.residence.service import (
+    CardNumberSource,
+    ResidenceOptions,
+    ResidenceResult,
+    read_residence,
+)
 from cardtool.jst import days_left, today_jst
 from cardtool.policy.guard import KeyStatus, PinGuard
 from cardtool.policy.table import SECRETS, Secret
@@ -47,6 +53,10 @@ class ReadOptions:
     sign_cert: bool = False
     force: bool = False
     today: dt.date | None = None
+    #: Images were asked for: on a plain My Number card that means the card face too.
+    images: bool = False
+    #: Read the tries left of every PIN (the expiry check skips them: not needed).
+    pin_status: bool = True
 
 
 @dataclass
@@ -136,7 +146,13 @@ def read_mynumber(session: Session, atr: bytes, options: ReadOptions, ask: AskSe
     report.auth_certificate = parse_certificate(read_certificate(card, CertKind.AUTH),
                                                 label_en, label_ja)
     report.signing_certificate_present = has_signing_certificate(card)
-    report.pins = read_pin_statuses(card, guard)
+    if options.pin_status or options.text or options.sign_cert:
+        report.pins = read_pin_statuses(card, guard)
+    # The 在留AP probe comes after all JPKI work (no re-SELECT of JPKI in between) and
+    # before the secrets: a 特定在留カード's --images means its residence images.
+    report.detection = detection = probe_specified(card, detection)
+    if options.images and not options.face and detection.kind is CardKind.MYNUMBER:
+        options = replace(options, face=True)
     if options.sign_cert:
         _read_signing_certificate(card, guard, report, ask)
     if options.text:
@@ -147,7 +163,6 @@ def read_mynumber(session: Session, atr: bytes, options: ReadOptions, ask: AskSe
         secret = SECRETS[options.face_key]
         guard.ask_and_verify(guard.status(secret, secret.key_in("visual")), ask)
         report.face = read_card_face(card)
-    report.detection = detection = probe_specified(card, detection)
     report.card_expiry = _card_expiry(card, detection)
     if report.card_expiry is None and report.face is not None and report.face.card_expiry:
         report.card_expiry = CardExpiry(report.face.card_expiry, ExpirySource.CARD_FACE)
@@ -167,4 +182,45 @@ def _read_signing_certificate(card: MyNumberCard, guard: PinGuard, report: MyNum
                                                    label_en, label_ja)
 
 
-__all__ = ["AskSecret", "MyNumberReport", "ReadOptions", "read_mynumber"]
+@dataclass
+class CardReport:
+    """What `cardtool read` found: the My Number part, the residence part, or both."""
+
+    detection: Detection
+    mynumber: MyNumberReport | None = None
+    residence: ResidenceResult | None = None
+
+    def to_json(self, *, show_number: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = (self.mynumber.to_json(show_number=show_number)
+                               if self.mynumber is not None else
+                               {"kind": self.detection.kind.value,
+                                "atr": self.detection.atr.hex().upper()})
+        if self.residence is not None:
+            out["residence"] = self.residence.to_json()
+        return out
+
+
+def read_card(session: Session, atr: bytes, options: ReadOptions, ask: AskSecret,
+              card_number: CardNumberSource, residence_options: ResidenceOptions
+              ) -> CardReport:
+    """Detect the card and read it: residence cards need the card number (asked only
+    then); My Number cards what ``options`` asks; a 特定在留カード both."""
+    card = MyNumberCard(session)
+    # The 在留AP of a 特定在留カード is probed last (by read_mynumber), so a plain My Number
+    # card costs no extra SELECT in between.
+    detection = detect(card, atr, probe_residence=False)
+    if detection.kind in (CardKind.RESIDENCE_FIRST, CardKind.RESIDENCE_SECOND):
+        residence = read_residence(session, card_number, residence_options,
+                                   card_type=detection.residence_type)
+        return CardReport(detection, residence=residence)
+    report = read_mynumber(session, atr, options, ask, card=card, detection=detection)
+    result = CardReport(report.detection, mynumber=report)
+    if report.detection.kind is CardKind.SPECIFIED:
+        result.residence = read_residence(session, card_number, residence_options,
+                                          card_type=report.detection.residence_type,
+                                          specified=True)
+    return result
+
+
+__all__ = ["AskSecret", "CardReport", "MyNumberReport", "ReadOptions", "read_card",
+           "read_mynumber"]

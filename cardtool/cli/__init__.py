@@ -44,6 +44,10 @@ def _register() -> None:
     cli.add_command(readers.readers)
     cli.add_command(apdu_cmd.apdu)
     cli.add_command(trace_cmd.trace)
+    from cardtool.cli import office_cmd
+
+    cli.add_command(office_cmd.expiry)
+    cli.add_command(office_cmd.office)
     from cardtool.cli import policy_cmd
 
     cli.add_command(policy_cmd.policy)

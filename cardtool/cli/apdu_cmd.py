@@ -41,7 +41,7 @@ def apdu(commands: tuple[str, ...], no_chain: bool, as_json: bool) -> None:
         parsed.append(command)
     results: list[dict[str, Any]] = []
     with open_card() as transport:
-        session = Session(transport)
+        session = Session(transport, strict_length=False)
         for command in parsed:
             if no_chain:
                 from apdu.command import ResponseApdu

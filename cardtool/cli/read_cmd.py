@@ -5,12 +5,25 @@ from __future__ import annotations
 import click
 
 from apdu.session import Session
-from cardtool.cards.mynumber.card import MyNumberCard
+from cardtool.cards.residence.certificate import load_anchor_file
+from cardtool.cards.residence.service import (
+    ResidenceOptions,
+    write_images,
+)
+from cardtool.cli.card_number import ENV_CARD_NUMBER, CardNumberAsker
 from cardtool.cli.render import render_mynumber
+from cardtool.cli.render_residence import render_text
 from cardtool.cli.secrets import SecretAsker
-from cardtool.cli.util import app, card_source_options, json_option, open_card, print_json
+from cardtool.cli.util import (
+    app,
+    card_source_options,
+    json_option,
+    open_card,
+    print_json,
+    recording,
+)
 from cardtool.images import write_pngs
-from cardtool.read import ReadOptions, read_mynumber
+from cardtool.read import ReadOptions, read_card
 
 
 def secret_options(f: click.decorators.FC) -> click.decorators.FC:
@@ -31,30 +44,47 @@ def secret_options(f: click.decorators.FC) -> click.decorators.FC:
 @click.option("--images", "images_dir", type=click.Path(file_okay=False),
               help="Write the card-face images as PNG files into this directory.")
 @click.option("--show-number", is_flag=True, help="Show the My Number unmasked (never stored).")
+@click.option("--card-number-stdin", is_flag=True,
+              help="Residence cards: read the card number as the first line of standard input "
+                   f"(else ${ENV_CARD_NUMBER}, else a no-echo prompt).")
+@click.option("--trust-anchor", "trust_anchors", multiple=True, metavar="FILE",
+              type=click.Path(dir_okay=False),
+              help="Residence cards: a CA certificate (PEM or DER) to check the card's "
+                   "signature chain against; repeatable.")
 @secret_options
 @card_source_options
 @json_option
 def read(text: bool, face: bool, face_key: str, sign_cert: bool, images_dir: str | None,
-         show_number: bool, pin_stdin: bool, force: bool, as_json: bool) -> None:
+         show_number: bool, card_number_stdin: bool, trust_anchors: tuple[str, ...],
+         pin_stdin: bool, force: bool, as_json: bool) -> None:
     """Read the card on the reader: kind, expiry, certificate validity, PIN tries left.
 
     Nothing is verified unless asked (--text, --face, --sign-cert); remaining tries are
-    read without using one.
+    read without using one. A residence card needs its card number (asked only then);
+    its signature is checked against each --trust-anchor.
     """
     a = app()
-    if images_dir and not face:
-        face = True
-    options = ReadOptions(text=text, face=face, face_key=f"number-{face_key}",
-                          sign_cert=sign_cert, force=force)
+    anchors = tuple(load_anchor_file(path) for path in trust_anchors)
+    card_number = CardNumberAsker(a.lang, card_number_stdin)
     asker = SecretAsker(a.lang, pin_stdin)
+    options = ReadOptions(text=text, face=face, face_key=f"number-{face_key}",
+                          sign_cert=sign_cert, force=force, images=bool(images_dir))
     with open_card() as transport:
-        session = Session(transport)
-        report = read_mynumber(session, transport.atr, options, asker,
-                               card=MyNumberCard(session))
-    if images_dir and report.face is not None:
+        result = read_card(Session(transport), transport.atr, options, asker, card_number,
+                           ResidenceOptions(anchors))
+        rec = recording(transport)
+        if rec is not None:
+            rec.note_card(result.detection.kind.value)
+    report, residence = result.mynumber, result.residence
+    if images_dir and residence is not None:
+        write_images(residence, images_dir)
+    if images_dir and report is not None and report.face is not None:
         write_pngs(report.face.images(), images_dir)
     if as_json:
-        print_json(report.to_json(show_number=show_number))
+        print_json(result.to_json(show_number=show_number))
         return
-    for line in render_mynumber(report, a.lang, show_number):
+    lines = render_mynumber(report, a.lang, show_number) if report is not None else []
+    if residence is not None:
+        lines += ([""] if lines else []) + render_text(residence, a.lang)
+    for line in lines:
         click.echo(line)

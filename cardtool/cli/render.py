@@ -104,7 +104,10 @@ def render_mynumber(report: MyNumberReport, lang: str, show_number: bool) -> lis
     if report.my_number is not None:
         number = report.my_number.digits if show_number else report.my_number.masked()
         ok = report.my_number.check_digit_ok
-        note = "" if ok else (" (チェックデジット不一致)" if ja else " (check digit mismatch)")
+        if report.my_number.redacted:
+            note = " (トレースで秘匿化済み)" if ja else " (redacted in the trace)"
+        else:
+            note = "" if ok else (" (チェックデジット不一致)" if ja else " (check digit mismatch)")
         lines.append(row("My Number", "個人番号", number + note))
     if report.basic_info is not None:
         b = report.basic_info

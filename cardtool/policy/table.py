@@ -78,8 +78,8 @@ DIGITS_6 = FormatRule(6, 6, Charset.DIGITS, describe_en="6 digits: birth date YY
                       describe_ja="数字6桁(和暦の生年月日 YYMMDD)")
 CARD_NUMBER = FormatRule(
     12, 12, Charset.CARD_NUMBER, uppercase_input=True,
-    describe_en="12 characters: 2 letters, 8 digits, 2 letters (e.g. AB12345678CD)",
-    describe_ja="12文字(英字2文字+数字8桁+英字2文字、例: AB12345678CD)",
+    describe_en="12 characters as printed on the card: 2 letters, 8 digits, 2 letters",
+    describe_ja="カードに記載の12文字(英字2文字+数字8桁+英字2文字)",
 )
 
 

@@ -24,7 +24,7 @@ def _load_builtin_kinds() -> None:
     import importlib
 
     for module in ("cardtool.virtual.mynumber", "cardtool.virtual.residence",
-                   "cardtool.virtual.nonconformant"):
+                   "cardtool.virtual.specified", "cardtool.virtual.nonconformant"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

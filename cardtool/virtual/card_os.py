@@ -103,6 +103,7 @@ class CardOS:
         self.selected_key: int | None = None  # last SELECTed key EF id (for VERIFY P2=80)
         self.handlers: dict[tuple[int, int], Handler] = {}
         self.apdu_count = 0
+        self.log: list[bytes] = []  # every command received, for tests and diagnostics
         self.powered = False
         self.fresh_after_reset = True  # MF-level GET DATA works only before the first SELECT
 
@@ -134,6 +135,7 @@ class CardOS:
 
     def process_apdu(self, command: bytes) -> bytes:
         self.apdu_count += 1
+        self.log.append(bytes(command))
         try:
             cmd = CommandApdu.parse(command)
         except MalformedData:
@@ -144,8 +146,11 @@ class CardOS:
         try:
             if handler is not None:
                 return handler(cmd)
-            if cmd.cla & 0x80 or cmd.cla == 0xFF:
-                return sw(SW.INS_NOT_SUPPORTED)
+            if cmd.cla & 0x80:
+                # A proprietary class the card uses (it has handlers for it) but not this
+                # instruction: 6D00; a class it does not know at all: 6E00.
+                known = any(cla == cmd.cla for cla, _ins in self.handlers)
+                return sw(SW.INS_NOT_SUPPORTED if known else SW.CLA_NOT_SUPPORTED)
             if cmd.cla & 0x0C:
                 return sw(SW.SECURE_MESSAGING_NOT_SUPPORTED)
             if cmd.cla & 0xF0:

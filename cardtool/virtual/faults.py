@@ -129,6 +129,7 @@ class FaultyCard:
         self.exchange = 0
         self.rng = random.Random(plan.seed)
         self.fired: list[Fault] = []
+        self.log: list[bytes] = []  # every command that reached this card
         self._by_exchange: dict[int, list[Fault]] = {}
         for fault in plan.faults:
             self._by_exchange.setdefault(fault.at, []).append(fault)
@@ -152,6 +153,7 @@ class FaultyCard:
 
     def process_apdu(self, command: bytes) -> bytes:
         self.exchange += 1
+        self.log.append(bytes(command))
         faults = self._by_exchange.get(self.exchange, [])
         for fault in faults:
             if fault.kind is FaultKind.REMOVE_BEFORE:

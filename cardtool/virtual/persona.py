@@ -16,7 +16,8 @@ Keys (all kinds):
   options              list of flags, e.g. "no_signing_certificate" (under-15 card)
 Residence kinds add:
   card_number          2 letters + 8 digits + 2 letters
-  residence_expiry     date (second generation / specified; first generation: on the image only)
+  residence_expiry     date (second generation / specified; first generation: on the image only;
+                       none on special permanent resident certificates)
   and kind-specific fields kept in ``extra`` (nationality, status, period, permissions,
   renewal_pending, ...), validated by the card module that uses them.
 """
@@ -198,8 +199,8 @@ def parse_persona(data: Any, kind: str, path: str, persona_id: str, today: dt.da
                                ) from None
         if "residence_expiry" in data:
             residence_expiry = resolve_date(data["residence_expiry"], "residence_expiry", path, today)
-        elif kind != "residence":
-            raise PersonaError(path=path, detail="'residence_expiry' is required for this kind")
+        # Whether it is required depends on the card type in ``extra`` (special permanent
+        # residents have no period of stay): the residence card module checks it.
 
     name = _text(data, "name", path)
     address = _text(data, "address", path)

@@ -5,4 +5,4 @@ from __future__ import annotations
 
 import os
 
-FUZZ_EXAMPLES = 20_000 if os.environ.get("CARDTOOL_FUZZ") == "long" else 300
+FUZZ_EXAMPLES = 20_000 if os.environ.get("CARDTOOL_FUZZ") == "long" else 1_000

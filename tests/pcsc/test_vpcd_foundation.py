@@ -96,3 +96,35 @@ def test_choose_reader_rules() -> None:
 def test_second_card_on_a_busy_slot_is_refused() -> None:
     with served(EchoFileCard(), slot=0), pytest.raises(VpcdSlotBusy, match="slot 0"):
         VpcdLink(EchoFileCard(), slot=0).connect()
+
+
+def test_unknown_card_is_not_supported_with_its_atr() -> None:
+    with served(EchoFileCard(), slot=0):
+        out = run("read", "-r", "00 00", "--wait", "0")
+    assert out.returncode == 3
+    assert "Not a supported card" in out.stderr and TEST_ATR.hex(" ").upper() in out.stderr
+    assert out.stderr.count("\n") == 1
+
+
+def test_no_pcsc_service_is_a_clear_error() -> None:
+    import os
+
+    env = {**os.environ, "PCSCLITE_CSOCK_NAME": "/nonexistent/pcscd.comm", "LANG": "ja_JP.UTF-8"}
+    out = subprocess.run([*CARDTOOL, "read"], capture_output=True, text=True, timeout=60, env=env)
+    assert out.returncode == 2
+    assert "PC/SC サービスが利用できません" in out.stderr and out.stderr.count("\n") == 1
+
+
+def test_waiting_shows_the_prompt_then_times_out() -> None:
+    import time
+
+    from tests.support.pcsc import require_vpcd
+
+    require_vpcd()
+    started = time.monotonic()
+    out = run("--lang", "ja", "read", "-r", "00 00", "--wait", "1.5")
+    elapsed = time.monotonic() - started
+    assert out.returncode == 2 and elapsed >= 1.4
+    lines = out.stderr.strip().splitlines()
+    assert lines[0].startswith("カードをリーダーにかざしてください")
+    assert "1.5 s" in lines[1] and len(lines) == 2

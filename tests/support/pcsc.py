@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +18,7 @@ from apdu.transport.virtual import CardSimulator
 from apdu.vpcd import VpcdLink, serve_in_thread
 
 REQUIRE_PCSC = os.environ.get("CARDTOOL_REQUIRE_PCSC") == "1"
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
 
 
 def vpcd_reader_name(slot: int) -> str:
@@ -59,4 +63,31 @@ def served(card: CardSimulator, slot: int = 0, latency_ms: float = 0.0) -> Itera
     finally:
         link.close()
         thread.join(timeout=5)
+        wait_present(slot, False)
+
+
+@contextmanager
+def emulated(kind: str, persona: str | None = None, slot: int = 0, *extra: str
+             ) -> Iterator[subprocess.Popen[str]]:
+    """`cardtool emulate` as a separate process, until the block ends."""
+    require_vpcd()
+    args = [sys.executable, "-m", "cardtool", "emulate", kind, "--slot", str(slot), *extra]
+    if persona:
+        args += ["--persona", persona]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if not line.startswith("ready"):
+            proc.wait(timeout=10)
+            raise AssertionError(f"emulate did not start: {line!r} {proc.stderr.read()!r}")
+        wait_present(slot, True)
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
         wait_present(slot, False)

@@ -82,4 +82,4 @@ def test_records_and_malformed() -> None:
     assert send(os, "00A4040C05D392") == "6700"
     assert send(os, "00B0000000000400") == "6700"  # 8 bytes: not a valid encoding
     assert send(os, "0012000000") == "6D00"
-    assert send(os, "80CA000000") == "6D00"
+    assert send(os, "80CA000000") == "6E00"  # a proprietary class this card does not use

@@ -52,10 +52,12 @@ def test_sw_truncate_pad_oversize_drop() -> None:
         s.select_df(EchoFileCard.AID)
     s, _, _ = session("pad@2=3")
     s.select_df(EchoFileCard.AID)
-    assert len(s.read_binary(4)) == 7
+    with pytest.raises(MalformedData, match="7 data bytes"):
+        s.read_binary(4)
     s, _, _ = session("oversize@2=10")
     s.select_df(EchoFileCard.AID)
-    assert len(s.transmit(CommandApdu(0, 0xB0, 0, 0, le=4)).data) == 14
+    with pytest.raises(MalformedData, match="14 data bytes to READ BINARY that asked for 4"):
+        s.transmit(CommandApdu(0, 0xB0, 0, 0, le=4))
     s, _, _ = session("drop@1")
     with pytest.raises(TransmitFailed):
         s.select_df(EchoFileCard.AID)

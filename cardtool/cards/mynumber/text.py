@@ -23,6 +23,11 @@ class MyNumber:
     digits: str
 
     @property
+    def redacted(self) -> bool:
+        """Replayed from a redacted trace (every digit came back as '*')."""
+        return set(self.digits) == {"*"}
+
+    @property
     def check_digit_ok(self) -> bool:
         return is_valid_my_number(self.digits)
 
@@ -64,22 +69,12 @@ def parse_my_number(data: bytes) -> MyNumber:
 
 def parse_basic_info(data: bytes) -> BasicInfo:
     what = "基本4情報"
-    container = tlv.find(tlv.parse_all(data, what=what), ids.TextTag.ATTRIBUTES)
-    if container is None:
-        raise MalformedData(what, 0, "tag FF20 missing")
-    fields = tlv.to_dict(container.children())
-
-    def field(tag: int) -> bytes:
-        value = fields.get(tag)
-        if value is None:
-            raise MalformedData(what, container.offset, f"tag {tag:X} missing")
-        return value
-
-    birth_text = field(ids.TextTag.BIRTH_DATE).decode("ascii", "replace")
-    sex = SEX_CODES.get(field(ids.TextTag.SEX).decode("ascii", "replace"), "unknown")
+    fields = tlv.container_fields(data, ids.TextTag.ATTRIBUTES, what=what)
+    birth_text = fields.text(ids.TextTag.BIRTH_DATE)
+    sex = SEX_CODES.get(fields.text(ids.TextTag.SEX), "unknown")
     return BasicInfo(
-        name=_text(field(ids.TextTag.NAME), what),
-        address=_text(field(ids.TextTag.ADDRESS), what),
+        name=_text(fields.require(ids.TextTag.NAME), what),
+        address=_text(fields.require(ids.TextTag.ADDRESS), what),
         birth_date=parse_yyyymmdd(birth_text),
         birth_date_text=birth_text,
         sex=sex,

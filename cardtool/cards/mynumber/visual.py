@@ -7,7 +7,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from apdu import tlv
-from apdu.errors import MalformedData
 from cardtool.cards.mynumber import ids
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cards.mynumber.text import SEX_CODES
@@ -39,31 +38,21 @@ class CardFace:
 
 
 def parse_card_face(data: bytes) -> CardFace:
-    what = "券面事項 (card face)"
-    container = tlv.find(tlv.parse_all(data, what=what), ids.VisualTag.FACE)
-    if container is None:
-        raise MalformedData(what, 0, "tag FF20 missing")
-    fields = tlv.to_dict(container.children())
-
-    def field(tag: int) -> bytes:
-        value = fields.get(tag)
-        if value is None:
-            raise MalformedData(what, container.offset, f"tag {tag:X} missing")
-        return value
-
-    birth = field(ids.VisualTag.BIRTH_DATE).decode("ascii", "replace")
-    expiry = field(ids.VisualTag.CARD_EXPIRY).decode("ascii", "replace")
+    fields = tlv.container_fields(data, ids.VisualTag.FACE, what="券面事項 (card face)")
+    birth = fields.text(ids.VisualTag.BIRTH_DATE)
+    expiry = fields.text(ids.VisualTag.CARD_EXPIRY)
+    field = fields.require
     return CardFace(
         birth_date=parse_yyyymmdd(birth),
         birth_date_text=birth,
-        sex=SEX_CODES.get(field(ids.VisualTag.SEX).decode("ascii", "replace"), "unknown"),
+        sex=SEX_CODES.get(fields.text(ids.VisualTag.SEX), "unknown"),
         card_expiry=parse_yyyymmdd(expiry),
         card_expiry_text=expiry,
         name_png=field(ids.VisualTag.NAME_IMAGE),
         address_png=field(ids.VisualTag.ADDRESS_IMAGE),
         photo_jp2=field(ids.VisualTag.PHOTO),
-        security_code_png=fields.get(ids.VisualTag.SECURITY_CODE_IMAGE, b""),
-        signature=fields.get(ids.VisualTag.SIGNATURE, b""),
+        security_code_png=fields.get(ids.VisualTag.SECURITY_CODE_IMAGE),
+        signature=fields.get(ids.VisualTag.SIGNATURE),
     )
 
 

@@ -19,9 +19,17 @@ DF1_AID = _df(0x02)  # images (1st gen) / number, entries, images (2nd gen)
 DF2_AID = _df(0x03)  # back-side fields
 DF3_AID = _df(0x04)  # signature
 
-# MF public EFs (no authentication)
+MF_FID = bytes.fromhex("3F00")  # SELECT by file id (P1 00), used when a read at MF fails
+
+# MF public EFs (no authentication). On a 特定在留カード the MF is the My Number card's, so
+# these are read inside the 在留AP after selecting it (unverified: spec §9 says only that the
+# 在留AP is selected before DF1-DF3).
 SFI_COMMON = 0x0B  # C0: spec version
 SFI_CARD_TYPE = 0x0A  # C1: card type ('1'/'2' first gen, "05"-"08" later)
+#: Bytes to read first from the card-type EF: tag + one-byte length. The value is 1 byte on
+#: first-generation cards and 2 on later ones, so its length is read, never assumed.
+CARD_TYPE_HEADER_BYTES = 2
+CARD_TYPE_MAX_FILE = 4
 
 
 class CardType(Enum):
@@ -31,6 +39,20 @@ class CardType(Enum):
     SPECIAL_PERMANENT_2 = "06"  # 第２世代特別永住者証明書
     SPECIFIED_RESIDENCE = "07"  # 特定在留カード
     SPECIFIED_SPECIAL_PERMANENT = "08"  # 特定特別永住者証明書
+
+
+CARD_TYPE_NAMES: dict[CardType, tuple[str, str]] = {
+    CardType.RESIDENCE_1: ("residence card", "在留カード"),
+    CardType.SPECIAL_PERMANENT_1: ("special permanent resident certificate", "特別永住者証明書"),
+    CardType.RESIDENCE_2: ("residence card (second generation)", "第２世代在留カード"),
+    CardType.SPECIAL_PERMANENT_2: ("special permanent resident certificate (second generation)",
+                                   "第２世代特別永住者証明書"),
+    CardType.SPECIFIED_RESIDENCE: ("specified residence card (with My Number card functions)",
+                                   "特定在留カード"),
+    CardType.SPECIFIED_SPECIAL_PERMANENT: (
+        "specified special permanent resident certificate (with My Number card functions)",
+        "特定特別永住者証明書"),
+}
 
 
 class Generation(Enum):
@@ -111,8 +133,78 @@ class SecondGenSFI(IntEnum):
     ADDRESS_IMAGE = 0x06  # DF1, SM
     PERMISSIONS = 0x01  # DF2 (type 05)
     RENEWAL = 0x02  # DF2 (type 05)
-    COMMISSIONER = 0x03  # DF2 (type 06: its only EF, SFI 01 there per spec; see reader)
+    COMMISSIONER = 0x03  # DF2 (type 05)
     SIGNATURE = 0x02  # DF3
+
+
+#: Short EF ids to try, in order, for DF2's only EF (D9/DE) on a type 06 card: the file
+#: table calls it DF2/EF01 while the P1 table lists 83 for "DF2/EF03 (type 06: EF01)"
+#: (unverified, spec §2). The reader tries each; the virtual card uses the first.
+SPECIAL_PERMANENT_2_OTHER_SFIS = (0x01, 0x03)
+
+# First-generation EF sizes (spec §2 table) and value limits.
+FIRST_GEN_ADDRESS_FILE = 342
+FIRST_GEN_ADDRESS_MAX = 320
+FIRST_GEN_PERMISSION_FILE = 122
+FIRST_GEN_PERMISSION_MAX = 120
+FIRST_GEN_RENEWAL_FILE = 3
+FIRST_GEN_SIGNATURE_FILE = 1464
+FIRST_GEN_CHECK_CODE_LENGTH = 256  # RSA-2048
+FIRST_GEN_CERTIFICATE_MAX = 1200
+
+# Second-generation EF sizes (spec §2 table).
+SECOND_GEN_CARD_NUMBER_FILE = 14
+SECOND_GEN_ENTRIES_FILE = 73  # type 06: 46
+SECOND_GEN_ENTRIES_FILE_SPECIAL = 46
+SECOND_GEN_IMAGES_FILE = 5508
+SECOND_GEN_ADDRESS_FILE = 2505
+SECOND_GEN_PERMISSIONS_FILE = 22
+SECOND_GEN_RENEWAL_FILE = 3
+SECOND_GEN_OTHER_FILE = 207
+SECOND_GEN_RESERVED_TEXT_MAX = 200
+SECOND_GEN_SIGNATURE_FILE = 704
+SECOND_GEN_SIGNATURE_LENGTH = 96  # P-384 r||s (or DER, spec §13)
+SECOND_GEN_CERTIFICATE_MAX = 602
+
+#: DF1/EF02 printed entries: tag -> value width, in file order. The signature covers these
+#: values concatenated (each NUL-padded to its width), NUL-padded to 53 bytes; type 06 cards
+#: carry only the first six (34 bytes). Order and widths: spec §2/§5 (single source A).
+SECOND_GEN_ENTRY_WIDTHS: dict[int, int] = {
+    Tag.CARD_EXPIRY: 8,
+    Tag.BIRTH_DATE: 8,
+    Tag.SEX: 1,
+    Tag.NATIONALITY: 3,
+    Tag.STATUS: 10,
+    Tag.PERIOD_OF_STAY: 4,
+    Tag.PERMISSION_TYPE: 2,
+    Tag.PERMISSION_DATE: 8,
+    Tag.WORK_RESTRICTION: 1,
+    Tag.RESIDENCE_EXPIRY: 8,
+}
+SPECIAL_PERMANENT_ENTRY_TAGS = (Tag.CARD_EXPIRY, Tag.BIRTH_DATE, Tag.SEX, Tag.NATIONALITY,
+                                Tag.STATUS, Tag.PERIOD_OF_STAY)
+
+# Code values (spec §2; E's viewer tables agree).
+SEX_CODES: dict[str, tuple[str, str, str]] = {  # code -> (key, en, ja)
+    "1": ("male", "male", "男"),
+    "2": ("female", "female", "女"),
+    "3": ("unknown", "not stated", "不詳"),
+}
+WORK_RESTRICTION_CODES: dict[str, tuple[str, str]] = {
+    "1": ("no work restriction", "就労制限なし"),
+    "2": ("work only within the status of residence", "在留資格に基づく就労活動のみ可"),
+    "4": ("work only as designated", "指定書記載機関での在留資格に基づく就労活動のみ可"),
+    "9": ("work not permitted", "就労不可"),
+}
+COMPREHENSIVE_PERMISSION_CODES: dict[str, tuple[str, str]] = {
+    "0": ("none", "なし"),
+    "1": ("permitted: up to 28 hours a week, not in adult entertainment",
+          "許可(原則週28時間以内・風俗営業等の従事を除く)"),
+    "2": ("permitted: up to 28 hours a week (education etc.)",
+          "許可(原則週28時間以内・教育機関の長期休業期間等)"),
+}
+YES_NO_CODES: dict[str, bool] = {"0": False, "1": True}
+PERIOD_INDEFINITE = "0000"
 
 
 # Maximum sizes from the spec tables (values are zero-padded to these in signed data).
@@ -126,10 +218,45 @@ SECOND_GEN_ENTRIES_SIGNED_LENGTH = 53  # printed entries concatenated, NUL-padde
 # Authentication
 CHALLENGE_LENGTH = 8
 KEY_LENGTH = 16
+CARD_NUMBER_LENGTH = 12
 CARD_NUMBER_KEY_REFERENCE = 0x86  # VERIFY P2
 SM_CLA = 0x08
-SET_SESSION_KEY_CLA = 0x80  # 特定在留カード key delivery (unverified)
+SESSION_KEY_COUNTER = bytes.fromhex("00000001")  # KSenc = SHA-1((K.IFD^K.ICC) || this)[:16]
+
+# ---------------------------------------------------------------------------------------
+# 特定在留カード: UNVERIFIED. Spec §9 gives the flow (SELECT 在留AP, SET SESSION KEY with an
+# RSA-2048 ISA key and RSA-OAEP, VERIFY under SM, READ BINARY; AES-128-CBC + AES-CMAC "with a
+# message counter / IV derivation") from one source, not the bytes. Every byte-level detail
+# below is our guess, here and nowhere else; the reader (cards/residence/specified.py) and
+# the virtual card (virtual/specified.py) both follow it.
+#  1. The card-type and common-data EFs are read inside the 在留AP (SFI_CARD_TYPE,
+#     SFI_COMMON after SELECT RESIDENCE_AP_AID); the My Number MF has no residence EFs.
+#  2. SET SESSION KEY = 80 AE 00 00, the 256-byte OAEP cryptogram as extended-length data,
+#     no Le; the card answers 90 00 without data.
+SET_SESSION_KEY_CLA = 0x80
 SET_SESSION_KEY_INS = 0xAE
+#  3. OAEP with SHA-256 and MGF1-SHA-256, empty label.
+SPECIFIED_OAEP_HASH = "sha256"
+#  4. The delivered plaintext is KSenc (16) || KSmac (16).
+SPECIFIED_SESSION_KEY_MATERIAL = 32
+#  5. SM commands use CLA 0C (ISO: SM with an authenticated header), not 2nd gen's 08.
+SPECIFIED_SM_CLA = 0x0C
+#  6. A 16-byte send-sequence counter, 0 after SET SESSION KEY, incremented before every
+#     SM command and before every SM response.
+SPECIFIED_COUNTER_LENGTH = 16
+#  7. IV of each message = AES-ECB(KSenc, counter); data in DO 86 (indicator 01) and the
+#     expected length in DO 96, as on second-generation cards.
+#  8. DO 8E (last) = AES-CMAC(KSmac, counter || pad(CLA INS P1 P2) || data objects)[:8] on
+#     commands, AES-CMAC(KSmac, counter || data objects)[:8] on responses; every successful
+#     SM response carries one (VERIFY's too, so every SM command has an Le); error status
+#     words come without.
+SPECIFIED_TAG_MAC = 0x8E
+#  9. The ISA delivery key (published as keys_smrsapub_001.bin, said to be the raw 256-byte
+#     modulus with e = 65537) is not bundled; the reader takes it from the environment
+#     variable CARDTOOL_SPECIFIED_DELIVERY_KEY, else uses the TEST key of the virtual card
+#     (fixtures/pki/specified-delivery-TEST.*), which no real card accepts.
+SPECIFIED_DELIVERY_EXPONENT = 65537
+# ---------------------------------------------------------------------------------------
 
 #: DFs whose plain reads carry personal data (redacted in traces); DF1 reads are
 #: SM-encrypted and carry ciphertext only.

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""APDU round trips and wall time of `cardtool read` against OpenSC's pkcs15-tool doing
+the comparable work (read the authentication certificate and list the PINs), on the same
+virtual My Number card served through the real pcscd + vpcd with a modelled NFC link
+(--latency-ms per APDU plus 424 kbit/s per byte).
+
+    .venv/bin/python bench/read_roundtrips.py [--latency-ms 10] [--runs 3] [--slot 1]
+
+Needs pcscd with vsmartcard-vpcd and OpenSC. Prints figures and ratios from one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from apdu.transport.pcsc import list_readers  # noqa: E402
+from apdu.vpcd import VpcdLink, serve_in_thread  # noqa: E402
+from cardtool.virtual import make_virtual_card  # noqa: E402
+
+
+def wait_present(reader: str, present: bool, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(r.name == reader and r.card_present == present for r in list_readers()):
+            return
+        time.sleep(0.05)
+    raise SystemExit(f"{reader}: card presence never became {present}")
+
+
+def measure(link: VpcdLink, args: Sequence[str], env: dict[str, str], runs: int
+            ) -> tuple[int, float]:
+    counts, times = [], []
+    for _ in range(runs):
+        before = link.apdu_count
+        started = time.perf_counter()
+        result = subprocess.run(list(args), capture_output=True, text=True, env=env, cwd=ROOT)
+        elapsed = time.perf_counter() - started
+        if result.returncode != 0:
+            raise SystemExit(f"{' '.join(args)} failed: {result.stderr.strip()[:300]}")
+        counts.append(link.apdu_count - before)
+        times.append(elapsed)
+    return int(statistics.median(counts)), statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--latency-ms", type=float, default=10.0)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--slot", type=int, default=1)
+    opts = parser.parse_args()
+
+    card = make_virtual_card("mynumber")
+    link = VpcdLink(card, slot=opts.slot, latency_ms=opts.latency_ms)
+    serve_in_thread(link)
+    reader = f"Virtual PCD 00 {opts.slot:02d}"
+    wait_present(reader, True)
+    index = str([r.name for r in list_readers()].index(reader))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env_jpki = {**env, "OPENSC_DRIVER": "jpki"}
+    cardtool = [sys.executable, "-m", "cardtool", "read", "-r", reader, "--wait", "5", "--json"]
+    rows = [
+        ("cardtool read (cert + all 4 PINs + expiry)", cardtool, env),
+        ("pkcs15-tool --read-certificate 01 --list-pins", [
+            "pkcs15-tool", "--reader", index, "--read-certificate", "01", "--list-pins"], env),
+        ("  same, OPENSC_DRIVER=jpki (no driver probing)", [
+            "pkcs15-tool", "--reader", index, "--read-certificate", "01", "--list-pins"],
+         env_jpki),
+    ]
+    results = []
+    for label, args, run_env in rows:
+        apdus, seconds = measure(link, args, run_env, opts.runs)
+        results.append((label, apdus, seconds))
+    # The bare process start-up of Python + cardtool, to separate it from card time.
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "cardtool", "--version"], capture_output=True, env=env)
+    python_start = time.perf_counter() - started
+    link.close()
+
+    print(f"virtual My Number card via pcscd + vpcd, latency {opts.latency_ms:g} ms/APDU "
+          f"+ 424 kbit/s, median of {opts.runs} runs")
+    print(f"{'command':<50} {'APDUs':>6} {'wall s':>8}")
+    for label, apdus, seconds in results:
+        print(f"{label:<50} {apdus:>6} {seconds:>8.3f}")
+    ours, opensc, opensc_jpki = results
+    print(f"APDU ratio   OpenSC / cardtool: {opensc[1] / ours[1]:.2f}x "
+          f"(with OPENSC_DRIVER=jpki: {opensc_jpki[1] / ours[1]:.2f}x)")
+    print(f"wall ratio   OpenSC / cardtool: {opensc[2] / ours[2]:.2f}x "
+          f"(with OPENSC_DRIVER=jpki: {opensc_jpki[2] / ours[2]:.2f}x)")
+    print(f"cardtool process start-up alone (python -m cardtool --version): {python_start:.3f} s")
+    print(json.dumps({"cardtool": ours[1:], "opensc": opensc[1:], "opensc_jpki": opensc_jpki[1:],
+                      "python_startup_s": round(python_start, 3)}))
+
+
+if __name__ == "__main__":
+    main()

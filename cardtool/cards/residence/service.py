@@ -1,0 +1,258 @@
+"""Read a residence card end to end: the card type (free), then the card number (asked
+only now, format-checked before any authentication APDU), authentication, every file the
+card type has, the signature check; plus the text rendering and the PNG export.
+
+The CLI calls ``read_residence``; ``to_json`` gives the data; the text rendering lives in
+``cardtool/cli/render_residence.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+
+from apdu.session import Session
+from cardtool.cards.residence import ids
+from cardtool.cards.residence import specified as specified_path
+from cardtool.cards.residence.auth import Channel, authenticate, check_card_number
+from cardtool.cards.residence.crypto import suite_for
+from cardtool.cards.residence.parse import CardDate, FirstGenData, SecondGenData
+from cardtool.cards.residence.reader import ResidenceReader, read_card_type, read_spec_version
+from cardtool.cards.residence.signature import (
+    SignatureCheck,
+    check_signature,
+    first_gen_signed_data,
+    second_gen_signed_data,
+)
+from cardtool.errors import EXIT_CARD, CardtoolError, UnsupportedCard
+from cardtool.images import write_pngs
+from cardtool.jst import days_left, today_jst
+
+
+class SpecifiedCardTypeUnreadable(CardtoolError):
+    en = ("This card has the residence application of a 特定在留カード, but its card type "
+          "could not be read there. cardtool's reading of the 特定在留カード layout is "
+          "unverified (see README); please report this card model.")
+    ja = ("このカードには特定在留カードの在留APがありますが、カード種別を読み取れませんでした。"
+          "cardtool の特定在留カードの構成は未検証です(README 参照)。報告をお願いします。")
+    exit_code = EXIT_CARD
+
+
+#: Returns the card number as typed (prompt, stdin or environment). Called at most once,
+#: and only when the card turned out to be a residence card.
+CardNumberSource = Callable[[], str]
+
+
+@dataclass(frozen=True)
+class ResidenceOptions:
+    trust_anchors: tuple[x509.Certificate, ...] = ()
+    today: dt.date | None = None
+
+
+def mask_card_number(number: str) -> str:
+    """AB********CD: enough to tell cards apart, not enough to authenticate."""
+    if len(number) != ids.CARD_NUMBER_LENGTH:
+        return "*" * len(number)
+    return number[:2] + "*" * 8 + number[-2:]
+
+
+@dataclass
+class ResidenceResult:
+    card_type: ids.CardType
+    today: dt.date
+    signature: SignatureCheck
+    spec_version: str | None = None
+    first: FirstGenData | None = None
+    second: SecondGenData | None = None
+    #: Second generation: whether the number stored in DF1/EF01 equals the one verified.
+    card_number_matches: bool | None = None
+    apdu_count: int = 0
+    #: The card number as shown: masked (AB********CD); the number itself is not kept.
+    masked_number: str = ""
+
+    @property
+    def generation(self) -> ids.Generation:
+        return ids.GENERATION_OF[self.card_type]
+
+    @property
+    def card_expiry(self) -> CardDate | None:
+        return self.second.entries.card_expiry if self.second else None
+
+    @property
+    def residence_expiry(self) -> CardDate | None:
+        return self.second.entries.residence_expiry if self.second else None
+
+    @property
+    def renewal_pending(self) -> bool | None:
+        if self.first is not None:
+            return self.first.renewal_pending
+        return self.second.renewal_pending if self.second else None
+
+    def images(self) -> dict[str, bytes]:
+        """Image name -> bytes as read (TIFF G4 / JPEG 2000); empty ones left out."""
+        if self.first is not None:
+            pictures = {"front": self.first.front_image, "photo": self.first.photo}
+        elif self.second is not None:
+            pictures = {"name": self.second.name_image, "photo": self.second.photo,
+                        "address": self.second.address_image}
+        else:
+            pictures = {}
+        return {name: data for name, data in pictures.items() if data.strip(b"\x00")}
+
+    def _date_json(self, value: CardDate | None) -> tuple[str | None, int | None]:
+        if value is None:
+            return None, None
+        return value.iso(), (days_left(value.date, self.today) if value.date else None)
+
+    def to_json(self) -> dict[str, Any]:
+        card_expiry, card_left = self._date_json(self.card_expiry)
+        residence_expiry, residence_left = self._date_json(self.residence_expiry)
+        out: dict[str, Any] = {
+            "generation": self.generation.value,
+            "card_type": self.card_type.value,
+            "card_type_name": ids.CARD_TYPE_NAMES[self.card_type][0],
+            "spec_version": self.spec_version,
+            "card_number": self.masked_number,
+            "card_number_matches": self.card_number_matches,
+            "card_expiry": card_expiry,
+            "card_expiry_days_left": card_left,
+            "residence_expiry": residence_expiry,
+            "residence_expiry_days_left": residence_left,
+            "renewal_pending": self.renewal_pending,
+            "signature": self.signature.to_json(),
+            "images": {name: len(data) for name, data in self.images().items()},
+            "apdu_count": self.apdu_count,
+        }
+        if self.first is not None:
+            out["note"] = ("first-generation cards hold the card expiry and the residence "
+                           "expiry only in the front image (write it with --images)")
+            out["fields"] = self._first_fields(self.first)
+        elif self.second is not None:
+            out["fields"] = self._second_fields(self.second)
+        return out
+
+    @staticmethod
+    def _first_fields(f: FirstGenData) -> dict[str, Any]:
+        return {
+            "addresses": [{"written": a.written.iso(), "municipality_code": a.municipality_code,
+                           "address": a.address} for a in f.addresses],
+            "comprehensive_permission": f.comprehensive_permission,
+            "individual_permission": f.individual_permission,
+            "renewal_pending_code": f.renewal_pending_text,
+        }
+
+    def _second_fields(self, s: SecondGenData) -> dict[str, Any]:
+        e = s.entries
+        sex = ids.SEX_CODES.get(e.sex)
+        work = ids.WORK_RESTRICTION_CODES.get(e.work_restriction or "")
+        comprehensive = ids.COMPREHENSIVE_PERMISSION_CODES.get(s.comprehensive_permission or "")
+        perm_expiry, perm_left = self._date_json(s.comprehensive_permission_expiry)
+        return {
+            "birth_date": e.birth_date.iso(),
+            "sex": sex[0] if sex else None,
+            "sex_code": e.sex,
+            "nationality_code": e.nationality,
+            "status_code": e.status,
+            "period_of_stay": e.period_of_stay,
+            "period_of_stay_text": period_text(e.period_of_stay, "en"),
+            "permission_type": e.permission_type,
+            "permission_date": e.permission_date.iso() if e.permission_date else None,
+            "work_restriction_code": e.work_restriction,
+            "work_restriction": work[0] if work else None,
+            "comprehensive_permission_code": s.comprehensive_permission,
+            "comprehensive_permission": comprehensive[0] if comprehensive else None,
+            "comprehensive_permission_expiry": perm_expiry,
+            "comprehensive_permission_expiry_days_left": perm_left,
+            "individual_permission": s.individual_permission,
+            "renewal_pending_code": s.renewal_pending_text,
+            "commissioner_entry": s.commissioner_entry,
+            "reserved_text": s.reserved_text or None,
+        }
+
+
+def period_text(code: str, lang: str) -> str:
+    """Period of stay: YYMM years and months, DDD days, 0000 indefinite (spec §2)."""
+    ja = lang == "ja"
+    if code == ids.PERIOD_INDEFINITE:
+        return "無期限" if ja else "indefinite"
+    if len(code) == 4 and code.isdigit():
+        years, months = int(code[:2]), int(code[2:])
+        parts = []
+        if years:
+            parts.append(f"{years}年" if ja else f"{years} year{'s' * (years != 1)}")
+        if months:
+            parts.append(f"{months}月" if ja else f"{months} month{'s' * (months != 1)}")
+        return ("" if ja else " ").join(parts) or code
+    if len(code) == 3 and code.isdigit():
+        return f"{int(code)}日" if ja else f"{int(code)} days"
+    return code
+
+
+def _verify(result_type: ids.CardType, first: FirstGenData | None,
+            second: SecondGenData | None, check_code: bytes, certificate: bytes,
+            anchors: list[x509.Certificate]) -> SignatureCheck:
+    generation = ids.GENERATION_OF[result_type]
+    if first is not None:
+        data = first_gen_signed_data(first.front_image, first.photo)
+    else:
+        assert second is not None
+        data = second_gen_signed_data(second.entries.entries, second.photo, second.name_image)
+    return check_signature(generation, check_code, certificate, data, anchors)
+
+
+def read_residence(session: Session, card_number: CardNumberSource,
+                   options: ResidenceOptions | None = None, *,
+                   card_type: ids.CardType | None = None,
+                   specified: bool = False) -> ResidenceResult:
+    """Read the residence card in ``session``. ``card_type``: when detection already read
+    it (the current DF is then where it was found). ``specified``: detection found the
+    在留AP on a My Number card chip (the card type is then read inside the AP)."""
+    options = options or ResidenceOptions()
+    if card_type is None:
+        card_type = read_card_type(session)
+        if card_type is None and specified:
+            raise SpecifiedCardTypeUnreadable()
+        if card_type is None:
+            raise UnsupportedCard(atr="-")
+    generation = ids.GENERATION_OF[card_type]
+    if generation is ids.Generation.SPECIFIED:
+        specified_path.select_residence_ap(session)
+    spec_version = read_spec_version(session)
+    typed = check_card_number(card_number())
+    channel: Channel
+    if generation is ids.Generation.SPECIFIED:
+        channel = specified_path.authenticate(session, typed)
+    else:
+        channel = authenticate(session, suite_for(generation), typed)
+    reader = ResidenceReader(session, channel)
+    first = second = None
+    if generation is ids.Generation.FIRST:
+        first = reader.first_generation(card_type)
+    else:
+        second = reader.second_generation(card_type)
+    block = reader.signature(generation)
+    signature = _verify(card_type, first, second, block.check_code, block.certificate,
+                        list(options.trust_anchors))
+    result = ResidenceResult(
+        card_type=card_type,
+        today=options.today or today_jst(),
+        signature=signature,
+        spec_version=spec_version,
+        first=first,
+        second=second,
+        card_number_matches=(second.card_number == typed.decode("ascii")) if second else None,
+        apdu_count=session.apdu_count,
+        masked_number=mask_card_number(second.card_number if second else typed.decode("ascii")),
+    )
+    return result
+
+
+def write_images(result: ResidenceResult, directory: str | Path) -> list[Path]:
+    """PNG files (front/photo or name/photo/address) in ``directory``: every image is
+    decoded first, so an undecodable one writes nothing; each file is written atomically."""
+    return write_pngs(result.images(), directory, prefix="residence-")

@@ -1,0 +1,172 @@
+"""Text and JSON for the expiry rules: ``cardtool expiry`` (one card) and the live table of
+``cardtool office``. Rendering only; the rules are in ``cardtool.expiry``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from apdu.errors import EXIT_EXPIRY, EXIT_OK
+from cardtool.cli.render import display_width as _width
+from cardtool.expiry import (
+    DEFAULT_SOON_DAYS,
+    DEFAULT_URGENT_DAYS,
+    LEVEL_NAMES,
+    Assessment,
+    DateCheck,
+    DateField,
+    Level,
+    Thresholds,
+)
+from cardtool.office_report import KIND_LABELS, LEVEL_BY_CODE
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+FIELD_NAMES: dict[DateField, tuple[str, str]] = {
+    DateField.RESIDENCE: ("period of stay", "在留期間満了日"),
+    DateField.CARD: ("card expiry", "カード有効期限"),
+    DateField.CERTIFICATE: ("certificates", "電子証明書"),
+}
+SOURCE_NAMES: dict[str, tuple[str, str]] = {
+    "typed": ("typed by staff", "手入力"),
+    "chip": ("chip", "ICチップ"),
+    "certificate": ("certificate", "証明書"),
+    "get-data-f2": ("card data (GET DATA)", "カード内データ(GET DATA)"),
+    "common-df-record": ("card data (common DF record)", "カード内データ(共通DF)"),
+    "card-face-df29": ("card face (券面事項確認AP)", "券面事項確認AP"),
+    "residence-c5": ("residence data (C5)", "在留AP(C5)"),
+}
+
+
+def thresholds_options(f: F) -> F:
+    """--soon-days / --urgent-days; the command receives ``soon_days`` and ``urgent_days``."""
+    f = click.option("--urgent-days", type=click.IntRange(0, 3650), default=DEFAULT_URGENT_DAYS,
+                     show_default=True, metavar="DAYS",
+                     help="A date this many days away or fewer is urgent.")(f)
+    f = click.option("--soon-days", type=click.IntRange(0, 3650), default=DEFAULT_SOON_DAYS,
+                     show_default=True, metavar="DAYS",
+                     help="A date this many days away or fewer is soon.")(f)
+    return f
+
+
+def exit_code_for(assessment: Assessment) -> int:
+    """5 when anything is soon, urgent or expired; 0 otherwise (also for 'check by eye')."""
+    return EXIT_EXPIRY if assessment.needs_attention else EXIT_OK
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "ja" else pair[0]
+
+
+def level_name(level: Level, lang: str) -> str:
+    return _pick(LEVEL_NAMES[level], lang)
+
+
+def kind_name(kind: str, lang: str) -> str:
+    return _pick(KIND_LABELS.get(kind, (kind, kind)), lang)
+
+
+def days_text(days: int, lang: str) -> str:
+    if lang == "ja":
+        if days < 0:
+            return f"{-days}日経過"
+        return "本日まで" if days == 0 else f"残り{days}日"
+    if days < 0:
+        return f"{-days} days ago"
+    return "last day today" if days == 0 else f"{days} days left"
+
+
+def _date_line(check: DateCheck, lang: str) -> str:
+    source = SOURCE_NAMES.get(check.source or "", (check.source or "", check.source or ""))
+    where = f" [{_pick(source, lang)}]" if check.source else ""
+    return (f"  {_pick(FIELD_NAMES[check.field], lang)}: {check.date.isoformat()} "
+            f"({days_text(check.days_left, lang)}) {level_name(check.level, lang)}{where}")
+
+
+def card_date_lines(assessment: Assessment, index: int, lang: str) -> list[str]:
+    """One line per date of card ``index``: date, days left, level, where it came from."""
+    dates = [c for c in assessment.dates if c.card_index == index]
+    if not dates:
+        return ["  " + ("日付なし(カード表面を確認)" if lang == "ja"
+                        else "no date in the chip (see the card face)")]
+    return [_date_line(c, lang) for c in dates]
+
+
+def render_assessment(assessment: Assessment, lang: str) -> list[str]:
+    """Lines for a terminal: per card its dates, then the findings, then the overall level."""
+    lines: list[str] = []
+    for index, kind in enumerate(assessment.kinds):
+        lines.append(kind_name(kind, lang) + ":")
+        lines.extend(card_date_lines(assessment, index, lang))
+    if assessment.findings:
+        lines.append("所見:" if lang == "ja" else "Findings:")
+        for f in assessment.findings:
+            lines.append(f"  [{level_name(f.level, lang)}] {f.message(lang)}")
+    overall = level_name(assessment.level, lang)
+    lines.append(f"判定: {overall}" if lang == "ja" else f"Result: {overall}")
+    return lines
+
+
+def assessment_json(assessment: Assessment) -> dict[str, Any]:
+    return {
+        "as_of": assessment.today.isoformat(),
+        "kinds": list(assessment.kinds),
+        "level": assessment.level.code,
+        "thresholds": {"soon_days": assessment.thresholds.soon_days,
+                       "urgent_days": assessment.thresholds.urgent_days},
+        "renewal_pending": assessment.renewal_pending,
+        "dates": [{"card": c.card_index, "kind": c.kind, "field": c.field.value,
+                   "date": c.date.isoformat(), "days_left": c.days_left, "level": c.level.code,
+                   "source": c.source} for c in assessment.dates],
+        "findings": [{"code": f.code, "level": f.level.code,
+                      "date": f.date.isoformat() if f.date else None,
+                      "card": f.card_index, "message_ja": f.message_ja,
+                      "message_en": f.message_en} for f in assessment.findings],
+    }
+
+
+def thresholds_from(soon_days: int, urgent_days: int) -> Thresholds:
+    return Thresholds(soon_days=soon_days, urgent_days=urgent_days)
+
+
+# --- the office's live table -----------------------------------------------------------------
+
+_TABLE_HEAD = {
+    "en": ("No.", "Reference", "Level", "Cards", "Nearest date", "Findings"),
+    "ja": ("No.", "参照番号", "区分", "カード", "直近の期限", "所見"),
+}
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def _nearest(row: dict[str, Any]) -> str:
+    best: tuple[int, str] | None = None
+    for date_key, left_key in (("residence_expiry", "residence_days_left"),
+                               ("residence_card_expiry", "residence_card_days_left"),
+                               ("mynumber_card_expiry", "mynumber_card_days_left"),
+                               ("certificate_expiry", "certificate_days_left")):
+        if row.get(date_key) and row.get(left_key) is not None and (
+                best is None or row[left_key] < best[0]):
+            best = (row[left_key], row[date_key])
+    return "" if best is None else f"{best[1]} ({best[0]})"
+
+
+def table_lines(rows: list[dict[str, Any]], lang: str) -> list[str]:
+    """The rows read so far, in reading order, aligned for a terminal (CJK is two columns)."""
+    head = _TABLE_HEAD["ja" if lang == "ja" else "en"]
+    body = []
+    for row in rows:
+        kinds = "+".join(kind_name(k, lang) for k in row["kinds"])
+        body.append((str(row["no"]), row.get("reference") or "-",
+                     level_name(LEVEL_BY_CODE[row["level"]], lang), kinds, _nearest(row),
+                     " ".join(f["code"] for f in row["findings"]) or "-"))
+    widths = [max([_width(head[i])] + [_width(r[i]) for r in body]) for i in range(5)]
+    lines = []
+    for cells in [head, *body]:
+        lines.append("  ".join(_pad(c, widths[i]) for i, c in enumerate(cells[:5]))
+                     + "  " + cells[5])
+    return lines

@@ -1,0 +1,170 @@
+"""Text rendering (ja/en) of a residence-card read; JSON comes from ResidenceResult.to_json."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from cardtool.cards.residence import ids
+from cardtool.cards.residence.parse import CardDate, FirstGenData, SecondGenData
+from cardtool.cards.residence.service import ResidenceResult, period_text
+from cardtool.cards.residence.signature import SignatureStatus
+from cardtool.cli.render import display_width, when
+
+
+def pad_label(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))
+
+
+def _when(day: CardDate | None, today: dt.date, lang: str) -> str:
+    if day is None:
+        return "-"
+    if day.date is None:
+        return day.text or "-"
+    return when(day.date, today, lang)
+
+
+def is_masked(text: str | None) -> bool:
+    """A value a redacted trace replaced (replay fills each byte with '*')."""
+    return bool(text) and set(text or "") == {"*"}
+
+
+def _redacted(lang: str) -> str:
+    return "(トレースで秘匿化済み)" if lang == "ja" else "(redacted in the trace)"
+
+
+def _shown(text: str | None, lang: str, empty: str = "-") -> str:
+    if is_masked(text):
+        return _redacted(lang)
+    return text or empty
+
+
+def _yes_no(value: bool | None, lang: str, raw: str | None = None) -> str:
+    if value is None:
+        return _redacted(lang) if is_masked(raw) else "-"
+    if lang == "ja":
+        return "あり" if value else "なし"
+    return "yes" if value else "no"
+
+
+_STATUS_TEXT = {
+    SignatureStatus.VALID: ("VALID", "有効"),
+    SignatureStatus.INVALID: ("INVALID", "無効"),
+    SignatureStatus.NO_ANCHOR: ("NOT CHECKED AGAINST A TRUST ANCHOR", "トラストアンカー未検証"),
+}
+
+
+def render_text(result: ResidenceResult, lang: str) -> list[str]:
+    ja = lang == "ja"
+    today = result.today
+
+    def row(en: str, jp: str, value: str) -> str:
+        return pad_label(f"{jp if ja else en}:", 22 if ja else 26) + " " + value
+
+    name_en, name_ja = ids.CARD_TYPE_NAMES[result.card_type]
+    code = result.card_type.value
+    if result.generation is ids.Generation.FIRST:
+        kind = f"{name_ja}(第1世代、種別 {code})" if ja else \
+            f"{name_en} (first generation, type {code})"
+    else:
+        kind = f"{name_ja}(種別 {code})" if ja else f"{name_en} (type {code})"
+    specified = result.generation is ids.Generation.SPECIFIED
+    lines = [row("Residence application" if specified else "Card",
+                 "在留AP" if specified else "カード種別", kind)]
+    if result.spec_version:
+        lines.append(row("Spec version", "仕様バージョン", result.spec_version))
+    number = result.masked_number
+    if result.card_number_matches is False:
+        number += "(カード内の番号と入力が異なります)" if ja else " (differs from the number entered)"
+    lines.append(row("Card number", "在留カード番号", number))
+    if result.first is not None:
+        lines.extend(_first_lines(result.first, lang, row))
+    elif result.second is not None:
+        lines.extend(_second_lines(result.second, today, lang, row))
+    status_en, status_ja = _STATUS_TEXT[result.signature.status]
+    lines.append(row("Signature", "電子署名",
+                     f"{status_ja}: {result.signature.reason('ja')}" if ja else
+                     f"{status_en}: {result.signature.reason('en')}"))
+    images = result.images()
+    if images:
+        listing = ", ".join(f"{name} ({len(data):,} bytes)" for name, data in images.items())
+        lines.append(row("Images", "画像", listing))
+    return lines
+
+
+Row = Callable[[str, str, str], str]
+
+
+def _first_lines(f: FirstGenData, lang: str, row: Row) -> list[str]:
+    ja = lang == "ja"
+    in_image = ("券面画像にのみ記録(第1世代のカードには文字データがありません。--images で出力)"
+                if ja else "only in the front image on first-generation cards "
+                           "(no text on the chip; write it with --images DIR)")
+    lines = [row("Card expiry", "カード有効期限", in_image)]
+    if f.card_type is ids.CardType.RESIDENCE_1:  # special permanent residents have none
+        lines.append(row("Residence expiry", "在留期間満了日", in_image))
+    for entry in f.addresses:
+        if is_masked(entry.address):
+            lines.append(row("Address", "住居地", _redacted(lang)))
+            continue
+        lines.append(row("Address", "住居地",
+                         f"{entry.address}  [{entry.written.iso() or '-'}, "
+                         f"{'市区町村コード' if ja else 'municipality'} "
+                         f"{entry.municipality_code or '-'}]"))
+    if f.card_type is ids.CardType.RESIDENCE_1:
+        none = "なし" if ja else "none"
+        lines.append(row("Permission (general)", "資格外活動(包括)",
+                         _shown(f.comprehensive_permission, lang, none)))
+        lines.append(row("Permission (individual)", "資格外活動(個別)",
+                         _shown(f.individual_permission, lang, none)))
+        lines.append(row("Renewal pending", "在留期間更新等申請中",
+                         _yes_no(f.renewal_pending, lang, f.renewal_pending_text)))
+    return lines
+
+
+def _second_lines(s: SecondGenData, today: dt.date, lang: str, row: Row) -> list[str]:
+    ja = lang == "ja"
+    e = s.entries
+    lines = [row("Card expiry", "カード有効期限", _when(e.card_expiry, today, lang))]
+    if e.residence_expiry is not None:
+        lines.append(row("Residence expiry", "在留期間満了日",
+                         _when(e.residence_expiry, today, lang)))
+    elif s.card_type not in ids.SPECIAL_PERMANENT_TYPES:
+        lines.append(row("Residence expiry", "在留期間満了日", "-"))
+    sex = ids.SEX_CODES.get(e.sex)
+    lines += [
+        row("Name", "氏名", "画像のみ(--images で出力)" if ja else
+            "image only (write it with --images DIR)"),
+        row("Birth date", "生年月日", e.birth_date.iso() or "-"),
+        row("Sex", "性別", (sex[2] if ja else sex[1]) if sex else e.sex),
+        row("Nationality (code)", "国籍・地域(コード)", e.nationality),
+        row("Status (code)", "在留資格(コード)", e.status),
+        row("Period of stay", "在留期間", f"{period_text(e.period_of_stay, lang)}"
+                                          f" [{e.period_of_stay}]"),
+    ]
+    if e.permission_type is not None:
+        date = e.permission_date.iso() if e.permission_date else "-"
+        lines.append(row("Permission", "許可", f"{e.permission_type} ({date})"))
+    if e.work_restriction is not None:
+        work = ids.WORK_RESTRICTION_CODES.get(e.work_restriction)
+        lines.append(row("Work restriction", "就労制限",
+                         (work[1] if ja else work[0]) if work else e.work_restriction))
+    if s.comprehensive_permission is not None:  # DF2/EF01 was read (type 05/07)
+        masked = is_masked(s.comprehensive_permission)
+        known = ids.COMPREHENSIVE_PERMISSION_CODES.get(s.comprehensive_permission)
+        text = (known[1] if ja else known[0]) if known else _shown(s.comprehensive_permission,
+                                                                   lang)
+        expiry = s.comprehensive_permission_expiry
+        if expiry is not None and not masked:
+            text += f", {'期限' if ja else 'until'} " + _when(expiry, today, lang)
+        lines.append(row("Permission (general)", "資格外活動(包括)", text))
+        lines.append(row("Permission (individual)", "資格外活動(個別)",
+                         _yes_no(s.individual_permission, lang, "*" if masked else None)))
+    if s.card_type not in ids.SPECIAL_PERMANENT_TYPES or s.renewal_pending is not None:
+        lines.append(row("Renewal pending", "在留期間更新等申請中",
+                         _yes_no(s.renewal_pending, lang, s.renewal_pending_text)))
+    lines.append(row("Address", "住居地", "画像のみ(--images で出力)" if ja else
+                     "image only (write it with --images DIR)"))
+    if s.reserved_text:
+        lines.append(row("Other entries", "その他の記載", _shown(s.reserved_text, lang)))
+    return lines

@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Generate the TEST PKI of the virtual residence cards into fixtures/pki/ (run once; the
+output is committed so tests never generate keys).
+
+Everything here is a TEST imitation of the ISA's scheme (spec §5), with no relation to
+any real key:
+  residence1-ca-TEST        self-signed RSA-2048 "TEST ZairyuCard CA" (first generation)
+  residence1-signer-TEST    RSA-2048 document signer issued by it (DF3 DB on the card)
+  residence2-ca-TEST        self-signed EC P-384 "TEST ZairyuCard CA2" (second gen, 特定)
+  residence2-signer-TEST    EC P-384 document signer issued by it (DF3 DD on the card)
+  residence2-signer-ber-TEST.crt.der
+                            the same signer key in a BER-encoded certificate (non-minimal
+                            lengths, NULL parameters after ecdsa-with-SHA256) signed by the
+                            CA over those BER bytes: what some real cards carry (spec §5)
+  specified-delivery-TEST   RSA-2048 key pair standing in for the ISA key that SET SESSION
+                            KEY encrypts to on a 特定在留カード (unverified path, spec §9);
+                            .pub.bin is the raw 256-byte modulus (e = 65537)
+
+Usage: .venv/bin/python scripts/make_residence_pki.py [--force]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from cardtool.cards.residence.certificate import Node, parse_ber  # noqa: E402
+
+OUT = ROOT / "fixtures" / "pki"
+NOT_BEFORE = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+CA_NOT_AFTER = dt.datetime(2044, 12, 31, tzinfo=dt.UTC)
+SIGNER_NOT_AFTER = dt.datetime(2040, 12, 31, tzinfo=dt.UTC)
+
+
+def name(common: str) -> x509.Name:
+    return x509.Name([
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "TEST Japanese Government"),
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "TEST MOJ (synthetic)"),
+        x509.NameAttribute(NameOID.COMMON_NAME, common),
+    ])
+
+
+def ca_certificate(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
+                   common: str) -> x509.Certificate:
+    subject = name(common)
+    return (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(NOT_BEFORE).not_valid_after(CA_NOT_AFTER)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False,
+                                         False), critical=True)
+            .sign(key, hashes.SHA256()))
+
+
+def signer_certificate(ca_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
+                       ca: x509.Certificate,
+                       key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
+                       common: str) -> x509.Certificate:
+    return (x509.CertificateBuilder().subject_name(name(common)).issuer_name(ca.subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(NOT_BEFORE).not_valid_after(SIGNER_NOT_AFTER)
+            .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False,
+                                         False), critical=True)
+            .sign(ca_key, hashes.SHA256()))
+
+
+def long_length(n: int) -> bytes:
+    """A non-minimal BER length: always 3 length bytes after 83."""
+    return b"\x83" + n.to_bytes(3, "big")
+
+
+def _ecdsa_algorithm(node: Node) -> bool:
+    oid = node.children[0] if node.children else None
+    return (oid is not None and oid.ident == b"\x06" and len(node.children) == 1
+            and oid.content.startswith(bytes.fromhex("2A8648CE3D04")))
+
+
+def ber(node: Node, raw: bytes, depth: int = 0) -> bytes:
+    """Re-encode the to-be-signed part as BER: a non-minimal length on the outer object and
+    on the signature AlgorithmIdentifier, which also gets NULL parameters; the rest as is
+    (the DD field holds at most 602 bytes)."""
+    if not node.constructed:
+        return raw[node.start : node.end]
+    if node.ident == b"\x30" and _ecdsa_algorithm(node):
+        body = raw[node.children[0].start : node.children[0].end] + b"\x05\x00"
+        return node.ident + b"\x81" + bytes((len(body),)) + body
+    if depth >= 1:
+        return raw[node.start : node.end]
+    body = b"".join(ber(c, raw, depth + 1) for c in node.children)
+    return node.ident + long_length(len(body)) + body
+
+
+def ber_certificate(der: bytes, ca_key: ec.EllipticCurvePrivateKey) -> bytes:
+    root, _end = parse_ber(der)
+    tbs = ber(root.children[0], der)
+    signature = ca_key.sign(tbs, ec.ECDSA(hashes.SHA256()))
+    bit_string = b"\x03" + long_length(len(signature) + 1) + b"\x00" + signature
+    algorithm = bytes.fromhex("30810C06082A8648CE3D0403020500")  # BER length + NULL params
+    body = tbs + algorithm + bit_string
+    return b"\x30" + long_length(len(body)) + body
+
+
+def pem_key(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--force", action="store_true", help="overwrite existing files")
+    args = parser.parse_args()
+    if (OUT / "residence1-ca-TEST.crt.pem").exists() and not args.force:
+        print(f"{OUT} already holds the residence TEST PKI; use --force to replace it "
+              "(every committed trace and test anchor changes with it)", file=sys.stderr)
+        return 1
+    OUT.mkdir(parents=True, exist_ok=True)
+    files: dict[str, bytes] = {}
+
+    ca1_key = rsa.generate_private_key(65537, 2048)
+    ca1 = ca_certificate(ca1_key, "TEST ZairyuCard CA")
+    signer1_key = rsa.generate_private_key(65537, 2048)
+    signer1 = signer_certificate(ca1_key, ca1, signer1_key, "TEST ZairyuCard Signer")
+    files["residence1-ca-TEST.key.pem"] = pem_key(ca1_key)
+    files["residence1-ca-TEST.crt.pem"] = ca1.public_bytes(serialization.Encoding.PEM)
+    files["residence1-signer-TEST.key.pem"] = pem_key(signer1_key)
+    files["residence1-signer-TEST.crt.der"] = signer1.public_bytes(serialization.Encoding.DER)
+
+    ca2_key = ec.generate_private_key(ec.SECP384R1())
+    ca2 = ca_certificate(ca2_key, "TEST ZairyuCard CA2")
+    signer2_key = ec.generate_private_key(ec.SECP384R1())
+    signer2 = signer_certificate(ca2_key, ca2, signer2_key, "TEST ZairyuCard Signer2")
+    signer2_der = signer2.public_bytes(serialization.Encoding.DER)
+    files["residence2-ca-TEST.key.pem"] = pem_key(ca2_key)
+    files["residence2-ca-TEST.crt.pem"] = ca2.public_bytes(serialization.Encoding.PEM)
+    files["residence2-signer-TEST.key.pem"] = pem_key(signer2_key)
+    files["residence2-signer-TEST.crt.der"] = signer2_der
+    files["residence2-signer-ber-TEST.crt.der"] = ber_certificate(signer2_der, ca2_key)
+
+    delivery = rsa.generate_private_key(65537, 2048)
+    files["specified-delivery-TEST.key.pem"] = pem_key(delivery)
+    files["specified-delivery-TEST.pub.bin"] = delivery.public_key().public_numbers().n \
+        .to_bytes(256, "big")
+
+    for filename, data in files.items():
+        (OUT / filename).write_bytes(data)
+        print(f"wrote {OUT / filename} ({len(data)} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

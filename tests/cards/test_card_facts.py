@@ -1,0 +1,123 @@
+"""read_card_facts on every card family (in-process virtual cards): the dates the rules need,
+the card number asked only for residence cards, never a My Number card PIN."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from apdu.command import CommandApdu
+from apdu.transport import Transport
+from apdu.transport.virtual import VirtualTransport
+from cardtool.card_facts import NoSecretInExpiryCheck, _no_pin, read_card_facts
+from cardtool.errors import UnsupportedCard
+from cardtool.policy.table import SECRETS
+from cardtool.virtual import make_virtual_card
+from cardtool.virtual.persona import load_persona
+from tests.support.scripted import EchoFileCard
+
+
+class Spy(VirtualTransport):
+    """Keeps every command sent."""
+
+    def __init__(self, spec: str) -> None:
+        super().__init__(make_virtual_card(spec), description=spec)
+        self.sent: list[bytes] = []
+
+    def transmit(self, command: bytes) -> bytes:
+        self.sent.append(bytes(command))
+        return super().transmit(command)
+
+
+def verifies_with_data(sent: list[bytes]) -> list[CommandApdu]:
+    commands = [CommandApdu.parse(c) for c in sent]
+    return [c for c in commands if c.ins == 0x20 and c.data]
+
+
+def read(kind: str, persona: str | None) -> tuple[object, Spy, int]:
+    p = load_persona(persona, kind)
+    spy = Spy(f"{kind}:{persona}" if persona else kind)
+    asked = 0
+
+    def ask() -> str:
+        nonlocal asked
+        asked += 1
+        assert p.card_number is not None
+        return p.card_number
+
+    return read_card_facts(spy, ask), spy, asked
+
+
+def test_my_number_card_without_any_secret() -> None:
+    facts, spy, asked = read("mynumber", "office-renewed-mynumber")
+    p = load_persona("office-renewed-mynumber", "mynumber")
+    assert asked == 0
+    assert facts.kind == "mynumber"  # type: ignore[attr-defined]
+    assert facts.card_expiry == p.card_expiry  # type: ignore[attr-defined]
+    assert facts.certificate_expiry == p.certificate_expiry  # type: ignore[attr-defined]
+    assert facts.expiry_source == "get-data-f2"  # type: ignore[attr-defined]
+    assert verifies_with_data(spy.sent) == []
+
+
+def test_default_my_number_card_certificate_is_a_jst_date_before_the_card() -> None:
+    facts, _, _ = read("mynumber", None)
+    p = load_persona(None, "mynumber")
+    assert isinstance(facts.certificate_expiry, dt.date)  # type: ignore[attr-defined]
+    assert facts.certificate_expiry == p.certificate_expiry < p.card_expiry  # type: ignore[attr-defined,operator]
+
+
+@pytest.mark.parametrize(("persona", "pending"), [
+    ("office-renewed-residence2", False), ("office-pending-residence2", True),
+    ("residence2-renewal", True), (None, False),
+])
+def test_second_generation(persona: str | None, pending: bool) -> None:
+    facts, spy, asked = read("residence2", persona)
+    p = load_persona(persona, "residence2")
+    assert asked == 1
+    assert (facts.kind, facts.card_expiry, facts.residence_expiry,  # type: ignore[attr-defined]
+            facts.renewal_pending) == ("residence-second", p.card_expiry,  # type: ignore[attr-defined]
+                                       p.residence_expiry, pending)
+    # The only VERIFY with data is the card number, under secure messaging (CLA bits 3-4).
+    verifies = verifies_with_data(spy.sent)
+    assert len(verifies) == 1 and verifies[0].cla & 0x0C
+
+
+def test_special_permanent_resident_has_no_period_of_stay() -> None:
+    facts, _, _ = read("residence2", "residence2-sp")
+    assert facts.residence_expiry is None  # type: ignore[attr-defined]
+    assert facts.card_expiry == load_persona("residence2-sp", "residence2").card_expiry  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("persona", "pending"), [(None, False), ("residence-renewal", True)])
+def test_first_generation_has_no_dates_in_the_chip(persona: str | None, pending: bool) -> None:
+    facts, _, asked = read("residence", persona)
+    assert asked == 1
+    assert (facts.kind, facts.card_expiry, facts.residence_expiry,  # type: ignore[attr-defined]
+            facts.renewal_pending) == ("residence-first", None, None, pending)  # type: ignore[attr-defined]
+
+
+def test_specified_card_both_sides() -> None:
+    facts, spy, asked = read("specified", "office-specified")
+    p = load_persona("office-specified", "specified")
+    assert asked == 1
+    assert facts.kind == "specified"  # type: ignore[attr-defined]
+    assert facts.card_expiry == p.card_expiry  # type: ignore[attr-defined]
+    assert facts.residence_expiry == p.residence_expiry  # type: ignore[attr-defined]
+    assert facts.certificate_expiry == p.certificate_expiry  # type: ignore[attr-defined]
+    assert facts.expiry_source == "residence-c5"  # type: ignore[attr-defined]
+    # No My Number card PIN: the one VERIFY with data is the card number in the 在留AP (SM).
+    verifies = verifies_with_data(spy.sent)
+    assert len(verifies) == 1 and verifies[0].cla & 0x0C
+
+
+def test_an_unknown_card_is_refused() -> None:
+    transport: Transport = VirtualTransport(EchoFileCard(10))
+    with pytest.raises(UnsupportedCard):
+        read_card_facts(transport, lambda: pytest.fail("asked for a number"))  # type: ignore[arg-type,return-value]
+
+
+def test_the_pin_callback_refuses() -> None:
+    with pytest.raises(NoSecretInExpiryCheck) as info:
+        _no_pin(SECRETS["auth"])
+    assert "auth" in str(info.value)

@@ -1,0 +1,124 @@
+"""`cardtool expiry` and `cardtool office` end to end (subprocess, virtual cards)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from cardtool.jst import today_jst
+from cardtool.office_report import BOM, read_csv_rows
+from cardtool.virtual.persona import load_persona
+from tests.support.cli import cardtool, one_line_error
+
+
+def number(kind: str, persona: str | None = None) -> str:
+    value = load_persona(persona, kind).card_number
+    assert value is not None
+    return value
+
+
+def expiry_json(*args: str, stdin: str | None = None) -> tuple[int, dict[str, object]]:
+    out = cardtool("expiry", "--json", *args, stdin=stdin)
+    assert out.returncode in (0, 5), out.stderr
+    return out.returncode, json.loads(out.stdout)
+
+
+def codes(result: dict[str, object]) -> list[str]:
+    findings = result["findings"]
+    assert isinstance(findings, list)
+    return [f["code"] for f in findings]
+
+
+def test_expiry_exit_5_for_a_card_expiring_in_20_days() -> None:
+    code, result = expiry_json("--virtual", "mynumber:office-renewed-mynumber")
+    assert code == 5
+    assert result["level"] == "urgent" and codes(result) == ["mynumber-card-expiring"]
+    assert result["as_of"] == today_jst().isoformat()
+
+
+def test_expiry_exit_0_when_fine_and_the_thresholds_move_it() -> None:
+    code, result = expiry_json("--virtual", "mynumber")
+    assert code == 0 and result["level"] == "ok"
+    assert codes(result) == ["certificate-before-card"]  # a note, level ok
+    code, _ = expiry_json("--virtual", "mynumber:office-renewed-mynumber", "--soon-days", "10",
+                          "--urgent-days", "5")
+    assert code == 0
+
+
+def test_expiry_second_generation_with_the_number_on_stdin() -> None:
+    code, result = expiry_json("--virtual", "residence2:office-pending-residence2",
+                               "--card-number-stdin",
+                               stdin=number("residence2", "office-pending-residence2") + "\n")
+    assert code == 5
+    assert codes(result) == ["residence-renewal-pending"]
+    assert result["renewal_pending"] is True
+
+
+def test_expiry_first_generation_check_by_eye_or_typed() -> None:
+    n = number("residence") + "\n"
+    code, result = expiry_json("--virtual", "residence", "--card-number-stdin", stdin=n)
+    assert (code, result["level"], codes(result)) == (0, "check", ["residence-check-by-eye"])
+    soon = (today_jst() + dt.timedelta(days=20)).isoformat()
+    code, result = expiry_json("--virtual", "residence", "--card-number-stdin",
+                               "--typed-expiry", soon, stdin=n)
+    assert (code, result["level"], codes(result)) == (5, "urgent", ["residence-expiring"])
+
+
+def test_expiry_text_in_japanese() -> None:
+    out = cardtool("--lang", "ja", "expiry", "--virtual", "specified:office-specified",
+                   "--card-number-stdin", stdin=number("specified", "office-specified") + "\n")
+    assert out.returncode == 5, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "特定在留カード:"
+    assert lines[-1] == "判定: 期限間近"
+    assert any("在留期間更新許可申請" in line for line in lines)
+
+
+def test_expiry_usage_errors_are_one_line() -> None:
+    out = cardtool("expiry", "--virtual", "mynumber", "--typed-expiry", "2027-01-01")
+    assert out.returncode == 1 and "first-generation" in one_line_error(out)
+    out = cardtool("expiry", "--virtual", "mynumber", "--soon-days", "10", "--urgent-days", "20")
+    assert out.returncode == 1 and "urgent (20) <= soon (10)" in one_line_error(out)
+    out = cardtool("expiry", "--virtual", "residence", "--typed-expiry", "someday")
+    assert out.returncode == 1 and "is not a date" in one_line_error(out)
+
+
+def test_office_session_with_virtual_cards(tmp_path: Path) -> None:
+    csv_path, json_path, html_path = (tmp_path / n for n in ("o.csv", "o.json", "o.html"))
+    answers = [
+        number("residence2", "office-renewed-residence2"), "",  # number, no reference
+        "", "",  # My Number card: no reference, same client (default yes)
+        number("specified", "office-specified"), "S-1",
+    ]
+    out = cardtool("office", "--virtual", "residence2:office-renewed-residence2",
+                   "--virtual", "mynumber:office-renewed-mynumber",
+                   "--virtual", "specified:office-specified",
+                   "--csv", str(csv_path), "--json", str(json_path), "--html", str(html_path),
+                   stdin="".join(a + "\n" for a in answers))
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(json_path.read_text(encoding="utf-8"))["rows"]
+    assert [(r["no"], r["reference"], r["kinds"], r["level"]) for r in rows] == [
+        (1, "", ["residence-second", "mynumber"], "urgent"),
+        (2, "S-1", ["specified"], "soon"),
+    ]
+    assert [f["code"] for f in rows[0]["findings"]] == ["mynumber-not-updated"]
+    assert csv_path.read_bytes().startswith(BOM)
+    assert len(read_csv_rows(csv_path)) == 3
+    assert "Cards read: 3; clients: 2." in out.stderr
+    for text in (out.stdout, out.stderr, csv_path.read_text(encoding="utf-8-sig"),
+                 json_path.read_text(encoding="utf-8"), html_path.read_text(encoding="utf-8")):
+        for secret in answers[0], answers[4]:
+            assert secret not in text
+        assert load_persona("office-renewed-mynumber", "mynumber").my_number not in text
+
+
+def test_office_refuses_a_foreign_csv_before_any_card(tmp_path: Path) -> None:
+    other = tmp_path / "clients.csv"
+    other.write_text("name,phone\n", encoding="utf-8")
+    out = cardtool("office", "--virtual", "mynumber", "--csv", str(other), stdin="")
+    assert out.returncode == 6
+    assert "not a cardtool office CSV" in one_line_error(out)
+    assert "Hold the next card" not in out.stderr
+    out = cardtool("office", "--virtual", "mynumber", "--reader", "0", stdin="")
+    assert out.returncode == 1 and "not both" in one_line_error(out)
