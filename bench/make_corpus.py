@@ -1,11 +1,14 @@
 """Generate a seeded corpus of recorded traces for ``cardtool trace check``.
 
-Every trace is a real session: cardtool's own reading code (``read_mynumber``, the PIN
-guard, signing) drives a virtual My Number card through ``apdu.session.Session``, recorded
-by ``RecordingTransport`` with the default redaction. Sessions mix reading the card, the
-text AP (PIN), the card face (照合番号), the signing certificate, signing, PIN status and
-a mistyped-then-right PIN, with card resets between tasks, on readers with and without
-extended-length APDUs.
+Every trace is a real session: cardtool's own reading code (``read_mynumber``,
+``read_card``, the PIN guard, signing) drives a virtual card through
+``apdu.session.Session``, recorded by ``RecordingTransport`` with the default redaction.
+Most are My Number cards (several personas); some are residence cards of both generations
+and 特定在留カード (secure messaging, the card number's VERIFY). Sessions mix reading the
+card, the text AP (PIN), the card face (照合番号), the signing certificate, signing, PIN
+status and a mistyped-then-right PIN, with card resets between tasks, on readers with and
+without extended-length APDUs. The card's own randomness (residence-card challenges) is
+not seeded; what is sent and where the violations are is.
 
 A few percent of the traces carry a planted violation (a wrong-format PIN, a blind VERIFY,
 a lockout, an unredacted trace, a card that miscounts, a torn or broken file...). Each
@@ -36,16 +39,19 @@ from apdu.transport.virtual import VirtualTransport
 from cardtool.cards.mynumber import ids
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cards.mynumber.jpki import compute_signature, digest_info_sha256
+from cardtool.cards.residence.service import ResidenceOptions
 from cardtool.errors import CardtoolError
 from cardtool.policy.conform import virtual_secret
 from cardtool.policy.guard import PinGuard
 from cardtool.policy.rules import key_label
 from cardtool.policy.table import SECRETS, KeyRef, Secret
-from cardtool.read import ReadOptions, read_mynumber
+from cardtool.read import ReadOptions, read_card, read_mynumber
 from cardtool.sources import default_redactor
+from cardtool.virtual import make_virtual_card
+from cardtool.virtual.card_os import CardOS
 from cardtool.virtual.mynumber import VirtualMyNumberCard
 from cardtool.virtual.nonconformant import Blocked63C0Card, CountUpCard, NoDecrementCard
-from cardtool.virtual.persona import load_persona
+from cardtool.virtual.persona import Persona
 
 TOOL = "cardtool-bench"
 TRACES_PER_DIRECTORY = 250
@@ -75,10 +81,10 @@ class Recorder:
     """One trace being recorded: the card, the session and what was verified since the
     last reset (so clean tasks never verify a key twice in one power cycle)."""
 
-    def __init__(self, card: VirtualMyNumberCard, path: Path, *, extended: bool,
-                 redact: bool = True) -> None:
+    def __init__(self, card: CardOS, path: Path, *, extended: bool, redact: bool = True,
+                 description: str = "virtual card") -> None:
         self.virtual = card
-        transport = VirtualTransport(card, description=f"virtual {card.kind}")
+        transport = VirtualTransport(card, description=description)
         transport.supports_extended = extended
         self.rec = RecordingTransport(transport, path, tool=TOOL,
                                       redactor=default_redactor() if redact else NoRedaction())
@@ -94,9 +100,17 @@ class Recorder:
 
     def reset(self) -> None:
         self.rec.reset()
+        self.forget_selection()
+        self.verified.clear()
+
+    def forget_selection(self) -> None:
+        """After code that used its own card object, ours no longer knows what is selected."""
         self.card = MyNumberCard(self.session)
         self.guard = PinGuard(self.card)
-        self.verified.clear()
+
+    @property
+    def is_mynumber(self) -> bool:
+        return isinstance(self.virtual, VirtualMyNumberCard)
 
     def fresh_for(self, *labels: str) -> None:
         if self.verified.intersection(labels):
@@ -165,13 +179,37 @@ def task_typo(r: Recorder, rng: random.Random) -> None:
     r.verified.add(label)
 
 
+def task_read_card(r: Recorder, rng: random.Random) -> None:
+    """``cardtool read`` on a residence card or a 特定在留カード: authentication with the card
+    number (secure messaging) and the card's fields."""
+    read_card(r.session, r.rec.atr, ReadOptions(), r.secret_value,
+              lambda: _card_number(r.virtual), ResidenceOptions())
+    r.forget_selection()
+
+
+def _card_number(card: CardOS) -> str:
+    number = getattr(card, "card_number", None)  # a residence card keeps it as bytes
+    if isinstance(number, bytes):
+        return number.decode("ascii")
+    persona: Persona | None = getattr(card, "persona", None)  # a 特定在留カード: its persona
+    return (persona.card_number if persona else None) or ""
+
+
 CLEAN_TASKS: tuple[tuple[Callable[[Recorder, random.Random], None], int], ...] = (
     (task_read, 6), (task_status, 2), (task_sign, 2), (task_typo, 1))
 
 
 def clean_tasks(r: Recorder, rng: random.Random, count: int, *, typos: bool = True) -> None:
-    tasks = [t for t, _ in CLEAN_TASKS if typos or t is not task_typo]
-    weights = [w for t, w in CLEAN_TASKS if typos or t is not task_typo]
+    if not r.is_mynumber:  # a residence card: reading it is all there is to do
+        for i in range(count):
+            if i and rng.random() < 0.7:
+                r.reset()
+            task_read_card(r, rng)
+        return
+    extra = [(task_read_card, 2)] if r.virtual.kind == "specified" else []  # type: ignore[attr-defined]
+    chosen = [(t, w) for t, w in (*CLEAN_TASKS, *extra) if typos or t is not task_typo]
+    tasks = [t for t, _ in chosen]
+    weights = [w for _, w in chosen]
     for i in range(count):
         if i and rng.random() < 0.7:
             r.reset()
@@ -301,6 +339,13 @@ def plant_unredacted(r: Recorder, rel: str) -> list[Planted]:
     return []
 
 
+def plant_residence_unredacted(r: Recorder, rel: str) -> list[Planted]:
+    """A residence card read recorded with --no-redact: the card number's VERIFY data
+    (secure messaging, CLA 08 P2 86) is in the trace."""
+    task_read_card(r, random.Random(0))
+    return []
+
+
 def _unredacted_findings(path: Path, rel: str, my_number: str) -> list[Planted]:
     """What an unredacted trace leaks, found by plain text search: every VERIFY with data
     holds a secret, every response with the holder's digits shows the My Number."""
@@ -313,7 +358,7 @@ def _unredacted_findings(path: Path, rel: str, my_number: str) -> list[Planted]:
         command = event["command"]
         if command[2:4] == "20" and len(command) > 10:
             found.append(Planted(rel, event["n"], "secret-unredacted"))
-        if number_hex in event["response"][:-4]:
+        if number_hex and number_hex in event["response"][:-4]:
             found.append(Planted(rel, event["n"], "my-number-visible"))
     return found
 
@@ -326,7 +371,7 @@ class Scenario:
     name: str
     plant: Plant
     persona: str = "default"
-    card: type[VirtualMyNumberCard] = VirtualMyNumberCard
+    card: str = "mynumber"  # a virtual card kind
     first: bool = False  # must come before any other task
     redact: bool = True
     #: The card miscounts failures: the clean tasks around must not fail a VERIFY on it.
@@ -344,10 +389,12 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("verify-blocked", plant_verify_blocked, persona="blocked"),
     Scenario("reverify", plant_reverify),
     Scenario("repeated", plant_repeated),
-    Scenario("counter-step", plant_counter_step, card=NoDecrementCard, faulty=True),
-    Scenario("counter-up", plant_counter_up, card=CountUpCard, faulty=True),
-    Scenario("blocked-sw", plant_blocked_sw, persona="blocked", card=Blocked63C0Card,
+    Scenario("counter-step", plant_counter_step, card=NoDecrementCard.kind, faulty=True),
+    Scenario("counter-up", plant_counter_up, card=CountUpCard.kind, faulty=True),
+    Scenario("blocked-sw", plant_blocked_sw, persona="blocked", card=Blocked63C0Card.kind,
              faulty=True),
+    Scenario("residence-unredacted", plant_residence_unredacted, persona="residence2-default",
+             card="residence2", redact=False),
     Scenario("unredacted", plant_unredacted, redact=False),
     Scenario("torn", lambda r, rel: []),
     Scenario("broken", lambda r, rel: []),
@@ -356,18 +403,33 @@ SCENARIOS: tuple[Scenario, ...] = (
 
 # --- the corpus ----------------------------------------------------------------------------
 
-_CARDS: dict[tuple[type[VirtualMyNumberCard], str], VirtualMyNumberCard] = {}
+_CARDS: dict[str, CardOS] = {}
 
 
-def make_card(cls: type[VirtualMyNumberCard], persona: str) -> VirtualMyNumberCard:
+def make_card(kind: str, persona: str) -> CardOS:
     """A fresh card (fresh counters) for every trace; building one from scratch costs a few
-    milliseconds of key loading, so a prototype per (class, persona) is copied."""
+    milliseconds of key loading, so a prototype per kind and persona is copied."""
     import copy
 
-    prototype = _CARDS.get((cls, persona))
+    spec = f"{kind}:{persona}"
+    prototype = _CARDS.get(spec)
     if prototype is None:
-        prototype = _CARDS[(cls, persona)] = cls(load_persona(persona, "mynumber"))
+        card = make_virtual_card(spec)
+        assert isinstance(card, CardOS)
+        prototype = _CARDS[spec] = card
     return copy.deepcopy(prototype)
+
+
+def _clean_card(rng: random.Random) -> tuple[str, str]:
+    """Mostly My Number cards; some residence cards (both generations) and 特定在留カード."""
+    draw = rng.random()
+    if draw < 0.04:
+        return "residence", "residence-default"
+    if draw < 0.08:
+        return "residence2", rng.choice(("residence2-default", "residence2-soon"))
+    if draw < 0.12:
+        return "specified", "specified-default"
+    return "mynumber", rng.choice(CLEAN_PERSONAS)
 
 
 def _tear(path: Path, rng: random.Random) -> int:
@@ -400,10 +462,11 @@ def write_trace(out: Path, index: int, rng: random.Random, scenario: Scenario | 
     rel = f"{index // TRACES_PER_DIRECTORY:03d}/trace-{index:05d}.jsonl"
     path = out / rel
     path.parent.mkdir(parents=True, exist_ok=True)
-    persona = scenario.persona if scenario else rng.choice(CLEAN_PERSONAS)
-    card = make_card(scenario.card if scenario else VirtualMyNumberCard, persona)
+    kind, persona = (scenario.card, scenario.persona) if scenario else _clean_card(rng)
+    card = make_card(kind, persona)
     r = Recorder(card, path, extended=rng.random() < 0.4,
-                 redact=scenario.redact if scenario else True)
+                 redact=scenario.redact if scenario else True,
+                 description=f"virtual {kind}:{persona}")
     tasks = rng.randint(3, 10)
     typos = not (scenario is not None and scenario.faulty)
     planted: list[Planted] = []
@@ -424,7 +487,9 @@ def write_trace(out: Path, index: int, rng: random.Random, scenario: Scenario | 
         r.close()
     exchanges = r.n
     if scenario is not None and not scenario.redact:
-        planted += _unredacted_findings(path, rel, card.persona.my_number or "")
+        persona_of_card: Persona | None = getattr(card, "persona", None)
+        my_number = persona_of_card.my_number if persona_of_card else None
+        planted += _unredacted_findings(path, rel, my_number or "")
     if scenario is not None and scenario.name == "torn":
         last = path.read_bytes().split(b"\n")[-2]
         line = _tear(path, rng)
