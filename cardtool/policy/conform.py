@@ -224,6 +224,14 @@ def conform_key(card: MyNumberCard, secret: Secret, key: KeyRef, right: str) -> 
     return result
 
 
+def _has_key(card: MyNumberCard, key: KeyRef) -> bool:
+    """Whether the card answers the empty VERIFY (which uses no try) for ``key``."""
+    try:
+        return card.verify(key.aid, key.key_ef, b"").sw not in _NOT_ON_CARD
+    except ApduError:
+        return False
+
+
 def conform(card: MyNumberCard, keys: list[tuple[Secret, KeyRef]],
             secret_of: Callable[[Secret], str | None]) -> list[KeyResult]:
     """Run every key; ``secret_of`` gives the right value (None: skip the key)."""
@@ -233,6 +241,9 @@ def conform(card: MyNumberCard, keys: list[tuple[Secret, KeyRef]],
         if right is None:
             result = KeyResult(secret, key, skipped="no value for this secret",
                                skipped_ja="この暗証番号の値がありません")
+            if not _has_key(card, key):
+                result.skipped = "the card has no such application or key"
+                result.skipped_ja = "カードにこのアプリケーションか鍵がありません"
         else:
             result = conform_key(card, secret, key, right)
         results.append(result)

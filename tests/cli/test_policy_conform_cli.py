@@ -62,3 +62,10 @@ def test_real_reader_needs_destructive() -> None:
 def test_unknown_key() -> None:
     out = run("--virtual", "mynumber", "policy", "conform", "--key", "nope")
     assert out.returncode == 1 and "Unknown key 'nope'" in out.stderr
+
+
+def test_a_card_without_any_policy_key_proves_nothing() -> None:
+    out = run("--virtual", "residence2", "policy", "conform")
+    assert out.returncode == 5
+    assert "skipped: the card has no such application or key" in out.stdout
+    assert out.stdout.splitlines()[-1] == "0 of 0 keys conformant (10 skipped)."
