@@ -96,6 +96,8 @@ class VpcdLink:
         self._sock: socket.socket | None = None
         self._stop = threading.Event()
         self.ready = threading.Event()  # set once pcscd has talked to us
+        #: Why serve_forever gave up (e.g. another card took the slot while we reconnected).
+        self.error: TransportError | None = None
 
     # -- socket helpers ----------------------------------------------------------------
 
@@ -201,6 +203,11 @@ class VpcdLink:
                 except VpcdUnavailable:
                     self._stop.wait(retry_interval)
                     continue
+                except VpcdSlotBusy as exc:
+                    # Another virtual card took the slot while pcscd was away: stop, and
+                    # let the owner report it (serving two cards on one slot is impossible).
+                    self.error = exc
+                    return
                 self._emit("connected")
             self.serve()
             if not self._stop.is_set():

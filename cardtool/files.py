@@ -9,6 +9,15 @@ from pathlib import Path
 from cardtool.errors import BadInputFile
 
 
+def _mode_for(final: Path) -> int:
+    try:
+        return final.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomic(path: str | Path, data: bytes) -> Path:
     """Write through a temp file in the same directory, fsync, then rename over ``path``.
 
@@ -34,6 +43,9 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        # mkstemp makes 0600; give the file the mode a plain open() would (or keep the
+        # mode of the file it replaces).
+        os.chmod(tmp, _mode_for(final))
         os.replace(tmp, final)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)

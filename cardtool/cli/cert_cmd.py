@@ -41,7 +41,7 @@ def _emit(data: bytes, out: str) -> None:
 
 
 @click.command()
-@click.argument("kind", type=click.Choice([k.value for k in CertKind]))
+@click.argument("kind", type=click.Choice([*(k.value for k in CertKind), "ca"]))
 @click.option("--out", "-o", required=True, metavar="FILE", help="Where to write it ('-': stdout).")
 @click.option("--pem", is_flag=True, help="PEM instead of DER.")
 @secret_options
@@ -49,7 +49,7 @@ def _emit(data: bytes, out: str) -> None:
 def cert(kind: str, out: str, pem: bool, pin_stdin: bool, force: bool) -> None:
     """Save a JPKI certificate (sign needs the signing password)."""
     a = app()
-    which = CertKind(kind)
+    which = CertKind.AUTH_CA if kind == "ca" else CertKind(kind)  # "ca": the auth CA
     with open_card() as transport:
         card = MyNumberCard(Session(transport))
         _require_mynumber(card, transport.atr)

@@ -56,6 +56,8 @@ def emulate(kind: str, persona: str | None, slot: int, host: str, latency_ms: fl
         pass
     link.close()
     thread.join(timeout=5)
+    if link.error is not None:
+        raise link.error
     err(f"served {link.apdu_count} APDUs" if a.lang != "ja" else f"{link.apdu_count} 件の APDU に応答しました")
 
 

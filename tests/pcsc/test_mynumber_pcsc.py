@@ -137,3 +137,23 @@ def test_emulate_errors() -> None:
     assert bad.returncode == 6 and "no such persona" in one_line_error(bad)
     nothing = cardtool("emulate", "mynumber", "--slot", "9")
     assert nothing.returncode == 2 and "vpcd" in one_line_error(nothing)
+
+
+@pytest.mark.parametrize(("persona", "args", "stdin", "code", "check"), [
+    ("expired", [], "", 0, lambda o: o["card_expiry_days_left"] < 0),
+    ("expiring-soon", [], "", 0, lambda o: o["card_expiry_days_left"] == 45),
+    ("under15", [], "", 0, lambda o: o["signing_certificate_present"] is False),
+    ("one-try-left", ["--text", "--pin-stdin"], "5678\n", 4, None),
+    ("blocked", ["--text", "--pin-stdin"], "5678\n", 4, None),
+])
+def test_personas_through_pcscd(persona: str, args: list[str], stdin: str, code: int,
+                                check: object) -> None:
+    with emulated("mynumber", persona, SLOT):
+        out = cardtool("read", "-r", READER, "--wait", "5", "--json", *args, stdin=stdin)
+        assert out.returncode == code, out.stderr
+        if check is not None:
+            assert check(json.loads(out.stdout))  # type: ignore[operator]
+        else:
+            one_line_error(out)
+        # Nothing was used: the counters are what the persona started with.
+        assert tries(READER)[("text", "text")] == load_persona(persona, "mynumber").tries["text"]

@@ -128,3 +128,28 @@ def test_waiting_shows_the_prompt_then_times_out() -> None:
     lines = out.stderr.strip().splitlines()
     assert lines[0].startswith("カードをリーダーにかざしてください")
     assert "1.5 s" in lines[1] and len(lines) == 2
+
+
+def test_slot_taken_while_reconnecting_stops_with_the_error() -> None:
+    import threading
+
+    from apdu.vpcd import VpcdSlotBusy
+
+    first = VpcdLink(EchoFileCard(), slot=0)
+    with served(EchoFileCard(), slot=1):
+        pass  # pcscd is up
+    first.connect()
+    thread = threading.Thread(target=first.serve_forever, kwargs={"retry_interval": 1.5},
+                              daemon=True)
+    thread.start()
+    # Drop our connection; another card grabs the slot before we reconnect.
+    assert first._sock is not None
+    first._sock.shutdown(__import__("socket").SHUT_RDWR)
+    second = VpcdLink(EchoFileCard(), slot=0)
+    second.connect()
+    second_thread = threading.Thread(target=second.serve_forever, daemon=True)
+    second_thread.start()
+    thread.join(timeout=10)
+    assert not thread.is_alive() and isinstance(first.error, VpcdSlotBusy)
+    second.close()
+    second_thread.join(timeout=5)

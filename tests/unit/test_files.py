@@ -27,3 +27,17 @@ def test_symlink_target_is_replaced_and_link_kept(tmp_path: Path) -> None:
     link.symlink_to(real)
     write_atomic(link, b"new")
     assert link.is_symlink() and real.read_bytes() == b"new"
+
+
+def test_new_files_get_the_umask_mode_and_replaced_files_keep_theirs(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        fresh = write_atomic(tmp_path / "fresh", b"x")
+        assert stat.S_IMODE(os.stat(fresh).st_mode) == 0o644
+        kept = tmp_path / "kept"
+        kept.write_bytes(b"old")
+        kept.chmod(0o600)
+        write_atomic(kept, b"new")
+        assert stat.S_IMODE(os.stat(kept).st_mode) == 0o600
+    finally:
+        os.umask(old)
