@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import traceback
@@ -18,7 +19,38 @@ EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 70
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: Command name -> "module:attribute". Commands are imported when used, so a run pays only
+#: for the modules it needs (start-up time counts when staff read card after card).
+COMMANDS: dict[str, str] = {
+    "read": "cardtool.cli.read_cmd:read",
+    "pin": "cardtool.cli.pin_cmd:pin",
+    "cert": "cardtool.cli.cert_cmd:cert",
+    "sign": "cardtool.cli.cert_cmd:sign",
+    "emulate": "cardtool.cli.emulate:emulate",
+    "readers": "cardtool.cli.readers:readers",
+    "apdu": "cardtool.cli.apdu_cmd:apdu",
+    "trace": "cardtool.cli.trace_cmd:trace",
+    "expiry": "cardtool.cli.office_cmd:expiry",
+    "office": "cardtool.cli.office_cmd:office",
+    "policy": "cardtool.cli.policy_cmd:policy",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *super().list_commands(ctx)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        module_name, _, attribute = target.partition(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="cardtool")
 @lang_option
 @card_source_options
@@ -31,29 +63,6 @@ def cli(ctx: click.Context) -> None:
     """
     if not isinstance(ctx.obj, AppContext):
         ctx.obj = AppContext()
-
-
-def _register() -> None:
-    from cardtool.cli import apdu_cmd, cert_cmd, emulate, pin_cmd, read_cmd, readers, trace_cmd
-
-    cli.add_command(read_cmd.read)
-    cli.add_command(pin_cmd.pin)
-    cli.add_command(cert_cmd.cert)
-    cli.add_command(cert_cmd.sign)
-    cli.add_command(emulate.emulate)
-    cli.add_command(readers.readers)
-    cli.add_command(apdu_cmd.apdu)
-    cli.add_command(trace_cmd.trace)
-    from cardtool.cli import office_cmd
-
-    cli.add_command(office_cmd.expiry)
-    cli.add_command(office_cmd.office)
-    from cardtool.cli import policy_cmd
-
-    cli.add_command(policy_cmd.policy)
-
-
-_register()
 
 
 def _lang_from_argv(argv: Sequence[str]) -> str:
