@@ -70,11 +70,6 @@ def redact_command_data(command: bytes) -> str:
     return redact_span(command, start, end)
 
 
-def redact_response_data(response: bytes) -> str:
-    """Keep only the status word."""
-    return redact_span(response, 0, max(0, len(response) - 2))
-
-
 def matches_redacted(pattern: str, sent: bytes) -> bool:
     """True if ``sent`` equals the hex ``pattern`` wherever the pattern is not ``X``."""
     sent_hex = sent.hex().upper()

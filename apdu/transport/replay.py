@@ -23,6 +23,11 @@ _PASSIVE = frozenset({"card"})
 REDACTED_FILL = "2A"
 
 
+def is_redacted_fill(text: str | None) -> bool:
+    """A text field that a replay of a redacted trace filled (every byte '*')."""
+    return bool(text) and set(text or "") == {"*"}
+
+
 def redacted_to_bytes(hex_text: str) -> bytes:
     return bytes.fromhex(hex_text.upper().replace("XX", REDACTED_FILL))
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.x509.oid import NameOID
 
 from apdu import tlv
 from apdu.errors import MalformedData
@@ -102,11 +101,6 @@ def parse_certificate(der: bytes, what: str = "certificate", what_ja: str = "証
         not_after=to_jst(not_after),
         sha256=hashlib.sha256(body).hexdigest(),
     )
-
-
-def issuer_organization(info: CertificateInfo) -> str:
-    names = load_der(info.der).issuer.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
-    return str(names[0].value) if names else ""
 
 
 def is_test_certificate(info: CertificateInfo) -> bool:

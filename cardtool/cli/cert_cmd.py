@@ -20,7 +20,7 @@ from cardtool.cards.mynumber.jpki import (
     has_signing_certificate,
     read_certificate,
 )
-from cardtool.cli.pin_cmd import _require_mynumber
+from cardtool.cli.pin_cmd import require_mynumber
 from cardtool.cli.read_cmd import secret_options
 from cardtool.cli.secrets import SecretAsker
 from cardtool.cli.util import app, card_source_options, open_card
@@ -52,7 +52,7 @@ def cert(kind: str, out: str, pem: bool, pin_stdin: bool, force: bool) -> None:
     which = CertKind.AUTH_CA if kind == "ca" else CertKind(kind)  # "ca": the auth CA
     with open_card() as transport:
         card = MyNumberCard(Session(transport))
-        _require_mynumber(card, transport.atr)
+        require_mynumber(card, transport.atr)
         if which is CertKind.SIGN:
             if has_signing_certificate(card) is False:
                 raise NoSigningCertificate()
@@ -85,7 +85,7 @@ def sign(path: str, key_name: str, out: str | None, pin_stdin: bool, force: bool
     s = SECRETS[secret_name]
     with open_card() as transport:
         card = MyNumberCard(Session(transport))
-        _require_mynumber(card, transport.atr)
+        require_mynumber(card, transport.atr)
         guard = PinGuard(card, force=force)
         guard.ask_and_verify(guard.status(s, s.keys[0]), SecretAsker(a.lang, pin_stdin))
         signature = compute_signature(card, key_ef, digest_info_sha256(message))

@@ -20,7 +20,7 @@ def pin() -> None:
     """PIN tries left and PIN checks (never more tries than you ask for)."""
 
 
-def _require_mynumber(card: MyNumberCard, atr: bytes) -> None:
+def require_mynumber(card: MyNumberCard, atr: bytes) -> None:
     detection = detect(card, atr)
     if not detection.has_mynumber_applications:
         raise UnsupportedCard(atr=atr.hex(" ").upper() + f" ({detection.kind.value})")
@@ -36,7 +36,7 @@ def status(as_json: bool) -> None:
     with open_card() as transport:
         session = Session(transport)
         card = MyNumberCard(session)
-        _require_mynumber(card, transport.atr)
+        require_mynumber(card, transport.atr)
         guard = PinGuard(card)
         for s in SECRETS.values():
             for key in s.keys:
@@ -74,7 +74,7 @@ def verify(name: str, application: str | None, pin_stdin: bool, force: bool) -> 
     asker = SecretAsker(a.lang, pin_stdin)
     with open_card() as transport:
         card = MyNumberCard(Session(transport))
-        _require_mynumber(card, transport.atr)
+        require_mynumber(card, transport.atr)
         guard = PinGuard(card, force=force)
         after = guard.ask_and_verify(guard.status(s, key), asker)
     label = s.label_ja if a.lang == "ja" else s.label_en

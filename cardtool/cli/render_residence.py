@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from apdu.transport.replay import is_redacted_fill as is_masked
 from cardtool.cards.residence import ids
 from cardtool.cards.residence.parse import CardDate, FirstGenData, SecondGenData
 from cardtool.cards.residence.service import ResidenceResult, period_text
@@ -22,11 +23,6 @@ def _when(day: CardDate | None, today: dt.date, lang: str) -> str:
     if day.date is None:
         return day.text or "-"
     return when(day.date, today, lang)
-
-
-def is_masked(text: str | None) -> bool:
-    """A value a redacted trace replaced (replay fills each byte with '*')."""
-    return bool(text) and set(text or "") == {"*"}
 
 
 def _redacted(lang: str) -> str:

@@ -4,7 +4,6 @@ decorator, output helpers. Commands stay thin: parse, call the library, render."
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -126,7 +125,3 @@ def recording(transport: Transport) -> RecordingTransport | None:
 
 def print_json(obj: Any) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
-
-
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from apdu import tlv
 from apdu.errors import MalformedData
+from apdu.transport.replay import is_redacted_fill
 from cardtool.cards.mynumber import ids
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.jst import parse_yyyymmdd
@@ -25,7 +26,7 @@ class MyNumber:
     @property
     def redacted(self) -> bool:
         """Replayed from a redacted trace (every digit came back as '*')."""
-        return set(self.digits) == {"*"}
+        return is_redacted_fill(self.digits)
 
     @property
     def check_digit_ok(self) -> bool:

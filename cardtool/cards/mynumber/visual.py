@@ -60,13 +60,3 @@ def read_card_face(card: MyNumberCard) -> CardFace:
     data = card.read_object(ids.VISUAL_AID, ids.VisualEF.FACE, header_bytes=FACE_HEADER_BYTES,
                             what="券面事項 (card face)")
     return parse_card_face(data)
-
-
-def read_municipality_code(card: MyNumberCard) -> str | None:
-    """全国地方公共団体コード of the issuing municipality, from EF 0003 (no PIN)."""
-    data = card.read(ids.VISUAL_AID, ids.VisualEF.AP_INFO)
-    container = tlv.find(tlv.parse_all(data, what="券面AP info"), ids.VisualApInfoTag.CONTAINER)
-    if container is None:
-        return None
-    value = tlv.to_dict(container.children()).get(ids.VisualApInfoTag.MUNICIPALITY)
-    return value.decode("ascii", "replace") if value else None
