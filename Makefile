@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck pytest fuzz bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py cardtool/policy/_linescan.c
 	./scripts/debian-deps.sh build
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q -e '.[test,dev]'
@@ -31,4 +31,4 @@ fuzz: $(STAMP)
 	CARDTOOL_FUZZ=long $(PY) -m pytest -q tests/fuzz
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build cardtool/policy/*.so

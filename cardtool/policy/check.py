@@ -4,33 +4,37 @@ The rules and what they follow are defined by the reference implementation in
 ``check_plain.py`` (read its docstring first); this module must report exactly the same
 findings, only faster, because CI pipelines run it over thousands of traces.
 
-How it is fast:
+How it is fast: a file is read as bytes in one call and goes down the first of three
+paths that can take it, each giving the same findings as the reference.
 
-* A file is read as bytes in one call. The lines written by ``TraceWriter`` have a fixed
-  field order, so one compiled regular expression (``_Grammar.flat``) validates them in C:
-  structure, decimal numbers, hex with ``XX`` only as whole redacted bytes, a command of at
-  least 4 bytes, a response whose status word is not redacted. Exchanges the state machine
-  does not need (READ BINARY and the like: most of the bytes) are validated and skipped
-  inside the engine; the others come back from one ``findall`` as tuples holding just the
-  fields needed (the AID of a SELECT, the P2 and status word of an empty VERIFY...), so
-  no match object is made per line.
-* Anything the expression does not recognise (other field orders, escapes, lower-case hex,
-  a broken or torn line) sends the file to a line-by-line loop (``_Grammar.block``) that
-  hands such lines to ``json.loads`` and the reference validator: correctness never
-  depends on the fast path.
-* Command fields are compared as hex bytes against precomputed tables (AIDs, key EFs,
-  status words); no APDU object is built for a canonical VERIFY or SELECT. Per-key state
-  is a small list; "verified" is an epoch number, so losing the security state (reset,
-  another application) is one increment.
-* Traces that are not redacted for personal data need every response scanned for a
-  My Number; they use a third expression (``_Grammar.every``) that hands over every
-  exchange.
+1. **Scanner and automaton** (``_check_automaton``), for a trace as ``TraceWriter`` writes
+   it (fixed field order), redacted for personal data and without findings: most traces.
+   A line scanner validates every line (structure, decimal numbers, hex with ``XX`` only
+   as whole redacted bytes, a command of at least 4 bytes, a status word in clear) and
+   hands over only the command and response of the exchanges the policy follows (SELECT,
+   VERIFY and the other secret-bearing commands) and the resets. The scanner is C
+   (``_linescan.c``, built at install when a C compiler is there) or, with the same
+   results, one regular expression (``_Grammar.lines``). Those tokens drive an automaton
+   whose states are the checker's states, its moves computed once by ``_FastState``
+   itself and kept: one dictionary lookup per followed exchange.
+2. **One expression, state machine in Python** (``_check_canonical``), for the same kind
+   of trace with findings (they need exchange numbers): the compiled expression
+   ``_Grammar.flat`` validates the lines in C and hands over the fields of followed
+   exchanges as tuples; command fields are compared as hex against precomputed tables;
+   per-key state is a small list, "verified" an epoch number.
+3. **Line by line** (``_Grammar.block`` / ``_Grammar.every``): anything the expressions do
+   not recognise (other field orders, escapes, lower-case hex, a broken or torn line)
+   goes to ``json.loads`` and the reference validator, so correctness never depends on
+   the fast paths; traces not redacted for personal data, whose every response is
+   scanned for a My Number, also go here.
 """
 
 from __future__ import annotations
 
 import binascii
+import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 from apdu.errors import TraceFormatError
@@ -70,11 +74,12 @@ class _Grammar:
 
     def __init__(self, hex_class: bytes) -> None:
         h = hex_class
-        # Hex as whole bytes: runs of hex pairs and runs of XX (redacted bytes), possessive
-        # so a mismatch fails at once; long runs go 32 characters per step.
-        hex_run = h + rb"{2}(?:" + h + rb"{32})*+(?:" + h + rb"{2})*+"
+        # Hex as whole bytes: a run of hex pairs (maybe empty), then runs of XX (redacted
+        # bytes) each followed by hex pairs. Possessive, so a mismatch fails at once; long
+        # runs go 256 and 32 characters per step (each step costs a few nanoseconds).
+        hex_run = rb"(?:" + h + rb"{256})*+(?:" + h + rb"{32})*+(?:" + h + rb"{2})*+"
         x_run = rb"XX(?:X{32})*+(?:XX)*+"
-        field = rb"(?:" + hex_run + rb"|" + x_run + rb")*+"
+        field = hex_run + rb"(?:" + x_run + hex_run + rb")*+"
         pair = rb"(?:" + h + rb"{2}|XX)"
         # The command holds at least 4 bytes; the response at least its status word,
         # not redacted.
@@ -143,6 +148,40 @@ class _Grammar:
         #: order.
         self.block_groups = tuple(self.block.groupindex.get(g, -1) for g in _GROUP_NAMES)
         self.every_groups = tuple(self.every.groupindex.get(g, -1) for g in _GROUP_NAMES)
+
+        # The line scanner's grammar: ``scan_lines_python`` gives, from one ``findall``,
+        # what the C scanner (``_linescan.c``) gives; it defines that scanner and is the
+        # fall back when it is not built. One item per line, one group, so ``findall``
+        # gives a flat list of byte strings. A line is recognised by what comes before the
+        # group and the group's own lookbehind, and checked whole:
+        #
+        # * an untracked exchange, validated up to its ``}``: the group is its newline
+        #   (``b"\n"``; one-byte strings are shared objects, so no allocation);
+        # * a tracked exchange: the group is its command and response, ``C","response":"R``
+        #   without the exchange number or the time, so equal exchanges give equal tokens.
+        #   Its hex is only delimited here (by quotes, on the line); the automaton
+        #   validates each distinct token once;
+        # * a reset or removal: ``b"r"``; a card, random or transport-error event: ``b":"``;
+        # * any other line: ``b""`` (the file goes to the other paths).
+        untracked_line = (pair + rb"(?!" + _TRACKED_INS + rb")" + pair + pair + pair + field
+                          + rb'","response":"' + field + rb'(?<=[0-9A-F]{4})","us":' + _NUM
+                          + _REDACTED + rb"\}(?=\n)")
+        heads = (rb"(?:" + _EXCHANGE + _NUM + rb',"command":"(?:' + untracked_line + rb"|(?="
+                 + pair + _TRACKED_INS + rb'))|\{"type"(?::"(?=re)|(?=:"))|(?=[\s\S]))')
+        power_rest = (rb'(?:eset|emoved)(?:","atr":"' + field + rb'"|","n":' + _NUM + rb")\}\n")
+        counted_rest = (rb'"(?:card|random|transport-error)(?:","kind":"[a-z0-9-]*+"'
+                        rb'|","purpose":"[A-Za-z0-9._-]*+","value":"' + field
+                        + rb'(?<=[0-9A-FX]{2})"|","n":' + _NUM + rb',"error":"[A-Za-z0-9_]*+")\}\n')
+        token = (rb"((?<=\})\n"
+                 rb'|(?<=,"command":")' + pair + _TRACKED_INS + rb'[^"\n]*+","response":"[^"\n]*+'
+                 rb'(?=","us":' + _NUM + _REDACTED + rb"\}\n)"
+                 rb'|(?<=\{"type":")r(?=' + power_rest + rb")"
+                 rb'|(?<=\{"type"):(?=' + counted_rest + rb")"
+                 rb"|)")
+        # After an untracked line's newline nothing is left; otherwise the rest of the line.
+        tail = rb"(?:(?<=\n)|[^\n]*+\n?)"
+        #: One token per line, for ``_check_automaton``.
+        self.lines = re.compile(heads + token + tail)
 
 
 _FLAT_FIELDS = ("n", "aid", "q", "v", "fid", "nosel", "cmd", "resp", "pw", "ct", "other")
@@ -397,6 +436,175 @@ class _FastState:
                 self.add(blocked_at if blocked_at >= 0 else None, "key-blocked", key.label)
 
 
+# --- the automaton ----------------------------------------------------------------------
+#
+# A clean canonical trace is checked without following the state line by line in Python:
+# the checker's state (selected application and EF; per key the counter, the failures in a
+# row capped where they stop mattering, verified or not, blocked by this trace or not, max
+# reported or not) is a hashable value, and the move for a (state, token) pair is computed
+# once, by ``_FastState`` itself, and kept. A trace then costs one dictionary lookup per
+# followed exchange. States are few (a handful of counters per card) and so are distinct tokens (the
+# same SELECTs and VERIFYs recur), so the table stays small; it is capped all the same.
+# A move that reports a finding is never kept: the trace is checked again by the paths
+# that know exchange numbers (findings are rare, and need them).
+
+#: (key index, counter, failures in a row, verified, blocked here, max above policy seen)
+_KeySlot = tuple[int, "int | None", int, bool, bool, bool]
+_StateKey = tuple["bytes | None", "bytes | None", tuple[_KeySlot, ...]]
+
+_KEY_LIST: list[_Key] = list(_KEYS.values())
+_KEY_INDEX: dict[_Key, int] = {key: index for index, key in enumerate(_KEY_LIST)}
+#: Failures in a row beyond this behave alike (``repeated-failures`` fires once, at
+#: ``_ALLOWED + 1``), so the state counts no further.
+_FAILURES_CAP = _ALLOWED + 2
+#: The token of a reset or removal (see ``_Grammar.lines``).
+_POWER = b"r"
+_RESPONSE_SEPARATOR = b'","response":"'
+_TOKEN_HEX = re.compile(rb"(?:[0-9A-F]{2}|XX)*")
+#: Cap on remembered moves (each a dictionary entry, most with a new state); past it, moves
+#: and states are computed and not kept, which is slower but just as right.
+_MAX_MOVES = 200_000
+
+
+class _Row(dict[bytes, "_Row"]):
+    """A state of the automaton: its moves, token -> next state."""
+
+    __slots__ = ("clean_end", "state")
+
+    def __init__(self, state: _StateKey) -> None:
+        super().__init__()
+        self.state = state
+        #: Whether a trace may end in this state without a finding (None: not known yet).
+        self.clean_end: bool | None = None
+
+
+class _Automaton:
+    def __init__(self) -> None:
+        self.rows: dict[_StateKey, _Row] = {}
+        self.moves = 0
+        self.start = self.row((None, None, ()))
+
+    def row(self, state: _StateKey) -> _Row:
+        found = self.rows.get(state)
+        if found is None:
+            found = _Row(state)
+            if self.moves < _MAX_MOVES:
+                self.rows[state] = found
+        return found
+
+    def advance(self, row: _Row, token: bytes) -> _Row | None:
+        """The state after ``token``, remembered; None if the move reports a finding or
+        the token is not a canonical line (the caller then uses another path)."""
+        if token == _POWER:
+            state = _state_of(row.state)
+            state.power_cycle()
+            following = self.row(_key_of(state))
+        elif len(token) > 1:
+            command, separator, response = token.partition(_RESPONSE_SEPARATOR)
+            if (not separator or len(command) < 8 or len(response) < 4
+                    or b"X" in response[-4:] or _TOKEN_HEX.fullmatch(command) is None
+                    or _TOKEN_HEX.fullmatch(response) is None):
+                return None
+            state = _state_of(row.state)
+            state.exchange(None, command, response)
+            if state.findings:
+                return None
+            following = self.row(_key_of(state))
+        else:
+            return None
+        if self.moves < _MAX_MOVES:
+            self.moves += 1
+            row[token] = following
+        return following
+
+    @staticmethod
+    def clean_end(row: _Row) -> bool:
+        clean = row.clean_end
+        if clean is None:
+            state = _state_of(row.state)
+            state.finish()
+            clean = row.clean_end = not state.findings
+        return clean
+
+
+def _state_of(key: _StateKey) -> _FastState:
+    app, selected_ef, slots = key
+    state = _FastState("", False)
+    state.app, state.selected_ef, state.epoch = app, selected_ef, 1
+    for index, count, failures, verified, blocked, above_max in slots:
+        state.keys[_KEY_LIST[index]] = [count, failures, 1 if verified else -1,
+                                        -1 if blocked else None, above_max]
+    return state
+
+
+def _key_of(state: _FastState) -> _StateKey:
+    epoch = state.epoch
+    slots = sorted((_KEY_INDEX[key], slot[_COUNT], min(slot[_FAILURES], _FAILURES_CAP),
+                    slot[_VERIFIED] == epoch, slot[_BLOCKED_AT] is not None,
+                    bool(slot[_ABOVE_MAX_REPORTED]))
+                   for key, slot in state.keys.items())
+    return (state.app, state.selected_ef, tuple(slots))
+
+
+_AUTOMATON = _Automaton()
+
+
+def scan_lines_python(data: bytes, start: int) -> tuple[list[bytes], int] | None:
+    """The line scanner, in Python: what ``_linescan.scan`` computes in C (see there),
+    from one ``findall`` of ``_Grammar.lines``."""
+    grammar = _EXACT_GRAMMAR if b"\x00" in data else _FAST_GRAMMAR
+    items = grammar.lines.findall(data, start)
+    if b"" in items:
+        return None
+    tokens = [item for item in items if item != b"\n" and item != b":"]
+    return tokens, len(items) - items.count(b":") - items.count(_POWER)
+
+
+Scanner = Callable[[bytes, int], "tuple[list[bytes], int] | None"]
+
+
+def _c_scanner() -> Scanner | None:
+    if os.environ.get("CARDTOOL_NO_C_SCANNER") == "1":  # to compare, or to rule it out
+        return None
+    try:
+        from cardtool.policy import _linescan
+    except ImportError:  # not built (no C compiler at install time): same results, slower
+        return None
+    return _linescan.scan
+
+
+#: The C scanner, or None when it was not built.
+scan_lines_c = _c_scanner()
+#: The scanner ``_check_automaton`` uses: the C one, when it is built. Without it the
+#: automaton is skipped: the Python scanner costs about what path 2 costs in all.
+scan_lines: Scanner | None = scan_lines_c
+
+
+def _check_automaton(data: bytes, body_start: int, report: FileReport) -> bool:
+    """The fastest path, for a canonical trace without findings: the scanner validates
+    every line and hands over a token per followed exchange or power event, and the
+    automaton follows them. Returns False, having changed nothing, as soon as the trace
+    needs another path (a finding, or a line the scanner does not know)."""
+    scanner = scan_lines
+    scanned = None if scanner is None else scanner(data, body_start)
+    if scanned is None:
+        return False
+    tokens, exchanges = scanned
+    automaton = _AUTOMATON
+    row = automaton.start
+    for token in tokens:
+        following = row.get(token)
+        if following is None:
+            following = automaton.advance(row, token)
+            if following is None:
+                return False
+        row = following
+    if not automaton.clean_end(row):
+        return False
+    report.exchanges = exchanges
+    return True
+
+
 def _line_number(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
@@ -447,7 +655,8 @@ def check_data(path: str, source: str, data: bytes) -> FileReport:
 
     state = _FastState(path, PERSONAL not in header.get("redactions", []))
     grammar = _EXACT_GRAMMAR if b"\x00" in data else _FAST_GRAMMAR
-    if not state.scan_personal and _check_canonical(data, pos, state, grammar, report):
+    if not state.scan_personal and (_check_automaton(data, pos, report)
+                                    or _check_canonical(data, pos, state, grammar, report)):
         return report
     state = _FastState(path, state.scan_personal)
     if state.scan_personal:
