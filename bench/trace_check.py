@@ -6,7 +6,8 @@ Prints, for the same files:
   way a line-based checker reads; also shown as bytes without decoding);
 * ``cardtool trace check`` on one process and with ``--jobs 2``, run as the real command
   (its own timing, which starts before it looks for the files, and the wall time with
-  Python's start-up);
+  Python's start-up), and on one process without the C line scanner (the fall back when
+  no C compiler was there at install);
 * the plain reference checker (``json.loads`` on every line), in this process;
 
 then the ratios against the goals (within 3x of the floor on one process, at least 5x
@@ -69,12 +70,16 @@ def plain(files: list[str]) -> tuple[int, list[Row]]:
     return exchanges, found
 
 
-def cli(corpus: str, jobs: int) -> tuple[float, float, int, list[Row]]:
+def cli(corpus: str, jobs: int, c_scanner: bool = True) -> tuple[float, float, int, list[Row]]:
     """(checking seconds as the command measured them, wall seconds, exchanges, findings)"""
+    env = dict(os.environ)
+    env.pop("CARDTOOL_NO_C_SCANNER", None)
+    if not c_scanner:
+        env["CARDTOOL_NO_C_SCANNER"] = "1"
     started = time.perf_counter()
     out = subprocess.run([sys.executable, "-m", "cardtool", "trace", "check", "--json",
                           "--jobs", str(jobs), corpus],
-                         capture_output=True, text=True, check=False)
+                         capture_output=True, text=True, check=False, env=env)
     wall = time.perf_counter() - started
     if out.returncode not in (0, 5, 6):
         raise SystemExit(f"trace check failed ({out.returncode}): {out.stderr}")
@@ -98,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     floor_bytes_s, _ = _best(args.repeat, lambda: floor_bytes(files))
     j1 = min((cli(corpus, 1) for _ in range(args.repeat)), key=lambda r: r[0])
     j2 = min((cli(corpus, 2) for _ in range(args.repeat)), key=lambda r: r[0])
+    py = min((cli(corpus, 1, c_scanner=False) for _ in range(args.repeat)), key=lambda r: r[0])
     plain_s, (plain_exchanges, plain_found) = _best(max(1, args.repeat - 1),
                                                     lambda: plain(files))
     exchanges = j1[2]
@@ -113,12 +119,15 @@ def main(argv: list[str] | None = None) -> int:
           f"   (wall {j1[1]:.2f} s with start-up)")
     print(f"  trace check, --jobs 2            {j2[0]:8.3f} s {rate(j2[0])}"
           f"   (wall {j2[1]:.2f} s with start-up)")
+    print(f"  the same, Python line scanner    {py[0]:8.3f} s {rate(py[0])}"
+          f"   (no C scanner: CARDTOOL_NO_C_SCANNER=1; {py[0] / floor_s:.2f}x the floor)")
     print(f"  plain reference, 1 process       {plain_s:8.3f} s {rate(plain_s)}")
     print(f"  check / floor      {j1[0] / floor_s:6.2f}x   (goal: at most 3x; "
           f"{j1[0] / floor_bytes_s:.2f}x the bytes floor)")
     print(f"  plain / check      {plain_s / j1[0]:6.2f}x   (goal: at least 5x)")
     print(f"  jobs 1 / jobs 2    {j1[0] / j2[0]:6.2f}x")
-    same = j1[3] == j2[3] == plain_found and j1[2] == j2[2] == plain_exchanges
+    same = (j1[3] == j2[3] == py[3] == plain_found
+            and j1[2] == j2[2] == py[2] == plain_exchanges)
     print(f"  identical findings on all paths: {'yes' if same else 'NO'} "
           f"({len(j1[3])} findings)")
     return 0 if same else 1
