@@ -85,10 +85,12 @@ class _Grammar:
         # not redacted.
         command_end = rb'(?<=[0-9A-FX]{8})","response":"'
         response_end = rb'(?<=[0-9A-F]{4})","us":' + _NUM + _REDACTED + rb"\}\n"
-        # (Four whole bytes spelled out: the command's minimum, without a lookbehind.)
-        untracked = (_EXCHANGE + _NUM + rb',"command":"' + pair + rb"(?!" + _TRACKED_INS
-                     + rb")" + pair + pair + pair + field + rb'","response":"' + field
-                     + response_end)
+        # An exchange the state machine does not follow, from its command up to the ``}``
+        # (four whole bytes spelled out: the command's minimum, without a lookbehind).
+        untracked_fields = (pair + rb"(?!" + _TRACKED_INS + rb")" + pair + pair + pair + field
+                            + rb'","response":"' + field + rb'(?<=[0-9A-F]{4})","us":' + _NUM
+                            + _REDACTED + rb"\}")
+        untracked = _EXCHANGE + _NUM + rb',"command":"' + untracked_fields + rb"\n"
 
         def exchange(ins: bytes) -> bytes:
             return (rb"(?P<cmd>" + pair + ins + field + rb")" + command_end + rb"(?P<resp>" + field
@@ -115,11 +117,15 @@ class _Grammar:
         exchanges = (_EXCHANGE + rb"(?P<n>" + _NUM + rb'),"command":"(?:00(?:' + select_aid + rb"|"
                      + query + rb"|" + redacted_verify + rb"|" + select_ef + rb"|" + no_select
                      + rb")|" + exchange(_TRACKED_INS) + rb")")
-        power = (rb'\{"type":"(?P<pw>reset|removed)(?:","atr":"' + field + rb'"|","n":' + _NUM
-                 + rb")\}\n")
-        counted = (rb'\{"type":"(?P<ct>card|random|transport-error)(?:","kind":"[a-z0-9-]*+"'
-                   rb'|","purpose":"[A-Za-z0-9._-]*+","value":"' + field
-                   + rb'(?<=[0-9A-FX]{2})"|","n":' + _NUM + rb',"error":"[A-Za-z0-9_]*+")\}\n')
+        # Resets and removals, and the events that change nothing (card, random, transport
+        # error): what follows their type.
+        power_rest = rb'(?:","atr":"' + field + rb'"|","n":' + _NUM + rb")\}\n"
+        counted_types = rb"card|random|transport-error"
+        counted_rest = (rb'(?:","kind":"[a-z0-9-]*+"|","purpose":"[A-Za-z0-9._-]*+","value":"'
+                        + field + rb'(?<=[0-9A-FX]{2})"|","n":' + _NUM
+                        + rb',"error":"[A-Za-z0-9_]*+")\}\n')
+        power = rb'\{"type":"(?P<pw>reset|removed)' + power_rest
+        counted = rb'\{"type":"(?P<ct>' + counted_types + rb")" + counted_rest
         other = rb"(?P<other>" + _OTHER + rb")"
         skip = rb"(?:" + untracked + rb")*+"
         tracked = (exchanges, power, counted, other)
@@ -163,20 +169,14 @@ class _Grammar:
         #   validates each distinct token once;
         # * a reset or removal: ``b"r"``; a card, random or transport-error event: ``b":"``;
         # * any other line: ``b""`` (the file goes to the other paths).
-        untracked_line = (pair + rb"(?!" + _TRACKED_INS + rb")" + pair + pair + pair + field
-                          + rb'","response":"' + field + rb'(?<=[0-9A-F]{4})","us":' + _NUM
-                          + _REDACTED + rb"\}(?=\n)")
-        heads = (rb"(?:" + _EXCHANGE + _NUM + rb',"command":"(?:' + untracked_line + rb"|(?="
-                 + pair + _TRACKED_INS + rb'))|\{"type"(?::"(?=re)|(?=:"))|(?=[\s\S]))')
-        power_rest = (rb'(?:eset|emoved)(?:","atr":"' + field + rb'"|","n":' + _NUM + rb")\}\n")
-        counted_rest = (rb'"(?:card|random|transport-error)(?:","kind":"[a-z0-9-]*+"'
-                        rb'|","purpose":"[A-Za-z0-9._-]*+","value":"' + field
-                        + rb'(?<=[0-9A-FX]{2})"|","n":' + _NUM + rb',"error":"[A-Za-z0-9_]*+")\}\n')
+        heads = (rb"(?:" + _EXCHANGE + _NUM + rb',"command":"(?:' + untracked_fields
+                 + rb"(?=\n)|(?=" + pair + _TRACKED_INS
+                 + rb'))|\{"type"(?::"(?=re)|(?=:"))|(?=[\s\S]))')
         token = (rb"((?<=\})\n"
                  rb'|(?<=,"command":")' + pair + _TRACKED_INS + rb'[^"\n]*+","response":"[^"\n]*+'
                  rb'(?=","us":' + _NUM + _REDACTED + rb"\}\n)"
-                 rb'|(?<=\{"type":")r(?=' + power_rest + rb")"
-                 rb'|(?<=\{"type"):(?=' + counted_rest + rb")"
+                 rb'|(?<=\{"type":")r(?=(?:eset|emoved)' + power_rest + rb")"
+                 rb'|(?<=\{"type"):(?="(?:' + counted_types + rb")" + counted_rest + rb")"
                  rb"|)")
         # After an untracked line's newline nothing is left; otherwise the rest of the line.
         tail = rb"(?:(?<=\n)|[^\n]*+\n?)"
