@@ -199,6 +199,12 @@ class ResponseApdu:
         return cls(data, sw >> 8, sw & 0xFF)
 
 
+def is_extended_encoding(raw: bytes) -> bool:
+    """Whether an encoded command APDU uses extended length fields (a 00 byte after the
+    header followed by more bytes): what a reader limited to short APDUs cannot carry."""
+    return len(raw) > 5 and raw[4] == 0
+
+
 def parse_hex(text: str) -> bytes:
     """Hex with optional spaces, colons or a leading 0x, as users type APDUs."""
     cleaned = text.replace(" ", "").replace(":", "").replace("\n", "").replace("\t", "")

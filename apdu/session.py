@@ -56,12 +56,15 @@ class Session:
         return response
 
     def transmit(self, command: CommandApdu) -> ResponseApdu:
-        """Send ``command``; follow ``61xx`` with GET RESPONSE and ``6Cxx`` with one re-send.
+        """Send ``command``; follow ``61xx`` with GET RESPONSE and ``6Cxx`` with one re-send
+        (commands with an Le only).
 
         Returns whatever final status the card gives; use ``send`` to raise on errors.
         """
         response = self._exchange(command)
-        if response.sw1 == 0x6C:
+        if response.sw1 == 0x6C and command.le is not None:
+            # Only a command that expects data can have had a wrong Le. A 6Cxx to any other
+            # (a VERIFY carrying a PIN, say) is returned as it is: never sent twice.
             response = self._exchange(command.with_le(response.sw2 or MAX_SHORT_LE))
         data = bytearray(response.data)
         rounds = 0
@@ -175,23 +178,37 @@ class Session:
         rule: tlv.TagRule = tlv.TagRule.BER,
         what: str = "file",
         max_size: int = 0x7FFF,
+        expect_tag: int | None = None,
     ) -> bytes:
         """Read an EF that holds one BER-TLV object (a certificate, a TLV record): the first
         ``header_bytes`` tell its size, then one more read fetches the value.
 
         The second read starts where the value starts (not after the bytes already read),
         so every read after the first begins on a TLV boundary: that is what lets a trace
-        redact values while keeping the structure."""
+        redact values while keeping the structure.
+
+        With ``expect_tag``, ``00``/``FF`` filler before the object is skipped (one more
+        read, only on cards that have it) and left out of the result."""
         head = self.read_binary(header_bytes, sfi=sfi)
-        _tag, length, value_offset = tlv.read_header(head, rule=rule, what=what)
+        start = 0
+        if (expect_tag is not None and head[:1] in (b"\x00", b"\xff")
+                and not head.startswith(tlv.encode_tag(expect_tag))):
+            if len(head) == header_bytes:
+                try:
+                    head += self.read_binary(tlv.MAX_FILLER, offset=len(head))
+                except ApduError as exc:
+                    if exc.sw not in (SW.WRONG_PARAMETERS, SW.END_OF_FILE):
+                        raise
+            start = tlv.filler_before(head, expect_tag)
+        _tag, length, value_offset = tlv.read_header(head, start, rule=rule, what=what)
         total = value_offset + length
-        if total > max_size:
-            raise MalformedData(what, 0, f"declares {total} bytes, more than {max_size}")
+        if total - start > max_size:
+            raise MalformedData(what, start, f"declares {total - start} bytes, more than {max_size}")
         if total <= len(head):
-            return head[:total]
+            return head[start:total]
         rest = self.read_binary(length, offset=value_offset)
         if value_offset + len(rest) < total:
             raise MalformedData(
                 what, value_offset + len(rest), f"declares {total} bytes but the file ends here"
             )
-        return head[:value_offset] + rest
+        return head[start:value_offset] + rest

@@ -42,6 +42,17 @@ class SW(IntEnum):
     NO_PRECISE_DIAGNOSIS = 0x6F00
 
 
+#: Answers that mean "not this way" rather than "no" when a card is asked in a shortened
+#: form (a short EF id in P1/P2, extended length, an MF-level GET DATA): the card does not
+#: support the form, so the plain form (SELECT, then the command) is worth one more try.
+#: Not among them: 69 82 (security status), 63 Cx / 69 83 / 69 84 (a key was reached).
+SHORTCUT_REFUSALS: frozenset[int] = frozenset({
+    SW.WRONG_LENGTH, SW.COMMAND_INCOMPATIBLE, SW.COMMAND_NOT_ALLOWED,
+    SW.FUNCTION_NOT_SUPPORTED, SW.FILE_NOT_FOUND, SW.INCORRECT_P1P2, SW.REFERENCE_NOT_FOUND,
+    SW.WRONG_PARAMETERS, SW.INS_NOT_SUPPORTED, SW.CLA_NOT_SUPPORTED,
+})
+
+
 class _Meaning(NamedTuple):
     en: str
     ja: str

@@ -90,6 +90,24 @@ def _is_padding(data: bytes, start: int, end: int) -> bool:
     return all(b in (0x00, 0xFF) for b in data[start:end])
 
 
+#: At most this many filler bytes are looked through before an expected object.
+MAX_FILLER = 16
+
+
+def filler_before(data: bytes, tag: int, *, max_filler: int = MAX_FILLER) -> int:
+    """How many ``00``/``FF`` filler bytes stand before the object with ``tag`` at the
+    start of ``data`` (ISO/IEC 7816-4 allows them before BER-TLV objects; some My Number
+    cards write two before their text records). 0 when ``data`` starts with the tag, or
+    when the tag is not found behind filler: the caller's parser then reports the data."""
+    tag_bytes = encode_tag(tag)
+    for start in range(min(max_filler, len(data)) + 1):
+        if data[start : start + len(tag_bytes)] == tag_bytes:
+            return start
+        if start < len(data) and data[start] not in (0x00, 0xFF):
+            break
+    return 0
+
+
 def read_header(
     data: bytes, offset: int = 0, end: int | None = None, *, rule: TagRule = TagRule.BER,
     what: str = "TLV",
@@ -217,8 +235,10 @@ class Fields:
 
 def container_fields(data: bytes, container_tag: int, *, what: str,
                      rule: TagRule = TagRule.BER) -> Fields:
-    """The fields inside the first ``container_tag`` object of ``data``."""
-    container = find(parse_all(data, rule=rule, what=what), container_tag)
+    """The fields inside the first ``container_tag`` object of ``data`` (filler bytes
+    before it are skipped; offsets stay relative to ``data``)."""
+    skip = filler_before(data, container_tag)
+    container = find(parse_all(data[skip:], rule=rule, what=what), container_tag)
     if container is None:
         raise MalformedData(what, 0, f"tag {container_tag:X} missing")
-    return Fields(to_dict(container.children(rule)), what, container.offset)
+    return Fields(to_dict(container.children(rule)), what, container.offset + skip)

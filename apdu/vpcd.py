@@ -18,10 +18,12 @@ import threading
 import time
 from collections.abc import Callable
 
+from apdu.command import is_extended_encoding
 from apdu.errors import TransportError
 from apdu.transport.virtual import CardGone, CardSimulator, LinkDropped
 
 VPCD_BASE_PORT = 35963
+WRONG_LENGTH = b"\x67\x00"
 CTRL_OFF = 0x00
 CTRL_ON = 0x01
 CTRL_RESET = 0x02
@@ -85,8 +87,13 @@ class VpcdLink:
         slot: int = 0,
         latency_ms: float = 0.0,
         on_event: Callable[[str], None] | None = None,
+        reader_extended: bool = True,
     ) -> None:
         self.card = card
+        #: False: model a reader limited to short APDUs. vpcd has no way to report a
+        #: transmission error (an empty answer leaves pcscd waiting), so the link answers an
+        #: extended APDU with 67 00 itself, without passing it to the card.
+        self.reader_extended = reader_extended
         self.host = host
         self.slot = slot
         self.port = port_for_slot(slot)
@@ -235,7 +242,10 @@ class VpcdLink:
     def _apdu(self, command: bytes) -> None:
         started = time.monotonic()
         try:
-            response = self.card.process_apdu(command)
+            if not self.reader_extended and is_extended_encoding(command):
+                response = WRONG_LENGTH
+            else:
+                response = self.card.process_apdu(command)
         except (CardGone, LinkDropped):
             raise
         except Exception:  # noqa: BLE001 - a simulator bug must look like a card error

@@ -41,6 +41,12 @@ from cardtool.policy.table import SECRETS, Secret
 REPORTED_PINS: tuple[tuple[str, str], ...] = (
     ("auth", "jpki"), ("sign", "jpki"), ("text", "text"), ("juki", "juki"))
 
+#: Why ``card_expiry`` is null: the card answers neither GET DATA F2 nor has the 共通 DF
+#: record (both unauthenticated), and no 照合番号 opened the card face (DF29). Never a guess.
+EXPIRY_NEEDS_CARD_FACE = "no-source-without-card-face"
+#: The card face was read but its DF29 holds no date.
+EXPIRY_NOT_ON_CARD_FACE = "card-face-without-expiry"
+
 #: Asks the user for a secret (no-echo prompt or stdin); never called unless needed.
 AskSecret = Callable[[Secret], str]
 
@@ -64,6 +70,8 @@ class MyNumberReport:
     detection: Detection
     today: dt.date
     card_expiry: CardExpiry | None = None
+    #: When card_expiry is None: why (EXPIRY_NEEDS_CARD_FACE or EXPIRY_NOT_ON_CARD_FACE).
+    card_expiry_unavailable: str | None = None
     auth_certificate: CertificateInfo | None = None
     signing_certificate_present: bool | None = None
     pins: dict[str, KeyStatus] = field(default_factory=dict)
@@ -83,6 +91,8 @@ class MyNumberReport:
             "card_expiry_days_left": (days_left(self.card_expiry.date, today)
                                       if self.card_expiry else None),
             "card_expiry_source": self.card_expiry.source.value if self.card_expiry else None,
+            **({"card_expiry_unavailable": self.card_expiry_unavailable}
+               if self.card_expiry_unavailable else {}),
             "auth_certificate": (self.auth_certificate.to_json(today)
                                  if self.auth_certificate else None),
             "signing_certificate_present": self.signing_certificate_present,
@@ -166,6 +176,9 @@ def read_mynumber(session: Session, atr: bytes, options: ReadOptions, ask: AskSe
     report.card_expiry = _card_expiry(card, detection)
     if report.card_expiry is None and report.face is not None and report.face.card_expiry:
         report.card_expiry = CardExpiry(report.face.card_expiry, ExpirySource.CARD_FACE)
+    if report.card_expiry is None:
+        report.card_expiry_unavailable = (EXPIRY_NEEDS_CARD_FACE if report.face is None
+                                          else EXPIRY_NOT_ON_CARD_FACE)
     report.apdu_count = session.apdu_count
     return report
 

@@ -25,6 +25,8 @@ class SourceOptions:
     record: str | None = None
     wait: float = DEFAULT_WAIT_SECONDS
     redact: bool = True
+    #: --no-extended: the virtual card sits in a reader that cannot carry extended APDUs.
+    no_extended: bool = False
 
     def check(self) -> None:
         chosen = [n for n, v in (("--reader", self.reader), ("--virtual", self.virtual),
@@ -33,6 +35,11 @@ class SourceOptions:
             raise UsageError(
                 f"Choose one card source, not {' and '.join(chosen)}.",
                 f"カードの取得元は1つだけ指定してください({'、'.join(chosen)} が指定されています)。",
+            )
+        if self.no_extended and self.virtual is None:
+            raise UsageError(
+                "--no-extended models a reader for a virtual card: use it with --virtual.",
+                "--no-extended は仮想カード用の読み取り機の模擬です。--virtual と一緒に指定してください。",
             )
         if self.wait < 0:
             raise UsageError("--wait must be 0 or more seconds.", "--wait は 0 以上の秒数です。")
@@ -59,7 +66,8 @@ def open_transport(
         from cardtool.virtual import make_virtual_card
 
         transport = VirtualTransport(
-            make_virtual_card(options.virtual), description=f"virtual {options.virtual}"
+            make_virtual_card(options.virtual), description=f"virtual {options.virtual}",
+            reader_extended=not options.no_extended,
         )
     else:
         from apdu.transport.pcsc import open_reader

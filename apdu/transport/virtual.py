@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import Protocol, runtime_checkable
 
+from apdu.command import is_extended_encoding
 from apdu.errors import CardRemoved, MalformedData, TransmitFailed
 from apdu.transport import Transport
 
@@ -36,12 +37,24 @@ class LinkDropped(Exception):
     """Raised by a simulator to model the reader link failing (not a card removal)."""
 
 
-class VirtualTransport(Transport):
-    supports_extended = True
+#: What a PC/SC driver says when its reader cannot carry an extended APDU
+#: (pcsc-lite: SCARD_E_NOT_TRANSACTED).
+NOT_TRANSACTED = "Transaction failed. (the reader cannot carry extended-length APDUs)"
 
-    def __init__(self, card: CardSimulator, description: str = "virtual card") -> None:
+
+class VirtualTransport(Transport):
+    supports_extended: bool | None = True
+
+    def __init__(self, card: CardSimulator, description: str = "virtual card", *,
+                 reader_extended: bool = True) -> None:
+        """``reader_extended=False`` models a reader limited to short APDUs: an extended
+        one fails in transmission, as it does through a real driver, and the session must
+        find that out (``supports_extended`` is then unknown, not False)."""
         self.card = card
         self.description = description
+        self.reader_extended = reader_extended
+        if not reader_extended:
+            self.supports_extended = None
         self._atr = card.power_on()
         self._closed = False
 
@@ -52,6 +65,8 @@ class VirtualTransport(Transport):
     def transmit(self, command: bytes) -> bytes:
         if self._closed:
             raise TransmitFailed(detail="the virtual card source is closed")
+        if not self.reader_extended and is_extended_encoding(command):
+            raise TransmitFailed(detail=NOT_TRANSACTED)
         try:
             response = self.card.process_apdu(bytes(command))
         except CardGone:

@@ -17,8 +17,9 @@ from cardtool.virtual.faults import FaultPlan, FaultyCard
 
 @click.command()
 @click.argument("kind", metavar="KIND")
-@click.option("--persona", metavar="NAME|FILE",
-              help="A persona name in fixtures/personas/ or a persona file (default per kind).")
+@click.option("--persona", metavar="NAME|FILE[+QUIRK...]",
+              help="A persona name in fixtures/personas/ or a persona file (default per kind); "
+                   "+QUIRK adds a card quirk (cardtool/virtual/quirks.py).")
 @click.option("--slot", type=click.IntRange(0, 15), default=0, show_default=True,
               help="vpcd slot: TCP port 35963 + SLOT on --host.")
 @click.option("--host", default="127.0.0.1", show_default=True,
@@ -27,15 +28,18 @@ from cardtool.virtual.faults import FaultPlan, FaultyCard
               help="Model an NFC link: this delay per APDU plus each byte at 424 kbit/s.")
 @click.option("--faults", "fault_plan", metavar="PLAN",
               help="Misbehave by a fault plan (see cardtool/virtual/faults.py), e.g. remove-after@5.")
+@click.option("--no-extended", is_flag=True, default=False,
+              help="Model a reader that cannot carry extended-length APDUs (answers 67 00 to them).")
 def emulate(kind: str, persona: str | None, slot: int, host: str, latency_ms: float,
-            fault_plan: str | None) -> None:
+            fault_plan: str | None, no_extended: bool) -> None:
     """Serve a virtual card (mynumber, residence, residence2, specified) until Ctrl-C."""
     a = app()
     spec = kind if persona is None else f"{kind}:{persona}"
     card = make_virtual_card(spec)  # a bad kind or persona fails here, before serving
     if fault_plan:
         card = FaultyCard(card, FaultPlan.parse(fault_plan))
-    link = VpcdLink(card, host=host, slot=slot, latency_ms=latency_ms)
+    link = VpcdLink(card, host=host, slot=slot, latency_ms=latency_ms,
+                    reader_extended=not no_extended)
     link.connect()  # pcscd absent or slot taken: a clear error and exit 2, now
 
     stop = threading.Event()

@@ -8,7 +8,7 @@ import unicodedata
 from cardtool.cards.detect import CardKind
 from cardtool.jst import days_left
 from cardtool.policy.guard import KeyStatus
-from cardtool.read import MyNumberReport
+from cardtool.read import EXPIRY_NOT_ON_CARD_FACE, MyNumberReport
 
 KIND_NAMES: dict[CardKind, tuple[str, str]] = {
     CardKind.MYNUMBER: ("My Number card", "マイナンバーカード"),
@@ -83,10 +83,15 @@ def render_mynumber(report: MyNumberReport, lang: str, show_number: bool) -> lis
         src = pick(SOURCE_NAMES[report.card_expiry.source.value], lang)
         lines.append(row("Card expiry", "カード有効期限",
                          f"{when(report.card_expiry.date, today, lang)}  [{src}]"))
+    elif report.card_expiry_unavailable == EXPIRY_NOT_ON_CARD_FACE:
+        lines.append(row("Card expiry", "カード有効期限",
+                         "not on the card face (DF29 holds no date): see the printed card"
+                         if not ja else "券面事項(DF29)に日付がありません。カード券面を確認してください"))
     else:
         lines.append(row("Card expiry", "カード有効期限",
-                         "not readable without a PIN (see the card face)" if not ja
-                         else "暗証番号なしでは読めません(券面を確認してください)"))
+                         "this card gives it only with the card face: use --face (照合番号B)"
+                         if not ja else
+                         "このカードは券面事項でのみ提供します。--face(照合番号B)で読めます"))
     cert = report.auth_certificate
     if cert is not None:
         lines.append(row("Auth certificate", "利用者証明用証明書",

@@ -47,15 +47,16 @@ def _store(attr: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
 
 
 def card_source_options(f: F) -> F:
-    """--reader/--virtual/--replay/--record/--wait/--no-redact for a command that talks to a
-    card (also accepted before the command name)."""
+    """--reader/--virtual/--replay/--record/--wait/--no-redact/--no-extended for a command
+    that talks to a card (also accepted before the command name)."""
     options = [
         click.option("-r", "--reader", metavar="NAME|INDEX", expose_value=False,
                      callback=_store("reader"),
                      help="PC/SC reader by index or name substring (default: the first with a card)."),
-        click.option("--virtual", metavar="KIND[:PERSONA]", expose_value=False,
+        click.option("--virtual", metavar="KIND[:PERSONA][+QUIRK...]", expose_value=False,
                      callback=_store("virtual"),
-                     help="Use an in-process virtual card (mynumber, residence, residence2, specified)."),
+                     help="Use an in-process virtual card (mynumber, residence, residence2, "
+                          "specified); +QUIRK adds a real-card quirk, e.g. +no-short-ef-id."),
         click.option("--replay", metavar="TRACE", expose_value=False, callback=_store("replay"),
                      type=click.Path(dir_okay=False),
                      help="Answer from a recorded trace instead of a card."),
@@ -68,6 +69,9 @@ def card_source_options(f: F) -> F:
         click.option("--no-redact", is_flag=True, default=False, expose_value=False,
                      callback=_no_redact,
                      help="Record secrets and personal data unredacted (marked in the header)."),
+        click.option("--no-extended", is_flag=True, default=False, expose_value=False,
+                     callback=_store("no_extended"),
+                     help="With --virtual: a reader that cannot carry extended-length APDUs."),
     ]
     for option in reversed(options):
         f = option(f)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from apdu.command import MAX_SHORT_LE, CommandApdu
 from apdu.errors import MalformedData
 from apdu.sw import SW
+from cardtool.virtual.quirks import Quirk, quirks_in
 
 #: An access rule: given the OS, may the current request proceed? Returns the SW to refuse
 #: with, or None to allow.
@@ -106,6 +107,15 @@ class CardOS:
         self.log: list[bytes] = []  # every command received, for tests and diagnostics
         self.powered = False
         self.fresh_after_reset = True  # MF-level GET DATA works only before the first SELECT
+        self.quirks: frozenset[Quirk] = frozenset()
+        #: Data and final SW still to be fetched with GET RESPONSE (get-response-always).
+        self._pending: tuple[bytes, int] | None = None
+
+    def apply_quirks(self, options: frozenset[str]) -> None:
+        """Behave like a stricter real card: see ``cardtool.virtual.quirks``."""
+        self.quirks = quirks_in(options)
+        if Quirk.NO_EXTENDED_LENGTH in self.quirks:
+            self.extended_length = False
 
     # -- the CardSimulator protocol ----------------------------------------------------
 
@@ -132,6 +142,7 @@ class CardOS:
         self.selected_key = None
         self.verified.clear()
         self.fresh_after_reset = True
+        self._pending = None
 
     def process_apdu(self, command: bytes) -> bytes:
         self.apdu_count += 1
@@ -142,6 +153,17 @@ class CardOS:
             return sw(SW.WRONG_LENGTH)
         if cmd.is_extended and not self.extended_length:
             return sw(SW.WRONG_LENGTH)
+        if Quirk.GET_RESPONSE_ALWAYS in self.quirks:
+            if cmd.cla & 0xFC == 0x00 and cmd.ins == 0xC0:
+                return self._get_response(cmd)
+            self._pending = None
+            return self._via_get_response(self._respond(cmd))
+        return self._respond(cmd)
+
+    def _respond(self, cmd: CommandApdu) -> Response:
+        refusal = self._quirk_refusal(cmd)
+        if refusal is not None:
+            return sw(refusal)
         handler = self.handlers.get((cmd.cla, cmd.ins)) or self.handlers.get((-1, cmd.ins))
         try:
             if handler is not None:
@@ -159,6 +181,47 @@ class CardOS:
         finally:
             if cmd.ins == 0xA4:
                 self.fresh_after_reset = False
+
+    # -- quirks ------------------------------------------------------------------------
+
+    def _quirk_refusal(self, cmd: CommandApdu) -> int | None:
+        """The status word a quirky card refuses ``cmd`` with, or None."""
+        quirks = self.quirks
+        if not quirks:
+            return None
+        if Quirk.NO_GET_DATA in quirks and cmd.cla == 0x00 and cmd.ins == 0xCA:
+            return SW.INS_NOT_SUPPORTED
+        if Quirk.NO_SHORT_EF_ID in quirks:
+            if cmd.ins == 0xB0 and cmd.p1 & 0x80:
+                return SW.COMMAND_NOT_ALLOWED  # as reported of a real card: 00 B0 86 00 -> 69 86
+            if cmd.ins == 0xB2 and cmd.p2 >> 3:
+                return SW.INCORRECT_P1P2
+            if cmd.ins == 0x20 and cmd.p2 & 0x80 and cmd.p2 & 0x1F:
+                return SW.REFERENCE_NOT_FOUND
+            if cmd.cla & 0x80 and cmd.ins == 0x2A and cmd.p2 & 0x80 and cmd.p2 & 0x1F:
+                return SW.INCORRECT_P1P2
+        return None
+
+    def _via_get_response(self, response: Response) -> Response:
+        """Hold the data back and announce it with 61 xx (ISO 7816-4 §5.3.4)."""
+        data, final = response[:-2], int.from_bytes(response[-2:], "big")
+        if not data:
+            return response
+        self._pending = (data, final)
+        return sw(0x6100 | (len(data) & 0xFF))  # 61 00: 256 bytes or more
+
+    def _get_response(self, cmd: CommandApdu) -> Response:
+        if self._pending is None or cmd.p1 or cmd.p2:
+            self._pending = None
+            return sw(SW.CONDITIONS_NOT_SATISFIED if cmd.p1 == cmd.p2 == 0 else SW.INCORRECT_P1P2)
+        data, final = self._pending
+        le = cmd.le if cmd.le is not None else MAX_SHORT_LE
+        chunk, rest = data[:le], data[le:]
+        if rest:
+            self._pending = (rest, final)
+            return sw(0x6100 | (len(rest) & 0xFF), chunk)
+        self._pending = None
+        return sw(final, chunk)
 
     # -- ISO 7816-4 instructions --------------------------------------------------------
 

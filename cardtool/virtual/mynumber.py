@@ -25,6 +25,7 @@ from cardtool.virtual import jpki_pki, register
 from cardtool.virtual.card_os import DF, EF, CardOS, PinObject, after, always, never, sw
 from cardtool.virtual.drawing import photo_jp2, text_png
 from cardtool.virtual.persona import Persona, load_persona
+from cardtool.virtual.quirks import Quirk
 
 #: A contactless My Number card ATR (PC/SC part 3 form; pcsc-tools smartcard_list).
 ATR = bytes.fromhex("3B888001000005E0B381A1007F")
@@ -128,6 +129,9 @@ class VirtualMyNumberCard(CardOS):
         self._build_text()
         self._build_visual()
         self._build_juki_and_common()
+        self.apply_quirks(p.options)
+        if Quirk.NO_COMMON_DF in self.quirks:
+            del self.dfs[ids.COMMON_AID]
         self.handlers[(0x80, ids.SIGN_INS)] = self._compute_signature
         self.handlers[(0x00, 0xCA)] = self._get_data
         self.handlers[(0xFF, 0xCA)] = self._uid

@@ -13,7 +13,11 @@ Keys (all kinds):
   certificate_expiry   date (My Number kinds)
   my_number            12 digits (My Number kinds), synthetic
   security_code        4 digits printed on the card (My Number kinds; part of 照合番号B)
-  options              list of flags, e.g. "no_signing_certificate" (under-15 card)
+  options              list of flags, e.g. "no_signing_certificate" (under-15 card), and
+                       card quirks (``cardtool.virtual.quirks``), e.g. "no-short-ef-id"
+
+A persona spec may add quirks after ``+``: ``default+no-get-data+no-common-df`` (or
+``+no-get-data`` for the kind's default persona).
 Residence kinds add:
   card_number          2 letters + 8 digits + 2 letters
   residence_expiry     date (second generation / specified; first generation: on the image only;
@@ -28,7 +32,7 @@ import datetime as dt
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -122,7 +126,32 @@ def locate(spec: str | None, kind: str) -> Path:
     return fixtures_dir() / "personas" / (name if name.endswith(".json") else f"{name}.json")
 
 
+def split_quirks(spec: str | None, kind: str) -> tuple[str | None, frozenset[str]]:
+    """``NAME+QUIRK+QUIRK`` -> (NAME or None, quirks); an unknown quirk is an error."""
+    from cardtool.virtual.quirks import QUIRK_NAMES
+
+    if spec is None or "+" not in spec or Path(spec).exists():
+        return spec, frozenset()
+    name, *names = (part.strip() for part in spec.split("+"))
+    unknown = sorted(set(names) - QUIRK_NAMES)
+    if unknown:
+        raise PersonaError(path=spec, detail=f"unknown quirk {', '.join(unknown)} "
+                                             f"(known: {', '.join(sorted(QUIRK_NAMES))})")
+    if kind not in MY_NUMBER_KINDS:
+        raise PersonaError(path=spec, detail="card quirks are modelled on My Number card chips "
+                                             "(mynumber, specified)")
+    return name or None, frozenset(names)
+
+
 def load_persona(spec: str | None, kind: str, today: dt.date | None = None) -> Persona:
+    spec, quirks = split_quirks(spec, kind)
+    persona = _load_persona_file(spec, kind, today)
+    if quirks:
+        persona = replace(persona, options=persona.options | quirks)
+    return persona
+
+
+def _load_persona_file(spec: str | None, kind: str, today: dt.date | None) -> Persona:
     path = locate(spec, kind)
     shown = str(path)
     try:

@@ -1,23 +1,29 @@
 """Access to a My Number card's files and keys with as few APDUs as the card allows.
 
 Every APDU costs 5-20 ms on an NFC link, so this layer remembers the selected application,
-reads EFs by short EF id (P1 = 80|SFI, no SELECT) and queries/verifies keys by short id
-(P2 = 80|SFI), falling back to SELECT + current-EF addressing the first time a card
-refuses either form, and remembering that for the session.
+reads EFs and records by short EF id (READ BINARY P1 = 80|SFI, READ RECORD P2 = SFI<<3|4,
+no SELECT) and queries/verifies keys by short id (P2 = 80|SFI). Real cards do not all
+take those forms: the first time a card refuses one (any of ``SHORTCUT_REFUSALS``: 69 86,
+6A 81, 6A 82, 6A 86, 6A 88, 6D 00, 6E 00, 67 00, ...), this layer falls back to SELECT +
+current-EF addressing and remembers that for the card session, so the next command goes
+the plain way at once. Extended length and 61xx/6Cxx are the session's business.
+
+A VERIFY with data is never sent twice: its addressing form is settled by an empty VERIFY
+(which uses no try) before the first VERIFY with data; a refused VERIFY-by-short-id reached
+no key and consumed nothing, while an answer from a key (63 Cx, 69 83, 69 84, 90 00) is
+final and returned as it is.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from apdu.command import CommandApdu, ResponseApdu
 from apdu.errors import ApduError
 from apdu.session import Session
-from apdu.sw import SW, retries_from_sw
+from apdu.sw import SHORTCUT_REFUSALS, SW, retries_from_sw
 
 MAX_SFI = 0x1E
-
-# Answers meaning "this addressing form is not supported here" (not "access denied").
-_FORM_REFUSED = frozenset({SW.INCORRECT_P1P2, SW.FUNCTION_NOT_SUPPORTED, SW.WRONG_PARAMETERS,
-                           SW.COMMAND_INCOMPATIBLE, SW.REFERENCE_NOT_FOUND, SW.FILE_NOT_FOUND})
 
 
 class MyNumberCard:
@@ -25,8 +31,11 @@ class MyNumberCard:
         self.session = session
         self.current_aid: bytes | None = None
         self.current_ef: int | None = None  # EF or key selected by SELECT under current_aid
+        # What this card takes, learnt the first time each form is tried (None: not yet).
         self.read_by_sfi: bool | None = None
+        self.record_by_sfi: bool | None = None
         self.verify_by_sfi: bool | None = None
+        self.get_data_works: bool | None = None
 
     # -- selection --------------------------------------------------------------------
 
@@ -51,14 +60,15 @@ class MyNumberCard:
 
     # -- files ------------------------------------------------------------------------
 
-    def _sfi_read(self, fid: int, length: int | None) -> bytes | None:
-        """Read by short EF id; None if the card refuses the addressing form."""
+    def _by_short_id(self, fid: int, read: Callable[[], bytes]) -> bytes | None:
+        """``read`` (a read by short EF id), or None when the card refuses that form the
+        first time it is tried (the caller then selects the EF)."""
         if self.read_by_sfi is False or fid > MAX_SFI:
             return None
         try:
-            data = self.session.read_binary(length, sfi=fid)
+            data = read()
         except ApduError as exc:
-            if exc.sw in _FORM_REFUSED and self.read_by_sfi is None:
+            if exc.sw in SHORTCUT_REFUSALS and self.read_by_sfi is None:
                 self.read_by_sfi = False
                 return None
             raise
@@ -69,42 +79,41 @@ class MyNumberCard:
     def read(self, aid: bytes, fid: int, length: int | None = None) -> bytes:
         """``length`` bytes (or the whole EF) of EF ``fid`` in application ``aid``."""
         self.select(aid)
-        data = self._sfi_read(fid, length)
+        data = self._by_short_id(fid, lambda: self.session.read_binary(length, sfi=fid))
         if data is not None:
             return data
         self._select_ef(fid)
         return self.session.read_binary(length)
 
     def read_object(self, aid: bytes, fid: int, *, header_bytes: int, what: str,
-                    max_size: int = 0x7FFF) -> bytes:
+                    max_size: int = 0x7FFF, expect_tag: int | None = None) -> bytes:
         """An EF holding one BER-TLV object: its header first, then exactly the rest in one
-        (extended when possible) read."""
+        (extended when possible) read. With ``expect_tag``, filler bytes before the object
+        are skipped."""
         self.select(aid)
-        if self.read_by_sfi is not False and fid <= MAX_SFI:
-            try:
-                data = self.session.read_tlv_file(sfi=fid, header_bytes=header_bytes, what=what,
-                                                  max_size=max_size)
-            except ApduError as exc:
-                if exc.sw not in _FORM_REFUSED or self.read_by_sfi is not None:
-                    raise
-                self.read_by_sfi = False
-            else:
-                self.read_by_sfi = True
-                self.current_ef = fid
-                return data
+
+        def read_tlv(sfi: int | None) -> bytes:
+            return self.session.read_tlv_file(sfi=sfi, header_bytes=header_bytes, what=what,
+                                              max_size=max_size, expect_tag=expect_tag)
+
+        data = self._by_short_id(fid, lambda: read_tlv(fid))
+        if data is not None:
+            return data
         self._select_ef(fid)
-        return self.session.read_tlv_file(header_bytes=header_bytes, what=what, max_size=max_size)
+        return read_tlv(None)
 
     def read_record(self, aid: bytes, fid: int, record: int = 1) -> bytes:
         self.select(aid)
-        if self.read_by_sfi is not False and fid <= MAX_SFI:
+        if self.record_by_sfi is not False and fid <= MAX_SFI:
             response = self.session.transmit(
                 CommandApdu(0x00, 0xB2, record, (fid << 3) | 0x04, le=256))
             if response.sw == SW.OK:
+                self.record_by_sfi = True
                 self.current_ef = fid
                 return response.data
-            if response.sw not in _FORM_REFUSED:
+            if response.sw not in SHORTCUT_REFUSALS or self.record_by_sfi is True:
                 raise ApduError(response.sw, "READ RECORD")
+            self.record_by_sfi = False
         self._select_ef(fid)
         return self.session.send(CommandApdu(0x00, 0xB2, record, 0x04, le=256))
 
@@ -114,9 +123,10 @@ class MyNumberCard:
         if self.verify_by_sfi is not False and key_ef <= MAX_SFI:
             response = self.session.transmit(CommandApdu(0x00, 0x20, 0x00, 0x80 | key_ef, data))
             self.current_ef = None  # whether a key reference changes the current EF varies
-            if response.sw not in _FORM_REFUSED or self.verify_by_sfi is True:
+            if response.sw not in SHORTCUT_REFUSALS or self.verify_by_sfi is True:
                 self.verify_by_sfi = True
                 return response
+            # Refused for its form: no key was reached, no try was used.
             self.verify_by_sfi = False
         self._select_ef(key_ef)
         return self.session.transmit(CommandApdu(0x00, 0x20, 0x00, 0x80, data))

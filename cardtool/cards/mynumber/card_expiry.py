@@ -10,7 +10,7 @@ from enum import Enum
 from apdu import tlv
 from apdu.command import CommandApdu
 from apdu.errors import ApduError, MalformedData
-from apdu.sw import SW
+from apdu.sw import SHORTCUT_REFUSALS, SW
 from cardtool.cards.mynumber import ids
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.jst import parse_yyyymmdd
@@ -29,10 +29,16 @@ class CardExpiry:
 
 
 def get_data_expiry(card: MyNumberCard) -> dt.date | None:
-    """Valid only before any SELECT after a reset; None if the card does not answer it."""
+    """Valid only before any SELECT after a reset; None if the card does not answer it
+    (a card that refuses GET DATA is not asked again in this card session)."""
+    if card.get_data_works is False:
+        return None
     response = card.session.transmit(CommandApdu(0x00, 0xCA, 0x00, ids.GET_DATA_EXPIRY, le=256))
+    if response.sw in SHORTCUT_REFUSALS:
+        card.get_data_works = False
     if response.sw != SW.OK:
         return None
+    card.get_data_works = True
     return parse_yyyymmdd(response.data[:8])
 
 

@@ -59,7 +59,8 @@ def _text(value: bytes, what: str) -> str:
 
 
 def parse_my_number(data: bytes) -> MyNumber:
-    item = tlv.find(tlv.parse_all(data, what="My Number EF"), ids.TextTag.MY_NUMBER)
+    skip = tlv.filler_before(data, ids.TextTag.MY_NUMBER)
+    item = tlv.find(tlv.parse_all(data[skip:], what="My Number EF"), ids.TextTag.MY_NUMBER)
     if item is None:
         raise MalformedData("My Number EF", 0, "tag FF10 missing")
     digits = item.value.decode("ascii", "replace")
@@ -88,5 +89,6 @@ def read_my_number(card: MyNumberCard) -> MyNumber:
 
 def read_basic_info(card: MyNumberCard) -> BasicInfo:
     data = card.read_object(ids.TEXT_AID, ids.TextEF.ATTRIBUTES,
-                            header_bytes=ATTRIBUTES_HEADER_BYTES, what="基本4情報")
+                            header_bytes=ATTRIBUTES_HEADER_BYTES, what="基本4情報",
+                            expect_tag=ids.TextTag.ATTRIBUTES)
     return parse_basic_info(data)

@@ -58,5 +58,5 @@ def parse_card_face(data: bytes) -> CardFace:
 
 def read_card_face(card: MyNumberCard) -> CardFace:
     data = card.read_object(ids.VISUAL_AID, ids.VisualEF.FACE, header_bytes=FACE_HEADER_BYTES,
-                            what="券面事項 (card face)")
+                            what="券面事項 (card face)", expect_tag=ids.VisualTag.FACE)
     return parse_card_face(data)
