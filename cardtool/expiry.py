@@ -361,6 +361,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "カードには申請中と記載されていますが、{date}の満了後の特例期間は{end}に終了して"
         "います。申請の結果を確認し、新しい在留カードをお持ちください。",
     ),
+    "mynumber-card-check-by-eye": (
+        "This My Number card gives its own expiry date only with the card face (which needs "
+        "the 14-digit collation number B). "
+        "Please check the expiry date printed on the card.",
+        "このマイナンバーカードは有効期限を券面事項(照合番号B)でのみ提供します。"
+        "カードに記載の有効期限を確認してください。",
+    ),
     "residence-check-by-eye": (
         "This first-generation residence card records its dates only on the card face. "
         "Please check the expiry date printed on the card.",
@@ -599,6 +606,9 @@ def _mynumber_findings(card: CardFacts, index: int, cards: Sequence[CardFacts], 
             found.append(_finding("mynumber-card-expired", level, today, card_expiry, index))
         elif level > Level.OK:
             found.append(_finding("mynumber-card-expiring", level, today, card_expiry, index))
+    elif card.kind == "mynumber" and card_expiry is None:
+        # Neither GET DATA F2 nor the 共通 DF answered (spec §2.4): never a guessed date.
+        found.append(_finding("mynumber-card-check-by-eye", Level.CHECK, today, None, index))
 
     cert = card.certificate_expiry
     if cert is not None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 # CI machines are noisy: no per-example deadline. `make fuzz` sets CARDTOOL_FUZZ=long.
@@ -10,3 +11,19 @@ settings.register_profile("default", deadline=None,
 settings.register_profile("long", deadline=None, max_examples=20_000,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("long" if os.environ.get("CARDTOOL_FUZZ") == "long" else "default")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests.support.quirk_matrix import summary_lines
+
+    for line in summary_lines():
+        terminalreporter.write_line(line)
+    # Tests that need pcscd + vpcd skip without them (CI fails instead): say how many, and
+    # the one command that installs and starts what they need.
+    skipped = [r for r in terminalreporter.stats.get("skipped", [])
+               if any(word in str(r.longrepr) for word in ("pcscd", "vpcd"))]
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} PC/SC tests skipped: pcscd with the vsmartcard vpcd driver is "
+            "missing. Install and start it with: scripts/debian-deps.sh pcsc",
+            yellow=True, bold=True)

@@ -40,17 +40,20 @@ def status(as_json: bool) -> None:
         guard = PinGuard(card)
         for s in SECRETS.values():
             for key in s.keys:
-                rows.append(guard.status(s, key))
+                rows.append(guard.status_if_present(s, key))
     if as_json:
         print_json({"pins": [{"name": r.secret.name, "application": r.key.application,
                               "remaining": r.remaining, "max": r.key.max_tries,
-                              "blocked": r.blocked, "max_verified": r.secret.max_tries_verified}
+                              "blocked": r.blocked, "max_verified": r.secret.max_tries_verified,
+                              **({} if r.present else {"present": False})}
                              for r in rows], "apdu_count": session.apdu_count})
         return
     ja = a.lang == "ja"
     for r in rows:
         label = r.secret.label_ja if ja else r.secret.label_en
-        if r.remaining is None:
+        if not r.present:
+            value = "なし" if ja else "absent"
+        elif r.remaining is None:
             value = "?"
         elif r.remaining == 0:
             value = "ロック中" if ja else "BLOCKED"

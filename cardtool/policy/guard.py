@@ -77,6 +77,8 @@ class KeyStatus:
     secret: Secret
     key: KeyRef
     remaining: int | None  # None: the card did not tell
+    #: False: the card has no application holding this key (e.g. no 共通 DF).
+    present: bool = True
 
     @property
     def blocked(self) -> bool:
@@ -90,6 +92,13 @@ class PinGuard:
 
     def status(self, secret: Secret, key: KeyRef) -> KeyStatus:
         return KeyStatus(secret, key, self.card.tries_left(key.aid, key.key_ef))
+
+    def status_if_present(self, secret: Secret, key: KeyRef) -> KeyStatus:
+        """Like ``status``, but a key whose application the card lacks is reported absent
+        instead of failing (some cards have no 共通 DF)."""
+        if not self.card.has_application(key.aid):
+            return KeyStatus(secret, key, None, present=False)
+        return self.status(secret, key)
 
     def precheck(self, status: KeyStatus) -> None:
         """Refuse before even asking the user: blocked, unknown count, or last try."""

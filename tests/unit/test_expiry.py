@@ -347,9 +347,13 @@ def test_certificate_expiry_before_card_expiry() -> None:
 
 
 def test_certificate_alone_when_the_card_expiry_is_unknown() -> None:
-    assert codes_of(mynumber(None, in_days(91))) == []
-    assert codes_of(mynumber(None, in_days(90))) == ["certificate-expiring"]
-    assert codes_of(mynumber(None, in_days(-1))) == ["certificate-expired"]
+    # The card's own date is unknown (a card without GET DATA F2 and the 共通 DF): staff are
+    # told to look at the printed date, never given a guess; the certificate is judged alone.
+    by_eye = "mynumber-card-check-by-eye"
+    assert codes_of(mynumber(None, in_days(91))) == [by_eye]
+    assert codes_of(mynumber(None, in_days(90))) == ["certificate-expiring", by_eye]
+    assert codes_of(mynumber(None, in_days(-1))) == ["certificate-expired", by_eye]
+    assert finding(by_eye, mynumber(None, in_days(91))).level is Level.CHECK
 
 
 # --- first generation ------------------------------------------------------------------------
