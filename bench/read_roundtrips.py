@@ -6,6 +6,9 @@ virtual My Number card served through the real pcscd + vpcd with a modelled NFC 
 
     .venv/bin/python bench/read_roundtrips.py [--latency-ms 10] [--runs 3] [--slot 1]
 
+Then `cardtool read` once more per card quirk (cardtool/virtual/quirks.py), on a reader
+that cannot carry extended APDUs, and with everything at once: the cost of each fallback.
+
 Needs pcscd with vsmartcard-vpcd and OpenSC. Prints figures and ratios from one run.
 """
 
@@ -27,6 +30,15 @@ sys.path.insert(0, str(ROOT))
 from apdu.transport.pcsc import list_readers  # noqa: E402
 from apdu.vpcd import VpcdLink, serve_in_thread  # noqa: E402
 from cardtool.virtual import make_virtual_card  # noqa: E402
+from cardtool.virtual.quirks import Quirk  # noqa: E402
+
+ALL_QUIRKS = "+" + "+".join(q.value for q in Quirk)
+#: (label, persona suffix, reader carries extended APDUs)
+QUIRK_ROWS: list[tuple[str, str, bool]] = [
+    *((f"  card quirk {q.value}", f"+{q.value}", True) for q in Quirk),
+    ("  reader without extended APDUs", "", False),
+    ("  every quirk, reader without extended APDUs", ALL_QUIRKS, False),
+]
 
 
 def wait_present(reader: str, present: bool, timeout: float = 10) -> None:
@@ -81,6 +93,14 @@ def main() -> None:
     for label, args, run_env in rows:
         apdus, seconds = measure(link, args, run_env, opts.runs)
         results.append((label, apdus, seconds))
+    quirk_results = []
+    for label, suffix, reader_extended in QUIRK_ROWS:
+        # The same slot and reader; pcscd powers the new card up when cardtool connects.
+        link.card = make_virtual_card(f"mynumber:default{suffix}")
+        link.reader_extended = reader_extended
+        apdus, seconds = measure(link, cardtool, env, opts.runs)
+        quirk_results.append((label, apdus, seconds))
+    link.card, link.reader_extended = card, True
     # The bare process start-up of Python + cardtool, to separate it from card time.
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "cardtool", "--version"], capture_output=True, env=env)
@@ -92,6 +112,10 @@ def main() -> None:
     print(f"{'command':<50} {'APDUs':>6} {'wall s':>8}")
     for label, apdus, seconds in results:
         print(f"{label:<50} {apdus:>6} {seconds:>8.3f}")
+    print("cardtool read on quirky cards (extra APDUs and wall time against the plain card)")
+    for label, apdus, seconds in quirk_results:
+        print(f"{label:<50} {apdus:>6} {seconds:>8.3f}   +{apdus - results[0][1]} APDUs, "
+              f"{seconds / results[0][2]:.2f}x wall")
     ours, opensc, opensc_jpki = results
     print(f"APDU ratio   OpenSC / cardtool: {opensc[1] / ours[1]:.2f}x "
           f"(with OPENSC_DRIVER=jpki: {opensc_jpki[1] / ours[1]:.2f}x)")
@@ -99,7 +123,9 @@ def main() -> None:
           f"(with OPENSC_DRIVER=jpki: {opensc_jpki[2] / ours[2]:.2f}x)")
     print(f"cardtool process start-up alone (python -m cardtool --version): {python_start:.3f} s")
     print(json.dumps({"cardtool": ours[1:], "opensc": opensc[1:], "opensc_jpki": opensc_jpki[1:],
-                      "python_startup_s": round(python_start, 3)}))
+                      "python_startup_s": round(python_start, 3),
+                      "quirks": {label.strip(): [apdus, round(seconds, 3)]
+                                 for label, apdus, seconds in quirk_results}}))
 
 
 if __name__ == "__main__":
