@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -13,7 +14,11 @@ settings.register_profile("long", deadline=None, max_examples=20_000,
 settings.load_profile("long" if os.environ.get("CARDTOOL_FUZZ") == "long" else "default")
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+# The outermost wrapper: what it writes after ``yield`` comes after pytest's own short
+# summary, right above the final counts.
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> Iterator[None]:
+    yield
     from tests.support.quirk_matrix import summary_lines
 
     for line in summary_lines():
