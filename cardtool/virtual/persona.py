@@ -13,7 +13,8 @@ Keys (all kinds):
   certificate_expiry   date (My Number kinds)
   my_number            12 digits (My Number kinds), synthetic
   security_code        4 digits printed on the card (My Number kinds; part of 照合番号B)
-  options              list of flags, e.g. "no_signing_certificate" (under-15 card)
+  options              list of flags, e.g. "no_signing_certificate" (under-15 card),
+                       "filler-before-tlv" (00 00 before the text AP EF 0001/0002 objects)
 Residence kinds add:
   card_number          2 letters + 8 digits + 2 letters
   residence_expiry     date (second generation / specified; first generation: on the image only;
