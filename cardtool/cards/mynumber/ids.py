@@ -90,7 +90,7 @@ class TextTag(IntEnum):
 
 class VisualTag(IntEnum):
     FACE = 0xFF20
-    HEADER = 0xDF21
+    HEADER = 0xDF21  # offset table: one 16-bit offset per object after it (MC)
     BIRTH_DATE = 0xDF22
     SEX = 0xDF23
     PUBLIC_KEY = 0xDF24

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from cardtool.cards.mynumber.ids import TEXT_AID, VISUAL_AID, TextTag, VisualTag
+from cardtool.cards.mynumber.ids import SIGN_CLA, SIGN_INS, TEXT_AID, VISUAL_AID, TextTag, VisualTag
 
 # --- RSA keys and signatures as the card writes them ------------------------------------
 RSA_EXPONENT_TAG = 0x90
@@ -173,8 +173,8 @@ FACE_DIGEST_LENGTH = 96
 #: needs no credential"); MC ``src/card.rs`` notes the two 券面 keys refuse INTERNAL
 #: AUTHENTICATE "which sign through COMPUTE_SIGNATURE instead". JPKI's COMPUTE DIGITAL
 #: SIGNATURE is P2 = 80 (or 80|SFI) behind a PIN and is a different command.
-CHIP_CHALLENGE_CLA = 0x80
-CHIP_CHALLENGE_INS = 0x2A
+CHIP_CHALLENGE_CLA = SIGN_CLA  # 80, the same instruction as JPKI's
+CHIP_CHALLENGE_INS = SIGN_INS  # 2A
 CHIP_CHALLENGE_P1 = 0x00
 CHIP_CHALLENGE_P2 = 0x00
 CHIP_CHALLENGE_APPLICATIONS: frozenset[bytes] = frozenset({TEXT_AID, VISUAL_AID})
