@@ -3,6 +3,10 @@ fixtures/pki/ so that they follow the persona's (relative) dates. Deterministic:
 persona on the same day gives byte-identical certificates (RSA PKCS#1 v1.5 signatures are
 deterministic), so OpenSC and cardtool see the same DER.
 
+Also the TEST card-verifiable (CV) hierarchy of the 券面 applications (spec §2.5): one TEST CA
+per application and the municipality key it certifies in EF 0004, from
+fixtures/pki/mynumber-cv-TEST.json (made by scripts/make_mynumber_cv_pki.py).
+
 Shapes follow shared/spec/mynumber-card.md §4: the authentication certificate carries no
 personal data (subject C=JP, CN=<opaque id>); the signing certificate carries name, sex,
 birth date and address in the JPKI otherName OIDs.
@@ -12,13 +16,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+from dataclasses import dataclass
 from functools import cache
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
+from apdu import tlv
+from cardtool.cards.mynumber import records
 from cardtool.era import era_of
 from cardtool.virtual.persona import Persona, PersonaError, fixtures_dir
 
@@ -184,3 +192,73 @@ def sign_certificate(persona: Persona) -> bytes:
 
 def ca_der(which: str) -> bytes:
     return ca_certificate(which).public_bytes(serialization.Encoding.DER)
+
+
+# -- the TEST CV hierarchy of the 券面 applications (spec §2.5) -------------------------
+
+CV_HIERARCHY_FILE = "mynumber-cv-TEST.json"
+
+
+@dataclass(frozen=True)
+class CvKey:
+    """One key of the TEST CV hierarchy: a CA key or a municipality key."""
+
+    key_id: bytes
+    role: str  # "ca" | "municipality"
+    ap: str  # "text" | "visual"
+    issuer_key_id: bytes | None
+    private_key_file: str
+
+    @property
+    def private_key(self) -> rsa.RSAPrivateKey:
+        return load_key(self.private_key_file)
+
+
+@cache
+def cv_keys() -> tuple[CvKey, ...]:
+    path = fixtures_dir() / "pki" / CV_HIERARCHY_FILE
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PersonaError(path=str(path),
+                           detail="TEST CV keys missing: run scripts/make_mynumber_cv_pki.py"
+                           ) from None
+    keys = []
+    for entry in document["keys"]:
+        issuer = entry.get("issuer_key_id_hex")
+        keys.append(CvKey(bytes.fromhex(entry["key_id_hex"]), entry["role"], entry["ap"],
+                          bytes.fromhex(issuer) if issuer else None, entry["private_key_file"]))
+    return tuple(keys)
+
+
+def cv_key(ap: str, role: str) -> CvKey:
+    for key in cv_keys():
+        if (key.ap, key.role) == (ap, role):
+            return key
+    raise PersonaError(path=CV_HIERARCHY_FILE, detail=f"no TEST {role} key for the {ap} AP")
+
+
+def card_public_key(key: rsa.RSAPublicKey) -> bytes:
+    """The card's own public-key encoding: ``90 03 010001 91 82 0100 <modulus>`` (265 B)."""
+    numbers = key.public_numbers()
+    return (tlv.build(records.RSA_EXPONENT_TAG, numbers.e.to_bytes(3, "big"))
+            + tlv.build(records.RSA_MODULUS_TAG,
+                        numbers.n.to_bytes(records.RSA_MODULUS_LENGTH, "big")))
+
+
+@cache
+def cv_certificate(ap: str) -> bytes:
+    """EF 0004 of the ``ap`` application: ``7F21 { 5F4E <issuer id ‖ subject id ‖ municipality
+    key>, 5F37 <the CA's PKCS#1 v1.5 SHA-256 signature over that 297-byte body> }``."""
+    ca, municipality = cv_key(ap, "ca"), cv_key(ap, "municipality")
+    assert municipality.issuer_key_id == ca.key_id
+    body = (ca.key_id + municipality.key_id
+            + card_public_key(municipality.private_key.public_key()))
+    signature = ca.private_key.sign(body, padding.PKCS1v15(), hashes.SHA256())
+    return tlv.build(records.CvTag.CERTIFICATE, tlv.build(records.CvTag.BODY, body)
+                     + tlv.build(records.CvTag.SIGNATURE, signature))
+
+
+def chip_key(persona: Persona) -> rsa.RSAPrivateKey:
+    """The per-card key of the 券面 applications (DF12/DF24/DF42/DF51; the chip challenge)."""
+    return card_key(persona, "chip")

@@ -6,6 +6,12 @@ READ BINARY (short, extended, by SFI), READ RECORD, the empty VERIFY (63 Cx, no 
 blocking (63 C0, then 69 84), COMPUTE DIGITAL SIGNATURE (80 2A 00 80), MF-level GET DATA
 for the expiry right after reset, the contactless UID pseudo-APDU, and 67 00 / 6A 82 /
 6A 86 / 6B 00 / 6D 00 / 6E 00 for bad requests.
+
+The 券面 applications hold the records of spec §2.5 byte for byte in structure (layout
+constants: cardtool/cards/mynumber/records.py), signed by a TEST hierarchy of our own
+(fixtures/pki/mynumber-cv-TEST.json): each application's records by the municipality key its
+EF 0004 certifies, that certificate by the application's TEST CA; the per-card key
+(DF12/DF24/DF42/DF51) answers the chip challenge ``80 2A 00 00`` in both applications.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from apdu import tlv
 from apdu.command import CommandApdu
 from apdu.sw import SW
-from cardtool.cards.mynumber import ids
+from cardtool.cards.mynumber import ids, records
 from cardtool.era import collation_number_b, era_yymmdd
 from cardtool.policy.table import SECRETS
 from cardtool.virtual import jpki_pki, register
@@ -35,6 +41,21 @@ SEX_DIGIT = {"male": "1", "female": "2", "unknown": "9"}
 NO_SIGNING_CERTIFICATE = "no_signing_certificate"
 MUNICIPALITY_CODE = "13999"  # synthetic 全国地方公共団体コード (TEST)
 
+#: Key ids the AP-info files name but that sign nothing (spec §2.5; MC saw 6000034/001,
+#: 6000024/001 and 5900025/001 on a test card). TEST values of our hierarchy, never real ids.
+TEXT_AP_INFO_KEY_ID = records.key_id("6990034", "001")
+VISUAL_AP_INFO_KEY_ID = records.key_id("6990024", "001")
+VISUAL_AP_OPAQUE_KEY_ID = records.key_id("6990025", "001")
+#: Filler after the object in a fixed-size EF (text EF 0005 is read as 256 bytes).
+EF_FILLER = 0xFF
+
+#: Persona option: 2 filler bytes before the FF10/FF20 object of text EF 0001 and EF 0002
+#: (ISO 7816-4 allows 00/FF padding before BER-TLV objects). Our choice, made here only: the
+#: filler is part of the file as stored, so DF21's offsets count from the file start (filler
+#: included) and DF31 hashes the physical EF 0001 (filler included); DF32 is unaffected.
+FILLER_BEFORE_TLV_OPTION = Quirk.FILLER_BEFORE_TLV.value
+FILLER_BEFORE_TLV = b"\x00\x00"
+
 
 def _padded(data: bytes, size: int, fill: int = 0x00) -> bytes:
     return data + bytes((fill,)) * max(0, size - len(data))
@@ -46,58 +67,58 @@ def _token_info(label: str) -> bytes:
     return _padded(fields, TOKEN_EF_SIZE)
 
 
-def _cv_certificate(seed: str) -> bytes:
-    """A card-verifiable certificate shaped like the real ones (7F21 {5F4E 297, 5F37 256})."""
-    stream = hashlib.shake_256(seed.encode()).digest(297 + 256)
-    return tlv.build(0x7F21, tlv.build(0x5F4E, stream[:297]) + tlv.build(0x5F37, stream[297:]))
-
-
-def _rsa_public_tlv(key: rsa.RSAPublicKey) -> bytes:
-    numbers = key.public_numbers()
-    return (tlv.build(0x90, numbers.e.to_bytes(3, "big"))
-            + tlv.build(0x91, numbers.n.to_bytes(256, "big")))
-
-
-def _attributes(p: Persona) -> bytes:
-    """基本4情報: FF20 {DF21 offset table, DF22 name, DF23 address, DF24 birth, DF25 sex}."""
-    values = [(ids.TextTag.NAME, p.name.encode()), (ids.TextTag.ADDRESS, p.address.encode()),
-              (ids.TextTag.BIRTH_DATE, p.birth_date.strftime("%Y%m%d").encode()),
-              (ids.TextTag.SEX, SEX_DIGIT[p.sex].encode())]
-    offsets_tlv_len = 2 + 1 + 8
-    body_after_offsets = tlv.build_all(values)
-    total_body = offsets_tlv_len + len(body_after_offsets)
-    header_len = 2 + len(tlv.encode_length(total_body))
-    # The offset table gives where each field's TLV starts, counted from the file start.
-    pos = header_len + offsets_tlv_len
+def _with_offsets(lead: bytes, outer_tag: int, table_tag: int, fields: list[bytes]) -> bytes:
+    """``lead ‖ outer { table, fields... }`` where the table holds one 16-bit offset per field
+    TLV, counted from the start of the file (``lead`` included)."""
+    table_length = len(tlv.build(table_tag, bytes(records.OFFSET_SIZE * len(fields))))
+    body_length = table_length + sum(len(f) for f in fields)
+    pos = len(lead) + len(tlv.encode_tag(outer_tag)) + len(tlv.encode_length(body_length))
+    pos += table_length
     table = b""
-    for tag, value in values:
-        table += pos.to_bytes(2, "big")
-        pos += len(tlv.build(tag, value))
-    return tlv.build(ids.TextTag.ATTRIBUTES, tlv.build(ids.TextTag.OFFSETS, table)
-                     + body_after_offsets)
+    for field in fields:
+        table += pos.to_bytes(records.OFFSET_SIZE, "big")
+        pos += len(field)
+    return lead + tlv.build(outer_tag, tlv.build(table_tag, table) + b"".join(fields))
+
+
+def _attributes(p: Persona, lead: bytes) -> tuple[bytes, bytes]:
+    """基本4情報 EF 0002: ``lead ‖ FF20 {DF21 offset table, DF22 name, DF23 address, DF24
+    birth, DF25 sex}``, and what DF32 hashes (the FF20 value after the DF21 TLV)."""
+    values = {ids.TextTag.NAME: p.name.encode(), ids.TextTag.ADDRESS: p.address.encode(),
+              ids.TextTag.BIRTH_DATE: p.birth_date.strftime("%Y%m%d").encode(),
+              ids.TextTag.SEX: SEX_DIGIT[p.sex].encode()}
+    fields = [tlv.build(tag, values[tag]) for tag in records.ATTRIBUTE_FIELDS]
+    data = _with_offsets(lead, ids.TextTag.ATTRIBUTES, ids.TextTag.OFFSETS, fields)
+    return data, b"".join(fields)
 
 
 def _sign_blob(key: rsa.RSAPrivateKey, data: bytes) -> bytes:
+    """RSA PKCS#1 v1.5 with SHA-256 over ``data`` (how every §2.5 record is signed, DF28
+    excepted)."""
     return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
 
 
-def _card_face(p: Persona, face_key: rsa.RSAPrivateKey) -> bytes:
-    birth = p.birth_date.strftime("%Y%m%d").encode()
+def _card_face(p: Persona, signer: rsa.RSAPrivateKey, card_key: rsa.RSAPublicKey) -> bytes:
+    """EF 0002: ``FF20 {DF21 offsets, DF22..DF27, DF28 signature, DF29 expiry, DF2A code}``.
+
+    DF28 is the raw PKCS#1 v1.5 signature (by the key certified in EF 0004) over the
+    non-standard DigestInfo holding SHA-256 of each of the three signed groups."""
     name_png = text_png(p.name + (f"\n({p.alias})" if p.alias else ""))
     address_png = text_png(p.address[:40] + ("\n" + p.address[40:80] if len(p.address) > 40 else ""),
                            width=640, height=96)
-    photo = photo_jp2(p.id)
-    signed = [(ids.VisualTag.BIRTH_DATE, birth), (ids.VisualTag.SEX, SEX_DIGIT[p.sex].encode()),
-              (ids.VisualTag.PUBLIC_KEY, _rsa_public_tlv(face_key.public_key())),
-              (ids.VisualTag.NAME_IMAGE, name_png), (ids.VisualTag.ADDRESS_IMAGE, address_png),
-              (ids.VisualTag.PHOTO, photo)]
-    signature = _sign_blob(face_key, b"".join(v for _, v in signed))
-    rest = [(ids.VisualTag.SIGNATURE, signature),
-            (ids.VisualTag.CARD_EXPIRY, p.card_expiry.strftime("%Y%m%d").encode()),
-            (ids.VisualTag.SECURITY_CODE_IMAGE, text_png(p.security_code or "", 160, 40, 24))]
-    header = bytes(12)  # DF21: card-face header (layout unpublished; zeros here)
-    return tlv.build(ids.VisualTag.FACE, tlv.build(ids.VisualTag.HEADER, header)
-                     + tlv.build_all(signed + rest))
+    values = {ids.VisualTag.BIRTH_DATE: p.birth_date.strftime("%Y%m%d").encode(),
+              ids.VisualTag.SEX: SEX_DIGIT[p.sex].encode(),
+              ids.VisualTag.PUBLIC_KEY: jpki_pki.card_public_key(card_key),
+              ids.VisualTag.NAME_IMAGE: name_png, ids.VisualTag.ADDRESS_IMAGE: address_png,
+              ids.VisualTag.PHOTO: photo_jp2(p.id),
+              ids.VisualTag.CARD_EXPIRY: p.card_expiry.strftime("%Y%m%d").encode(),
+              ids.VisualTag.SECURITY_CODE_IMAGE: text_png(p.security_code or "", 160, 40, 24)}
+    digests = b"".join(hashlib.sha256(b"".join(tlv.build(tag, values[tag]) for tag in group))
+                       .digest() for group in records.FACE_SIGNED_GROUPS)
+    values[ids.VisualTag.SIGNATURE] = _raw_rsa_pkcs1(signer,
+                                                     records.FACE_DIGEST_INFO_PREFIX + digests)
+    fields = [tlv.build(tag, values[tag]) for tag in records.FACE_FIELDS]
+    return _with_offsets(b"", ids.VisualTag.FACE, ids.VisualTag.HEADER, fields)
 
 
 def _raw_rsa_pkcs1(key: rsa.RSAPrivateKey, digest_info: bytes) -> bytes:
@@ -124,6 +145,7 @@ class VirtualMyNumberCard(CardOS):
         self.signing_key: dict[int, rsa.RSAPrivateKey] = {
             ids.JpkiEF.AUTH_KEY: jpki_pki.card_key(p, "auth"),
             ids.JpkiEF.SIGN_KEY: jpki_pki.card_key(p, "sign")}
+        self.chip_key = jpki_pki.chip_key(p)  # the 券面 APs' per-card key
         self.has_signing_certificate = not p.has(NO_SIGNING_CERTIFICATE)
         self._build_jpki()
         self._build_text()
@@ -132,7 +154,7 @@ class VirtualMyNumberCard(CardOS):
         self.apply_quirks(p.options)
         if Quirk.NO_COMMON_DF in self.quirks:
             del self.dfs[ids.COMMON_AID]
-        self.handlers[(0x80, ids.SIGN_INS)] = self._compute_signature
+        self.handlers[(0x80, ids.SIGN_INS)] = self._sign_dispatch
         self.handlers[(0x00, 0xCA)] = self._get_data
         self.handlers[(0xFF, 0xCA)] = self._uid
 
@@ -171,20 +193,34 @@ class VirtualMyNumberCard(CardOS):
         text = self.add_df(DF(ids.TEXT_AID))
         pin, key_a, key_b = ((ids.TEXT_AID, ids.TextEF.PIN), (ids.TEXT_AID, ids.TextEF.KEY_A),
                              (ids.TEXT_AID, ids.TextEF.KEY_B))
-        number_ef = tlv.build(ids.TextTag.MY_NUMBER, p.my_number.encode()) + b"\xff\xff"
-        attributes = _attributes(p)
+        lead = FILLER_BEFORE_TLV if p.has(FILLER_BEFORE_TLV_OPTION) else b""
+        # EF 0001 as stored: FF 10 0C + 12 digits + FF FF (17 bytes), after any lead filler.
+        number_ef = (lead + tlv.build(ids.TextTag.MY_NUMBER, p.my_number.encode())
+                     + records.MY_NUMBER_FILLER)
+        attributes, attributes_signed = _attributes(p, lead)
         text.add(EF(ids.TextEF.MY_NUMBER, number_ef, read=after(pin, key_a)))
         text.add(EF(ids.TextEF.ATTRIBUTES, attributes, read=after(pin, key_b)))
-        integrity_key = jpki_pki.card_key(p, "integrity")
-        integrity = tlv.build(0xFF30, tlv.build_all([
-            (0xDF31, hashlib.sha256(number_ef[:15]).digest()),
-            (0xDF32, hashlib.sha256(attributes).digest()),
-            (0xDF33, _sign_blob(integrity_key, number_ef[:15] + attributes))]))
+        signer = jpki_pki.cv_key("text", "municipality").private_key
+        digests = tlv.build_all([
+            (records.IntegrityTag.MY_NUMBER_DIGEST, hashlib.sha256(number_ef).digest()),
+            (records.IntegrityTag.ATTRIBUTES_DIGEST, hashlib.sha256(attributes_signed).digest())])
+        integrity = tlv.build(records.IntegrityTag.CONTAINER, digests + tlv.build(
+            records.IntegrityTag.SIGNATURE, _sign_blob(signer, digests)))
         text.add(EF(ids.TextEF.INTEGRITY, integrity, read=after(pin, key_a, key_b)))
-        text.add(EF(ids.TextEF.CV_CERT, _cv_certificate(f"text-cv/{p.id}")))
-        text.add(EF(ids.TextEF.AP_INFO, _padded(tlv.build(0xFF40, tlv.build_all([
-            (0xDF41, b"\x00\x00\x00\x01"),
-            (0xDF42, hashlib.sha256(f"text-key/{p.id}".encode()).digest()[:16])])), 256)))
+        text.add(EF(ids.TextEF.CV_CERT, jpki_pki.cv_certificate("text")))
+        opaque = hashlib.sha256(f"text-ap-info/{p.id}".encode()).digest()
+        text.add(EF(ids.TextEF.AP_INFO, _padded(tlv.build(
+            records.TextApInfoTag.CONTAINER, tlv.build_all([
+                (records.TextApInfoTag.IDENTIFICATION, records.TEXT_AP_IDENTIFICATION),
+                (records.TextApInfoTag.KEY_ID, TEXT_AP_INFO_KEY_ID),
+                (records.TextApInfoTag.OPAQUE,
+                 _padded(opaque, records.TEXT_AP_OPAQUE_LENGTH, EF_FILLER))])),
+            records.TEXT_AP_INFO_EF_LENGTH, EF_FILLER)))
+        card_key_tlv = tlv.build(records.SignedKeyTag.PUBLIC_KEY,
+                                 jpki_pki.card_public_key(self.chip_key.public_key()))
+        text.add(EF(ids.TextEF.SIGNED_KEY, tlv.build(records.SignedKeyTag.CONTAINER, card_key_tlv
+                 + tlv.build(records.SignedKeyTag.SIGNATURE, _sign_blob(signer, card_key_tlv))),
+                    read=after(pin, key_a, key_b)))
         text.pins[ids.TextEF.PIN] = self._pin("text")
         max_code = SECRETS["number-a"].max_tries
         text.pins[ids.TextEF.KEY_A] = PinObject(p.my_number.encode(), max_code, max_code)
@@ -201,24 +237,31 @@ class VirtualMyNumberCard(CardOS):
         visual = self.add_df(DF(ids.VISUAL_AID))
         key_a, key_b = (ids.VISUAL_AID, ids.VisualEF.KEY_A), (ids.VISUAL_AID, ids.VisualEF.KEY_B)
         birth_key = (ids.VISUAL_AID, ids.VisualEF.BIRTH_KEY)
-        age_key = jpki_pki.card_key(p, "age")
-        birth = p.birth_date.strftime("%Y%m%d").encode()
-        visual.add(EF(ids.VisualEF.AGE, tlv.build(0xFF10, tlv.build_all([
-            (0xDF11, birth), (0xDF12, _rsa_public_tlv(age_key.public_key())),
-            (0xDF13, _sign_blob(age_key, birth))])), read=after(birth_key)))
-        visual.add(EF(ids.VisualEF.FACE, _card_face(p, jpki_pki.card_key(p, "face")),
+        signer = jpki_pki.cv_key("visual", "municipality").private_key
+        card_key = self.chip_key.public_key()
+        age = tlv.build_all([(records.AgeTag.BIRTH_DATE, p.birth_date.strftime("%Y%m%d").encode()),
+                             (records.AgeTag.PUBLIC_KEY, jpki_pki.card_public_key(card_key))])
+        visual.add(EF(ids.VisualEF.AGE, tlv.build(records.AgeTag.CONTAINER, age + tlv.build(
+            records.AgeTag.SIGNATURE, _sign_blob(signer, age))), read=after(birth_key)))
+        visual.add(EF(ids.VisualEF.FACE, _card_face(p, signer, card_key),
                       read=after(key_a, key_b)))
-        visual.add(EF(ids.VisualEF.AP_INFO, tlv.build(ids.VisualApInfoTag.CONTAINER, tlv.build_all([
-            (0xDF31, b"\x00\x00\x00\x02"),
-            (0xDF32, hashlib.sha256(f"visual-key/{p.id}".encode()).digest()[:16]),
-            (0xDF33, b"\x01"),
-            (ids.VisualApInfoTag.MUNICIPALITY, MUNICIPALITY_CODE.encode()),
-            (0xDF35, b"\x00" * 4)]))))
-        visual.add(EF(ids.VisualEF.CV_CERT, _cv_certificate(f"visual-cv/{p.id}")))
+        opaque = hashlib.shake_256(f"visual-ap-info/{p.id}".encode()).digest(
+            records.VISUAL_AP_OPAQUE_LENGTH - records.KEY_ID_LENGTH)
+        visual.add(EF(ids.VisualEF.AP_INFO, tlv.build(records.VisualApInfoField.CONTAINER,
+                                                      tlv.build_all([
+            (records.VisualApInfoField.IDENTIFICATION, records.VISUAL_AP_IDENTIFICATION),
+            (records.VisualApInfoField.KEY_ID, VISUAL_AP_INFO_KEY_ID),
+            (records.VisualApInfoField.VERSION, records.VISUAL_AP_VERSION),
+            (records.VisualApInfoField.MUNICIPALITY, MUNICIPALITY_CODE.encode()),
+            (records.VisualApInfoField.OPAQUE, VISUAL_AP_OPAQUE_KEY_ID + opaque)]))))
+        visual.add(EF(ids.VisualEF.CV_CERT, jpki_pki.cv_certificate("visual")))
         number_png = text_png(" ".join(p.my_number[i:i + 4] for i in (0, 4, 8)), 320, 40, 24)
-        visual.add(EF(ids.VisualEF.NUMBER_IMAGE, tlv.build(0xFF40, tlv.build_all([
-            (0xDF41, number_png), (0xDF42, _rsa_public_tlv(age_key.public_key())),
-            (0xDF43, _sign_blob(age_key, number_png))])), read=after(key_a)))
+        image = tlv.build_all([(records.NumberImageTag.IMAGE, number_png),
+                               (records.NumberImageTag.PUBLIC_KEY,
+                                jpki_pki.card_public_key(card_key))])
+        visual.add(EF(ids.VisualEF.NUMBER_IMAGE, tlv.build(records.NumberImageTag.CONTAINER,
+                                                           image + tlv.build(
+            records.NumberImageTag.SIGNATURE, _sign_blob(signer, image))), read=after(key_a)))
         max_code = SECRETS["number-a"].max_tries
         visual.pins[ids.VisualEF.KEY_A] = PinObject(p.my_number.encode(), max_code, max_code)
         visual.pins[ids.VisualEF.KEY_B] = PinObject(self.collation_b.encode(), max_code, max_code)
@@ -260,6 +303,25 @@ class VirtualMyNumberCard(CardOS):
             return sw(SW.INCORRECT_P1P2)
         uid = hashlib.sha256(f"pupi/{self.persona.id}".encode()).digest()[:4]
         return sw(SW.OK, uid)
+
+    def _sign_dispatch(self, cmd: CommandApdu) -> bytes:
+        """``80 2A``: the chip challenge (P1-P2 = 00 00) in the text and visual APs, else
+        JPKI's COMPUTE DIGITAL SIGNATURE (P2 = 80 or 80|SFI, PIN-protected), unchanged."""
+        if (self.current_df.aid in records.CHIP_CHALLENGE_APPLICATIONS
+                and (cmd.p1, cmd.p2) == (records.CHIP_CHALLENGE_P1, records.CHIP_CHALLENGE_P2)):
+            return self._chip_challenge(cmd)
+        return self._compute_signature(cmd)
+
+    def _chip_challenge(self, cmd: CommandApdu) -> bytes:
+        """Sign the caller's DigestInfo with the per-card key, no PIN (spec §2.5; MC
+        ``TextAp::sign`` / ``SurfaceAp::sign``). The card hashes nothing."""
+        if not cmd.data:
+            return sw(SW.WRONG_LENGTH)
+        try:
+            signature = _raw_rsa_pkcs1(self.chip_key, cmd.data)
+        except ValueError:
+            return sw(SW.WRONG_DATA)
+        return sw(SW.OK, signature)
 
     def _compute_signature(self, cmd: CommandApdu) -> bytes:
         if self.current_df.aid != ids.JPKI_AID:

@@ -14,7 +14,8 @@ Keys (all kinds):
   my_number            12 digits (My Number kinds), synthetic
   security_code        4 digits printed on the card (My Number kinds; part of 照合番号B)
   options              list of flags, e.g. "no_signing_certificate" (under-15 card), and
-                       card quirks (``cardtool.virtual.quirks``), e.g. "no-short-ef-id"
+                       card quirks (``cardtool.virtual.quirks``), e.g. "no-short-ef-id",
+                       "filler-before-tlv" (00 00 before the text AP EF 0001/0002 objects)
 
 A persona spec may add quirks after ``+``: ``default+no-get-data+no-common-df`` (or
 ``+no-get-data`` for the kind's default persona).

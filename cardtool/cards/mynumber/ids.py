@@ -48,9 +48,10 @@ CERT_FLAG_PRESENT = 0x8F
 class TextEF(IntEnum):
     MY_NUMBER = 0x0001  # FF 10 0C + 12 digits (+ FF FF)
     ATTRIBUTES = 0x0002  # 基本4情報 FF 20 {DF21..DF25}
-    INTEGRITY = 0x0003
-    CV_CERT = 0x0004
-    AP_INFO = 0x0005
+    INTEGRITY = 0x0003  # FF30 {DF31, DF32, DF33}: see records.py
+    CV_CERT = 0x0004  # 7F21 card-verifiable certificate
+    AP_INFO = 0x0005  # FF40 {DF41, DF42, DF43}, read as 256 bytes
+    SIGNED_KEY = 0x0007  # FF50 {DF51 card key, DF52 signature}
     PIN = 0x0011
     KEY_A = 0x0014  # 照合番号A = the My Number
     KEY_B = 0x0015  # 照合番号B
@@ -89,7 +90,7 @@ class TextTag(IntEnum):
 
 class VisualTag(IntEnum):
     FACE = 0xFF20
-    HEADER = 0xDF21
+    HEADER = 0xDF21  # offset table: one 16-bit offset per object after it (MC)
     BIRTH_DATE = 0xDF22
     SEX = 0xDF23
     PUBLIC_KEY = 0xDF24
