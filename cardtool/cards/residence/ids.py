@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from enum import Enum, IntEnum
 
+# 在留AP inside a 特定在留カード (unverified): kept outside this package so that detection
+# can probe for it without importing the residence reader.
+from cardtool.cards.residence_ap import RESIDENCE_AP_AID as RESIDENCE_AP_AID
+
 
 def _df(n: int) -> bytes:
     return bytes.fromhex(f"D392F0004F{n:02X}") + bytes(10)
 
-
-RESIDENCE_AP_AID = _df(0x01)  # 在留AP inside a 特定在留カード (unverified)
 DF1_AID = _df(0x02)  # images (1st gen) / number, entries, images (2nd gen)
 DF2_AID = _df(0x03)  # back-side fields
 DF3_AID = _df(0x04)  # signature
