@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apdu.session import Session
 from cardtool.cards.certificate import CertificateInfo, parse_certificate
@@ -27,15 +27,18 @@ from cardtool.cards.mynumber.jpki import (
 )
 from cardtool.cards.mynumber.text import BasicInfo, MyNumber, read_basic_info, read_my_number
 from cardtool.cards.mynumber.visual import CardFace, read_card_face
-from cardtool.cards.residence.service import (
-    CardNumberSource,
-    ResidenceOptions,
-    ResidenceResult,
-    read_residence,
-)
 from cardtool.jst import days_left, today_jst
 from cardtool.policy.guard import KeyStatus, PinGuard
 from cardtool.policy.table import SECRETS, Secret
+
+if TYPE_CHECKING:
+    # Imported where a residence card is read (read_card), so reading a My Number card
+    # never loads the residence reader.
+    from cardtool.cards.residence.service import (
+        CardNumberSource,
+        ResidenceOptions,
+        ResidenceResult,
+    )
 
 #: The PINs `cardtool read` reports, in order: (secret name, application).
 REPORTED_PINS: tuple[tuple[str, str], ...] = (
@@ -214,21 +217,26 @@ class CardReport:
 
 
 def read_card(session: Session, atr: bytes, options: ReadOptions, ask: AskSecret,
-              card_number: CardNumberSource, residence_options: ResidenceOptions
+              card_number: CardNumberSource, residence_options: ResidenceOptions | None = None
               ) -> CardReport:
     """Detect the card and read it: residence cards need the card number (asked only
-    then); My Number cards what ``options`` asks; a 特定在留カード both."""
+    then); My Number cards what ``options`` asks; a 特定在留カード both.
+    ``residence_options`` None: the defaults (no trust anchor)."""
     card = MyNumberCard(session)
     # The 在留AP of a 特定在留カード is probed last (by read_mynumber), so a plain My Number
     # card costs no extra SELECT in between.
     detection = detect(card, atr, probe_residence=False)
     if detection.kind in (CardKind.RESIDENCE_FIRST, CardKind.RESIDENCE_SECOND):
+        from cardtool.cards.residence.service import read_residence
+
         residence = read_residence(session, card_number, residence_options,
                                    card_type=detection.residence_type)
         return CardReport(detection, residence=residence)
     report = read_mynumber(session, atr, options, ask, card=card, detection=detection)
     result = CardReport(report.detection, mynumber=report)
     if report.detection.kind is CardKind.SPECIFIED:
+        from cardtool.cards.residence.service import read_residence
+
         result.residence = read_residence(session, card_number, residence_options,
                                           card_type=report.detection.residence_type,
                                           specified=True)

@@ -10,13 +10,18 @@ any real key:
   residence2-signer-TEST    EC P-384 document signer issued by it (DF3 DD on the card)
   residence2-signer-ber-TEST.crt.der
                             the same signer key in a BER-encoded certificate (non-minimal
-                            lengths, NULL parameters after ecdsa-with-SHA256) signed by the
-                            CA over those BER bytes: what some real cards carry (spec §5)
+                            lengths, NULL parameters after ecdsa-with-SHA256): what some
+                            real cards carry (spec §5). The CA's signature covers the DER
+                            encoding of the to-be-signed part (RFC 5280 §4.1.1.3), as a
+                            real CA's does; only the bytes on the card are BER
   specified-delivery-TEST   RSA-2048 key pair standing in for the ISA key that SET SESSION
                             KEY encrypts to on a 特定在留カード (unverified path, spec §9);
                             .pub.bin is the raw 256-byte modulus (e = 65537)
 
 Usage: .venv/bin/python scripts/make_residence_pki.py [--force]
+       .venv/bin/python scripts/make_residence_pki.py --ber-only
+         (re-make only residence2-signer-ber-TEST.crt.der from the committed
+          residence2-signer-TEST.crt.der and residence2-ca-TEST.key.pem; keys and traces stay)
 """
 
 from __future__ import annotations
@@ -80,31 +85,46 @@ def long_length(n: int) -> bytes:
     return b"\x83" + n.to_bytes(3, "big")
 
 
+def der_length(n: int) -> bytes:
+    """The DER (minimal) length octets."""
+    if n < 0x80:
+        return bytes((n,))
+    size = (n.bit_length() + 7) // 8
+    return bytes((0x80 | size,)) + n.to_bytes(size, "big")
+
+
 def _ecdsa_algorithm(node: Node) -> bool:
     oid = node.children[0] if node.children else None
     return (oid is not None and oid.ident == b"\x06" and len(node.children) == 1
             and oid.content.startswith(bytes.fromhex("2A8648CE3D04")))
 
 
-def ber(node: Node, raw: bytes, depth: int = 0) -> bytes:
-    """Re-encode the to-be-signed part as BER: a non-minimal length on the outer object and
-    on the signature AlgorithmIdentifier, which also gets NULL parameters; the rest as is
-    (the DD field holds at most 602 bytes)."""
+def tbs_with_null(node: Node, raw: bytes, *, ber: bool, depth: int = 0) -> bytes:
+    """The to-be-signed part (``node`` in the DER certificate ``raw``) with NULL parameters
+    added to its signature AlgorithmIdentifier; everything else as is. ``ber``: with
+    non-minimal lengths on the outer object and that AlgorithmIdentifier (what the card
+    holds; the DD field holds at most 602 bytes); else the DER encoding of the same value
+    (what the CA signs)."""
     if not node.constructed:
         return raw[node.start : node.end]
     if node.ident == b"\x30" and _ecdsa_algorithm(node):
         body = raw[node.children[0].start : node.children[0].end] + b"\x05\x00"
-        return node.ident + b"\x81" + bytes((len(body),)) + body
+        return node.ident + (b"\x81" + bytes((len(body),)) if ber else der_length(len(body))) \
+            + body
     if depth >= 1:
         return raw[node.start : node.end]
-    body = b"".join(ber(c, raw, depth + 1) for c in node.children)
-    return node.ident + long_length(len(body)) + body
+    body = b"".join(tbs_with_null(c, raw, ber=ber, depth=depth + 1) for c in node.children)
+    return node.ident + (long_length if ber else der_length)(len(body)) + body
 
 
 def ber_certificate(der: bytes, ca_key: ec.EllipticCurvePrivateKey) -> bytes:
+    """The certificate ``der`` re-encoded as BER with NULL ECDSA parameters, signed again by
+    ``ca_key`` over the DER encoding of its to-be-signed part (RFC 5280 §4.1.1.3)."""
     root, _end = parse_ber(der)
-    tbs = ber(root.children[0], der)
-    signature = ca_key.sign(tbs, ec.ECDSA(hashes.SHA256()))
+    tbs = tbs_with_null(root.children[0], der, ber=True)
+    tbs_der = tbs_with_null(root.children[0], der, ber=False)
+    assert tbs_der != tbs and len(tbs_der) < len(tbs)
+    signature = ca_key.sign(tbs_der, ec.ECDSA(hashes.SHA256()))
     bit_string = b"\x03" + long_length(len(signature) + 1) + b"\x00" + signature
     algorithm = bytes.fromhex("30810C06082A8648CE3D0403020500")  # BER length + NULL params
     body = tbs + algorithm + bit_string
@@ -116,10 +136,29 @@ def pem_key(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> bytes:
                              serialization.NoEncryption())
 
 
+def remake_ber_certificate() -> int:
+    ca_key = serialization.load_pem_private_key(
+        (OUT / "residence2-ca-TEST.key.pem").read_bytes(), password=None)
+    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+        print("residence2-ca-TEST.key.pem is not an EC key", file=sys.stderr)
+        return 1
+    signer_der = (OUT / "residence2-signer-TEST.crt.der").read_bytes()
+    path = OUT / "residence2-signer-ber-TEST.crt.der"
+    data = ber_certificate(signer_der, ca_key)
+    path.write_bytes(data)
+    print(f"wrote {path} ({len(data)} bytes)")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="overwrite existing files")
+    parser.add_argument("--ber-only", action="store_true",
+                        help="re-make only the BER signer certificate from the committed "
+                             "signer certificate and CA key")
     args = parser.parse_args()
+    if args.ber_only:
+        return remake_ber_certificate()
     if (OUT / "residence1-ca-TEST.crt.pem").exists() and not args.force:
         print(f"{OUT} already holds the residence TEST PKI; use --force to replace it "
               "(every committed trace and test anchor changes with it)", file=sys.stderr)

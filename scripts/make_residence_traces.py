@@ -7,7 +7,7 @@ redacted, and the SM traffic is ciphertext under keys that need the card number.
 randomness (RND.IFD, K.IFD, the 特定 seeds) is in the trace, so a replay with the same card
 number is byte-exact.
 
-    .venv/bin/python scripts/make_residence_traces.py
+    .venv/bin/python scripts/make_residence_traces.py [FILE...]   # default: all
 """
 
 from __future__ import annotations
@@ -40,8 +40,15 @@ def card_number(persona: str, wrong: bool) -> str:
 
 
 def main() -> int:
+    wanted = set(sys.argv[1:])
+    unknown = wanted - {name for name, *_ in SESSIONS}
+    if unknown:
+        print(f"unknown trace(s): {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
     OUT.mkdir(parents=True, exist_ok=True)
     for name, virtual, persona, wrong, expected in SESSIONS:
+        if wanted and name not in wanted:
+            continue
         path = OUT / name
         args = [sys.executable, "-m", "cardtool", "read", "--virtual", virtual, *ANCHORS,
                 "--card-number-stdin", "--record", str(path)]

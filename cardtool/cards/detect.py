@@ -3,18 +3,22 @@ files, never by ATR alone (contactless readers synthesize ATRs)."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from apdu.session import Session
 from cardtool.cards.mynumber import ids as mn
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cards.mynumber.card_expiry import CardExpiry, ExpirySource, get_data_expiry
 from cardtool.cards.mynumber.jpki import TokenInfo, read_token_info
-from cardtool.cards.residence import ids as rc
+from cardtool.cards.residence_ap import RESIDENCE_AP_AID
 from cardtool.errors import UnsupportedCard
+
+if TYPE_CHECKING:
+    # The residence package is imported only when a card turns out to be one (below), so
+    # detecting and reading a My Number card never loads the residence reader.
+    from cardtool.cards.residence.ids import CardType
 
 
 class CardKind(Enum):
@@ -31,7 +35,7 @@ class Detection:
     kind: CardKind
     atr: bytes
     token: TokenInfo | None = None
-    residence_type: rc.CardType | None = None
+    residence_type: CardType | None = None
     #: Card expiry when the first probe (GET DATA, valid only right after reset) gave it.
     early_expiry: CardExpiry | None = None
 
@@ -53,20 +57,17 @@ _TOKEN_KINDS = {
 }
 
 
-def _residence_type(session: Session) -> rc.CardType | None:
-    """The residence card type from MF EF02, if the residence module is available."""
-    try:
-        module = importlib.import_module("cardtool.cards.residence.reader")
-    except ModuleNotFoundError:
-        return None
-    read_card_type: Callable[[Session], rc.CardType | None] = module.read_card_type
+def _residence_type(session: Session) -> CardType | None:
+    """The residence card type from EF02 of the current DF (None: not a residence card)."""
+    from cardtool.cards.residence.reader import read_card_type
+
     return read_card_type(session)
 
 
 def probe_specified(card: MyNumberCard, detection: Detection) -> Detection:
     """A My Number card chip carrying the residence AP is a 特定在留カード. One SELECT;
     callers do it last, so the JPKI selection is not lost in between."""
-    if detection.kind is CardKind.MYNUMBER and card.has_application(rc.RESIDENCE_AP_AID):
+    if detection.kind is CardKind.MYNUMBER and card.has_application(RESIDENCE_AP_AID):
         return Detection(CardKind.SPECIFIED, detection.atr, detection.token,
                          _residence_type(card.session), detection.early_expiry)
     return detection
@@ -89,6 +90,8 @@ def detect(card: MyNumberCard, atr: bytes, *, probe_residence: bool = True) -> D
         return probe_specified(card, detection) if probe_residence else detection
     residence_type = _residence_type(session)
     if residence_type is not None:
+        from cardtool.cards.residence import ids as rc
+
         generation = rc.GENERATION_OF[residence_type]
         kind = CardKind.RESIDENCE_FIRST if generation is rc.Generation.FIRST else (
             CardKind.RESIDENCE_SECOND if generation is rc.Generation.SECOND else CardKind.SPECIFIED)

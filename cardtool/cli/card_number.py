@@ -14,9 +14,8 @@ from collections.abc import Mapping
 
 import click
 
-from cardtool.cards.residence.auth import check_card_number
 from cardtool.errors import UsageError
-from cardtool.policy.table import RESIDENCE_CARD_NUMBER
+from cardtool.policy.table import RESIDENCE_CARD_NUMBER, encode_secret
 
 ENV_CARD_NUMBER = "CARDTOOL_CARD_NUMBER"
 
@@ -38,7 +37,9 @@ class CardNumberAsker:
         elif env.get(ENV_CARD_NUMBER, "").strip():
             self._preset = env[ENV_CARD_NUMBER]
         if self._preset is not None:
-            check_card_number(self._preset)
+            # The residence reader's check (auth.check_card_number) is this same rule; it
+            # is applied here without importing the reader (not needed for other cards).
+            encode_secret(RESIDENCE_CARD_NUMBER, self._preset)
 
     def __call__(self) -> str:
         self.asked += 1

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from apdu.session import Session
-from cardtool.cards.residence.certificate import load_anchor_file
-from cardtool.cards.residence.service import (
-    ResidenceOptions,
-    write_images,
-)
 from cardtool.cli.card_number import ENV_CARD_NUMBER, CardNumberAsker
 from cardtool.cli.render import render_mynumber
-from cardtool.cli.render_residence import render_text
 from cardtool.cli.secrets import SecretAsker
 from cardtool.cli.util import (
     app,
@@ -22,8 +18,23 @@ from cardtool.cli.util import (
     print_json,
     recording,
 )
-from cardtool.images import write_pngs
 from cardtool.read import ReadOptions, read_card
+
+if TYPE_CHECKING:
+    from cardtool.cards.residence.service import ResidenceOptions
+
+# The residence modules (anchors, images, rendering) are imported where a residence card or
+# a trust anchor needs them, so reading a My Number card does not load them.
+
+
+def residence_options(trust_anchors: tuple[str, ...]) -> ResidenceOptions | None:
+    """The trust anchors, loaded (and checked) before any card is opened; None: none."""
+    if not trust_anchors:
+        return None
+    from cardtool.cards.residence.certificate import load_anchor_file
+    from cardtool.cards.residence.service import ResidenceOptions
+
+    return ResidenceOptions(tuple(load_anchor_file(path) for path in trust_anchors))
 
 
 def secret_options(f: click.decorators.FC) -> click.decorators.FC:
@@ -64,27 +75,33 @@ def read(text: bool, face: bool, face_key: str, sign_cert: bool, images_dir: str
     its signature is checked against each --trust-anchor.
     """
     a = app()
-    anchors = tuple(load_anchor_file(path) for path in trust_anchors)
+    anchors = residence_options(trust_anchors)
     card_number = CardNumberAsker(a.lang, card_number_stdin)
     asker = SecretAsker(a.lang, pin_stdin)
     options = ReadOptions(text=text, face=face, face_key=f"number-{face_key}",
                           sign_cert=sign_cert, force=force, images=bool(images_dir))
     with open_card() as transport:
         result = read_card(Session(transport), transport.atr, options, asker, card_number,
-                           ResidenceOptions(anchors))
+                           anchors)
         rec = recording(transport)
         if rec is not None:
             rec.note_card(result.detection.kind.value)
     report, residence = result.mynumber, result.residence
     if images_dir and residence is not None:
+        from cardtool.cards.residence.service import write_images
+
         write_images(residence, images_dir)
     if images_dir and report is not None and report.face is not None:
+        from cardtool.images import write_pngs
+
         write_pngs(report.face.images(), images_dir)
     if as_json:
         print_json(result.to_json(show_number=show_number))
         return
     lines = render_mynumber(report, a.lang, show_number) if report is not None else []
     if residence is not None:
+        from cardtool.cli.render_residence import render_text
+
         lines += ([""] if lines else []) + render_text(residence, a.lang)
     for line in lines:
         click.echo(line)

@@ -580,7 +580,7 @@ def add_second_generation_files(card: CardOS, public: DF, persona: Persona,
         other.append((Tag.RESERVED_TEXT, reserved.encode("utf-8")))
     if special:
         df2.add(EF(0x0001, _file(other, ids.SECOND_GEN_OTHER_FILE),
-                   sfi=ids.SPECIAL_PERMANENT_2_OTHER_SFIS[0], read=number_verified))
+                   sfi=ids.SPECIAL_PERMANENT_2_OTHER_SFI, read=number_verified))
     else:
         comprehensive = x.code("comprehensive_permission", ids.COMPREHENSIVE_PERMISSION_CODES,
                                "0")

@@ -12,6 +12,7 @@ from cryptography import x509
 from PIL import Image
 
 from apdu import tlv
+from apdu.command import CommandApdu
 from apdu.errors import ApduError, MalformedData
 from apdu.session import Session
 from apdu.transport.virtual import CardSimulator, VirtualTransport
@@ -34,6 +35,7 @@ from cardtool.images import ImageUndecodable
 from cardtool.jst import today_jst
 from cardtool.policy.table import PinFormatError
 from cardtool.virtual import make_virtual_card
+from cardtool.virtual.card_os import EF, sw
 from cardtool.virtual.faults import FaultPlan, FaultyCard
 from cardtool.virtual.persona import load_persona
 from cardtool.virtual.residence import CardCrypto, ResidenceCard, anchor_paths
@@ -380,3 +382,91 @@ def test_specified_card_without_a_readable_card_type_is_one_clear_error() -> Non
         read_residence(session, lambda: "TK12345678AP", specified=True)
     assert info.value.exit_code == 3
     assert not any(c[1] in (0x20, 0xAE) for c in card.log)  # no number sent, no key delivered
+
+
+# --- type 06/08: DF2's only file (D9/DE) at short id 03 (spec §2: "DF2/EF03 (type 06:
+# DF2/EF01) | 83"), with short id 01 as the fallback for cards that put it there.
+
+SELECT_DF2 = bytes.fromhex("00A4040C10") + ids.DF2_AID
+SPECIAL_2 = [("residence2", "residence2-sp"), ("specified", "specified-sp")]
+
+
+def df2_reads(log: list[bytes]) -> list[int]:
+    """P1 of every READ BINARY sent while DF2 was selected (up to the next SELECT)."""
+    start = log.index(SELECT_DF2) + 1
+    out: list[int] = []
+    for command in log[start:]:
+        if command[1] == 0xA4:
+            break
+        if command[1] == 0xB0:
+            out.append(command[2])
+    return out
+
+
+def check_df2_values(result: ResidenceResult, kind: str, persona: str) -> None:
+    p = load_persona(persona, kind)
+    assert result.second is not None
+    assert result.second.commissioner_entry is p.extra.get("commissioner_entry", False)
+    assert result.second.reserved_text == (p.extra.get("reserved_text") or None)
+    assert result.second.comprehensive_permission is None  # type 06/08: no such file
+    assert result.signature.status is SignatureStatus.VALID, result.signature.reason_en
+
+
+def df2_file(card: Card) -> EF:
+    files = card.dfs[ids.DF2_AID].files
+    assert len(files) == 1
+    return next(iter(files.values()))
+
+
+@pytest.mark.parametrize(("kind", "persona"), SPECIAL_2)
+def test_special_permanent_df2_is_read_at_short_id_03(kind: str, persona: str) -> None:
+    card = make_virtual_card(f"{kind}:{persona}")
+    assert isinstance(card, ResidenceCard | SpecifiedCard)
+    assert df2_file(card).sfi == 0x03  # the virtual card serves it at 03
+    result = read(card, number_of(kind, persona))
+    assert df2_reads(card.log) == [0x83]  # first and only: no probe at 81
+    check_df2_values(result, kind, persona)
+
+
+@pytest.mark.parametrize(("kind", "persona"), SPECIAL_2)
+def test_special_permanent_df2_at_short_id_01_is_still_read(kind: str, persona: str) -> None:
+    card = make_virtual_card(f"{kind}:{persona}")
+    assert isinstance(card, ResidenceCard | SpecifiedCard)
+    df2_file(card).sfi = 0x01  # a card that uses EF01's id
+    result = read(card, number_of(kind, persona))
+    assert df2_reads(card.log) == [0x83, 0x81]  # 83 refused with 6A 82, then 81
+    check_df2_values(result, kind, persona)
+
+
+def refuse_short_id(card: ResidenceCard, p1: int, word: int) -> None:
+    """Make ``card`` answer a plain READ BINARY with P1 ``p1`` in DF2 by ``word`` (another
+    card's way of saying "nothing there" instead of 6A 82)."""
+    original = card.read_binary
+
+    def read_binary(cmd: CommandApdu) -> bytes:
+        if cmd.p1 == p1 and card.current_df.aid == ids.DF2_AID:
+            return sw(word)
+        return original(cmd)
+
+    card.read_binary = read_binary  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("word", [0x6A82, 0x6A86, 0x6986], ids=lambda w: f"{w:04X}")
+def test_a_refusal_of_short_id_03_moves_on_to_01(word: int) -> None:
+    card = make_virtual_card("residence2:residence2-sp")
+    assert isinstance(card, ResidenceCard)
+    df2_file(card).sfi = 0x01
+    refuse_short_id(card, 0x83, word)
+    result = read(card, number_of("residence2", "residence2-sp"))
+    assert df2_reads(card.log) == [0x83, 0x81]
+    check_df2_values(result, "residence2", "residence2-sp")
+
+
+def test_other_errors_at_short_id_03_are_not_taken_for_a_missing_file() -> None:
+    card = make_virtual_card("residence2:residence2-sp")
+    assert isinstance(card, ResidenceCard)
+    with pytest.raises(ApduError, match="69 82") as info:
+        refuse_short_id(card, 0x83, 0x6982)
+        read(card, number_of("residence2", "residence2-sp"))
+    assert info.value.exit_code == 3
+    assert df2_reads(card.log) == [0x83]  # no guessing on after a real error

@@ -67,6 +67,18 @@ def test_second_generation_days_left_from_the_environment_variable() -> None:
     assert r["fields"]["work_restriction_code"] == "2"
 
 
+def test_ber_signer_certificate_verifies_end_to_end() -> None:
+    """residence2-ber: a BER-encoded signer certificate whose CA signature covers the DER
+    tbsCertificate (RFC 5280), read and chained to the TEST CA2 through the CLI."""
+    out = read_json("--virtual", "residence2:residence2-ber", "--trust-anchor", ANCHOR2,
+                    "--card-number-stdin", stdin="BE00000004ER\n")
+    r = out["residence"]
+    assert isinstance(r, dict)
+    assert r["card_type"] == "05"
+    assert r["signature"]["status"] == "valid", r["signature"]
+    assert "TEST ZairyuCard CA2" in str(r["signature"]["anchor"])
+
+
 def test_specified_card_reports_both_parts() -> None:
     out = read_json("--virtual", "specified", *ANCHORS, env={"CARDTOOL_CARD_NUMBER": NUMBERS[
         "specified"]})

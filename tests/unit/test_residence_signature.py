@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
@@ -55,8 +56,72 @@ def test_ber_certificate_is_accepted_though_strict_der_rejects_it() -> None:
     assert raw.count(bytes.fromhex("06082A8648CE3D0403020500")) == 2  # NULL params, twice
     assert card.certificate.signature_hash_algorithm is not None
     assert issued_by(card, anchor(2))
-    # The CA signed the BER bytes: only the literal to-be-signed encoding verifies.
-    assert len(card.tbs_candidates) == 3
+    # The CA signed the DER encoding of the to-be-signed part; the card holds BER.
+    assert card.tbs_der == ber_fixture_tbs_der()
+
+
+ECDSA_SHA256 = bytes.fromhex("300A06082A8648CE3D040302")
+ECDSA_SHA256_NULL = bytes.fromhex("300C06082A8648CE3D0403020500")
+
+
+def der_header(tag: int, length: int) -> bytes:
+    if length < 0x80:
+        return bytes((tag, length))
+    size = (length.bit_length() + 7) // 8
+    return bytes((tag, 0x80 | size)) + length.to_bytes(size, "big")
+
+
+def ber_fixture_tbs_der() -> bytes:
+    """The DER tbsCertificate of the BER fixture, built without the reader's code: the DER
+    signer's tbsCertificate (same key, names, serial, dates: the generator starts from it)
+    with NULL parameters in its signature AlgorithmIdentifier."""
+    tbs = x509.load_der_x509_certificate(signer(2)).tbs_certificate_bytes
+    header = 2 + (tbs[1] & 0x7F if tbs[1] & 0x80 else 0)
+    body = tbs[header:]
+    assert body.count(ECDSA_SHA256) == 1
+    body = body.replace(ECDSA_SHA256, ECDSA_SHA256_NULL)
+    return der_header(0x30, len(body)) + body
+
+
+def stored_tbs(raw: bytes) -> bytes:
+    """The tbsCertificate bytes exactly as the certificate file holds them."""
+    from cardtool.cards.residence.certificate import parse_ber
+
+    root, _end = parse_ber(raw)
+    tbs = root.children[0]
+    return raw[tbs.start : tbs.end]
+
+
+def test_ber_fixture_is_signed_over_the_der_tbs_not_over_the_stored_ber() -> None:
+    """RFC 5280 §4.1.1.3: the CA signs the DER-encoded tbsCertificate. The fixture keeps
+    BER bytes on the card, but its CA signature must cover their DER re-encoding."""
+    raw = signer(2, ber=True)
+    ber_tbs, der_tbs = stored_tbs(raw), ber_fixture_tbs_der()
+    assert ber_tbs != der_tbs and ber_tbs[1] == 0x83  # stored with a non-minimal length
+    signature = load_certificate_bytes(raw).signature
+    ca_key = anchor(2).public_key()
+    assert isinstance(ca_key, ec.EllipticCurvePublicKey)
+    ca_key.verify(signature, der_tbs, ec.ECDSA(hashes.SHA256()))
+    with pytest.raises(InvalidSignature):
+        ca_key.verify(signature, ber_tbs, ec.ECDSA(hashes.SHA256()))
+
+
+def test_a_ca_signature_over_the_ber_bytes_is_not_accepted() -> None:
+    """A certificate whose issuer signed the BER bytes as stored (not the DER encoding) is
+    not issued by that CA: the chain check uses the DER tbsCertificate only."""
+    raw = signer(2, ber=True)
+    ber_tbs = stored_tbs(raw)
+    ca_key = key("residence2-ca-TEST.key.pem")
+    assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
+    signature = ca_key.sign(ber_tbs, ec.ECDSA(hashes.SHA256()))
+    bit_string = b"\x03\x83" + (len(signature) + 1).to_bytes(3, "big") + b"\x00" + signature
+    body = ber_tbs + bytes.fromhex("30810C06082A8648CE3D0403020500") + bit_string
+    forged = b"\x30\x83" + len(body).to_bytes(3, "big") + body
+    card = load_certificate_bytes(forged)
+    assert not issued_by(card, anchor(2))
+    data = b"entries".ljust(53, b"\x00") + bytes(3000) + bytes(2500)
+    result = check_signature(SECOND, sign_second(data), forged, data, [anchor(2)])
+    assert result.status is SignatureStatus.INVALID and "does not verify" in result.reason_en
 
 
 def test_der_certificate_with_padding_and_its_issuer() -> None:

@@ -4,10 +4,12 @@ anchors the user gives.
 Card certificates may be zero-padded to the field size, BER-encoded (non-minimal lengths,
 indefinite lengths) and, for ECDSA, carry explicit NULL parameters in the
 AlgorithmIdentifier; ``cryptography`` parses strict DER only (spec §5, A's note). So we
-parse BER ourselves, re-encode DER (minimal lengths, NULL dropped after ecdsa-with-SHA*),
-and keep the original to-be-signed bytes: the issuer's signature is checked against the
-bytes as the card holds them, then against their DER forms. Garbage is rejected with a
-clear error, never a parser traceback.
+parse BER ourselves and re-encode DER (minimal lengths, NULL dropped after
+ecdsa-with-SHA*) for ``cryptography``. The issuer's signature covers the DER encoding of
+the to-be-signed part (RFC 5280 §4.1.1.3), so it is checked against the DER re-encoding of
+the tbsCertificate as the card holds it (minimal lengths; its values, NULL parameters
+included, unchanged), never against BER bytes as stored. Garbage is rejected with a clear
+error, never a parser traceback.
 """
 
 from __future__ import annotations
@@ -140,9 +142,9 @@ def parse_ber(data: bytes) -> tuple[Node, int]:
 @dataclass(frozen=True)
 class CardCertificate:
     certificate: x509.Certificate
-    #: Candidate to-be-signed encodings, most literal first: the bytes as stored, their DER
-    #: re-encoding keeping NULL parameters, and the fully normalized DER.
-    tbs_candidates: tuple[bytes, ...]
+    #: What the issuer signed: the DER re-encoding of the tbsCertificate as stored (values
+    #: kept, NULL parameters included); equal to the stored bytes for a DER certificate.
+    tbs_der: bytes
     signature: bytes
     normalized: bool  # False when the input was already exact DER (padding aside)
     padding: int  # zero bytes after the certificate
@@ -173,11 +175,7 @@ def load_certificate_bytes(raw: bytes) -> CardCertificate:
         cert.public_key()  # parse the key now: a bad key is a bad certificate
     except (ValueError, UnsupportedAlgorithm) as exc:
         raise MalformedCardCertificate(detail=f"not a valid X.509 certificate: {exc}") from None
-    candidates: list[bytes] = []
-    for encoding in (raw[tbs.start : tbs.end], to_der(tbs, drop_ecdsa_null=False), to_der(tbs)):
-        if encoding not in candidates:
-            candidates.append(encoding)
-    return CardCertificate(cert, tuple(candidates), signature_node.content[1:],
+    return CardCertificate(cert, to_der(tbs, drop_ecdsa_null=False), signature_node.content[1:],
                            normalized=der != raw[:end], padding=len(trailer))
 
 
@@ -201,20 +199,19 @@ def load_anchor_file(path: str | Path) -> x509.Certificate:
 
 
 def issued_by(card: CardCertificate, issuer: x509.Certificate) -> bool:
-    """Whether ``issuer``'s key signed ``card`` (any of its to-be-signed encodings)."""
+    """Whether ``issuer``'s key signed ``card``: its signature over the DER-encoded
+    tbsCertificate (RFC 5280 §4.1.1.3)."""
     key = issuer.public_key()
     hash_algorithm = card.certificate.signature_hash_algorithm
     if not isinstance(hash_algorithm, hashes.SHA256 | hashes.SHA384 | hashes.SHA512):
         return False
-    for tbs in card.tbs_candidates:
-        try:
-            if isinstance(key, rsa.RSAPublicKey):
-                key.verify(card.signature, tbs, padding.PKCS1v15(), hash_algorithm)
-            elif isinstance(key, ec.EllipticCurvePublicKey):
-                key.verify(card.signature, tbs, ec.ECDSA(hash_algorithm))
-            else:
-                return False
-        except InvalidSignature:
-            continue
-        return True
-    return False
+    try:
+        if isinstance(key, rsa.RSAPublicKey):
+            key.verify(card.signature, card.tbs_der, padding.PKCS1v15(), hash_algorithm)
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(card.signature, card.tbs_der, ec.ECDSA(hash_algorithm))
+        else:
+            return False
+    except InvalidSignature:
+        return False
+    return True

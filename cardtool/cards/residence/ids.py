@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from enum import Enum, IntEnum
 
+# 在留AP inside a 特定在留カード (unverified): kept outside this package so that detection
+# can probe for it without importing the residence reader.
+from cardtool.cards.residence_ap import RESIDENCE_AP_AID as RESIDENCE_AP_AID
+
 
 def _df(n: int) -> bytes:
     return bytes.fromhex(f"D392F0004F{n:02X}") + bytes(10)
 
-
-RESIDENCE_AP_AID = _df(0x01)  # 在留AP inside a 特定在留カード (unverified)
 DF1_AID = _df(0x02)  # images (1st gen) / number, entries, images (2nd gen)
 DF2_AID = _df(0x03)  # back-side fields
 DF3_AID = _df(0x04)  # signature
@@ -137,10 +139,16 @@ class SecondGenSFI(IntEnum):
     SIGNATURE = 0x02  # DF3
 
 
-#: Short EF ids to try, in order, for DF2's only EF (D9/DE) on a type 06 card: the file
-#: table calls it DF2/EF01 while the P1 table lists 83 for "DF2/EF03 (type 06: EF01)"
-#: (unverified, spec §2). The reader tries each; the virtual card uses the first.
-SPECIAL_PERMANENT_2_OTHER_SFIS = (0x01, 0x03)
+#: Short EF id of DF2's only EF (D9/DE) on a type 06 (and 08) card: the 2nd-gen table of
+#: spec §2 reads it with P1 83 ("DF2/EF03 (type 06: DF2/EF01) | 83"): the logical name is
+#: EF01, the short id stays 03. The virtual card serves it there.
+SPECIAL_PERMANENT_2_OTHER_SFI = 0x03
+#: A card that puts the file at short id 01 (its logical name) instead.
+SPECIAL_PERMANENT_2_OTHER_SFI_ALTERNATIVE = 0x01
+#: The short ids the reader tries for that file, in order: a refusal of the first (file not
+#: found, wrong P1, command not allowed) moves on to the next (unverified, spec §2).
+SPECIAL_PERMANENT_2_OTHER_SFIS = (SPECIAL_PERMANENT_2_OTHER_SFI,
+                                  SPECIAL_PERMANENT_2_OTHER_SFI_ALTERNATIVE)
 
 # First-generation EF sizes (spec §2 table) and value limits.
 FIRST_GEN_ADDRESS_FILE = 342

@@ -31,6 +31,10 @@ _NOT_HERE = frozenset({SW.FILE_NOT_FOUND, SW.INCORRECT_P1P2, SW.WRONG_PARAMETERS
                        SW.COMMAND_NOT_ALLOWED, SW.FUNCTION_NOT_SUPPORTED,
                        SW.INS_NOT_SUPPORTED, SW.CLA_NOT_SUPPORTED, SW.COMMAND_INCOMPATIBLE})
 
+#: Answers meaning "no file at this short EF id" to a READ BINARY with P1 = 80|SFI: file not
+#: found, P1 (the short id) not accepted, or the command not allowed on what it addressed.
+_NO_FILE_AT_SFI = frozenset({SW.FILE_NOT_FOUND, SW.INCORRECT_P1P2, SW.COMMAND_NOT_ALLOWED})
+
 
 class UnknownResidenceCardType(CardtoolError):
     en = ("The card's type code is '{code}', which is not a residence card type cardtool "
@@ -99,12 +103,13 @@ class ResidenceReader:
 
     def optional_plain_read(self, *sfis: int) -> bytes | None:
         """The first of ``sfis`` the current DF has (None if none): for files whose short id
-        the sources disagree on."""
+        the sources disagree on. A refusal that means "no such file at this short id"
+        (``_NO_FILE_AT_SFI``) moves on to the next; any other error is raised."""
         for sfi in sfis:
             try:
                 return self.plain_read(sfi)
             except ApduError as exc:
-                if exc.sw != SW.FILE_NOT_FOUND:
+                if exc.sw not in _NO_FILE_AT_SFI:
                     raise
         return None
 
