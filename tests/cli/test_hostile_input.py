@@ -4,15 +4,21 @@ never "Internal error"."""
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from apdu.trace import FORMAT_NAME, MAX_LINE_BYTES
+from cardtool.cli import main
+from cardtool.era import collation_number_b
 from cardtool.policy.check import check_data
 from cardtool.policy.check_plain import check_data_plain
+from cardtool.virtual.persona import load_persona
 from tests.support.cli import cardtool, one_line_error
+from tests.support.hostile_images import BOMB_PNG, JUST_UNDER_PILLOW_LIMIT, jp2, png, tiff
 
 HEADER = json.dumps({"format": FORMAT_NAME, "version": 1, "atr": "3B00", "redactions": []},
                     separators=(",", ":"))
@@ -103,3 +109,73 @@ def test_deep_or_oversized_office_report_is_refused_before_any_card(
     assert out.returncode == 6, out.stderr
     line = one_line_error(out)
     assert fragment in line and "Hold the next card" not in out.stderr
+
+
+# --- images from a hostile card ----------------------------------------------------------
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+        ) -> Callable[..., tuple[int, str]]:
+    """The CLI's own ``main`` in this process (so a test can make the virtual card hostile):
+    (exit code, the one line on stderr)."""
+
+    def call(args: list[str], stdin: str = "", lang: str = "en",
+             env: dict[str, str] | None = None) -> tuple[int, str]:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        for key, value in {"CARDTOOL_LANG": lang, **(env or {})}.items():
+            monkeypatch.setenv(key, value)
+        capsys.readouterr()
+        try:
+            main(args)
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and "Internal error" not in err, err
+        if code:
+            assert len(err.strip().splitlines()) == 1, err
+        return code, err.strip()
+
+    return call
+
+
+def face_pin() -> str:
+    persona = load_persona(None, "mynumber")
+    return collation_number_b(persona.birth_date, persona.card_expiry, persona.security_code or "")
+
+
+@pytest.mark.parametrize(("target", "image"), [
+    ("text_png", BOMB_PNG),
+    ("text_png", png(*JUST_UNDER_PILLOW_LIMIT, full=False)),
+    ("photo_jp2", jp2(60000, 60000)),
+])
+def test_mynumber_face_images_larger_than_any_card_exit_3(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Callable[..., tuple[int, str]],
+        target: str, image: bytes) -> None:
+    monkeypatch.setattr(f"cardtool.virtual.mynumber.{target}", lambda *a, **k: image)
+    args = ["read", "--virtual", "mynumber", "--images", str(tmp_path / "img"), "--pin-stdin"]
+    code, err = run(args, stdin=face_pin() + "\n")
+    assert code == 3 and "larger than any real card's" in err, err
+    assert not (tmp_path / "img").exists() or not list((tmp_path / "img").iterdir())
+    code, err = run(args, stdin=face_pin() + "\n", lang="ja")
+    assert code == 3 and "実在のカードより大きな画像" in err, err
+
+
+def test_residence_front_image_larger_than_any_card_exits_3(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        run: Callable[..., tuple[int, str]]) -> None:
+    monkeypatch.setattr("cardtool.virtual.residence.text_image",
+                        lambda *a, **k: tiff(60000, 60000))
+    code, err = run(["read", "--virtual", "residence", "--images", str(tmp_path / "img")],
+                    env={"CARDTOOL_CARD_NUMBER": "AB12345678CD"})
+    assert code == 3 and "larger than any real card's" in err and "front" in err, err
+
+
+def test_legal_card_images_still_decode(tmp_path: Path,
+                                       run: Callable[..., tuple[int, str]]) -> None:
+    code, err = run(["read", "--virtual", "mynumber", "--images", str(tmp_path), "--pin-stdin"],
+                    stdin=face_pin() + "\n")
+    assert code == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "address.png", "name.png", "photo.png", "security-code.png"]
