@@ -33,7 +33,7 @@ import re
 from dataclasses import dataclass, field
 
 from apdu.errors import TraceFormatError
-from apdu.trace import FORMAT_NAME, FORMAT_VERSION
+from apdu.trace import FORMAT_NAME, FORMAT_VERSION, MAX_COMMAND_BYTES, MAX_RESPONSE_BYTES
 
 APDU4J = "apdu4j"
 PCSC_SPY = "pcsc-spy"
@@ -60,6 +60,16 @@ class ImportedLog:
 
 def _fail(path: str, line: int, detail: str) -> TraceFormatError:
     return TraceFormatError(path=path, line=line, detail=detail)
+
+
+def _apdu_sizes(path: str, line: int, command: bytes | None, response: bytes | None) -> None:
+    """Refuse an APDU longer than any (so every exchange fits a trace line)."""
+    if command is not None and len(command) > MAX_COMMAND_BYTES:
+        raise _fail(path, line, f"a command of {len(command):,} bytes is longer than any APDU "
+                                f"({MAX_COMMAND_BYTES:,})")
+    if response is not None and len(response) > MAX_RESPONSE_BYTES:
+        raise _fail(path, line, f"a response of {len(response):,} bytes is longer than any "
+                                f"APDU response ({MAX_RESPONSE_BYTES:,})")
 
 
 _HEX_LINE = re.compile(r"^[0-9A-Fa-f]*$")
@@ -94,11 +104,13 @@ def parse_apdu4j(text: str, path: str) -> ImportedLog:
             command = _hex(line, path, number, "command")
             if len(command) < 4:
                 raise _fail(path, number, "a command APDU has at least 4 bytes")
+            _apdu_sizes(path, number, command, None)
             micros = 0
         else:
             response = _hex(line, path, number, "response")
             if len(response) < 2:
                 raise _fail(path, number, "a response holds at least the 2-byte status word")
+            _apdu_sizes(path, number, None, response)
             log.exchanges.append(Exchange(command, response, micros))
             command = None
     if command is not None:
@@ -186,6 +198,7 @@ def _parse_spy_raw(text: str, path: str) -> ImportedLog:
             command, response = buffers[0], buffers[1]
             if len(command) < 4 or len(response) < 2:
                 raise _fail(path, call.line, "SCardTransmit buffers too short for an APDU")
+            _apdu_sizes(path, call.line, command, response)
             micros = (int(leave.group(1)) - call.sec) * 1_000_000 + int(leave.group(2)) - call.usec
             log.exchanges.append(Exchange(command, response, max(0, micros)))
             continue
@@ -261,6 +274,7 @@ def _parse_spy_decoded(text: str, path: str) -> ImportedLog:
                 raise _fail(path, start_line, "SCardTransmit buffers do not match their lengths")
             if len(command) < 4 or len(response) < 2:
                 raise _fail(path, start_line, "SCardTransmit buffers too short for an APDU")
+            _apdu_sizes(path, start_line, command, response)
             micros = 0
             if result.group(2) is not None:
                 # pcsc-spy prints the microseconds zero-padded (6 digits; 9 in old versions)

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from apdu.command import CommandApdu
+from apdu.command import MAX_EXTENDED_LC, MAX_EXTENDED_LE, CommandApdu
 from apdu.errors import MalformedData, TraceFormatError
+from apdu.jsonsafe import JsonRejected, loads_bounded
 
 FORMAT_NAME = "cardtool-trace"
 FORMAT_VERSION = 1
@@ -32,6 +33,17 @@ SECRET_INS = frozenset({0x20, 0x21, 0x24, 0x2C})
 SECRET_PROPRIETARY_INS = frozenset({0x32})
 
 REDACTION_SECRETS = "secrets"  # VERIFY / CHANGE REFERENCE DATA / RESET RETRY COUNTER data
+
+#: The largest command and response APDUs there are: an extended command with 65,535 bytes
+#: of data (header, 3-byte Lc, 2-byte Le), and 65,536 bytes of data plus the status word.
+MAX_COMMAND_BYTES = 4 + 3 + MAX_EXTENDED_LC + 2
+MAX_RESPONSE_BYTES = MAX_EXTENDED_LE + 2
+#: The longest trace line read, in bytes. The longest real one is an exchange of the two
+#: largest APDUs in hex (about 262,200 bytes); 1 MiB leaves four times that. Longer lines
+#: are refused before they are parsed, like lines nested deeper than ``MAX_LINE_DEPTH``
+#: (real events are two levels deep: the event object and its ``redacted`` list).
+MAX_LINE_BYTES = 1 << 20
+MAX_LINE_DEPTH = 16
 
 _HEX_OR_REDACTED = re.compile(r"^(?:[0-9A-Fa-f]{2}|XX)*$")
 
@@ -244,12 +256,25 @@ def validate_event(obj: Any, path: str, line: int) -> dict[str, Any]:
 
 
 def iter_trace_lines(path: str | Path) -> Iterator[tuple[int, str, bool]]:
-    """(line number, text, ends with newline) for every line of the file."""
+    """(line number, text, ends with newline) for every line of the file. A line longer than
+    ``MAX_LINE_BYTES`` is read only that far (the rest is skipped, never held in memory):
+    its text is the first ``MAX_LINE_BYTES + 1`` characters, which the parser refuses."""
     p = str(path)
     try:
         with open(path, encoding="utf-8") as fh:
-            for number, text in enumerate(fh, start=1):
-                yield number, text, text.endswith("\n")
+            number = 0
+            while True:
+                text = fh.readline(MAX_LINE_BYTES + 1)
+                if not text:
+                    return
+                number += 1
+                complete = text.endswith("\n")
+                if not complete and len(text) > MAX_LINE_BYTES:
+                    rest = text
+                    while rest and not rest.endswith("\n"):
+                        rest = fh.readline(MAX_LINE_BYTES)
+                    complete = bool(rest)
+                yield number, text, complete
     except FileNotFoundError:
         raise _fail(p, 0, "file not found") from None
     except IsADirectoryError:
@@ -258,6 +283,26 @@ def iter_trace_lines(path: str | Path) -> Iterator[tuple[int, str, bool]]:
         raise _fail(p, 0, f"not UTF-8 text (byte offset {exc.start})") from None
     except OSError as exc:
         raise _fail(p, 0, exc.strerror or "cannot be read") from None
+
+
+def parse_line(text: str | bytes) -> Any:
+    """One trace line as JSON, within ``MAX_LINE_BYTES`` and ``MAX_LINE_DEPTH``; raises
+    ``JsonRejected``. Every reader of traces (show, replay, check) parses lines here."""
+    return loads_bounded(text, max_depth=MAX_LINE_DEPTH, max_bytes=MAX_LINE_BYTES,
+                         what="trace line")
+
+
+def has_long_line(data: bytes, limit: int = MAX_LINE_BYTES) -> bool:
+    """Whether a line of ``data`` (newline excluded) is longer than ``limit`` bytes. Each
+    step looks back from ``limit + 1`` bytes ahead for the last newline, so a file of short
+    lines costs about ``len(data) / limit`` steps."""
+    pos, end = 0, len(data)
+    while end - pos > limit:
+        newline = data.rfind(b"\n", pos, pos + limit + 1)
+        if newline < 0:
+            return True
+        pos = newline + 1
+    return False
 
 
 def read_trace(path: str | Path) -> Trace:
@@ -270,15 +315,15 @@ def read_trace(path: str | Path) -> Trace:
                 continue
             break
         try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as exc:
+            obj = parse_line(text.removesuffix("\n"))
+        except JsonRejected as exc:
             if not complete:
                 # A torn last line: the writer was killed mid-event. Keep what came before.
                 if trace is None:
                     raise _fail(p, number, "the header line is incomplete") from None
                 trace.torn = True
                 break
-            raise _fail(p, number, f"not JSON ({exc.msg} at column {exc.colno})") from None
+            raise _fail(p, number, exc.problem) from None
         if header is None:
             header = validate_header(obj, p)
             trace = Trace(p, header)

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from apdu.jsonsafe import NOT_JSON, JsonRejected, loads_bounded
 from cardtool.errors import BadInputFile, UsageError
 from cardtool.expiry import (
     LEVEL_NAMES,
@@ -47,6 +48,11 @@ from cardtool.jst import now_jst
 
 REPORT_FORMAT = "cardtool-office-report"
 REPORT_VERSION = 1
+#: A JSON report being continued is refused when larger or deeper than this, before it is
+#: parsed. A row is well under 1 KB and four levels deep at most, so 32 MiB holds some
+#: 40,000 clients (years of an office's checks in one file); nothing real nests 16 deep.
+MAX_REPORT_BYTES = 32 << 20
+MAX_REPORT_DEPTH = 16
 
 #: Every key a CSV row has, in column order. Nothing else is ever written.
 ROW_KEYS: tuple[str, ...] = (
@@ -284,7 +290,8 @@ def load_json_report(path: str | Path) -> list[dict[str, Any]]:
     """The rows of an existing JSON report, [] when the file is absent or empty."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
+        with open(p, "rb") as fh:
+            raw = fh.read(MAX_REPORT_BYTES + 1)
     except FileNotFoundError:
         return []
     except OSError as exc:
@@ -292,9 +299,12 @@ def load_json_report(path: str | Path) -> list[dict[str, Any]]:
     if not raw.strip():
         return []
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BadInputFile(path=str(p), detail="not a JSON file; choose another file") from None
+        data = loads_bounded(raw, max_depth=MAX_REPORT_DEPTH, max_bytes=MAX_REPORT_BYTES,
+                             what="office report")
+    except JsonRejected as exc:
+        detail = ("not a JSON file; choose another file" if exc.reason == NOT_JSON
+                  else f"{exc.detail}; choose another file")
+        raise BadInputFile(path=str(p), detail=detail) from None
     if not isinstance(data, dict) or data.get("format") != REPORT_FORMAT:
         raise BadInputFile(path=str(p),
                            detail="not a cardtool office report; choose another file")

@@ -94,7 +94,7 @@ def read(text: bool, face: bool, face_key: str, sign_cert: bool, images_dir: str
     if images_dir and report is not None and report.face is not None:
         from cardtool.images import write_pngs
 
-        write_pngs(report.face.images(), images_dir)
+        write_pngs(report.face.card_images(), images_dir)
     if as_json:
         print_json(result.to_json(show_number=show_number))
         return

@@ -24,7 +24,7 @@ paths that can take it, each giving the same findings as the reference.
    per-key state is a small list, "verified" an epoch number.
 3. **Line by line** (``_Grammar.block`` / ``_Grammar.every``): anything the expressions do
    not recognise (other field orders, escapes, lower-case hex, a broken or torn line)
-   goes to ``json.loads`` and the reference validator, so correctness never depends on
+   goes to (bounded) ``json.loads`` and the reference validator, so correctness never depends on
    the fast paths; traces not redacted for personal data, whose every response is
    scanned for a My Number, also go here.
 """
@@ -38,9 +38,20 @@ from collections.abc import Callable
 from typing import Any
 
 from apdu.errors import TraceFormatError
-from apdu.trace import command_data_span, validate_event, validate_header
+from apdu.trace import (
+    MAX_LINE_BYTES,
+    command_data_span,
+    has_long_line,
+    validate_event,
+    validate_header,
+)
 from cardtool.cards.mynumber.ids import APPLICATION_NAMES
-from cardtool.policy.check_plain import PERSONAL, has_my_number, parse_json_line
+from cardtool.policy.check_plain import (
+    PERSONAL,
+    check_data_plain,
+    has_my_number,
+    parse_json_line,
+)
 from cardtool.policy.rules import (
     TORN,
     UNREADABLE,
@@ -612,6 +623,10 @@ def _line_number(data: bytes, offset: int) -> int:
 def check_data(path: str, source: str, data: bytes) -> FileReport:
     """Check one trace held in memory (a file's bytes, or an import turned into the trace
     format). Same findings as ``check_plain.check_data_plain``."""
+    if len(data) > MAX_LINE_BYTES and has_long_line(data):
+        # A line longer than any trace line may be (refused by every trace reader): the fast
+        # paths would validate it without that limit, so the reference takes the file.
+        return check_data_plain(path, source, data)
     report = FileReport(path, source)
 
     def unreadable(offset: int, detail: str, line: int | None = None) -> FileReport:

@@ -1,4 +1,4 @@
-"""The reference trace checker: ``json.loads`` on every line, bytes and ``CommandApdu`` for
+"""The reference trace checker: bounded ``json.loads`` on every line, bytes and ``CommandApdu`` for
 every command, one plain state machine. It defines what the rules mean; the fast checker
 (``check.py``) must report exactly the same findings, and the tests hold it to that.
 
@@ -19,13 +19,19 @@ no counter: only the "unredacted secret" rule applies to it.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from apdu.errors import TraceFormatError
-from apdu.trace import command_data_span, is_secret_command, validate_event, validate_header
+from apdu.jsonsafe import JsonRejected
+from apdu.trace import (
+    command_data_span,
+    is_secret_command,
+    parse_line,
+    validate_event,
+    validate_header,
+)
 from cardtool.cards.mynumber.ids import APPLICATION_NAMES
 from cardtool.mynumber_digits import is_valid_my_number
 from cardtool.policy.rules import (
@@ -44,16 +50,13 @@ SM_CARD_NUMBER_P2 = 0x86
 
 
 def parse_json_line(line: str | bytes) -> tuple[Any, str | None]:
-    """(object, None) or (None, why it is not JSON). Shared by both checkers so that a
-    broken line is described the same way."""
+    """(object, None) or (None, why it is not usable JSON). Shared by both checkers so that
+    a broken line is described the same way; the limits are those of every trace reader
+    (``apdu.trace.parse_line``)."""
     try:
-        return json.loads(line), None
-    except json.JSONDecodeError as exc:
-        return None, f"not JSON ({exc.msg} at column {exc.colno})"
-    except ValueError as exc:  # e.g. an integer with too many digits
-        return None, f"not JSON ({exc})"
-    except RecursionError:
-        return None, "not JSON (nested too deeply)"
+        return parse_line(line), None
+    except JsonRejected as exc:
+        return None, exc.problem
 
 
 def application_name(aid: bytes | None) -> str | None:

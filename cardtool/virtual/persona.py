@@ -30,13 +30,13 @@ Residence kinds add:
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from apdu.jsonsafe import JsonRejected, loads_bounded
 from cardtool.errors import EXIT_BAD_INPUT, CardtoolError
 from cardtool.jst import today_jst
 from cardtool.mynumber_digits import is_valid_my_number
@@ -49,6 +49,10 @@ CARD_PINS = ("auth", "sign", "text", "juki")
 SEXES = ("male", "female", "unknown")
 DEFAULT_PERSONA = {"mynumber": "default", "residence": "residence-default",
                    "residence2": "residence2-default", "specified": "specified-default"}
+#: Persona files are about 1 KB, two levels deep (``extra`` may nest a little more): larger
+#: or deeper files are refused before they are parsed.
+MAX_PERSONA_BYTES = 256 * 1024
+MAX_PERSONA_DEPTH = 16
 _RELATIVE = re.compile(r"^([+-])(\d{1,5})d$")
 _KNOWN_KEYS = frozenset({
     "kind", "name", "alias", "address", "birth_date", "sex", "card_expiry", "pins", "tries",
@@ -156,13 +160,17 @@ def _load_persona_file(spec: str | None, kind: str, today: dt.date | None) -> Pe
     path = locate(spec, kind)
     shown = str(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_PERSONA_BYTES + 1)
     except FileNotFoundError:
         raise PersonaError(path=shown, detail="no such persona file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise PersonaError(path=shown, detail=f"cannot be read ({exc})") from None
-    except json.JSONDecodeError as exc:
-        raise PersonaError(path=shown, detail=f"not JSON ({exc.msg}, line {exc.lineno})") from None
+    try:
+        data = loads_bounded(raw, max_depth=MAX_PERSONA_DEPTH, max_bytes=MAX_PERSONA_BYTES,
+                             what="persona file")
+    except JsonRejected as exc:
+        raise PersonaError(path=shown, detail=exc.problem) from None
     return parse_persona(data, kind, shown, path.stem, today or today_jst())
 
 

@@ -10,11 +10,24 @@ from hypothesis import strategies as st
 from apdu import tlv
 from apdu.command import CommandApdu, ResponseApdu
 from apdu.errors import ApduLayerError, MalformedData
+from apdu.jsonsafe import JsonRejected, loads_bounded
 from apdu.trace import read_trace
 from cardtool.cards.certificate import MalformedCertificate, parse_certificate
 from cardtool.cards.mynumber.text import parse_basic_info, parse_my_number
 from cardtool.cards.mynumber.visual import parse_card_face
-from cardtool.virtual.persona import PersonaError, parse_persona
+from cardtool.images import (
+    MYNUMBER_NAME,
+    MYNUMBER_PHOTO,
+    RESIDENCE_FRONT,
+    CardImage,
+    ImageSpec,
+    ImageTooLarge,
+    ImageUndecodable,
+    decode_card_image,
+)
+from cardtool.policy.check_run import check_file, check_file_plain
+from cardtool.virtual.drawing import photo_jp2, text_png, tiff_g4
+from cardtool.virtual.persona import PersonaError, load_persona, parse_persona
 from tests.fuzz.conftest import FUZZ_EXAMPLES
 
 fuzz = settings(max_examples=FUZZ_EXAMPLES, deadline=None,
@@ -135,4 +148,71 @@ def test_fuzz_persona(data: dict[str, object], kind: str) -> None:
     try:
         parse_persona(data, kind, "fuzz.json", "fuzz", dt.date(2026, 11, 26))
     except PersonaError:
+        pass
+
+
+# --- bounded JSON: nesting and size (trace lines, persona files, office reports) --------------
+
+_nested_text = st.builds(
+    lambda opens, middle, closes: opens + middle + closes,
+    st.text(alphabet='[{"a:1,', min_size=0, max_size=3000),
+    st.text(alphabet='1"\\,:ab ', max_size=20),
+    st.text(alphabet=']}"', max_size=3000),
+)
+
+
+@fuzz
+@given(_nested_text)
+def test_fuzz_bounded_json_never_recurses(text: str) -> None:
+    for depth in (1, 16):
+        try:
+            value = loads_bounded(text, max_depth=depth, max_bytes=1 << 20, what="fuzz")
+        except JsonRejected:
+            continue
+        assert value == json.loads(text)
+
+
+@fuzz
+@given(_nested_text, st.booleans())
+def test_fuzz_trace_and_persona_files_with_deep_nesting(text: str, as_header: bool) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        trace = Path(tmp) / "t.jsonl"
+        trace.write_text(text + "\n" if as_header else f"{HEADER}\n{text}\n", encoding="utf-8")
+        try:
+            read_trace(trace)
+        except ApduLayerError as exc:
+            assert exc.exit_code == 6
+        assert check_file(str(trace)) == check_file_plain(str(trace))
+        persona = Path(tmp) / "p.json"
+        persona.write_text(text, encoding="utf-8")
+        try:
+            load_persona(str(persona), "mynumber")
+        except PersonaError:
+            pass
+
+
+# --- card images: only the guard's two errors, whatever the header says --------------------
+
+_IMAGE_SEEDS = [
+    (MYNUMBER_NAME, text_png("fuzz", 64, 16)),
+    (MYNUMBER_PHOTO, photo_jp2("fuzz", 24, 30)),
+    (RESIDENCE_FRONT, tiff_g4("fuzz", 64, 32)),
+]
+
+
+@fuzz
+@given(st.sampled_from(_IMAGE_SEEDS),
+       st.lists(st.tuples(st.integers(0, 400), st.binary(min_size=1, max_size=4)), max_size=4),
+       st.integers(0, 2000))
+def test_fuzz_card_image_headers(seed: tuple[ImageSpec, bytes],
+                                 patches: list[tuple[int, bytes]], cut: int) -> None:
+    spec, original = seed
+    data = bytearray(original)
+    for at, value in patches:
+        data[at:at + len(value)] = value
+    try:
+        with decode_card_image(CardImage("fuzz", spec, bytes(data[:cut or None]))) as img:
+            assert img.width <= spec.max_width and img.height <= spec.max_height
+            assert img.mode in spec.modes
+    except (ImageTooLarge, ImageUndecodable):
         pass

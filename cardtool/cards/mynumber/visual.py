@@ -10,6 +10,13 @@ from apdu import tlv
 from cardtool.cards.mynumber import ids
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cards.mynumber.text import SEX_CODES
+from cardtool.images import (
+    MYNUMBER_ADDRESS,
+    MYNUMBER_NAME,
+    MYNUMBER_PHOTO,
+    MYNUMBER_SECURITY_CODE,
+    CardImage,
+)
 from cardtool.jst import parse_yyyymmdd
 
 FACE_HEADER_BYTES = 5  # FF 20 82 LL LL
@@ -31,10 +38,16 @@ class CardFace:
     def __repr__(self) -> str:
         return "CardFace(<personal data>)"
 
+    def card_images(self) -> list[CardImage]:
+        """The images as stored on the card, each with the spec its decode is held to."""
+        return [CardImage("name", MYNUMBER_NAME, self.name_png),
+                CardImage("address", MYNUMBER_ADDRESS, self.address_png),
+                CardImage("photo", MYNUMBER_PHOTO, self.photo_jp2),
+                CardImage("security-code", MYNUMBER_SECURITY_CODE, self.security_code_png)]
+
     def images(self) -> dict[str, bytes]:
         """Image name -> encoded bytes, as stored on the card."""
-        return {"name": self.name_png, "address": self.address_png, "photo": self.photo_jp2,
-                "security-code": self.security_code_png}
+        return {image.name: image.data for image in self.card_images()}
 
 
 def parse_card_face(data: bytes) -> CardFace:

@@ -30,7 +30,14 @@ from cardtool.cards.residence.signature import (
     second_gen_signed_data,
 )
 from cardtool.errors import EXIT_CARD, CardtoolError, UnsupportedCard
-from cardtool.images import write_pngs
+from cardtool.images import (
+    RESIDENCE_ADDRESS,
+    RESIDENCE_FRONT,
+    RESIDENCE_NAME,
+    RESIDENCE_PHOTO,
+    CardImage,
+    write_pngs,
+)
 from cardtool.jst import days_left, today_jst
 
 
@@ -93,16 +100,23 @@ class ResidenceResult:
             return self.first.renewal_pending
         return self.second.renewal_pending if self.second else None
 
+    def card_images(self) -> list[CardImage]:
+        """The images as read (TIFF G4 / JPEG 2000), each with the spec its decode is held
+        to; empty ones left out."""
+        if self.first is not None:
+            pictures = [CardImage("front", RESIDENCE_FRONT, self.first.front_image),
+                        CardImage("photo", RESIDENCE_PHOTO, self.first.photo)]
+        elif self.second is not None:
+            pictures = [CardImage("name", RESIDENCE_NAME, self.second.name_image),
+                        CardImage("photo", RESIDENCE_PHOTO, self.second.photo),
+                        CardImage("address", RESIDENCE_ADDRESS, self.second.address_image)]
+        else:
+            pictures = []
+        return [image for image in pictures if image.data.strip(b"\x00")]
+
     def images(self) -> dict[str, bytes]:
         """Image name -> bytes as read (TIFF G4 / JPEG 2000); empty ones left out."""
-        if self.first is not None:
-            pictures = {"front": self.first.front_image, "photo": self.first.photo}
-        elif self.second is not None:
-            pictures = {"name": self.second.name_image, "photo": self.second.photo,
-                        "address": self.second.address_image}
-        else:
-            pictures = {}
-        return {name: data for name, data in pictures.items() if data.strip(b"\x00")}
+        return {image.name: image.data for image in self.card_images()}
 
     def _date_json(self, value: CardDate | None) -> tuple[str | None, int | None]:
         if value is None:
@@ -255,4 +269,4 @@ def read_residence(session: Session, card_number: CardNumberSource,
 def write_images(result: ResidenceResult, directory: str | Path) -> list[Path]:
     """PNG files (front/photo or name/photo/address) in ``directory``: every image is
     decoded first, so an undecodable one writes nothing; each file is written atomically."""
-    return write_pngs(result.images(), directory, prefix="residence-")
+    return write_pngs(result.card_images(), directory, prefix="residence-")
