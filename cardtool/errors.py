@@ -13,6 +13,10 @@ from apdu.errors import (
 )
 
 
+#: A card's authenticity check failed (``cardtool.authenticity.Status.INVALID``).
+EXIT_NOT_GENUINE = 7
+
+
 class CardtoolError(ApduLayerError):
     pass
 
@@ -59,6 +63,7 @@ class SecretInCommand(CardtoolError):
 __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_CARD",
+    "EXIT_NOT_GENUINE",
     "EXIT_NO_READER",
     "EXIT_PIN",
     "EXIT_USAGE",
