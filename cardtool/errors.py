@@ -12,7 +12,6 @@ from apdu.errors import (
     ApduLayerError,
 )
 
-
 #: A card's authenticity check failed (``cardtool.authenticity.Status.INVALID``).
 EXIT_NOT_GENUINE = 7
 
