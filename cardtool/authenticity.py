@@ -150,7 +150,9 @@ def verdict(checks: Iterable[Check], anchor: Anchor | None, *, chip_challenge: b
     items = tuple(checks)
     if any(c.result is Result.FAIL for c in items):
         status = Status.INVALID
-    elif not any(c.result is Result.PASS for c in items):
+    elif not any(c.result is Result.PASS for c in items) or chip_challenge is False:
+        # Nothing signed was checked, or the card has a chip challenge that was not run:
+        # a copy of the files would pass as well. No claim about the card in hand.
         status = Status.NOT_CHECKED
     elif anchor is None or anchor.profile is AnchorProfile.UNOFFICIAL:
         status = Status.UNANCHORED
@@ -158,12 +160,8 @@ def verdict(checks: Iterable[Check], anchor: Anchor | None, *, chip_challenge: b
         status = Status.TEST_ANCHOR
     elif chip_challenge is None:
         status = Status.DATA_GENUINE
-    elif chip_challenge:
-        status = Status.GENUINE
     else:
-        # Signed data chains to an official anchor, but the chip was not challenged: a copy
-        # of the files would pass as well. Not a claim about the card in hand.
-        status = Status.NOT_CHECKED
+        status = Status.GENUINE
     return Authenticity(status, items, anchor, advice_en, advice_ja)
 
 

@@ -45,7 +45,7 @@ def _date(value: CardDate | None) -> dt.date | None:
 def read_card_facts(transport: Transport, ask_card_number: Callable[[], str]) -> CardFacts:
     """Detect the card and read what the expiry rules need from it (``read_card`` does the
     dispatch, as for ``cardtool read``; no PIN is requested)."""
-    report = read_card(Session(transport), transport.atr, ReadOptions(pin_status=False), _no_pin,
+    report = read_card(Session(transport), transport.atr, ReadOptions(pin_status=False, verify=False), _no_pin,
                        ask_card_number, ResidenceOptions())
     kind = report.detection.kind
     residence = report.residence

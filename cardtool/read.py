@@ -15,8 +15,11 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from apdu.session import Session
+from apdu.transport.replay import is_redacted_fill
+from cardtool.authenticity import Authenticity, verdict
 from cardtool.cards.certificate import CertificateInfo, parse_certificate
 from cardtool.cards.detect import CardKind, Detection, detect, probe_specified
+from cardtool.cards.mynumber.anchors import CvKeyStore
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cards.mynumber.card_expiry import CardExpiry, ExpirySource, common_record_expiry
 from cardtool.cards.mynumber.jpki import (
@@ -25,8 +28,21 @@ from cardtool.cards.mynumber.jpki import (
     has_signing_certificate,
     read_certificate,
 )
-from cardtool.cards.mynumber.text import BasicInfo, MyNumber, read_basic_info, read_my_number
-from cardtool.cards.mynumber.visual import CardFace, read_card_face
+from cardtool.cards.mynumber.text import (
+    BasicInfo,
+    MyNumber,
+    parse_basic_info,
+    parse_my_number,
+    read_attributes_ef,
+    read_my_number_ef,
+)
+from cardtool.cards.mynumber.verify import (
+    Findings,
+    verify_text_ap,
+    verify_visual_ap,
+    verify_without_secret,
+)
+from cardtool.cards.mynumber.visual import CardFace, parse_card_face, read_card_face_ef
 from cardtool.jst import days_left, today_jst
 from cardtool.policy.guard import KeyStatus, PinGuard
 from cardtool.policy.table import SECRETS, Secret
@@ -66,6 +82,10 @@ class ReadOptions:
     images: bool = False
     #: Read the tries left of every PIN (the expiry check skips them: not needed).
     pin_status: bool = True
+    #: Check the signed data read (authenticity verdict); the expiry check skips it.
+    verify: bool = True
+    #: The CA keys a verdict may rest on (test keys only for virtual cards or when asked).
+    key_store: CvKeyStore = field(default_factory=CvKeyStore)
 
 
 @dataclass
@@ -82,6 +102,8 @@ class MyNumberReport:
     basic_info: BasicInfo | None = None
     face: CardFace | None = None
     signing_certificate: CertificateInfo | None = None
+    #: The verdict on the signed data read (None: not asked, e.g. the expiry check).
+    authenticity: Authenticity | None = None
     apdu_count: int = 0
 
     def to_json(self, *, show_number: bool = False) -> dict[str, Any]:
@@ -104,6 +126,8 @@ class MyNumberReport:
                      for name, s in self.pins.items()},
             "apdu_count": self.apdu_count,
         }
+        if self.authenticity is not None:
+            out["authenticity"] = self.authenticity.to_json()
         if self.my_number is not None or self.basic_info is not None:
             text: dict[str, Any] = {}
             if self.my_number is not None:
@@ -156,8 +180,8 @@ def read_mynumber(session: Session, atr: bytes, options: ReadOptions, ask: AskSe
     guard = PinGuard(card, force=options.force)
 
     label_en, label_ja = CERT_LABELS[CertKind.AUTH]
-    report.auth_certificate = parse_certificate(read_certificate(card, CertKind.AUTH),
-                                                label_en, label_ja)
+    auth_der = read_certificate(card, CertKind.AUTH)
+    report.auth_certificate = parse_certificate(auth_der, label_en, label_ja)
     report.signing_certificate_present = has_signing_certificate(card)
     if options.pin_status or options.text or options.sign_cert:
         report.pins = read_pin_statuses(card, guard)
@@ -168,14 +192,29 @@ def read_mynumber(session: Session, atr: bytes, options: ReadOptions, ask: AskSe
         options = replace(options, face=True)
     if options.sign_cert:
         _read_signing_certificate(card, guard, report, ask)
+    found = Findings([], [])
     if options.text:
         report.pins["text"] = guard.ask_and_verify(report.pins["text"], ask)
-        report.my_number = read_my_number(card)
-        report.basic_info = read_basic_info(card)
+        number_ef, attributes_ef = read_my_number_ef(card), read_attributes_ef(card)
+        report.my_number = parse_my_number(number_ef)
+        report.basic_info = parse_basic_info(attributes_ef)
+        if options.verify:
+            verify_text_ap(card, options.key_store, number_ef, attributes_ef, found,
+                           redacted=report.my_number.redacted)
     if options.face:
         secret = SECRETS[options.face_key]
         guard.ask_and_verify(guard.status(secret, secret.key_in("visual")), ask)
-        report.face = read_card_face(card)
+        face_ef = read_card_face_ef(card)
+        report.face = parse_card_face(face_ef)
+        if options.verify:
+            verify_visual_ap(card, options.key_store, face_ef, found,
+                             redacted=is_redacted_fill(report.face.birth_date_text))
+    if options.verify:
+        if not (options.text or options.face):
+            auth_ca = read_certificate(card, CertKind.AUTH_CA)
+            verify_without_secret(card, options.key_store, auth_der, auth_ca, found)
+        report.authenticity = verdict(found.checks, found.weakest_anchor(),
+                                      chip_challenge=found.chip_challenge)
     report.card_expiry = _card_expiry(card, detection)
     if report.card_expiry is None and report.face is not None and report.face.card_expiry:
         report.card_expiry = CardExpiry(report.face.card_expiry, ExpirySource.CARD_FACE)
@@ -205,6 +244,11 @@ class CardReport:
     detection: Detection
     mynumber: MyNumberReport | None = None
     residence: ResidenceResult | None = None
+
+    @property
+    def authenticity(self) -> Authenticity | None:
+        """The card's verdict (the My Number side's; residence verdicts join in their part)."""
+        return self.mynumber.authenticity if self.mynumber is not None else None
 
     def to_json(self, *, show_number: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = (self.mynumber.to_json(show_number=show_number)

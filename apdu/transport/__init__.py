@@ -22,6 +22,9 @@ class Transport(ABC):
     supports_extended: bool | None = None
     #: A human-readable name for the card source (reader name, "virtual mynumber", a path).
     description: str = ""
+    #: The card is a simulator (a virtual card, or a trace recorded from one): keys of test
+    #: hierarchies may be trusted for it, and a verdict resting on them says so.
+    simulated: bool = False
 
     @property
     @abstractmethod

@@ -26,6 +26,7 @@ class RecordingTransport(Transport):
         self.inner = inner
         self.redactor: Redactor = redactor if redactor is not None else SecretRedactor()
         self.description = inner.description
+        self.simulated = inner.simulated
         self.supports_extended = inner.supports_extended
         self.writer = TraceWriter(
             path,

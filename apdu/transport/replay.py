@@ -48,6 +48,8 @@ class ReplayTransport(Transport):
     def __init__(self, trace: Trace | str | Path) -> None:
         self.trace = trace if isinstance(trace, Trace) else read_trace(trace)
         self.description = f"replay {self.trace.path}"
+        source = self.trace.header.get("source")
+        self.simulated = isinstance(source, str) and source.startswith("virtual")
         self._events = self.trace.events
         self._cursor = 0
         self._exchange = 0

@@ -44,6 +44,7 @@ NOT_TRANSACTED = "Transaction failed. (the reader cannot carry extended-length A
 
 class VirtualTransport(Transport):
     supports_extended: bool | None = True
+    simulated = True
 
     def __init__(self, card: CardSimulator, description: str = "virtual card", *,
                  reader_extended: bool = True) -> None:

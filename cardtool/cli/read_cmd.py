@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import click
 
 from apdu.session import Session
+from cardtool.authenticity import Authenticity
+from cardtool.cards.mynumber.anchors import CvKeyStore
 from cardtool.cli.card_number import ENV_CARD_NUMBER, CardNumberAsker
 from cardtool.cli.render import render_mynumber
 from cardtool.cli.secrets import SecretAsker
@@ -18,6 +22,7 @@ from cardtool.cli.util import (
     print_json,
     recording,
 )
+from cardtool.errors import EXIT_NOT_GENUINE
 from cardtool.read import ReadOptions, read_card
 
 if TYPE_CHECKING:
@@ -35,6 +40,32 @@ def residence_options(trust_anchors: tuple[str, ...]) -> ResidenceOptions | None
     from cardtool.cards.residence.service import ResidenceOptions
 
     return ResidenceOptions(tuple(load_anchor_file(path) for path in trust_anchors))
+
+
+def allow_test_keys_option(f: click.decorators.FC) -> click.decorators.FC:
+    f = click.option("--no-verify", is_flag=True,
+                     help="Skip the authenticity checks (fewer APDUs; no verdict).")(f)
+    return click.option(
+        "--allow-test-keys", is_flag=True,
+        help="Check signatures against test CA keys too (J-LIS test cards, cardtool's virtual "
+             "cards; on by default for --virtual): the verdict is then at best test-anchor.")(f)
+
+
+def key_store(allow_test: bool) -> CvKeyStore:
+    """The My Number CA keys a verdict may rest on; test keys (ours included) only when
+    allowed, and then the verdict says test-anchor."""
+    if not allow_test:
+        return CvKeyStore()
+    from cardtool.virtual.persona import fixtures_dir
+
+    ours = fixtures_dir() / "pki" / "mynumber-cv-TEST.json"
+    return CvKeyStore(allow_test=True, extra_file=ours if ours.exists() else None)
+
+
+def exit_if_not_genuine(authenticity: Authenticity | None) -> None:
+    """Exit 7 after the report when a check failed (the report says which)."""
+    if authenticity is not None and authenticity.is_invalid:
+        sys.exit(EXIT_NOT_GENUINE)
 
 
 def secret_options(f: click.decorators.FC) -> click.decorators.FC:
@@ -62,12 +93,14 @@ def secret_options(f: click.decorators.FC) -> click.decorators.FC:
               type=click.Path(dir_okay=False),
               help="Residence cards: a CA certificate (PEM or DER) to check the card's "
                    "signature chain against; repeatable.")
+@allow_test_keys_option
 @secret_options
 @card_source_options
 @json_option
 def read(text: bool, face: bool, face_key: str, sign_cert: bool, images_dir: str | None,
          show_number: bool, card_number_stdin: bool, trust_anchors: tuple[str, ...],
-         pin_stdin: bool, force: bool, as_json: bool) -> None:
+         allow_test_keys: bool, no_verify: bool, pin_stdin: bool, force: bool,
+         as_json: bool) -> None:
     """Read the card on the reader: kind, expiry, certificate validity, PIN tries left.
 
     Nothing is verified unless asked (--text, --face, --sign-cert); remaining tries are
@@ -79,8 +112,10 @@ def read(text: bool, face: bool, face_key: str, sign_cert: bool, images_dir: str
     card_number = CardNumberAsker(a.lang, card_number_stdin)
     asker = SecretAsker(a.lang, pin_stdin)
     options = ReadOptions(text=text, face=face, face_key=f"number-{face_key}",
-                          sign_cert=sign_cert, force=force, images=bool(images_dir))
+                          sign_cert=sign_cert, force=force, images=bool(images_dir),
+                          verify=not no_verify)
     with open_card() as transport:
+        options = replace(options, key_store=key_store(allow_test_keys or transport.simulated))
         result = read_card(Session(transport), transport.atr, options, asker, card_number,
                            anchors)
         rec = recording(transport)
@@ -97,6 +132,7 @@ def read(text: bool, face: bool, face_key: str, sign_cert: bool, images_dir: str
         write_pngs(report.face.card_images(), images_dir)
     if as_json:
         print_json(result.to_json(show_number=show_number))
+        exit_if_not_genuine(result.authenticity)
         return
     lines = render_mynumber(report, a.lang, show_number) if report is not None else []
     if residence is not None:
@@ -105,3 +141,4 @@ def read(text: bool, face: bool, face_key: str, sign_cert: bool, images_dir: str
         lines += ([""] if lines else []) + render_text(residence, a.lang)
     for line in lines:
         click.echo(line)
+    exit_if_not_genuine(result.authenticity)

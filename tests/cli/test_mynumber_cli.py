@@ -27,7 +27,14 @@ def test_read_default_without_secrets() -> None:
     assert {k: v["remaining"] for k, v in out["pins"].items()} == {
         "auth": 3, "sign": 5, "text": 3, "juki": 3}
     assert out["signing_certificate_present"] is True
-    assert out["apdu_count"] <= 13
+    # The verdict's checks without a secret (auth certificate against its CA, both CV
+    # certificates) cost 7 APDUs; --no-verify keeps the plain read's 13.
+    assert out["apdu_count"] <= 20
+    assert out["authenticity"]["status"] == "not-checked"
+    quick = cardtool_json("read", V, "mynumber", "--no-verify")
+    assert quick["apdu_count"] <= 13 and "authenticity" not in quick
+    assert {k: v for k, v in quick.items() if k not in ("apdu_count", "authenticity")} == {
+        k: v for k, v in out.items() if k not in ("apdu_count", "authenticity")}
 
 
 @pytest.mark.parametrize(("persona", "check"), [

@@ -21,7 +21,7 @@ PERSONA = {
     "kind": "mynumber", "name": "漏洩 検査", "address": "検査県検査市一丁目",
     "birth_date": "1979-08-23", "sex": "male", "my_number": "918273645500",
     "security_code": "4826", "card_expiry": "+900d", "certificate_expiry": "+800d",
-    "pins": {"auth": "9173", "sign": "QZ7X9K4W", "text": "8264", "juki": "5391"},
+    "pins": {"auth": "6803", "sign": "QZ7X9K4W", "text": "8264", "juki": "5391"},
 }
 
 
@@ -71,12 +71,12 @@ def test_no_command_leaks_a_secret(persona_file: Path, tmp_path: Path) -> None:
         (["read", "--face", "--face-key", "a", "--pin-stdin", *v], f"{p.my_number}\n"),
         (["read", "--sign-cert", "--pin-stdin", *v], "qz7x9k4w\n"),
         (["pin", "status", *v], ""),
-        (["pin", "verify", "auth", "--pin-stdin", *v], "9173\n"),
+        (["pin", "verify", "auth", "--pin-stdin", *v], "6803\n"),
         (["pin", "verify", "juki", "--pin-stdin", *v], "5391\n"),
         (["pin", "verify", "number-b", "--pin-stdin", *v], number_b + "\n"),
         (["pin", "verify", "sign", "--pin-stdin", *v], "QZ7X9K4\n"),  # malformed
         (["cert", "sign", "--out", str(tmp_path / "s.der"), "--pin-stdin", *v], "QZ7X9K4W\n"),
-        (["sign", "--key", "auth", str(doc), "--pin-stdin", *v], "9173\n"),
+        (["sign", "--key", "auth", str(doc), "--pin-stdin", *v], "6803\n"),
         (["sign", "--key", "sign", str(doc), "--pin-stdin", *v], "QZ7X9K4W\n"),
         (["--lang", "ja", "read", "--text", "--pin-stdin", *v], "8264\n"),
     ]

@@ -83,12 +83,21 @@ def parse_basic_info(data: bytes) -> BasicInfo:
     )
 
 
+def read_my_number_ef(card: MyNumberCard) -> bytes:
+    """EF 0001 as stored (what the integrity record's DF31 hashes)."""
+    return card.read(ids.TEXT_AID, ids.TextEF.MY_NUMBER)
+
+
+def read_attributes_ef(card: MyNumberCard) -> bytes:
+    """EF 0002's FF20 object (filler before it left out)."""
+    return card.read_object(ids.TEXT_AID, ids.TextEF.ATTRIBUTES,
+                            header_bytes=ATTRIBUTES_HEADER_BYTES, what="基本4情報",
+                            expect_tag=ids.TextTag.ATTRIBUTES)
+
+
 def read_my_number(card: MyNumberCard) -> MyNumber:
-    return parse_my_number(card.read(ids.TEXT_AID, ids.TextEF.MY_NUMBER))
+    return parse_my_number(read_my_number_ef(card))
 
 
 def read_basic_info(card: MyNumberCard) -> BasicInfo:
-    data = card.read_object(ids.TEXT_AID, ids.TextEF.ATTRIBUTES,
-                            header_bytes=ATTRIBUTES_HEADER_BYTES, what="基本4情報",
-                            expect_tag=ids.TextTag.ATTRIBUTES)
-    return parse_basic_info(data)
+    return parse_basic_info(read_attributes_ef(card))

@@ -69,7 +69,11 @@ def parse_card_face(data: bytes) -> CardFace:
     )
 
 
-def read_card_face(card: MyNumberCard) -> CardFace:
-    data = card.read_object(ids.VISUAL_AID, ids.VisualEF.FACE, header_bytes=FACE_HEADER_BYTES,
+def read_card_face_ef(card: MyNumberCard) -> bytes:
+    """EF 0002's FF20 object as stored (what DF28 covers, in part)."""
+    return card.read_object(ids.VISUAL_AID, ids.VisualEF.FACE, header_bytes=FACE_HEADER_BYTES,
                             what="券面事項 (card face)", expect_tag=ids.VisualTag.FACE)
-    return parse_card_face(data)
+
+
+def read_card_face(card: MyNumberCard) -> CardFace:
+    return parse_card_face(read_card_face_ef(card))
