@@ -247,12 +247,14 @@ def card_public_key(key: rsa.RSAPublicKey) -> bytes:
 
 
 @cache
-def cv_certificate(ap: str) -> bytes:
+def cv_certificate(ap: str, claimed_issuer: bytes | None = None) -> bytes:
     """EF 0004 of the ``ap`` application: ``7F21 { 5F4E <issuer id ‖ subject id ‖ municipality
-    key>, 5F37 <the CA's PKCS#1 v1.5 SHA-256 signature over that 297-byte body> }``."""
+    key>, 5F37 <the CA's PKCS#1 v1.5 SHA-256 signature over that 297-byte body> }``.
+
+    ``claimed_issuer``: a forgery's issuer key id (still signed by our TEST CA)."""
     ca, municipality = cv_key(ap, "ca"), cv_key(ap, "municipality")
     assert municipality.issuer_key_id == ca.key_id
-    body = (ca.key_id + municipality.key_id
+    body = ((claimed_issuer or ca.key_id) + municipality.key_id
             + card_public_key(municipality.private_key.public_key()))
     signature = ca.private_key.sign(body, padding.PKCS1v15(), hashes.SHA256())
     return tlv.build(records.CvTag.CERTIFICATE, tlv.build(records.CvTag.BODY, body)

@@ -31,7 +31,7 @@ from cardtool.virtual import jpki_pki, register
 from cardtool.virtual.card_os import DF, EF, CardOS, PinObject, after, always, never, sw
 from cardtool.virtual.drawing import photo_jp2, text_png
 from cardtool.virtual.persona import Persona, load_persona
-from cardtool.virtual.quirks import Quirk
+from cardtool.virtual.quirks import Forgery, Quirk
 
 #: A contactless My Number card ATR (PC/SC part 3 form; pcsc-tools smartcard_list).
 ATR = bytes.fromhex("3B888001000005E0B381A1007F")
@@ -55,6 +55,31 @@ EF_FILLER = 0xFF
 #: included) and DF31 hashes the physical EF 0001 (filler included); DF32 is unaffected.
 FILLER_BEFORE_TLV_OPTION = Quirk.FILLER_BEFORE_TLV.value
 FILLER_BEFORE_TLV = b"\x00\x00"
+
+
+FORGED_TEXT = Forgery.FORGED_TEXT.value
+FORGED_FACE = Forgery.FORGED_FACE.value
+UNKNOWN_CA = Forgery.UNKNOWN_CA.value
+PRODUCTION_ID = Forgery.PRODUCTION_ID.value
+CLONED_CHIP = Forgery.CLONED_CHIP.value
+UNKNOWN_CA_ID = records.key_id("6990099", "001")
+PRODUCTION_CA_IDS = {"text": records.key_id("5000033", "001"),
+                     "visual": records.key_id("5000023", "001")}
+
+
+def _claimed_issuer(p: Persona, ap: str) -> bytes | None:
+    if p.has(UNKNOWN_CA):
+        return UNKNOWN_CA_ID
+    if p.has(PRODUCTION_ID):
+        return PRODUCTION_CA_IDS[ap]
+    return None
+
+
+def _altered(data: bytes, value: bytes) -> bytes:
+    """``data`` with the first occurrence of ``value`` changed in its last byte (lengths,
+    offsets and every signature stay as they were: a forgery)."""
+    at = data.index(value) + len(value) - 1
+    return data[:at] + bytes(((data[at] + 1) & 0xFF or 1,)) + data[at + 1:]
 
 
 def _padded(data: bytes, size: int, fill: int = 0x00) -> bytes:
@@ -199,7 +224,11 @@ class VirtualMyNumberCard(CardOS):
                      + records.MY_NUMBER_FILLER)
         attributes, attributes_signed = _attributes(p, lead)
         text.add(EF(ids.TextEF.MY_NUMBER, number_ef, read=after(pin, key_a)))
-        text.add(EF(ids.TextEF.ATTRIBUTES, attributes, read=after(pin, key_b)))
+        if p.has(FORGED_TEXT):  # after the digests below were taken from the genuine bytes
+            stored_attributes = _altered(attributes, p.birth_date.strftime("%Y%m%d").encode())
+        else:
+            stored_attributes = attributes
+        text.add(EF(ids.TextEF.ATTRIBUTES, stored_attributes, read=after(pin, key_b)))
         signer = jpki_pki.cv_key("text", "municipality").private_key
         digests = tlv.build_all([
             (records.IntegrityTag.MY_NUMBER_DIGEST, hashlib.sha256(number_ef).digest()),
@@ -207,7 +236,8 @@ class VirtualMyNumberCard(CardOS):
         integrity = tlv.build(records.IntegrityTag.CONTAINER, digests + tlv.build(
             records.IntegrityTag.SIGNATURE, _sign_blob(signer, digests)))
         text.add(EF(ids.TextEF.INTEGRITY, integrity, read=after(pin, key_a, key_b)))
-        text.add(EF(ids.TextEF.CV_CERT, jpki_pki.cv_certificate("text")))
+        text.add(EF(ids.TextEF.CV_CERT,
+                    jpki_pki.cv_certificate("text", _claimed_issuer(p, "text"))))
         opaque = hashlib.sha256(f"text-ap-info/{p.id}".encode()).digest()
         text.add(EF(ids.TextEF.AP_INFO, _padded(tlv.build(
             records.TextApInfoTag.CONTAINER, tlv.build_all([
@@ -243,8 +273,10 @@ class VirtualMyNumberCard(CardOS):
                              (records.AgeTag.PUBLIC_KEY, jpki_pki.card_public_key(card_key))])
         visual.add(EF(ids.VisualEF.AGE, tlv.build(records.AgeTag.CONTAINER, age + tlv.build(
             records.AgeTag.SIGNATURE, _sign_blob(signer, age))), read=after(birth_key)))
-        visual.add(EF(ids.VisualEF.FACE, _card_face(p, signer, card_key),
-                      read=after(key_a, key_b)))
+        face = _card_face(p, signer, card_key)
+        if p.has(FORGED_FACE):  # after DF28 was computed over the genuine bytes
+            face = _altered(face, p.birth_date.strftime("%Y%m%d").encode())
+        visual.add(EF(ids.VisualEF.FACE, face, read=after(key_a, key_b)))
         opaque = hashlib.shake_256(f"visual-ap-info/{p.id}".encode()).digest(
             records.VISUAL_AP_OPAQUE_LENGTH - records.KEY_ID_LENGTH)
         visual.add(EF(ids.VisualEF.AP_INFO, tlv.build(records.VisualApInfoField.CONTAINER,
@@ -254,7 +286,8 @@ class VirtualMyNumberCard(CardOS):
             (records.VisualApInfoField.VERSION, records.VISUAL_AP_VERSION),
             (records.VisualApInfoField.MUNICIPALITY, MUNICIPALITY_CODE.encode()),
             (records.VisualApInfoField.OPAQUE, VISUAL_AP_OPAQUE_KEY_ID + opaque)]))))
-        visual.add(EF(ids.VisualEF.CV_CERT, jpki_pki.cv_certificate("visual")))
+        visual.add(EF(ids.VisualEF.CV_CERT,
+                      jpki_pki.cv_certificate("visual", _claimed_issuer(p, "visual"))))
         number_png = text_png(" ".join(p.my_number[i:i + 4] for i in (0, 4, 8)), 320, 40, 24)
         image = tlv.build_all([(records.NumberImageTag.IMAGE, number_png),
                                (records.NumberImageTag.PUBLIC_KEY,
@@ -317,8 +350,11 @@ class VirtualMyNumberCard(CardOS):
         ``TextAp::sign`` / ``SurfaceAp::sign``). The card hashes nothing."""
         if not cmd.data:
             return sw(SW.WRONG_LENGTH)
+        # A clone carries the genuine card's files but not its key.
+        key = (jpki_pki.card_key(self.persona, "clone") if self.persona.has(CLONED_CHIP)
+               else self.chip_key)
         try:
-            signature = _raw_rsa_pkcs1(self.chip_key, cmd.data)
+            signature = _raw_rsa_pkcs1(key, cmd.data)
         except ValueError:
             return sw(SW.WRONG_DATA)
         return sw(SW.OK, signature)

@@ -132,16 +132,17 @@ def locate(spec: str | None, kind: str) -> Path:
 
 
 def split_quirks(spec: str | None, kind: str) -> tuple[str | None, frozenset[str]]:
-    """``NAME+QUIRK+QUIRK`` -> (NAME or None, quirks); an unknown quirk is an error."""
-    from cardtool.virtual.quirks import QUIRK_NAMES
+    """``NAME+QUIRK+QUIRK`` -> (NAME or None, quirks and forgeries); an unknown one is an
+    error."""
+    from cardtool.virtual.quirks import CARD_OPTION_NAMES
 
     if spec is None or "+" not in spec or Path(spec).exists():
         return spec, frozenset()
     name, *names = (part.strip() for part in spec.split("+"))
-    unknown = sorted(set(names) - QUIRK_NAMES)
+    unknown = sorted(set(names) - CARD_OPTION_NAMES)
     if unknown:
         raise PersonaError(path=spec, detail=f"unknown quirk {', '.join(unknown)} "
-                                             f"(known: {', '.join(sorted(QUIRK_NAMES))})")
+                                             f"(known: {', '.join(sorted(CARD_OPTION_NAMES))})")
     if kind not in MY_NUMBER_KINDS:
         raise PersonaError(path=spec, detail="card quirks are modelled on My Number card chips "
                                              "(mynumber, specified)")

@@ -33,6 +33,26 @@ class Quirk(Enum):
 QUIRK_NAMES: frozenset[str] = frozenset(q.value for q in Quirk)
 
 
+class Forgery(Enum):
+    """Forged and cloned My Number cards (persona options too), for tests and demos of the
+    authenticity verdict; built by ``cardtool.virtual.mynumber``."""
+
+    #: 基本4情報 changed after the integrity record was signed
+    FORGED_TEXT = "forged-text"
+    #: the card face's birth date changed after DF28 was signed
+    FORGED_FACE = "forged-face"
+    #: both CV certificates name a CA key id nobody knows
+    UNKNOWN_CA = "unknown-ca"
+    #: the CV certificates claim a production J-LIS CA but are signed by our TEST CA
+    PRODUCTION_ID = "production-id"
+    #: a genuine card's files on another chip: the challenge is answered with another key
+    CLONED_CHIP = "cloned-chip"
+
+
+#: Everything a persona spec may add after ``+``.
+CARD_OPTION_NAMES: frozenset[str] = QUIRK_NAMES | frozenset(f.value for f in Forgery)
+
+
 def quirks_in(options: frozenset[str]) -> frozenset[Quirk]:
     """The quirks among a persona's options (other options are not quirks)."""
     return frozenset(q for q in Quirk if q.value in options)
