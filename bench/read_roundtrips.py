@@ -29,7 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 from apdu.transport.pcsc import list_readers  # noqa: E402
 from apdu.vpcd import VpcdLink, serve_in_thread  # noqa: E402
+from cardtool.era import collation_number_b  # noqa: E402
 from cardtool.virtual import make_virtual_card  # noqa: E402
+from cardtool.virtual.mynumber import VirtualMyNumberCard  # noqa: E402
 from cardtool.virtual.quirks import Quirk  # noqa: E402
 
 ALL_QUIRKS = "+" + "+".join(q.value for q in Quirk)
@@ -50,13 +52,14 @@ def wait_present(reader: str, present: bool, timeout: float = 10) -> None:
     raise SystemExit(f"{reader}: card presence never became {present}")
 
 
-def measure(link: VpcdLink, args: Sequence[str], env: dict[str, str], runs: int
-            ) -> tuple[int, float]:
+def measure(link: VpcdLink, args: Sequence[str], env: dict[str, str], runs: int,
+            stdin: str | None = None) -> tuple[int, float]:
     counts, times = [], []
     for _ in range(runs):
         before = link.apdu_count
         started = time.perf_counter()
-        result = subprocess.run(list(args), capture_output=True, text=True, env=env, cwd=ROOT)
+        result = subprocess.run(list(args), capture_output=True, text=True, env=env, cwd=ROOT,
+                                input=None if stdin is None else stdin + "\n")
         elapsed = time.perf_counter() - started
         if result.returncode != 0:
             raise SystemExit(f"{' '.join(args)} failed: {result.stderr.strip()[:300]}")
@@ -73,6 +76,7 @@ def main() -> None:
     opts = parser.parse_args()
 
     card = make_virtual_card("mynumber")
+    assert isinstance(card, VirtualMyNumberCard)
     link = VpcdLink(card, slot=opts.slot, latency_ms=opts.latency_ms)
     serve_in_thread(link)
     reader = f"Virtual PCD 00 {opts.slot:02d}"
@@ -93,6 +97,20 @@ def main() -> None:
     for label, args, run_env in rows:
         apdus, seconds = measure(link, args, run_env, opts.runs)
         results.append((label, apdus, seconds))
+    # The face-to-face check (照合番号B: card face, DF28, CV certificate, chip challenge)
+    # against the same read of the card face without the authenticity checks.
+    persona = card.persona
+    number_b = collation_number_b(persona.birth_date, persona.card_expiry,
+                                  persona.security_code or "")
+    face = [*cardtool, "--face", "--pin-stdin", "--allow-test-keys"]
+    face_results = [
+        ("cardtool read --face, with the verdict", face, number_b),
+        ("cardtool read --face --no-verify", [*face, "--no-verify"], number_b),
+    ]
+    face_rows = []
+    for label, args, stdin in face_results:
+        apdus, seconds = measure(link, args, env, opts.runs, stdin=stdin)
+        face_rows.append((label, apdus, seconds))
     quirk_results = []
     for label, suffix, reader_extended in QUIRK_ROWS:
         # The same slot and reader; pcscd powers the new card up when cardtool connects.
@@ -112,6 +130,11 @@ def main() -> None:
     print(f"{'command':<50} {'APDUs':>6} {'wall s':>8}")
     for label, apdus, seconds in results:
         print(f"{label:<50} {apdus:>6} {seconds:>8.3f}")
+    print("face-to-face check (照合番号B): verdict against the same read without it")
+    for label, apdus, seconds in face_rows:
+        print(f"{label:<50} {apdus:>6} {seconds:>8.3f}")
+    print(f"  the check costs {face_rows[0][1] - face_rows[1][1]} APDUs and "
+          f"{face_rows[0][2] - face_rows[1][2]:.3f} s")
     print("cardtool read on quirky cards (extra APDUs and wall time against the plain card)")
     for label, apdus, seconds in quirk_results:
         print(f"{label:<50} {apdus:>6} {seconds:>8.3f}   +{apdus - results[0][1]} APDUs, "
@@ -124,6 +147,7 @@ def main() -> None:
     print(f"cardtool process start-up alone (python -m cardtool --version): {python_start:.3f} s")
     print(json.dumps({"cardtool": ours[1:], "opensc": opensc[1:], "opensc_jpki": opensc_jpki[1:],
                       "python_startup_s": round(python_start, 3),
+                      "face_check": [face_rows[0][1:], face_rows[1][1:]],
                       "quirks": {label.strip(): [apdus, round(seconds, 3)]
                                  for label, apdus, seconds in quirk_results}}))
 

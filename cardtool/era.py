@@ -39,8 +39,13 @@ def era_yymmdd(day: dt.date) -> str:
     return f"{era_year(day):02d}{day.month:02d}{day.day:02d}"
 
 
+def collation_number_b_from_parts(birth: dt.date, expiry_year: int, security_code: str) -> str:
+    """照合番号B, built in this one place: era YYMMDD of birth + the card's expiry year + the
+    4-digit security code, all three printed on the card (spec mynumber-card §3, e.g.
+    1980-02-17, 2035, 2285 -> 55021720352285). Staff type the parts as printed; the era
+    conversion is ours."""
+    return era_yymmdd(birth) + f"{expiry_year:04d}" + security_code
+
+
 def collation_number_b(birth: dt.date, card_expiry: dt.date, security_code: str) -> str:
-    """照合番号B: era YYMMDD of birth + the card's expiry year + the 4-digit security code
-    printed on the card (spec mynumber-card §3, e.g. 1980-02-17, 2035, 2285 ->
-    55021720352285)."""
-    return era_yymmdd(birth) + f"{card_expiry.year:04d}" + security_code
+    return collation_number_b_from_parts(birth, card_expiry.year, security_code)

@@ -82,6 +82,9 @@ def secret_options(f: click.decorators.FC) -> click.decorators.FC:
 @click.option("--face", is_flag=True, help="Also read the card face (照合番号B, or A with --face-key a).")
 @click.option("--face-key", type=click.Choice(["a", "b"]), default="b", show_default=True,
               help="Which 照合番号 opens the card face.")
+@click.option("--number-b-parts", is_flag=True,
+              help="Ask 照合番号B as the three parts printed on the card (birth date, expiry "
+                   "year, security code) instead of 14 digits.")
 @click.option("--sign-cert", is_flag=True, help="Also read the signing certificate (signing password).")
 @click.option("--images", "images_dir", type=click.Path(file_okay=False),
               help="Write the card-face images as PNG files into this directory.")
@@ -97,7 +100,7 @@ def secret_options(f: click.decorators.FC) -> click.decorators.FC:
 @secret_options
 @card_source_options
 @json_option
-def read(text: bool, face: bool, face_key: str, sign_cert: bool, images_dir: str | None,
+def read(text: bool, face: bool, face_key: str, number_b_parts: bool, sign_cert: bool, images_dir: str | None,
          show_number: bool, card_number_stdin: bool, trust_anchors: tuple[str, ...],
          allow_test_keys: bool, no_verify: bool, pin_stdin: bool, force: bool,
          as_json: bool) -> None:
@@ -110,7 +113,7 @@ def read(text: bool, face: bool, face_key: str, sign_cert: bool, images_dir: str
     a = app()
     anchors = residence_options(trust_anchors)
     card_number = CardNumberAsker(a.lang, card_number_stdin)
-    asker = SecretAsker(a.lang, pin_stdin)
+    asker = SecretAsker(a.lang, pin_stdin, number_b_parts=number_b_parts)
     options = ReadOptions(text=text, face=face, face_key=f"number-{face_key}",
                           sign_cert=sign_cert, force=force, images=bool(images_dir),
                           verify=not no_verify)

@@ -20,10 +20,14 @@ KIND_NAMES: dict[CardKind, tuple[str, str]] = {
     CardKind.JPKI_SMARTPHONE: ("smartphone JPKI (not a card)", "スマートフォン用電子証明書"),
     CardKind.JUKI_CARD: ("住民基本台帳カード (old resident card)", "住民基本台帳カード"),
 }
+#: Where the card's expiry came from. None of these is signed by the issuer (spec §2.5: DF29
+#: comes after DF28), so each says so.
 SOURCE_NAMES = {
-    "get-data-f2": ("card data (GET DATA)", "カード内データ(GET DATA)"),
-    "common-df-record": ("card data (common DF record)", "カード内データ(共通DF)"),
-    "card-face-df29": ("card face (券面事項確認AP)", "券面事項確認AP"),
+    "get-data-f2": ("card data (GET DATA), not signed", "カード内データ(GET DATA・署名なし)"),
+    "common-df-record": ("card data (common DF record), not signed",
+                         "カード内データ(共通DF・署名なし)"),
+    "card-face-df29": ("card face (券面事項確認AP DF29), not signed",
+                       "券面事項確認AP(DF29・署名なし)"),
 }
 SEX_NAMES = {"male": ("male", "男"), "female": ("female", "女"),
              "not-applicable": ("not applicable", "適用不能"), "unknown": ("unknown", "不明")}
@@ -128,7 +132,8 @@ def render_mynumber(report: MyNumberReport, lang: str, show_number: bool) -> lis
                          f.birth_date.isoformat() if f.birth_date else f.birth_date_text))
         lines.append(row("Face: sex", "券面: 性別", pick(SEX_NAMES.get(f.sex, ("?", "?")), lang)))
         lines.append(row("Face: card expiry", "券面: 有効期限",
-                         when(f.card_expiry, today, lang) if f.card_expiry else f.card_expiry_text))
+                         (when(f.card_expiry, today, lang) if f.card_expiry
+                          else f.card_expiry_text) + ("  [署名なし]" if ja else "  [not signed]")))
     if report.signing_certificate is not None:
         sc = report.signing_certificate
         lines.append(row("Signing certificate", "署名用証明書",

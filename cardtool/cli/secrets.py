@@ -3,32 +3,65 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 
 import click
 
+from cardtool.era import collation_number_b_from_parts
 from cardtool.errors import UsageError
-from cardtool.policy.table import Secret
+from cardtool.policy.table import PinFormatError, Secret
+
+#: The three parts of 照合番号B as printed on the card: (key, English, Japanese, hidden).
+NUMBER_B_PARTS = (
+    ("birth", "birth date printed on the card (YYYY-MM-DD)", "カード記載の生年月日(西暦 YYYY-MM-DD)",
+     False),
+    ("year", "the year of the card's expiry date (YYYY)", "カードの有効期限の年(西暦4桁)", False),
+    ("code", "the 4-digit security code printed on the card", "カード記載のセキュリティコード(4桁)",
+     True),
+)
 
 
 class SecretAsker:
-    def __init__(self, lang: str, from_stdin: bool) -> None:
+    """``number_b_parts``: ask 照合番号B as its three printed parts (the 14 digits are built
+    in ``cardtool.era``), so nobody converts a birth date to the Japanese era by hand."""
+
+    def __init__(self, lang: str, from_stdin: bool, *, number_b_parts: bool = False) -> None:
         self.lang = lang
         self.from_stdin = from_stdin
+        self.number_b_parts = number_b_parts
         self.asked: list[str] = []
 
-    def __call__(self, secret: Secret) -> str:
-        self.asked.append(secret.name)
-        label = secret.label_ja if self.lang == "ja" else secret.label_en
+    def _line(self, label_en: str, label_ja: str, hidden: bool) -> str:
         if self.from_stdin:
             line = sys.stdin.readline()
             if not line:
                 raise UsageError(
-                    f"--pin-stdin: no line on standard input for the {secret.label_en}.",
-                    f"--pin-stdin: 標準入力に{secret.label_ja}の行がありません。",
+                    f"--pin-stdin: no line on standard input for the {label_en}.",
+                    f"--pin-stdin: 標準入力に{label_ja}の行がありません。",
                 )
             return line.rstrip("\r\n")
-        hint = secret.rule.describe_ja if self.lang == "ja" else secret.rule.describe_en
-        value: str = click.prompt(f"{label} ({hint})", hide_input=True, err=True,
-                                  show_default=False)
+        value: str = click.prompt(label_ja if self.lang == "ja" else label_en,
+                                  hide_input=hidden, err=True, show_default=False)
         return value
+
+    def __call__(self, secret: Secret) -> str:
+        self.asked.append(secret.name)
+        if self.number_b_parts and secret.name == "number-b":
+            return self._number_b(secret)
+        hint_en, hint_ja = secret.rule.describe_en, secret.rule.describe_ja
+        return self._line(f"{secret.label_en} ({hint_en})", f"{secret.label_ja} ({hint_ja})",
+                          True)
+
+    def _number_b(self, secret: Secret) -> str:
+        birth, year, code = (self._line(en, ja, hidden).strip()
+                             for _key, en, ja, hidden in NUMBER_B_PARTS)
+        try:
+            born = dt.date.fromisoformat(birth)
+            expiry_year = int(year)
+        except ValueError:
+            raise PinFormatError(secret) from None
+        if not (len(year) == 4 and 2000 <= expiry_year <= 2200 and len(code) == 4
+                and code.isdigit() and dt.date(1868, 10, 23) <= born <= dt.date.today()):
+            raise PinFormatError(secret)
+        return collation_number_b_from_parts(born, expiry_year, code)

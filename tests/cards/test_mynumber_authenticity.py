@@ -197,3 +197,25 @@ def test_face_record_tampering_is_caught_at_byte_level() -> None:
     photo_at = face.index(b"\xdf\x27") + 10
     tampered = face[:photo_at] + bytes((face[photo_at] ^ 1,)) + face[photo_at + 1:]
     assert check_card_face(tampered, key)[0].result is Result.FAIL
+
+
+def test_number_b_from_its_three_printed_parts() -> None:
+    parts = f"{PERSONA.birth_date.isoformat()}\n{PERSONA.card_expiry.year}\n{PERSONA.security_code}\n"
+    out = cardtool("read", "--virtual", "mynumber", "--json", "--face", "--number-b-parts",
+                   "--pin-stdin", stdin=parts)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["authenticity"]["status"] == "test-anchor"
+
+
+@pytest.mark.parametrize("parts", ["1985-13-01\n2033\n1234\n", "1985-04-01\n33\n1234\n",
+                                   "1985-04-01\n2033\n12a4\n"])
+def test_a_malformed_number_b_part_is_refused_before_anything_is_sent(parts: str,
+                                                                       tmp_path: Path) -> None:
+    trace = tmp_path / "t.jsonl"
+    out = cardtool("read", "--virtual", "mynumber", "--face", "--number-b-parts", "--pin-stdin",
+                   "--record", str(trace), stdin=parts)
+    assert out.returncode == 4 and "Nothing was sent" in out.stderr
+    verifies = [e for e in (json.loads(line) for line in trace.read_text().splitlines()[1:])
+                if e.get("type") == "exchange" and e["command"][2:4] == "20"
+                and len(e["command"]) > 10]
+    assert verifies == []
