@@ -14,7 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from apdu.errors import ApduError, MalformedData
 from apdu.session import Session
+from apdu.sw import SW
 from apdu.transport.replay import is_redacted_fill
 from cardtool.authenticity import Authenticity, verdict
 from cardtool.cards.certificate import CertificateInfo, parse_certificate
@@ -211,8 +213,8 @@ def read_mynumber(session: Session, atr: bytes, options: ReadOptions, ask: AskSe
                              redacted=is_redacted_fill(report.face.birth_date_text))
     if options.verify:
         if not (options.text or options.face):
-            auth_ca = read_certificate(card, CertKind.AUTH_CA)
-            verify_without_secret(card, options.key_store, auth_der, auth_ca, found)
+            verify_without_secret(card, options.key_store, auth_der,
+                                  _optional_auth_ca_certificate(card), found)
         report.authenticity = verdict(found.checks, found.weakest_anchor(),
                                       chip_challenge=found.chip_challenge)
     report.card_expiry = _card_expiry(card, detection)
@@ -223,6 +225,20 @@ def read_mynumber(session: Session, atr: bytes, options: ReadOptions, ask: AskSe
                                           else EXPIRY_NOT_ON_CARD_FACE)
     report.apdu_count = session.apdu_count
     return report
+
+
+def _optional_auth_ca_certificate(card: MyNumberCard) -> bytes | None:
+    """The authentication CA certificate for the no-secret check: None when the card does
+    not give it (the check is then skipped); a broken one is returned for the check to fail
+    with its reason."""
+    try:
+        return read_certificate(card, CertKind.AUTH_CA)
+    except ApduError as exc:
+        if exc.sw in (SW.FILE_NOT_FOUND, SW.SECURITY_STATUS_NOT_SATISFIED):
+            return None
+        raise
+    except MalformedData:
+        return b""
 
 
 def _read_signing_certificate(card: MyNumberCard, guard: PinGuard, report: MyNumberReport,

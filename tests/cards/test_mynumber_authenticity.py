@@ -219,3 +219,39 @@ def test_a_malformed_number_b_part_is_refused_before_anything_is_sent(parts: str
                 if e.get("type") == "exchange" and e["command"][2:4] == "20"
                 and len(e["command"]) > 10]
     assert verifies == []
+
+
+def _read_card(card: Any, *, text: bool = False) -> Any:
+    from apdu.session import Session
+    from apdu.transport.virtual import VirtualTransport
+    from cardtool.cli.read_cmd import key_store
+    from cardtool.read import ReadOptions, read_mynumber
+
+    session = Session(VirtualTransport(card))
+    options = ReadOptions(text=text, key_store=key_store(True))
+    return read_mynumber(session, card.atr, options, lambda s: PERSONA.pins["text"])
+
+
+def test_a_card_without_the_auth_ca_certificate_skips_that_check() -> None:
+    from cardtool.cards.mynumber import ids
+    from cardtool.virtual.mynumber import VirtualMyNumberCard
+
+    card = VirtualMyNumberCard(PERSONA)
+    del card.dfs[ids.JPKI_AID].files[ids.JpkiEF.AUTH_CA_CERT]
+    verdict = _read_card(card).authenticity
+    assert verdict.status is Status.NOT_CHECKED
+    assert {c.name: c.result for c in verdict.checks}["jpki-auth-certificate"] is Result.SKIPPED
+
+
+@pytest.mark.parametrize("cut", [4, 300, 567])
+def test_a_truncated_cv_certificate_on_the_card_gives_invalid_with_the_reason(cut: int) -> None:
+    from cardtool.cards.mynumber import ids
+    from cardtool.virtual.mynumber import VirtualMyNumberCard
+
+    card = VirtualMyNumberCard(PERSONA)
+    ef = card.dfs[ids.TEXT_AID].files[ids.TextEF.CV_CERT]
+    ef.data = ef.data[:cut]
+    verdict = _read_card(card, text=True).authenticity
+    assert verdict.status is Status.INVALID
+    [failure] = verdict.failures()
+    assert failure.name == "cv-certificate-text" and "does not parse" in failure.detail_en
