@@ -17,6 +17,7 @@ from cardtool.cli.secrets import SecretAsker
 from cardtool.cli.util import (
     app,
     card_source_options,
+    err,
     json_option,
     open_card,
     print_json,
@@ -63,9 +64,18 @@ def key_store(allow_test: bool) -> CvKeyStore:
 
 
 def exit_if_not_genuine(authenticity: Authenticity | None) -> None:
-    """Exit 7 after the report when a check failed (the report says which)."""
-    if authenticity is not None and authenticity.is_invalid:
-        sys.exit(EXIT_NOT_GENUINE)
+    """Exit 7 after the report when a check failed: the report says which, and one line on
+    stderr says what to do."""
+    if authenticity is None or not authenticity.is_invalid:
+        return
+    failure = authenticity.failures()[0]
+    if app().lang == "ja":
+        err(f"cardtool: エラー: 真正性の検証に失敗しました({failure.name}: "
+            f"{failure.detail_ja})。このカードを本人確認に使わないでください。")
+    else:
+        err(f"cardtool: error: authenticity check failed ({failure.name}: {failure.detail_en}). "
+            "Do not accept this card as proof of identity.")
+    sys.exit(EXIT_NOT_GENUINE)
 
 
 def secret_options(f: click.decorators.FC) -> click.decorators.FC:

@@ -15,10 +15,13 @@ import pytest
 from apdu.trace import read_trace
 from cardtool import virtual
 from cardtool.cli import main
+from cardtool.era import collation_number_b
 from cardtool.virtual.card_os import CardOS
 from cardtool.virtual.faults import FaultKind, FaultPlan, FaultyCard
+from cardtool.virtual.persona import load_persona
+from cardtool.virtual.quirks import Quirk
 
-DOCUMENTED_EXIT_CODES = {0, 1, 2, 3, 4, 5, 6}
+DOCUMENTED_EXIT_CODES = {0, 1, 2, 3, 4, 5, 6, 7}
 KIND_ARGS = {
     FaultKind.SW: "6F00", FaultKind.TRUNCATE: None, FaultKind.PAD: "3",
     FaultKind.OVERSIZE: "40", FaultKind.DELAY: "1", FaultKind.REMOVE_BEFORE: None,
@@ -34,10 +37,20 @@ class Flow:
     virtual: str
 
 
+_PERSONA = load_persona(None, "mynumber")
+FACE_B = collation_number_b(_PERSONA.birth_date, _PERSONA.card_expiry,
+                            _PERSONA.security_code or "")
+ALL_QUIRKS = "mynumber:default+" + "+".join(q.value for q in Quirk)
+
 FLOWS = [
     Flow("mynumber-read", ["read"], "", "mynumber"),
     Flow("mynumber-read-text", ["read", "--text", "--pin-stdin"], "5678\n", "mynumber"),
     Flow("pin-verify", ["pin", "verify", "auth", "--pin-stdin"], "1234\n", "mynumber"),
+    # The face-to-face check: card face, CV certificate, chip challenge.
+    Flow("mynumber-face-check", ["read", "--face", "--pin-stdin"], FACE_B + "\n", "mynumber"),
+    # The quirk fallbacks: every shortcut refused, data via GET RESPONSE, text records
+    # behind filler, the text integrity check and the chip challenge.
+    Flow("mynumber-text-all-quirks", ["read", "--text", "--pin-stdin"], "5678\n", ALL_QUIRKS),
 ]
 
 
