@@ -134,20 +134,32 @@ def _tlv_bytes(data: bytes, item: tlv.Tlv) -> bytes:
     return data[item.offset:item.end]
 
 
+def _record(data: bytes, tag: int, what: str, start: int = 0) -> tlv.Tlv:
+    """The record's container object, which must carry the spec's tag (its value is what
+    the signature covers; a record under another tag is not the card's)."""
+    record = tlv.parse_one(data, start, what=what)
+    if record.tag != tag:
+        raise MalformedData(what, start, f"tag {record.tag:X} instead of {tag:X}")
+    if any(b not in (0x00, 0xFF) for b in data[record.end:]):
+        raise MalformedData(what, record.end, "bytes other than padding after the record")
+    return record
+
+
 def check_text_integrity(number_ef: bytes, attributes_ef: bytes, integrity_ef: bytes,
                          ap_key: rsa.RSAPublicKey) -> Check:
     """EF 0003: DF31 = SHA-256 of EF 0001 as stored, DF32 = SHA-256 of the FF20 value after
     its DF21 TLV, DF33 = the AP key's signature over the DF31 and DF32 TLVs."""
     name = "text-integrity"
     try:
-        record = tlv.parse_one(integrity_ef, what="integrity record (EF 0003)")
+        record = _record(integrity_ef, records.IntegrityTag.CONTAINER,
+                         "integrity record (EF 0003)")
         value = record.value
         items = tlv.parse_all(value, what="integrity record (EF 0003)")
         d31 = tlv.require(items, records.IntegrityTag.MY_NUMBER_DIGEST, "EF 0003")
         d32 = tlv.require(items, records.IntegrityTag.ATTRIBUTES_DIGEST, "EF 0003")
         d33 = tlv.require(items, records.IntegrityTag.SIGNATURE, "EF 0003")
         start = tlv.filler_before(attributes_ef, ids.TextTag.ATTRIBUTES)
-        container = tlv.parse_one(attributes_ef, start, what="基本4情報")
+        container = _record(attributes_ef, ids.TextTag.ATTRIBUTES, "基本4情報", start)
         fields = container.children()
         offsets = tlv.require(fields, ids.TextTag.OFFSETS, "基本4情報")
         after_offsets = attributes_ef[offsets.end:container.end]
@@ -173,7 +185,7 @@ def check_signed_card_key(signed_key_ef: bytes, ap_key: rsa.RSAPublicKey
     """Text EF 0007: the card key (DF51) signed by the AP key (DF52)."""
     name = "card-key-text"
     try:
-        record = tlv.parse_one(signed_key_ef, what="EF 0007")
+        record = _record(signed_key_ef, records.SignedKeyTag.CONTAINER, "EF 0007")
         items = tlv.parse_all(record.value, what="EF 0007")
         key_tlv = tlv.require(items, records.SignedKeyTag.PUBLIC_KEY, "EF 0007")
         signature = tlv.require(items, records.SignedKeyTag.SIGNATURE, "EF 0007").value
@@ -195,7 +207,7 @@ def check_card_face(face_ef: bytes, ap_key: rsa.RSAPublicKey
     name = "card-face"
     try:
         start = tlv.filler_before(face_ef, ids.VisualTag.FACE)
-        container = tlv.parse_one(face_ef, start, what="券面事項")
+        container = _record(face_ef, ids.VisualTag.FACE, "券面事項", start)
         fields = {c.tag: c for c in container.children()}
         signature = fields[ids.VisualTag.SIGNATURE].value
         digests = b"".join(
