@@ -73,6 +73,17 @@ def command_data_span(command: bytes) -> tuple[int, int]:
     return start, start + len(parsed.data)
 
 
+#: What replay supplies for each redacted response byte: "*" shows as a mask in text
+#: fields, and parsers meet the same structure (tags and lengths are kept).
+REDACTED_FILL = "2A"
+
+
+def is_redacted_fill(text: str | None) -> bool:
+    """A text field that a replay of a redacted trace filled (every byte '*'). Lives with
+    the trace format, so card parsers can ask without depending on a transport."""
+    return bool(text) and set(text or "") == {"*"}
+
+
 def redact_span(data: bytes, start: int, end: int) -> str:
     return data[:start].hex().upper() + "XX" * (end - start) + data[end:].hex().upper()
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from apdu.errors import ApduError, MalformedData
 from apdu.session import Session
 from apdu.sw import SW
-from apdu.transport.replay import is_redacted_fill
+from apdu.trace import is_redacted_fill
 from cardtool.authenticity import Authenticity, verdict
 from cardtool.cards.certificate import CertificateInfo, parse_certificate
 from cardtool.cards.detect import CardKind, Detection, detect, probe_specified
@@ -68,6 +68,18 @@ EXPIRY_NEEDS_CARD_FACE = "no-source-without-card-face"
 #: The card face was read but its DF29 holds no date.
 EXPIRY_NOT_ON_CARD_FACE = "card-face-without-expiry"
 
+def cv_key_store(allow_test: bool) -> CvKeyStore:
+    """The My Number CA keys a verdict may rest on: the bundled J-LIS keys, and with
+    ``allow_test`` the test hierarchies too (J-LIS's, and our virtual cards' own TEST keys
+    from fixtures/pki), which give test-anchor at best."""
+    if not allow_test:
+        return CvKeyStore()
+    from cardtool.virtual.persona import fixtures_dir
+
+    ours = fixtures_dir() / "pki" / "mynumber-cv-TEST.json"
+    return CvKeyStore(allow_test=True, extra_file=ours if ours.exists() else None)
+
+
 #: Asks the user for a secret (no-echo prompt or stdin); never called unless needed.
 AskSecret = Callable[[Secret], str]
 
@@ -86,8 +98,12 @@ class ReadOptions:
     pin_status: bool = True
     #: Check the signed data read (authenticity verdict); the expiry check skips it.
     verify: bool = True
-    #: The CA keys a verdict may rest on (test keys only for virtual cards or when asked).
-    key_store: CvKeyStore = field(default_factory=CvKeyStore)
+    #: Trust test CA keys too (a virtual card, or the user asked): at best test-anchor.
+    allow_test_keys: bool = False
+
+    @property
+    def key_store(self) -> CvKeyStore:
+        return cv_key_store(self.allow_test_keys)
 
 
 @dataclass

@@ -11,21 +11,11 @@ from apdu.errors import (
     TraceExhausted,
     TransmitFailed,
 )
-from apdu.trace import Trace, matches_redacted, read_trace
+from apdu.trace import REDACTED_FILL, Trace, matches_redacted, read_trace
 from apdu.transport import Transport
 
 # Events that carry information but no behaviour; replay steps over them.
 _PASSIVE = frozenset({"card"})
-
-
-#: What replay supplies for each redacted response byte: "*" shows as a mask in text
-#: fields, and parsers meet the same structure (tags and lengths are kept).
-REDACTED_FILL = "2A"
-
-
-def is_redacted_fill(text: str | None) -> bool:
-    """A text field that a replay of a redacted trace filled (every byte '*')."""
-    return bool(text) and set(text or "") == {"*"}
 
 
 def redacted_to_bytes(hex_text: str) -> bytes:

@@ -10,7 +10,6 @@ import click
 
 from apdu.session import Session
 from cardtool.authenticity import Authenticity
-from cardtool.cards.mynumber.anchors import CvKeyStore
 from cardtool.cli.card_number import ENV_CARD_NUMBER, CardNumberAsker
 from cardtool.cli.render import render_mynumber
 from cardtool.cli.secrets import SecretAsker
@@ -50,17 +49,6 @@ def allow_test_keys_option(f: click.decorators.FC) -> click.decorators.FC:
         "--allow-test-keys", is_flag=True,
         help="Check signatures against test CA keys too (J-LIS test cards, cardtool's virtual "
              "cards; on by default for --virtual): the verdict is then at best test-anchor.")(f)
-
-
-def key_store(allow_test: bool) -> CvKeyStore:
-    """The My Number CA keys a verdict may rest on; test keys (ours included) only when
-    allowed, and then the verdict says test-anchor."""
-    if not allow_test:
-        return CvKeyStore()
-    from cardtool.virtual.persona import fixtures_dir
-
-    ours = fixtures_dir() / "pki" / "mynumber-cv-TEST.json"
-    return CvKeyStore(allow_test=True, extra_file=ours if ours.exists() else None)
 
 
 def exit_if_not_genuine(authenticity: Authenticity | None) -> None:
@@ -128,7 +116,7 @@ def read(text: bool, face: bool, face_key: str, number_b_parts: bool, sign_cert:
                           sign_cert=sign_cert, force=force, images=bool(images_dir),
                           verify=not no_verify)
     with open_card() as transport:
-        options = replace(options, key_store=key_store(allow_test_keys or transport.simulated))
+        options = replace(options, allow_test_keys=allow_test_keys or transport.simulated)
         result = read_card(Session(transport), transport.atr, options, asker, card_number,
                            anchors)
         rec = recording(transport)

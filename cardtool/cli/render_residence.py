@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from apdu.transport.replay import is_redacted_fill as is_masked
+from apdu.trace import is_redacted_fill as is_masked
 from cardtool.cards.residence import ids
 from cardtool.cards.residence.parse import CardDate, FirstGenData, SecondGenData
 from cardtool.cards.residence.service import ResidenceResult, period_text

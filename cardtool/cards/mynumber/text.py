@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from apdu import tlv
 from apdu.errors import MalformedData
-from apdu.transport.replay import is_redacted_fill
+from apdu.trace import is_redacted_fill
 from cardtool.cards.mynumber import ids
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.jst import parse_yyyymmdd
