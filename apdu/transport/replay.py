@@ -62,7 +62,8 @@ def _short(hex_text: str, limit: int = 48) -> str:
 
 def secure_messaging_at(event: dict[str, Any]) -> bool:
     """Whether an exchange belongs to a secure-messaging session: an SM class byte
-    (interindustry CLA with b4 or b3 set) or a successful authentication that opens one."""
+    (interindustry CLA with b4 or b3 set) or an authentication that opens one (its data is
+    made from host randomness, whether the card accepts it or not)."""
     command = event["command"].upper()
     if len(command) < 4 or "X" in command[:4]:
         return False
@@ -71,7 +72,7 @@ def secure_messaging_at(event: dict[str, Any]) -> bool:
         return False
     if cla & 0x0C and not cla & 0x80:
         return True
-    return ins in _SM_OPENING_INS and event["response"].upper().endswith("9000")
+    return ins in _SM_OPENING_INS
 
 
 def sm_replay_problem(trace: Trace) -> str | None:
