@@ -152,6 +152,10 @@ class ReplayTransport(Transport):
             self._cursor = cursor + (event is not None)
         return event
 
+    def divergence(self, expected: str, sent: str) -> TraceDivergence:
+        """The error for a sent ``sent`` where the trace has ``expected``, at this point."""
+        return self._diverged(expected, sent)
+
     def _diverged(self, expected: str, sent: str) -> TraceDivergence:
         return TraceDivergence(
             path=self.trace.path, exchange=self._exchange, expected=expected, sent=sent
