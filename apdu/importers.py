@@ -43,7 +43,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-
 from pathlib import Path
 from typing import Any
 
@@ -469,6 +468,27 @@ def to_trace(log: ImportedLog, redactor: Redactor | None = None) -> Trace:
             event["redacted"] = list(applied)
         trace.events.append(event)
     return trace
+
+
+def redact_trace(trace: Trace, redactor: Redactor) -> Trace:
+    """A cardtool trace with ``redactor`` applied to every exchange not redacted yet (one
+    that already holds ``X`` stays as it is)."""
+    header = dict(trace.header)
+    names = [*header.get("redactions", [])]
+    names.extend(n for n in redactor.names if n not in names)
+    header["redactions"] = names
+    if names:
+        header.pop("unredacted", None)
+    out = Trace(trace.path, header, torn=trace.torn)
+    for event in trace.events:
+        if event["type"] == "exchange" and "X" not in (event["command"] + event["response"]).upper():
+            command, response, applied = redactor.redact(bytes.fromhex(event["command"]),
+                                                         bytes.fromhex(event["response"]))
+            event = {**event, "command": command, "response": response}
+            if applied:
+                event["redacted"] = sorted({*event.get("redacted", []), *applied})
+        out.events.append(dict(event))
+    return out
 
 
 def trace_bytes(trace: Trace) -> bytes:
