@@ -228,6 +228,9 @@ def _parse_spy_raw(text: str, path: str) -> ImportedLog:
             if call is None or call.name != leave.group(3):
                 raise _fail(path, number, f"{leave.group(3)} returns without being called")
             del open_calls[thread]
+            if call.name == "SCardStatus" and int(leave.group(5), 16) == 0 and not log.atr:
+                atr = _raw_buffers(call.args)
+                log.atr = atr[0] if atr else b""  # the card's ATR, when the program asked
             if call.name != "SCardTransmit" or int(leave.group(5), 16) != 0:
                 continue  # other calls, and transmits that failed, carry no exchange
             buffers = _raw_buffers(call.args)

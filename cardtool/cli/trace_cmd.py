@@ -114,7 +114,10 @@ def _converted(path: str, redactor: Redactor) -> tuple[Trace, str]:
               type=click.Path(file_okay=False), help="Directory for the converted traces.")
 @click.option("--no-redact", "no_redact", is_flag=True, default=False,
               help="Keep secrets and personal data (the header says so).")
-def import_traces(files: tuple[str, ...], out_dir: str, no_redact: bool) -> None:
+@click.option("--atr", "atr", metavar="HEX",
+              help="The card's ATR, for logs that do not hold it (pcsc-spy logs of programs "
+                   "that never call SCardStatus).")
+def import_traces(files: tuple[str, ...], out_dir: str, no_redact: bool, atr: str | None) -> None:
     """Convert traces (cardtool, apdu4j .dump, pcsc-spy, OpenSC debug log) to cardtool
     traces in DIR (NAME.jsonl), redacted as recording redacts. Every file is read before
     anything is written: a malformed one is an error naming its line (exit 6)."""
@@ -122,10 +125,17 @@ def import_traces(files: tuple[str, ...], out_dir: str, no_redact: bool) -> None
     redact = a.source.redact and not no_redact
     if not redact:
         err(a.msg("no_redact_warning"))
+    atr_hex = (atr or "").replace(" ", "").replace(":", "").upper()
+    try:
+        bytes.fromhex(atr_hex)
+    except ValueError:
+        raise UsageError(f"--atr {atr} is not hex.", f"--atr {atr} は16進数ではありません。") from None
     converted: list[tuple[str, Trace, str]] = []
     for path in files:
         # A fresh redactor per file: it follows the selected file through the session.
         tr, fmt = _converted(path, default_redactor() if redact else NoRedaction())
+        if atr_hex and not tr.header.get("atr"):
+            tr.header["atr"] = atr_hex
         converted.append((path, tr, fmt))
     out = Path(out_dir)
     targets: list[Path] = []
