@@ -61,6 +61,7 @@ APDU4J = "apdu4j"
 PCSC_SPY = "pcsc-spy"
 OPENSC = "opensc"
 CARDTOOL = "cardtool"
+FOREIGN_FORMATS = (APDU4J, PCSC_SPY, OPENSC)
 
 
 @dataclass

@@ -13,6 +13,7 @@ import click
 from apdu.command import command_name
 from apdu.importers import (
     CARDTOOL,
+    FOREIGN_FORMATS,
     import_log,
     read_any_trace,
     read_foreign_text,
@@ -53,8 +54,9 @@ def show(path: str, as_json: bool) -> None:
     """Pretty-print a trace (any format) with command names and status-word meanings."""
     a = app()
     tr = read_any_trace(path)
+    foreign = tr.header.get("tool") in FOREIGN_FORMATS and bool(tr.header.get("unredacted"))
     if tr.torn:
-        err(a.msg("trace_torn", path=path))
+        err(a.msg("torn_log" if foreign else "trace_torn", path=path))
     if as_json:
         events: list[dict[str, Any]] = []
         for e in tr.events:
@@ -70,7 +72,9 @@ def show(path: str, as_json: bool) -> None:
     click.echo(a.msg("trace_header", path=path, source=h.get("source", "?"),
                      atr=h.get("atr") or "-", created=h.get("created", "?"),
                      redactions=", ".join(h.get("redactions", [])) or a.msg("none")))
-    if h.get("unredacted"):
+    if foreign:
+        click.echo("  !! " + a.msg("foreign_log", format=h.get("tool")))
+    elif h.get("unredacted"):
         click.echo("  !! " + a.msg("no_redact_warning"))
     for e in tr.events:
         kind = e["type"]
@@ -152,7 +156,7 @@ def import_traces(files: tuple[str, ...], out_dir: str, no_redact: bool, atr: st
     for (path, tr, fmt), target in zip(converted, targets, strict=True):
         target.write_bytes(trace_bytes(tr))
         if tr.torn:
-            err(a.msg("trace_torn", path=path))
+            err(a.msg("trace_torn" if fmt == CARDTOOL else "torn_log", path=path))
         count = sum(1 for _ in tr.exchanges())
         click.echo(f"{path} ({fmt}, {count} exchanges) -> {target}")
 

@@ -31,6 +31,7 @@ def test_show_check_and_replay_each_foreign_format(name: str) -> None:
     shown = cardtool("trace", "show", path)
     assert shown.returncode == 0, shown.stderr
     assert "SELECT" in shown.stdout and "VERIFY" in shown.stdout
+    assert f"a {FOREIGN[name][0]} log, not redacted by the tool that wrote it" in shown.stdout
     as_json = cardtool("trace", "show", "--json", path)
     assert json.loads(as_json.stdout)["header"]["tool"] == FOREIGN[name][0]
     checked = cardtool("trace", "check", "--json", path)
