@@ -17,7 +17,7 @@ demo: $(STAMP)
 	$(CARDTOOL) read --virtual mynumber
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check apdu cardtool tests bench
+	$(VENV)/bin/ruff check apdu cardtool tests bench examples
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy apdu cardtool

@@ -152,6 +152,21 @@ class TraceFormatError(TraceError):
     ja = "トレースファイル {path} の形式が不正です({line} 行目): {detail}。"
 
 
+class ForeignLogFormatError(TraceFormatError):
+    """An apdu4j dump, pcsc-spy log or OpenSC debug log that does not parse."""
+
+    en = "The {format} log {path} is malformed (line {line}): {detail}."
+    ja = "{format} のログ {path} の形式が不正です({line} 行目): {detail}。"
+
+
+class ReplayRefused(TraceError):
+    """A trace that cannot be replayed as asked (e.g. a secure-messaging session without the
+    host randomness that made it)."""
+
+    en = "Cannot replay {path}: {detail}."
+    ja = "{path} は再生できません: {detail}。"
+
+
 class TraceDivergence(TraceError):
     """Replay: the program sent something other than what the trace holds."""
 

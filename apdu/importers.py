@@ -1,6 +1,7 @@
-"""Import APDU logs written by other tools, so they can be checked like cardtool traces.
+"""Import APDU logs written by other tools, so every trace command (show, check, import,
+``--replay``, ``emulate --replay``) reads them like cardtool traces.
 
-Two formats (``shared/spec/ecosystem.md`` §3):
+Three formats besides cardtool's own, told apart by content (``sniff``), never by name:
 
 * **apdu4j ``.dump``** (``DumpingBIBO``; read back by ``MockBIBO.fromDump``): ``#`` comment
   lines (``# ATR: <hex>``, ``# PROTOCOL: T=1``, ``# Using <reader>``, timing comments such
@@ -17,13 +18,24 @@ Two formats (``shared/spec/ecosystem.md`` §3):
     `` i  0000 00 A4 04 00 00   .....``, the same with ``o`` for the response, and
     `` => <message> (SCARD_S_SUCCESS [0x00000000])  [0.000123]`` (colours allowed).
 
+* **OpenSC debug logs** (``OPENSC_DEBUG=9`` or ``debug = 9`` in opensc.conf): lines
+  ``P:<pid>; T:<thread> <time> [<program>] <file>:<line>:<function>: <text>``; each APDU is a
+  block ``Outgoing APDU (N bytes):`` or ``Incoming APDU (N bytes):`` (older OpenSC:
+  ``Outgoing APDU data [   N bytes] =====``) followed by hexdump lines of at most 16 bytes
+  (``00 A4 04 00 07 62 76 01 FF 00 00 00 .....bv.....``), the ASCII column after the bytes.
+  The ATR is taken from ``match_atr_table: ATR     : 3b:88:...``, the reader from
+  ``pcsc_transmit: reader '...'``. An Outgoing APDU without an Incoming one before the next
+  Outgoing APDU (a transmission that failed) carries no exchange.
+
 Only ``SCardTransmit`` calls that succeeded become exchanges. A log that ends inside an
 exchange (a command without its response: the program was killed) is imported up to the
 last complete exchange and marked ``torn``. Anything else that does not parse raises
 ``TraceFormatError`` naming the line of the original file.
 
-``to_trace_bytes`` turns an import into the cardtool trace format (``docs/trace-format.md``),
-marked unredacted (foreign tools do not redact).
+``to_trace`` / ``to_trace_bytes`` turn an import into the cardtool trace format
+(``docs/trace-format.md``): marked unredacted (foreign tools do not redact) unless a
+``Redactor`` is given, which then applies to every exchange as recording does.
+``read_any_trace`` reads a file in any of the four formats into a ``Trace``.
 """
 
 from __future__ import annotations
@@ -31,13 +43,25 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-from apdu.errors import TraceFormatError
-from apdu.trace import FORMAT_NAME, FORMAT_VERSION, MAX_COMMAND_BYTES, MAX_RESPONSE_BYTES
+from apdu.errors import ForeignLogFormatError, TraceFormatError
+from apdu.trace import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    MAX_COMMAND_BYTES,
+    MAX_RESPONSE_BYTES,
+    Redactor,
+    Trace,
+    read_trace,
+)
 
 APDU4J = "apdu4j"
 PCSC_SPY = "pcsc-spy"
+OPENSC = "opensc"
 CARDTOOL = "cardtool"
+FOREIGN_FORMATS = (APDU4J, PCSC_SPY, OPENSC)
 
 
 @dataclass
@@ -82,7 +106,19 @@ def _hex(text: str, path: str, line: int, what: str) -> bytes:
     return bytes.fromhex(text)
 
 
+def _foreign(fmt: str, exc: TraceFormatError) -> ForeignLogFormatError:
+    return ForeignLogFormatError(format=fmt, path=exc.params["path"], line=exc.params["line"],
+                                 detail=exc.params["detail"])
+
+
 def parse_apdu4j(text: str, path: str) -> ImportedLog:
+    try:
+        return _parse_apdu4j(text, path)
+    except TraceFormatError as exc:
+        raise _foreign(APDU4J, exc) from None
+
+
+def _parse_apdu4j(text: str, path: str) -> ImportedLog:
     log = ImportedLog(APDU4J, path)
     command: bytes | None = None
     micros = 0
@@ -138,9 +174,12 @@ def looks_like_pcsc_spy_raw(first_line: str) -> bool:
 def parse_pcsc_spy(text: str, path: str) -> ImportedLog:
     """Either form of a pcsc-spy log (raw FIFO lines or the decoded printout)."""
     first = next((line for line in text.splitlines() if line.strip()), "")
-    if looks_like_pcsc_spy_raw(first):
-        return _parse_spy_raw(text, path)
-    return _parse_spy_decoded(text, path)
+    try:
+        if looks_like_pcsc_spy_raw(first):
+            return _parse_spy_raw(text, path)
+        return _parse_spy_decoded(text, path)
+    except TraceFormatError as exc:
+        raise _foreign(PCSC_SPY, exc) from None
 
 
 @dataclass
@@ -190,6 +229,9 @@ def _parse_spy_raw(text: str, path: str) -> ImportedLog:
             if call is None or call.name != leave.group(3):
                 raise _fail(path, number, f"{leave.group(3)} returns without being called")
             del open_calls[thread]
+            if call.name == "SCardStatus" and int(leave.group(5), 16) == 0 and not log.atr:
+                atr = _raw_buffers(call.args)
+                log.atr = atr[0] if atr else b""  # the card's ATR, when the program asked
             if call.name != "SCardTransmit" or int(leave.group(5), 16) != 0:
                 continue  # other calls, and transmits that failed, carry no exchange
             buffers = _raw_buffers(call.args)
@@ -287,17 +329,105 @@ def _parse_spy_decoded(text: str, path: str) -> ImportedLog:
     return log
 
 
+# --- OpenSC debug log -------------------------------------------------------------------
+
+_OPENSC_PREFIX = re.compile(
+    r"^P:\d+; T:(?:0x)?[0-9A-Fa-f]+ (?:\d{4}-\d\d-\d\d )?(\d\d):(\d\d):(\d\d)\.(\d{3}) \[")
+_OPENSC_BLOCK = re.compile(
+    r"^(Outgoing|Incoming) APDU (?:\((\d+) bytes?\):|data \[\s*(\d+) bytes?\s*\]\s*=*)$")
+_OPENSC_ATR = re.compile(r"match_atr_table: ATR\s*: ([0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2})*)\s*$")
+_OPENSC_READER = re.compile(r"pcsc_transmit: reader '(.*)'\s*$")
+_HEX_TOKEN = re.compile(r"^[0-9A-Fa-f]{2}$")
+
+
+def looks_like_opensc(lines: list[str]) -> bool:
+    return any(_OPENSC_PREFIX.match(line) for line in lines) or any(
+        _OPENSC_BLOCK.match(line.strip()) for line in lines)
+
+
+def parse_opensc(text: str, path: str) -> ImportedLog:
+    try:
+        return _parse_opensc(text, path)
+    except TraceFormatError as exc:
+        raise _foreign(OPENSC, exc) from None
+
+
+def _parse_opensc(text: str, path: str) -> ImportedLog:
+    log = ImportedLog(OPENSC, path)
+    now_ms: int | None = None
+    # The command waiting for its answer: bytes, line, time of its block.
+    pending: tuple[bytes, int, int | None] | None = None
+    # The block being read: direction, expected length, bytes so far, its line, its time.
+    block: tuple[str, int, bytearray, int, int | None] | None = None
+    seen_block = False
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.rstrip()
+        if block is not None:
+            direction, expected, data, start, at = block
+            take = min(16, expected - len(data))
+            tokens = line.split(" ")[:take]
+            if len(tokens) < take or not all(_HEX_TOKEN.match(t) for t in tokens):
+                raise _fail(path, number, f"the {direction} APDU of line {start} holds "
+                                          f"{len(data)} of its {expected} bytes")
+            data += bytes(int(t, 16) for t in tokens)
+            if len(data) < expected:
+                continue
+            block = None
+            if direction == "Outgoing":
+                if expected < 4:
+                    raise _fail(path, start, "a command APDU has at least 4 bytes")
+                _apdu_sizes(path, start, bytes(data), None)
+                pending = (bytes(data), start, at)  # an unanswered earlier one failed
+            else:
+                if pending is None:
+                    raise _fail(path, start, "an Incoming APDU without an Outgoing one")
+                if expected < 2:
+                    raise _fail(path, start, "a response holds at least the 2-byte status word")
+                _apdu_sizes(path, start, None, bytes(data))
+                micros = 0
+                if pending[2] is not None and at is not None:
+                    micros = max(0, (at - pending[2]) % 86_400_000) * 1000
+                log.exchanges.append(Exchange(pending[0], bytes(data), micros))
+                pending = None
+            continue
+        prefix = _OPENSC_PREFIX.match(line)
+        if prefix:
+            h, m, sec, ms = (int(g) for g in prefix.groups())
+            now_ms = ((h * 60 + m) * 60 + sec) * 1000 + ms
+            atr = _OPENSC_ATR.search(line)
+            if atr and not log.atr:
+                log.atr = bytes.fromhex(atr.group(1).replace(":", ""))
+            reader = _OPENSC_READER.search(line)
+            if reader and not log.reader:
+                log.reader = reader.group(1)
+            continue
+        header = _OPENSC_BLOCK.match(line.strip())
+        if header:
+            seen_block = True
+            expected = int(header.group(2) or header.group(3))
+            if expected == 0:
+                raise _fail(path, number, f"an empty {header.group(1)} APDU")
+            block = (header.group(1), expected, bytearray(), number, now_ms)
+    if block is not None or pending is not None:
+        log.torn = True
+    if not seen_block:
+        raise _fail(path, 1, "no Outgoing/Incoming APDU blocks in the log")
+    return log
+
+
 # --- detection and conversion ---------------------------------------------------------
 
 
 def sniff(text: str, name: str = "") -> str:
-    """Which format ``text`` is in: ``cardtool``, ``apdu4j`` or ``pcsc-spy``. Anything
-    unrecognised is taken for a (possibly broken) cardtool trace."""
+    """Which format ``text`` is in: ``cardtool``, ``apdu4j``, ``pcsc-spy`` or ``opensc``.
+    Anything unrecognised is taken for a (possibly broken) cardtool trace."""
     lines = [line for line in text.splitlines()[:40] if line.strip()]
     if not lines or lines[0].lstrip().startswith("{"):
         return CARDTOOL
     if looks_like_pcsc_spy_raw(lines[0]):
         return PCSC_SPY
+    if looks_like_opensc(lines):
+        return OPENSC
     plain = [_ANSI.sub("", line).strip() for line in lines]
     if any(line.startswith("SCard") for line in plain) and any(
             line.startswith(("i ", "o ", "=> ")) for line in plain):
@@ -314,19 +444,96 @@ def import_log(text: str, path: str) -> ImportedLog:
         return parse_apdu4j(text, path)
     if kind == PCSC_SPY:
         return parse_pcsc_spy(text, path)
-    raise _fail(path, 1, "not an apdu4j dump or a pcsc-spy log")
+    if kind == OPENSC:
+        return parse_opensc(text, path)
+    raise _fail(path, 1, "not a cardtool trace, apdu4j dump, pcsc-spy log or OpenSC debug log")
 
 
-def to_trace_bytes(log: ImportedLog) -> bytes:
-    """The import in the cardtool trace format (one header line, one line per exchange)."""
-    header = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "created": "",
-              "tool": log.format, "source": log.reader or f"{log.format} {log.path}",
-              "atr": log.atr.hex().upper(), "card": None, "redactions": [],
-              "unredacted": True}
-    lines = [json.dumps(header, ensure_ascii=False, separators=(",", ":"))]
+def to_trace(log: ImportedLog, redactor: Redactor | None = None) -> Trace:
+    """The import as a cardtool ``Trace``: one exchange event per exchange, redacted by
+    ``redactor`` if one is given (else marked unredacted)."""
+    redactions = list(redactor.names) if redactor is not None else []
+    header: dict[str, Any] = {
+        "format": FORMAT_NAME, "version": FORMAT_VERSION, "created": "",
+        "tool": log.format, "source": log.reader or f"{log.format} {log.path}",
+        "atr": log.atr.hex().upper(), "card": None, "redactions": redactions}
+    if not redactions:
+        header["unredacted"] = True
+    trace = Trace(log.path, header, torn=log.torn)
     for n, exchange in enumerate(log.exchanges, start=1):
-        lines.append(json.dumps({"type": "exchange", "n": n,
-                                 "command": exchange.command.hex().upper(),
-                                 "response": exchange.response.hex().upper(),
-                                 "us": exchange.micros}, separators=(",", ":")))
+        if redactor is not None:
+            command, response, applied = redactor.redact(exchange.command, exchange.response)
+        else:
+            command, response = exchange.command.hex().upper(), exchange.response.hex().upper()
+            applied = ()
+        event: dict[str, Any] = {"type": "exchange", "n": n, "command": command,
+                                 "response": response, "us": exchange.micros}
+        if applied:
+            event["redacted"] = list(applied)
+        trace.events.append(event)
+    return trace
+
+
+def redact_trace(trace: Trace, redactor: Redactor) -> Trace:
+    """A cardtool trace with ``redactor`` applied to every exchange not redacted yet (one
+    that already holds ``X`` stays as it is)."""
+    header = dict(trace.header)
+    names = [*header.get("redactions", [])]
+    names.extend(n for n in redactor.names if n not in names)
+    header["redactions"] = names
+    if names:
+        header.pop("unredacted", None)
+    out = Trace(trace.path, header, torn=trace.torn)
+    for event in trace.events:
+        if event["type"] == "exchange" and "X" not in (event["command"] + event["response"]).upper():
+            command, response, applied = redactor.redact(bytes.fromhex(event["command"]),
+                                                         bytes.fromhex(event["response"]))
+            event = {**event, "command": command, "response": response}
+            if applied:
+                event["redacted"] = sorted({*event.get("redacted", []), *applied})
+        out.events.append(dict(event))
+    return out
+
+
+def trace_bytes(trace: Trace) -> bytes:
+    """A ``Trace`` in the file format: the header line, then one line per event."""
+    lines = [json.dumps(trace.header, ensure_ascii=False, separators=(",", ":"))]
+    lines.extend(json.dumps(e, ensure_ascii=False, separators=(",", ":")) for e in trace.events)
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def to_trace_bytes(log: ImportedLog, redactor: Redactor | None = None) -> bytes:
+    """The import in the cardtool trace format (one header line, one line per exchange)."""
+    return trace_bytes(to_trace(log, redactor))
+
+
+def read_foreign_text(path: str | Path) -> str | None:
+    """The text of ``path`` if it is a foreign log (not a cardtool trace), else None.
+    Raises ``TraceFormatError`` (line 0) for a file that cannot be read."""
+    p = str(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+            if head.lstrip()[:1] in (b"{", b""):
+                return None
+            data = head + fh.read()
+    except FileNotFoundError:
+        raise _fail(p, 0, "file not found") from None
+    except IsADirectoryError:
+        raise _fail(p, 0, "is a directory") from None
+    except OSError as exc:
+        raise _fail(p, 0, exc.strerror or "cannot be read") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _fail(p, 0, f"not UTF-8 text (byte offset {exc.start})") from None
+    return None if sniff(text, p) == CARDTOOL else text
+
+
+def read_any_trace(path: str | Path) -> Trace:
+    """A cardtool trace, apdu4j dump, pcsc-spy log or OpenSC debug log, detected by
+    content, as a ``Trace`` (foreign logs unredacted, as they were written)."""
+    text = read_foreign_text(path)
+    if text is None:
+        return read_trace(path)
+    return to_trace(import_log(text, str(path)))

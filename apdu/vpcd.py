@@ -146,6 +146,12 @@ class VpcdLink:
         """Connect to vpcd and wait for its first message (proof that the slot is ours)."""
         try:
             sock = socket.create_connection((self.host, self.port), timeout=timeout)
+        except TimeoutError:
+            if self.host in ("127.0.0.1", "localhost", "::1"):
+                # vpcd listens but accepts no second card on a slot: the connection stays
+                # in its backlog (or the backlog is full) and never completes.
+                raise VpcdSlotBusy(slot=self.slot, host=self.host, port=self.port) from None
+            raise VpcdUnavailable(host=self.host, port=self.port, detail="timed out") from None
         except OSError as exc:
             raise VpcdUnavailable(
                 host=self.host, port=self.port, detail=exc.strerror or str(exc)

@@ -41,6 +41,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "trace_header": ("Trace {path}: {source}, ATR {atr}, created {created}, redactions: {redactions}",
                      "トレース {path}: {source}、ATR {atr}、作成 {created}、秘匿化: {redactions}"),
     "none": ("none", "なし"),
+    "foreign_log": (
+        "a {format} log, not redacted by the tool that wrote it: it may hold PINs and "
+        "personal data (cardtool trace import redacts it)",
+        "{format} のログです。書き出したツールは秘匿化していないため、暗証番号や個人情報が"
+        "含まれることがあります(cardtool trace import で秘匿化できます)",
+    ),
+    "torn_log": (
+        "warning: {path} ends inside an exchange (the log was cut off); that exchange is ignored.",
+        "警告: {path} は交換の途中で終わっています(ログが途中で切れています)。その交換は無視します。",
+    ),
     "no_redact_warning": (
         "warning: --no-redact: the trace will contain PINs and personal data. Keep it private.",
         "警告: --no-redact: トレースに暗証番号や個人情報が含まれます。厳重に管理してください。",

@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
 
 from apdu.command import command_name
+from apdu.importers import (
+    CARDTOOL,
+    FOREIGN_FORMATS,
+    import_log,
+    read_any_trace,
+    read_foreign_text,
+    redact_trace,
+    to_trace,
+    trace_bytes,
+)
 from apdu.sw import describe_sw
-from apdu.trace import read_trace
+from apdu.trace import NoRedaction, Redactor, Trace, read_trace
 from cardtool.cli.util import app, err, json_option, print_json
 from cardtool.errors import UsageError
 from cardtool.policy.check_run import Summary, check_files, collect_files
 from cardtool.policy.rules import RULES, Finding
+from cardtool.sources import default_redactor
 
 
 @click.group()
 def trace() -> None:
-    """Show and check recorded APDU traces."""
+    """Show, check and import recorded APDU traces (cardtool traces, apdu4j .dump files,
+    pcsc-spy logs and OpenSC debug logs, told apart by content)."""
 
 
 def _describe_command(command_hex: str) -> str:
@@ -37,11 +51,12 @@ def _spaced(hex_text: str) -> str:
 @click.argument("path", type=click.Path(dir_okay=False))
 @json_option
 def show(path: str, as_json: bool) -> None:
-    """Pretty-print a trace with command names and status-word meanings."""
+    """Pretty-print a trace (any format) with command names and status-word meanings."""
     a = app()
-    tr = read_trace(path)
+    tr = read_any_trace(path)
+    foreign = tr.header.get("tool") in FOREIGN_FORMATS and bool(tr.header.get("unredacted"))
     if tr.torn:
-        err(a.msg("trace_torn", path=path))
+        err(a.msg("torn_log" if foreign else "trace_torn", path=path))
     if as_json:
         events: list[dict[str, Any]] = []
         for e in tr.events:
@@ -57,7 +72,9 @@ def show(path: str, as_json: bool) -> None:
     click.echo(a.msg("trace_header", path=path, source=h.get("source", "?"),
                      atr=h.get("atr") or "-", created=h.get("created", "?"),
                      redactions=", ".join(h.get("redactions", [])) or a.msg("none")))
-    if h.get("unredacted"):
+    if foreign:
+        click.echo("  !! " + a.msg("foreign_log", format=h.get("tool")))
+    elif h.get("unredacted"):
         click.echo("  !! " + a.msg("no_redact_warning"))
     for e in tr.events:
         kind = e["type"]
@@ -81,6 +98,67 @@ def show(path: str, as_json: bool) -> None:
             click.echo(f"{'':6}* transport error: {e.get('error')}")
         elif kind == "card":
             click.echo(f"{'':6}* card identified as {e.get('kind')}")
+
+
+# --- trace import --------------------------------------------------------------------
+
+
+def _converted(path: str, redactor: Redactor) -> tuple[Trace, str]:
+    """``path`` (any format) as a cardtool trace redacted by ``redactor``, and its format."""
+    text = read_foreign_text(path)
+    if text is None:
+        return redact_trace(read_trace(path), redactor), CARDTOOL
+    log = import_log(text, path)
+    return to_trace(log, redactor), log.format
+
+
+@trace.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "out_dir", required=True, metavar="DIR",
+              type=click.Path(file_okay=False), help="Directory for the converted traces.")
+@click.option("--no-redact", "no_redact", is_flag=True, default=False,
+              help="Keep secrets and personal data (the header says so).")
+@click.option("--atr", "atr", metavar="HEX",
+              help="The card's ATR, for logs that do not hold it (pcsc-spy logs of programs "
+                   "that never call SCardStatus).")
+def import_traces(files: tuple[str, ...], out_dir: str, no_redact: bool, atr: str | None) -> None:
+    """Convert traces (cardtool, apdu4j .dump, pcsc-spy, OpenSC debug log) to cardtool
+    traces in DIR (NAME.jsonl), redacted as recording redacts. Every file is read before
+    anything is written: a malformed one is an error naming its line (exit 6)."""
+    a = app()
+    redact = a.source.redact and not no_redact
+    if not redact:
+        err(a.msg("no_redact_warning"))
+    atr_hex = (atr or "").replace(" ", "").replace(":", "").upper()
+    try:
+        bytes.fromhex(atr_hex)
+    except ValueError:
+        raise UsageError(f"--atr {atr} is not hex.", f"--atr {atr} は16進数ではありません。") from None
+    converted: list[tuple[str, Trace, str]] = []
+    for path in files:
+        # A fresh redactor per file: it follows the selected file through the session.
+        tr, fmt = _converted(path, default_redactor() if redact else NoRedaction())
+        if atr_hex and not tr.header.get("atr"):
+            tr.header["atr"] = atr_hex
+        converted.append((path, tr, fmt))
+    out = Path(out_dir)
+    targets: list[Path] = []
+    for path, _tr, _fmt in converted:
+        stem, target, n = Path(path).stem, out / (Path(path).stem + ".jsonl"), 1
+        while target in targets:
+            n += 1
+            target = out / f"{stem}-{n}.jsonl"
+        if target.exists() and os.path.samefile(target, path):
+            raise UsageError(f"{path} would be overwritten by its own import: choose another -o DIR.",
+                             f"{path} が変換結果で上書きされます。別の -o DIR を指定してください。")
+        targets.append(target)
+    out.mkdir(parents=True, exist_ok=True)
+    for (path, tr, fmt), target in zip(converted, targets, strict=True):
+        target.write_bytes(trace_bytes(tr))
+        if tr.torn:
+            err(a.msg("trace_torn" if fmt == CARDTOOL else "torn_log", path=path))
+        count = sum(1 for _ in tr.exchanges())
+        click.echo(f"{path} ({fmt}, {count} exchanges) -> {target}")
 
 
 # --- trace check ---------------------------------------------------------------------

@@ -7,18 +7,24 @@ from pathlib import Path
 
 import pytest
 
-from apdu.errors import TraceFormatError
+from apdu.errors import ForeignLogFormatError, TraceFormatError
 from apdu.importers import (
     APDU4J,
     CARDTOOL,
+    OPENSC,
     PCSC_SPY,
     import_log,
     parse_apdu4j,
+    parse_opensc,
     parse_pcsc_spy,
+    read_any_trace,
+    redact_trace,
     sniff,
+    to_trace,
     to_trace_bytes,
+    trace_bytes,
 )
-from apdu.trace import read_trace
+from apdu.trace import SecretRedactor, read_trace
 from cardtool.policy.check_run import check_file, check_file_plain
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "importers"
@@ -118,6 +124,7 @@ EXPECTED = {
     "session-raw.spy": [(3, "secret-unredacted", ""), (4, "my-number-visible", "")],
     "session-decoded.spy": [(2, "secret-unredacted", ""), (2, "blind-verify", "auth/jpki"),
                             (None, "trace-torn", "")],
+    "session-opensc.log": [(5, "secret-unredacted", "")],
 }
 
 
@@ -131,3 +138,76 @@ def test_checking_imported_logs(name: str) -> None:
         assert report.findings[0].detail.startswith("line 4: ")
     if name == "torn.dump":
         assert report.findings[0].detail == "the apdu4j log ends inside exchange 3"
+
+
+# --- OpenSC debug logs ------------------------------------------------------------------
+
+OPENSC_EXCHANGES = [
+    ("00A4040007627601FF000000", "6A82"), ("00A4040C0AD392F000260100000001", "9000"),
+    ("00A4020C020018", "9000"), ("00200080", "63C3"), ("002000800431323334", "9000"),
+    ("00A4020C02000A", "9000"),  # the failed transmission before it is dropped
+    ("00B0000020", "308204223082030AA0030201020208624A504B492D544553542030313233343590" "00")]
+
+
+def test_opensc_debug_log() -> None:
+    text = sample("session-opensc.log")
+    assert sniff(text) == OPENSC
+    log = parse_opensc(text, "o.log")
+    assert log.atr == bytes.fromhex("3B888001000005E0B381A1007F")
+    assert log.reader == "Virtual PCD 00 00"
+    assert hexes(log) == OPENSC_EXCHANGES
+    assert [e.micros for e in log.exchanges][:3] == [1000, 2000, 1000]
+    assert not log.torn
+    assert import_log(text, "o.log").exchanges == log.exchanges
+
+
+def test_opensc_older_block_form_and_torn_end() -> None:
+    text = ("Outgoing APDU data [    4 bytes] =====================================\n"
+            "00 A4 00 00 ....\n"
+            "======================================================================\n"
+            "Incoming APDU data [    2 bytes] =====================================\n"
+            "90 00 ..\n"
+            "======================================================================\n"
+            "Outgoing APDU data [    4 bytes] =====================================\n"
+            "00 B0 00 00 ....\n")
+    log = parse_opensc(text, "old.log")
+    assert hexes(log) == [("00A40000", "9000")] and log.torn
+
+
+@pytest.mark.parametrize(("cut", "garble", "line"), [
+    ("Incoming APDU (34 bytes):", "30 82 04 22 ZZ", 90),  # garbled byte in a dump line
+    ("Outgoing APDU (9 bytes):", None, 56),               # a dump line cut short
+])
+def test_opensc_errors_name_the_line(cut: str, garble: str | None, line: int) -> None:
+    lines = sample("session-opensc.log").splitlines()
+    start = lines.index(cut)
+    if garble is not None:
+        lines[start + 1] = garble
+    else:
+        lines[start + 1] = "00 20 00 80 .. ."
+    with pytest.raises(ForeignLogFormatError) as info:
+        parse_opensc("\n".join(lines) + "\n", "bad.log")
+    assert info.value.params["line"] == line
+    assert str(info.value).startswith(f"The opensc log bad.log is malformed (line {line}): ")
+
+
+def test_opensc_incoming_without_outgoing() -> None:
+    with pytest.raises(ForeignLogFormatError, match=r"line 1\): an Incoming APDU"):
+        parse_opensc("Incoming APDU (2 bytes):\n90 00 ..\n", "x.log")
+
+
+def test_read_any_trace_and_redacting_imports(tmp_path: Path) -> None:
+    for name in ("mynumber-session.dump", "session-raw.spy", "session-opensc.log"):
+        trace = read_any_trace(DATA / name)
+        assert trace.header["unredacted"] is True
+        assert all(e["type"] == "exchange" for e in trace.events)
+    redacted = to_trace(parse_opensc(sample("session-opensc.log"), "o"), SecretRedactor())
+    verify = [e for e in redacted.exchanges() if e["command"].startswith("00200080")]
+    assert [e["command"] for e in verify] == ["00200080", "0020008004XXXXXXXX"]
+    assert redacted.header["redactions"] == ["secrets"] and "unredacted" not in redacted.header
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(trace_bytes(redacted))
+    assert read_trace(path).events == redacted.events
+    # a cardtool trace is redacted where it is not yet
+    again = redact_trace(read_trace(path), SecretRedactor())
+    assert again.events == redacted.events
