@@ -5,6 +5,7 @@ only where the user asked for it (--show-number)."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -41,6 +42,12 @@ def secrets(persona_file: Path) -> list[str]:
     values = [*p.pins.values(), p.my_number or "",
               collation_number_b(p.birth_date, p.card_expiry, p.security_code or "")]
     return [v for v in values if v]
+
+
+def _without_timings(trace: Path) -> str:
+    """The trace minus its microsecond timings ("us": 16803), which hold no data and made
+    this test flaky whenever a 4-digit PIN turned up in one. Everything else is searched."""
+    return re.sub(r'"us":\d+', '"us":0', trace.read_text())
 
 
 def run(args: list[str], stdin: str, tmp: Path) -> tuple[str, str, str]:
@@ -84,7 +91,7 @@ def test_no_command_leaks_a_secret(persona_file: Path, tmp_path: Path) -> None:
     for i, (args, stdin) in enumerate(cases):
         trace = tmp_path / f"t{i}.jsonl"
         out, err, argv = run([*args, "--record", str(trace)], stdin, tmp_path)
-        blobs = {"stdout": out, "stderr": err, "argv": argv, "trace": trace.read_text()}
+        blobs = {"stdout": out, "stderr": err, "argv": argv, "trace": _without_timings(trace)}
         for name, blob in blobs.items():
             for secret in hay_secrets:
                 hexed = secret.encode().hex().upper()
