@@ -13,6 +13,7 @@ from cardtool.cli.secrets import SecretAsker
 from cardtool.cli.util import (
     app,
     card_source_options,
+    exit_if_not_genuine,
     json_option,
     open_card,
     print_json,
@@ -21,20 +22,30 @@ from cardtool.cli.util import (
 from cardtool.read import ReadOptions, read_card
 
 if TYPE_CHECKING:
-    from cardtool.cards.residence.service import ResidenceOptions
+    from cardtool.trust.options import ResidenceOptions
+    from cardtool.trust.store import TrustAnchor
 
 # The residence modules (anchors, images, rendering) are imported where a residence card or
 # a trust anchor needs them, so reading a My Number card does not load them.
 
 
-def residence_options(trust_anchors: tuple[str, ...]) -> ResidenceOptions | None:
-    """The trust anchors, loaded (and checked) before any card is opened; None: none."""
-    if not trust_anchors:
-        return None
-    from cardtool.cards.residence.certificate import load_anchor_file
-    from cardtool.cards.residence.service import ResidenceOptions
+def residence_options(trust_anchors: tuple[str, ...]) -> ResidenceOptions:
+    """The residence cards' trust anchors: each --trust-anchor file, loaded (and checked)
+    before any card is opened; then, only once a residence card is read, the installed
+    ones (``cardtool trust add``) and, for a virtual card only, cardtool's own TEST CAs
+    (test-anchor, never genuine)."""
+    from cardtool.trust.options import ResidenceOptions
+    from cardtool.trust.store import load_option_anchors
 
-    return ResidenceOptions(tuple(load_anchor_file(path) for path in trust_anchors))
+    given = tuple(load_option_anchors(trust_anchors)) if trust_anchors else ()
+    virtual = app().source.virtual is not None
+    return ResidenceOptions(given, default_anchors=lambda: default_anchors(virtual))
+
+
+def default_anchors(virtual: bool) -> list[TrustAnchor]:
+    from cardtool.trust.store import installed_anchors, virtual_test_anchors
+
+    return installed_anchors() + (virtual_test_anchors() if virtual else [])
 
 
 def secret_options(f: click.decorators.FC) -> click.decorators.FC:
@@ -60,8 +71,10 @@ def secret_options(f: click.decorators.FC) -> click.decorators.FC:
                    f"(else ${ENV_CARD_NUMBER}, else a no-echo prompt).")
 @click.option("--trust-anchor", "trust_anchors", multiple=True, metavar="FILE",
               type=click.Path(dir_okay=False),
-              help="Residence cards: a CA certificate (PEM or DER) to check the card's "
-                   "signature chain against; repeatable.")
+              help="Residence cards: a CA certificate (PEM, DER or ISA zip) to check the "
+                   "card's signature chain against, besides the installed ones ('cardtool "
+                   "trust add'); one that is not an official ISA CA gives test-anchor at "
+                   "best; repeatable.")
 @secret_options
 @card_source_options
 @json_option
@@ -72,7 +85,8 @@ def read(text: bool, face: bool, face_key: str, sign_cert: bool, images_dir: str
 
     Nothing is verified unless asked (--text, --face, --sign-cert); remaining tries are
     read without using one. A residence card needs its card number (asked only then);
-    its signature is checked against each --trust-anchor.
+    its signature is checked against the installed ISA CAs and each --trust-anchor; exit
+    code 7 when a check fails (invalid).
     """
     a = app()
     anchors = residence_options(trust_anchors)
@@ -97,11 +111,13 @@ def read(text: bool, face: bool, face_key: str, sign_cert: bool, images_dir: str
         write_pngs(report.face.card_images(), images_dir)
     if as_json:
         print_json(result.to_json(show_number=show_number))
-        return
-    lines = render_mynumber(report, a.lang, show_number) if report is not None else []
-    if residence is not None:
-        from cardtool.cli.render_residence import render_text
+    else:
+        lines = render_mynumber(report, a.lang, show_number) if report is not None else []
+        if residence is not None:
+            from cardtool.cli.render_residence import render_text
 
-        lines += ([""] if lines else []) + render_text(residence, a.lang)
-    for line in lines:
-        click.echo(line)
+            lines += ([""] if lines else []) + render_text(residence, a.lang)
+        for line in lines:
+            click.echo(line)
+    if residence is not None:
+        exit_if_not_genuine(residence.authenticity)

@@ -13,6 +13,8 @@ import click
 
 from apdu.transport import Transport
 from apdu.transport.recording import RecordingTransport
+from cardtool.authenticity import Authenticity
+from cardtool.errors import EXIT_NOT_GENUINE
 from cardtool.i18n import detect_lang, t
 from cardtool.sources import DEFAULT_WAIT_SECONDS, SourceOptions, open_transport
 
@@ -129,3 +131,9 @@ def recording(transport: Transport) -> RecordingTransport | None:
 
 def print_json(obj: Any) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+def exit_if_not_genuine(authenticity: Authenticity) -> None:
+    """After the report is printed: exit code 7 when an authenticity check failed."""
+    if authenticity.is_invalid:
+        raise click.exceptions.Exit(EXIT_NOT_GENUINE)
