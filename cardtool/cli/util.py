@@ -136,4 +136,4 @@ def print_json(obj: Any) -> None:
 def exit_if_not_genuine(authenticity: Authenticity) -> None:
     """After the report is printed: exit code 7 when an authenticity check failed."""
     if authenticity.is_invalid:
-        raise click.exceptions.Exit(EXIT_NOT_GENUINE)
+        raise SystemExit(EXIT_NOT_GENUINE)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from apdu.session import Session
-from cardtool.authenticity import NOTHING_READ, Anchor, Authenticity
+from cardtool.authenticity import NOTHING_READ, Anchor, AnchorProfile, Authenticity
 from cardtool.cards.residence import ids
 from cardtool.cards.residence import specified as specified_path
 from cardtool.cards.residence.auth import Channel, authenticate, check_card_number
@@ -208,6 +208,9 @@ def period_text(code: str, lang: str) -> str:
     return code
 
 
+_PROFILE_RANK = {AnchorProfile.PRODUCTION: 0, AnchorProfile.TEST: 1, AnchorProfile.UNOFFICIAL: 2}
+
+
 def _verify(result_type: ids.CardType, first: FirstGenData | None,
             second: SecondGenData | None, check_code: bytes, certificate: bytes,
             anchors: list[TrustAnchor]) -> tuple[SignatureCheck, Anchor | None]:
@@ -220,9 +223,11 @@ def _verify(result_type: ids.CardType, first: FirstGenData | None,
         data = second_gen_signed_data(second.entries.entries, second.photo, second.name_image)
     check = check_signature(generation, check_code, certificate, data,
                             [a.certificate for a in anchors])
-    matched = next((a.anchor for a in anchors if check.anchor_certificate is not None
-                    and a.certificate == check.anchor_certificate), None)
-    return check, matched
+    # The same certificate may come from several places (installed, --trust-anchor, a
+    # virtual card's TEST CA): it counts as the strongest of them.
+    same = [a.anchor for a in anchors if check.anchor_certificate is not None
+            and a.certificate == check.anchor_certificate]
+    return check, min(same, key=lambda a: _PROFILE_RANK[a.profile], default=None)
 
 
 def read_residence(session: Session, card_number: CardNumberSource,
