@@ -18,6 +18,7 @@ from cardtool.cli.util import (
     open_card,
     print_json,
     recording,
+    trust_anchor_option,
 )
 from cardtool.read import ReadOptions, read_card
 
@@ -29,7 +30,8 @@ if TYPE_CHECKING:
 # a trust anchor needs them, so reading a My Number card does not load them.
 
 
-def residence_options(trust_anchors: tuple[str, ...]) -> ResidenceOptions:
+def residence_options(trust_anchors: tuple[str, ...], *,
+                      virtual: bool | None = None) -> ResidenceOptions:
     """The residence cards' trust anchors: each --trust-anchor file, loaded (and checked)
     before any card is opened; then, only once a residence card is read, the installed
     ones (``cardtool trust add``) and, for a virtual card only, cardtool's own TEST CAs
@@ -38,8 +40,10 @@ def residence_options(trust_anchors: tuple[str, ...]) -> ResidenceOptions:
     from cardtool.trust.store import load_option_anchors
 
     given = tuple(load_option_anchors(trust_anchors)) if trust_anchors else ()
-    virtual = app().source.virtual is not None
-    return ResidenceOptions(given, default_anchors=lambda: default_anchors(virtual))
+    if virtual is None:
+        virtual = app().source.virtual is not None
+    is_virtual = virtual
+    return ResidenceOptions(given, default_anchors=lambda: default_anchors(is_virtual))
 
 
 def default_anchors(virtual: bool) -> list[TrustAnchor]:
@@ -69,12 +73,7 @@ def secret_options(f: click.decorators.FC) -> click.decorators.FC:
 @click.option("--card-number-stdin", is_flag=True,
               help="Residence cards: read the card number as the first line of standard input "
                    f"(else ${ENV_CARD_NUMBER}, else a no-echo prompt).")
-@click.option("--trust-anchor", "trust_anchors", multiple=True, metavar="FILE",
-              type=click.Path(dir_okay=False),
-              help="Residence cards: a CA certificate (PEM, DER or ISA zip) to check the "
-                   "card's signature chain against, besides the installed ones ('cardtool "
-                   "trust add'); one that is not an official ISA CA gives test-anchor at "
-                   "best; repeatable.")
+@trust_anchor_option
 @secret_options
 @card_source_options
 @json_option

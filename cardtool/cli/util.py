@@ -102,6 +102,16 @@ def json_option(f: F) -> F:
                         help="Print one JSON object instead of text.")(f)
 
 
+def trust_anchor_option(f: F) -> F:
+    """--trust-anchor FILE (repeatable): the command receives ``trust_anchors``."""
+    return click.option(
+        "--trust-anchor", "trust_anchors", multiple=True, metavar="FILE",
+        type=click.Path(dir_okay=False),
+        help="Residence cards: a CA certificate (PEM, DER or ISA zip) to check the card's "
+             "signature chain against, besides the installed ones ('cardtool trust add'); "
+             "one that is not an official ISA CA gives test-anchor at best; repeatable.")(f)
+
+
 def err(text: str) -> None:
     click.echo(text, err=True)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from cardtool.office_report import read_csv_rows
 from cardtool.virtual.persona import load_persona
 from tests.support.cli import ROOT, cardtool
 from tests.support.trust import CA1, CA2, cardtool_with_list, official_list_with
@@ -166,3 +167,67 @@ def test_recorded_forged_traces_replay_to_their_verdict(trace: str, kind: str, p
                            "--trust-anchor", str(CA2), card_number=number(kind, persona))
     assert authenticity(data)["status"] == status
     assert code == (7 if status == "invalid" else 0), err
+
+
+# --- expiry and office ---------------------------------------------------------------------
+
+
+def test_expiry_reports_the_verdict_and_exits_7_for_a_forged_card() -> None:
+    persona = "residence2-forged-expiry"
+    stdin = number("residence2", persona) + "\n"
+    out = cardtool("expiry", "--json", "--virtual", f"residence2:{persona}",
+                   "--card-number-stdin", stdin=stdin)
+    assert out.returncode == 7, out.stderr
+    result = json.loads(out.stdout)
+    [auth] = result["authenticity"]
+    assert auth["status"] == "invalid" and failed_checks(auth) == ["signature"]
+    text = cardtool("expiry", "--virtual", f"residence2:{persona}", "--card-number-stdin",
+                    stdin=stdin)
+    assert text.returncode == 7
+    assert "[FAIL] signature" in text.stdout and "do not rely on them" in text.stdout
+    ja = cardtool("expiry", "--virtual", f"residence2:{persona}", "--card-number-stdin",
+                  stdin=stdin, lang="ja_JP.UTF-8")
+    assert ja.returncode == 7 and "不正" in ja.stdout
+
+
+def test_expiry_genuine_virtual_card_is_test_anchor_and_exit_0() -> None:
+    out = cardtool("expiry", "--json", "--virtual", "residence2", "--card-number-stdin",
+                   stdin=number("residence2") + "\n")
+    assert out.returncode == 0, out.stderr
+    assert [a["status"] for a in json.loads(out.stdout)["authenticity"]] == ["test-anchor"]
+
+
+def test_expiry_uses_the_installed_anchors(tmp_path: Path) -> None:
+    official = official_list_with(tmp_path / "official.json", production=(CA2,))
+    env = {"CARDTOOL_CONFIG_DIR": str(tmp_path / "c")}
+    assert cardtool_with_list(official, "trust", "add", str(CA2), env=env).returncode == 0
+    out = cardtool_with_list(official, "expiry", "--json", "--replay",
+                             str(TRACES / "residence2-read.jsonl"), "--card-number-stdin",
+                             stdin=number("residence2") + "\n", env=env)
+    assert out.returncode == 0, out.stderr
+    assert [a["status"] for a in json.loads(out.stdout)["authenticity"]] == ["data-genuine"]
+
+
+def test_office_records_a_forged_card_and_keeps_going(tmp_path: Path) -> None:
+    csv_path, json_path, html_path = (tmp_path / n for n in ("o.csv", "o.json", "o.html"))
+    answers = [number("residence2", "residence2-forged-expiry"), "F-1",
+               number("residence", "residence-forged-ca"), "", "F-2",
+               number("residence2"), "G-1"]
+    out = cardtool("office", "--virtual", "residence2:residence2-forged-expiry",
+                   "--virtual", "residence:residence-forged-ca", "--virtual", "residence2",
+                   "--csv", str(csv_path), "--json", str(json_path), "--html", str(html_path),
+                   stdin="".join(a + "\n" for a in answers))
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(json_path.read_text(encoding="utf-8"))["rows"]
+    assert [(r["reference"], r["authenticity"], r["authenticity_failures"]) for r in rows] == [
+        ("F-1", "invalid", ["signature"]), ("F-2", "unanchored", []), ("G-1", "test-anchor", [])]
+    csv_rows = read_csv_rows(csv_path)
+    assert [(r["authenticity"], r["authenticity_failures"]) for r in csv_rows] == [
+        ("invalid", "signature"), ("unanchored", ""), ("test-anchor", "")]
+    page = html_path.read_text(encoding="utf-8")
+    assert "NOT GENUINE" in page and "no trust anchor" in page and "TEST key only" in page
+    # The forged card's row comes first in the printed report.
+    assert page.index("NOT GENUINE") < page.index("TEST key only")
+    assert "INVALID" in out.stdout and "cardtool trust add" in out.stdout
+    for secret in answers[0], answers[2], answers[5]:
+        assert secret not in out.stdout + out.stderr + page
