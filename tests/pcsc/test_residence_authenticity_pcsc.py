@@ -89,3 +89,17 @@ def test_a_session_recorded_over_pcsc_replays_to_the_same_verdict(tmp_path: Path
                    *TEST_ANCHORS, stdin=number(kind, persona) + "\n")
     assert out.returncode == 7, out.stderr
     assert status_of(json.loads(out.stdout)) == "invalid"
+
+
+@pytest.mark.parametrize(("kind", "persona", "code", "status"), [
+    ("residence", "residence-forged-photo", 7, "invalid"),
+    ("residence2", "residence2-forged-expiry", 7, "invalid"),
+    ("residence2", "residence2-forged-ca", 0, "unanchored"),
+])
+def test_expiry_over_pcsc_reports_the_verdict(kind: str, persona: str, code: int,
+                                              status: str) -> None:
+    with emulated(kind, persona, slot=SLOT):
+        out = cardtool("expiry", "-r", READER, "--wait", "5", "--json", "--card-number-stdin",
+                       *TEST_ANCHORS, stdin=number(kind, persona) + "\n")
+    assert out.returncode == code, out.stderr
+    assert [a["status"] for a in json.loads(out.stdout)["authenticity"]] == [status]
