@@ -122,8 +122,6 @@ def render_assessment(assessment: Assessment, lang: str) -> list[str]:
         lines.append("所見:" if lang == "ja" else "Findings:")
         for f in assessment.findings:
             lines.append(f"  [{level_name(f.level, lang)}] {f.message(lang)}")
-    overall = level_name(assessment.level, lang)
-    lines.append(f"判定: {overall}" if lang == "ja" else f"Result: {overall}")
     auth = assessment.authenticity
     if auth is not None:
         lines.append(("ICチップ真正性: " if lang == "ja" else "Chip data: ") + auth.label(lang))
@@ -131,6 +129,8 @@ def render_assessment(assessment: Assessment, lang: str) -> list[str]:
         lines.append("注意: 上記の日付は真正性の検証に失敗したチップのデータです。信頼しないでください。"
                      if lang == "ja" else "Warning: the dates above come from chip data that "
                      "failed its authenticity check: do not rely on them.")
+    overall = level_name(assessment.level, lang)  # the last line, always
+    lines.append(f"判定: {overall}" if lang == "ja" else f"Result: {overall}")
     return lines
 
 
