@@ -166,3 +166,22 @@ def verdict(checks: Iterable[Check], anchor: Anchor | None, *, chip_challenge: b
 
 
 NOTHING_READ = Authenticity(Status.NOT_CHECKED, (), None)
+
+#: From the weakest claim to the strongest: a card with two sides (a 特定在留カード's My
+#: Number chip and residence data) is only as genuine as its weaker side.
+STRENGTH = (Status.INVALID, Status.NOT_CHECKED, Status.UNANCHORED, Status.TEST_ANCHOR,
+            Status.DATA_GENUINE, Status.GENUINE)
+
+
+def combine(*verdicts: Authenticity | None) -> Authenticity | None:
+    """One verdict for a card checked in parts: the weakest part's status, anchor and
+    advice, with every part's checks."""
+    parts = [v for v in verdicts if v is not None]
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    weakest = min(parts, key=lambda v: STRENGTH.index(v.status))
+    checks = tuple(c for v in parts for c in v.checks)
+    return Authenticity(weakest.status, checks, weakest.anchor, weakest.advice_en,
+                        weakest.advice_ja)

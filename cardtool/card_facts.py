@@ -18,11 +18,11 @@ from apdu.session import Session
 from apdu.transport import Transport
 from cardtool.cards.detect import CardKind
 from cardtool.cards.residence.parse import CardDate
-from cardtool.cards.residence.service import ResidenceOptions
 from cardtool.errors import CardtoolError, UnsupportedCard
 from cardtool.expiry import CardFacts, date_in_jst
 from cardtool.policy.table import Secret
 from cardtool.read import ReadOptions, read_card
+from cardtool.trust.options import ResidenceOptions
 
 #: Where a 特定在留カード's card expiry came from when its residence side gave it (C5).
 RESIDENCE_C5_SOURCE = "residence-c5"
@@ -42,19 +42,23 @@ def _date(value: CardDate | None) -> dt.date | None:
     return value.date if value is not None else None
 
 
-def read_card_facts(transport: Transport, ask_card_number: Callable[[], str]) -> CardFacts:
+def read_card_facts(transport: Transport, ask_card_number: Callable[[], str],
+                    residence_options: ResidenceOptions | None = None) -> CardFacts:
     """Detect the card and read what the expiry rules need from it (``read_card`` does the
-    dispatch, as for ``cardtool read``; no PIN is requested)."""
+    dispatch, as for ``cardtool read``; no PIN is requested). ``residence_options``: the
+    trust anchors a residence card is checked against (None: none)."""
     report = read_card(Session(transport), transport.atr, ReadOptions(pin_status=False, verify=False), _no_pin,
-                       ask_card_number, ResidenceOptions())
+                       ask_card_number, residence_options or ResidenceOptions())
     kind = report.detection.kind
     residence = report.residence
     if kind is CardKind.RESIDENCE_FIRST and residence is not None:
-        return CardFacts("residence-first", renewal_pending=residence.renewal_pending)
+        return CardFacts("residence-first", renewal_pending=residence.renewal_pending,
+                         authenticity=residence.authenticity)
     if kind is CardKind.RESIDENCE_SECOND and residence is not None:
         return CardFacts("residence-second", card_expiry=_date(residence.card_expiry),
                          residence_expiry=_date(residence.residence_expiry),
-                         renewal_pending=residence.renewal_pending, expiry_source="chip")
+                         renewal_pending=residence.renewal_pending, expiry_source="chip",
+                         authenticity=residence.authenticity)
     mynumber = report.mynumber
     if mynumber is None or kind not in (CardKind.MYNUMBER, CardKind.SPECIFIED):
         raise UnsupportedCard(atr=transport.atr.hex(" ").upper() + f" ({kind.value})")
@@ -71,7 +75,8 @@ def read_card_facts(transport: Transport, ask_card_number: Callable[[], str]) ->
         card_expiry, source = c5, RESIDENCE_C5_SOURCE
     return CardFacts("specified", card_expiry=card_expiry, certificate_expiry=certificate,
                      residence_expiry=_date(residence.residence_expiry),
-                     renewal_pending=residence.renewal_pending, expiry_source=source)
+                     renewal_pending=residence.renewal_pending, expiry_source=source,
+                     authenticity=residence.authenticity)
 
 
 __all__ = ["read_card_facts"]

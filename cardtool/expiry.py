@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 from typing import Literal, get_args
 
+from cardtool.authenticity import Authenticity, Status
 from cardtool.errors import CardtoolError, UsageError
 from cardtool.jst import days_left, to_jst
 
@@ -56,6 +57,13 @@ DEFAULT_SOON_DAYS = 90
 DEFAULT_URGENT_DAYS = 30
 #: The 特例期間 and the My Number card extension both last two months.
 SPECIAL_PERIOD_MONTHS = 2
+
+
+#: Authenticity statuses from the strongest to the weakest claim: a client's row shows the
+#: weakest of the client's cards.
+_WEAKNESS: dict[Status, int] = {status: rank for rank, status in enumerate((
+    Status.GENUINE, Status.DATA_GENUINE, Status.TEST_ANCHOR, Status.NOT_CHECKED,
+    Status.UNANCHORED, Status.INVALID))}
 
 
 class Level(IntEnum):
@@ -185,6 +193,8 @@ class CardFacts:
     renewal_pending         申請中 flag (D7 first gen, D8 second gen); None = not read.
     expiry_source           where card_expiry came from (e.g. "get-data-f2"), for the record.
     typed_residence_expiry  first gen only: the 在留期間満了日 staff typed from the card face.
+    authenticity            the verdict on the chip's signed data (cardtool.authenticity);
+                            None when the card service gave none.
     """
 
     kind: Kind
@@ -194,6 +204,7 @@ class CardFacts:
     renewal_pending: bool | None = None
     expiry_source: str | None = None
     typed_residence_expiry: dt.date | None = None
+    authenticity: Authenticity | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -282,6 +293,19 @@ class Assessment:
     findings: tuple[Finding, ...]
     #: Any residence card says 申請中: True; all read say not: False; none read: None.
     renewal_pending: bool | None = None
+    #: Each card's authenticity verdict (None: not given), in card order.
+    authenticities: tuple[Authenticity | None, ...] = ()
+
+    @property
+    def authenticity(self) -> Authenticity | None:
+        """The weakest verdict of the client's cards (None: none was given)."""
+        given = [a for a in self.authenticities if a is not None]
+        return max(given, key=lambda a: _WEAKNESS[a.status], default=None)
+
+    @property
+    def not_genuine(self) -> bool:
+        """A card's authenticity check failed (``cardtool expiry`` exits 7)."""
+        return any(a is not None and a.is_invalid for a in self.authenticities)
 
     @property
     def level(self) -> Level:
@@ -640,7 +664,8 @@ def assess(record: ClientRecord, today: dt.date,
     flags = [c.renewal_pending for c in cards if c.is_residence]
     pending = True if True in flags else (False if False in flags else None)
     return Assessment(record.reference, tuple(c.kind for c in cards), today, thresholds,
-                      tuple(dates), tuple(findings), pending)
+                      tuple(dates), tuple(findings), pending,
+                      tuple(c.authenticity for c in cards))
 
 
 def assess_card(card: CardFacts, today: dt.date,

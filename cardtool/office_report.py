@@ -8,7 +8,8 @@ crash or Ctrl-C never loses a row already read.
   An existing report of this format is continued, not overwritten.
 - HTML: a printable A4 report sorted by urgency, rewritten atomically after every card.
 
-A row holds the client reference, card kinds, dates, days left, level and findings. It never
+A row holds the client reference, card kinds, dates, days left, level and findings, and the
+weakest authenticity verdict of the client's cards (``invalid`` rows come first). It never
 holds a My Number, a name, an image, a photo or a card number: the input model cannot carry
 them, ``ROW_KEYS`` lists every key a row may have, and ``clean_reference`` refuses a reference
 that looks like a My Number or a residence card number.
@@ -62,6 +63,7 @@ ROW_KEYS: tuple[str, ...] = (
     "mynumber_card_expiry", "mynumber_card_days_left",
     "certificate_expiry", "certificate_days_left",
     "findings", "messages_ja", "messages_en",
+    "authenticity", "authenticity_failures",
 )
 #: A JSON row: the same, with the findings as objects carrying their messages.
 JSON_ROW_KEYS: tuple[str, ...] = tuple(k for k in ROW_KEYS
@@ -141,6 +143,8 @@ def row_from_assessment(assessment: Assessment, number: int, read_at: dt.datetim
     def left(c: DateCheck | None) -> int | None:
         return c.days_left if c else None
 
+    auth = assessment.authenticity
+
     return {
         "no": number,
         "read_at": read_at.isoformat(timespec="seconds"),
@@ -165,6 +169,11 @@ def row_from_assessment(assessment: Assessment, number: int, read_at: dt.datetim
              "message_ja": f.message_ja, "message_en": f.message_en}
             for f in assessment.findings
         ],
+        # The weakest verdict of the client's cards (None: no card gave one), and the
+        # names of the checks that failed (e.g. "signature").
+        "authenticity": auth.status.value if auth is not None else None,
+        "authenticity_failures": sorted({c.name for a in assessment.authenticities
+                                         if a is not None for c in a.failures()}),
     }
 
 
@@ -184,6 +193,8 @@ def csv_cells(row: dict[str, Any]) -> list[str]:
     flat["findings"] = " ".join(f["code"] for f in findings)
     flat["messages_ja"] = "\n".join(f["message_ja"] for f in findings)
     flat["messages_en"] = "\n".join(f["message_en"] for f in findings)
+    flat["authenticity"] = row.get("authenticity")
+    flat["authenticity_failures"] = " ".join(row.get("authenticity_failures") or [])
     return [_cell(flat[key]) for key in ROW_KEYS]
 
 
@@ -193,13 +204,15 @@ def _csv_line(cells: Sequence[str]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def urgency_key(row: dict[str, Any]) -> tuple[int, int, int]:
-    """Most urgent first: level, then the nearest date, then the reading order."""
+def urgency_key(row: dict[str, Any]) -> tuple[int, int, int, int]:
+    """Most urgent first: a card that is not genuine, then the level, then the nearest
+    date, then the reading order."""
     lefts = [row[k] for k in ("residence_days_left", "residence_card_days_left",
                               "mynumber_card_days_left", "certificate_days_left")
              if row.get(k) is not None]
     nearest = min(lefts) if lefts else 10**6
-    return (-LEVEL_BY_CODE[row["level"]], nearest, int(row["no"]))
+    return (0 if row.get("authenticity") == "invalid" else 1, -LEVEL_BY_CODE[row["level"]],
+            nearest, int(row["no"]))
 
 
 # --- writers -------------------------------------------------------------------------------
@@ -345,6 +358,7 @@ _HTML_TEXT: dict[str, tuple[str, str]] = {
     "mynumber": ("My Number card", "マイナンバーカード"),
     "certificate": ("Certificates", "電子証明書"),
     "pending": ("Renewal pending", "申請中"),
+    "authenticity": ("Chip data", "ICチップ真正性"),
     "findings": ("Findings", "所見"),
     "yes": ("yes", "申請中"),
     "check_by_eye": ("check by eye", "目視確認"),
@@ -357,6 +371,15 @@ KIND_LABELS: dict[str, tuple[str, str]] = {  # short: a narrow column
     "residence-first": ("Residence, 1st gen.", "在留・第1世代"),
     "residence-second": ("Residence, 2nd gen.", "在留・第2世代"),
     "specified": ("特定在留カード", "特定在留カード"),
+}
+#: Short names of the authenticity statuses (a narrow column).
+AUTHENTICITY_LABELS: dict[str, tuple[str, str]] = {
+    "genuine": ("genuine", "真正"),
+    "data-genuine": ("data genuine", "データ真正"),
+    "test-anchor": ("TEST key only", "テスト鍵のみ"),
+    "unanchored": ("no trust anchor", "アンカー未確認"),
+    "not-checked": ("not checked", "未検証"),
+    "invalid": ("NOT GENUINE", "不正"),
 }
 _LEVEL_COLOURS: dict[str, tuple[str, str]] = {  # background, text
     "expired": ("#b00020", "#ffffff"),
@@ -394,6 +417,8 @@ td.findings, td.kinds { font-size: 7.5pt; }
 td.findings ul { margin: 0; padding-left: 3.5mm; }
 col.c-level { width: 16mm; } col.c-no { width: 7mm; } col.c-ref { width: 15mm; }
 col.c-kinds { width: 19mm; } col.c-date { width: 17.5mm; } col.c-pending { width: 10mm; }
+col.c-auth { width: 15mm; }
+td.auth { font-size: 7.5pt; } td.auth.invalid { color: #b00020; font-weight: bold; }
 footer { margin-top: 3mm; font-size: 7pt; color: #555; }
 """
 
@@ -445,6 +470,9 @@ def render_html(rows: Sequence[dict[str, Any]], generated_at: dt.datetime,
         findings = "".join(f"<li>{html.escape(f['message_ja' if lang == 'ja' else 'message_en'])}"
                            "</li>" for f in row["findings"])
         pending = _t("yes", lang) if row.get("renewal_pending") else ""
+        status = row.get("authenticity") or ""
+        auth_en, auth_ja = AUTHENTICITY_LABELS.get(status, (status, status))
+        failures = " ".join(row.get("authenticity_failures") or [])
         body.append(
             "<tr>"
             f"<td>{_badge(row['level'], lang)}</td>"
@@ -456,16 +484,19 @@ def render_html(rows: Sequence[dict[str, Any]], generated_at: dt.datetime,
             + _date_cell(row, "mynumber_card_expiry", "mynumber_card_days_left", lang)
             + _date_cell(row, "certificate_expiry", "certificate_days_left", lang)
             + f"<td>{html.escape(pending)}</td>"
+            f'<td class="auth {html.escape(status)}">'
+            f"{html.escape(auth_ja if lang == 'ja' else auth_en)}"
+            f"{'<small> (' + html.escape(failures) + ')</small>' if failures else ''}</td>"
             f'<td class="findings">{"<ul>" + findings + "</ul>" if findings else ""}</td>'
             "</tr>")
     if not body:
-        body.append(f'<tr><td colspan="10">{html.escape(_t("empty", lang))}</td></tr>')
+        body.append(f'<tr><td colspan="11">{html.escape(_t("empty", lang))}</td></tr>')
     heads = "".join(f"<th>{html.escape(_t(k, lang))}</th>" for k in (
         "level", "no", "reference", "kinds", "residence", "residence_card", "mynumber",
-        "certificate", "pending", "findings"))
+        "certificate", "pending", "authenticity", "findings"))
     cols = ('<colgroup><col class="c-level"><col class="c-no"><col class="c-ref">'
             '<col class="c-kinds"><col class="c-date"><col class="c-date"><col class="c-date">'
-            '<col class="c-date"><col class="c-pending"><col></colgroup>')
+            '<col class="c-date"><col class="c-pending"><col class="c-auth"><col></colgroup>')
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{"ja" if lang == "ja" else "en"}"><head><meta charset="utf-8">'

@@ -18,7 +18,7 @@ from apdu.errors import ApduError, MalformedData
 from apdu.session import Session
 from apdu.sw import SW
 from apdu.trace import is_redacted_fill
-from cardtool.authenticity import Authenticity, verdict
+from cardtool.authenticity import Authenticity, combine, verdict
 from cardtool.cards.certificate import CertificateInfo, parse_certificate
 from cardtool.cards.detect import CardKind, Detection, detect, probe_specified
 from cardtool.cards.mynumber.anchors import CvKeyStore
@@ -279,8 +279,9 @@ class CardReport:
 
     @property
     def authenticity(self) -> Authenticity | None:
-        """The card's verdict (the My Number side's; residence verdicts join in their part)."""
-        return self.mynumber.authenticity if self.mynumber is not None else None
+        """The card's one verdict: a 特定在留カード is as genuine as its weaker side."""
+        return combine(self.mynumber.authenticity if self.mynumber is not None else None,
+                       self.residence.authenticity if self.residence is not None else None)
 
     def to_json(self, *, show_number: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = (self.mynumber.to_json(show_number=show_number)
@@ -289,6 +290,9 @@ class CardReport:
                                 "atr": self.detection.atr.hex().upper()})
         if self.residence is not None:
             out["residence"] = self.residence.to_json()
+        verdict = self.authenticity
+        if verdict is not None:  # the one verdict for the card, whatever its kind
+            out["authenticity"] = verdict.to_json()
         return out
 
 

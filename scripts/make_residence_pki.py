@@ -18,7 +18,16 @@ any real key:
                             KEY encrypts to on a 特定在留カード (unverified path, spec §9);
                             .pub.bin is the raw 256-byte modulus (e = 65537)
 
+  residence{1,2}-rogue-ca-TEST, residence{1,2}-rogue-signer-TEST
+                            forgers' PKI for the forged personas: a CA nobody trusts
+                            ("TEST Rogue ZairyuCard CA", "... CA2") and a signer it issued
+  residence{1,2}-impostor-signer-TEST.crt.der
+                            the rogue signer's key in a certificate that names the TEST
+                            ZairyuCard CA (CA2) as issuer but is signed by the rogue CA
+
 Usage: .venv/bin/python scripts/make_residence_pki.py [--force]
+       .venv/bin/python scripts/make_residence_pki.py --forged-only
+         (make only the forgers' files above; the committed PKI stays)
        .venv/bin/python scripts/make_residence_pki.py --ber-only
          (re-make only residence2-signer-ber-TEST.crt.der from the committed
           residence2-signer-TEST.crt.der and residence2-ca-TEST.key.pem; keys and traces stay)
@@ -150,15 +159,47 @@ def remake_ber_certificate() -> int:
     return 0
 
 
+def make_forged() -> int:
+    """The forgers' PKI, next to the committed one (which stays)."""
+    files: dict[str, bytes] = {}
+    for n, make_key, suffix in ((1, lambda: rsa.generate_private_key(65537, 2048), ""),
+                                (2, lambda: ec.generate_private_key(ec.SECP384R1()), "2")):
+        genuine_ca = x509.load_pem_x509_certificate(
+            (OUT / f"residence{n}-ca-TEST.crt.pem").read_bytes())
+        rogue_key = make_key()
+        rogue = ca_certificate(rogue_key, f"TEST Rogue ZairyuCard CA{suffix}")
+        signer_key = make_key()
+        signer = signer_certificate(rogue_key, rogue, signer_key,
+                                    f"TEST Rogue ZairyuCard Signer{suffix}")
+        impostor = signer_certificate(rogue_key, genuine_ca, signer_key,
+                                      f"TEST Rogue ZairyuCard Signer{suffix}")
+        files[f"residence{n}-rogue-ca-TEST.key.pem"] = pem_key(rogue_key)
+        files[f"residence{n}-rogue-ca-TEST.crt.pem"] = rogue.public_bytes(
+            serialization.Encoding.PEM)
+        files[f"residence{n}-rogue-signer-TEST.key.pem"] = pem_key(signer_key)
+        files[f"residence{n}-rogue-signer-TEST.crt.der"] = signer.public_bytes(
+            serialization.Encoding.DER)
+        files[f"residence{n}-impostor-signer-TEST.crt.der"] = impostor.public_bytes(
+            serialization.Encoding.DER)
+    for filename, data in files.items():
+        (OUT / filename).write_bytes(data)
+        print(f"wrote {OUT / filename} ({len(data)} bytes)")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="overwrite existing files")
     parser.add_argument("--ber-only", action="store_true",
                         help="re-make only the BER signer certificate from the committed "
                              "signer certificate and CA key")
+    parser.add_argument("--forged-only", action="store_true",
+                        help="make only the forgers' PKI of the forged personas")
     args = parser.parse_args()
     if args.ber_only:
         return remake_ber_certificate()
+    if args.forged_only:
+        return make_forged()
     if (OUT / "residence1-ca-TEST.crt.pem").exists() and not args.force:
         print(f"{OUT} already holds the residence TEST PKI; use --force to replace it "
               "(every committed trace and test anchor changes with it)", file=sys.stderr)
@@ -194,7 +235,7 @@ def main() -> int:
     for filename, data in files.items():
         (OUT / filename).write_bytes(data)
         print(f"wrote {OUT / filename} ({len(data)} bytes)")
-    return 0
+    return make_forged()
 
 
 if __name__ == "__main__":

@@ -31,6 +31,15 @@ SESSIONS: list[tuple[str, str, str, bool, int]] = [
     ("residence2-sp-read.jsonl", "residence2:residence2-sp", "residence2-sp", False, 0),
     ("residence2-wrong-number.jsonl", "residence2", "residence2-default", True, 4),
     ("specified-read.jsonl", "specified", "specified-default", False, 0),
+    # Forged cards (authenticity: invalid exits 7, an unknown CA is unanchored).
+    ("residence-forged-front.jsonl", "residence:residence-forged-front",
+     "residence-forged-front", False, 7),
+    ("residence-forged-ca.jsonl", "residence:residence-forged-ca", "residence-forged-ca",
+     False, 0),
+    ("residence2-forged-expiry.jsonl", "residence2:residence2-forged-expiry",
+     "residence2-forged-expiry", False, 7),
+    ("residence2-forged-ca.jsonl", "residence2:residence2-forged-ca", "residence2-forged-ca",
+     False, 0),
 ]
 
 

@@ -32,3 +32,17 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> Iterat
             f"{len(skipped)} PC/SC tests skipped: pcscd with the vsmartcard vpcd driver is "
             "missing. Install and start it with: scripts/debian-deps.sh pcsc",
             yellow=True, bold=True)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_config_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test reads or writes the real user configuration (trust store): every test, and
+    every cardtool subprocess it starts, sees an empty private CARDTOOL_CONFIG_DIR unless it
+    sets its own."""
+    saved = os.environ.get("CARDTOOL_CONFIG_DIR")
+    os.environ["CARDTOOL_CONFIG_DIR"] = str(tmp_path_factory.mktemp("cardtool-config"))
+    yield
+    if saved is None:
+        os.environ.pop("CARDTOOL_CONFIG_DIR", None)
+    else:
+        os.environ["CARDTOOL_CONFIG_DIR"] = saved

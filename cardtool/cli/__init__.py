@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "expiry": "cardtool.cli.office_cmd:expiry",
     "office": "cardtool.cli.office_cmd:office",
     "policy": "cardtool.cli.policy_cmd:policy",
+    "trust": "cardtool.cli.trust_cmd:trust",
 }
 
 

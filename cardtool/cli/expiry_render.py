@@ -10,6 +10,8 @@ import click
 
 from apdu.errors import EXIT_EXPIRY, EXIT_OK
 from cardtool.cli.render import display_width as _width
+from cardtool.cli.render_authenticity import authenticity_lines
+from cardtool.errors import EXIT_NOT_GENUINE
 from cardtool.expiry import (
     DEFAULT_SOON_DAYS,
     DEFAULT_URGENT_DAYS,
@@ -52,7 +54,10 @@ def thresholds_options(f: F) -> F:
 
 
 def exit_code_for(assessment: Assessment) -> int:
-    """5 when anything is soon, urgent or expired; 0 otherwise (also for 'check by eye')."""
+    """7 when a card's authenticity check failed; else 5 when anything is soon, urgent or
+    expired; 0 otherwise (also for 'check by eye')."""
+    if assessment.not_genuine:
+        return EXIT_NOT_GENUINE
     return EXIT_EXPIRY if assessment.needs_attention else EXIT_OK
 
 
@@ -86,12 +91,25 @@ def _date_line(check: DateCheck, lang: str) -> str:
 
 
 def card_date_lines(assessment: Assessment, index: int, lang: str) -> list[str]:
-    """One line per date of card ``index``: date, days left, level, where it came from."""
+    """One line per date of card ``index``: date, days left, level, where it came from;
+    then the card's authenticity verdict, when it has one."""
     dates = [c for c in assessment.dates if c.card_index == index]
     if not dates:
-        return ["  " + ("日付なし(カード表面を確認)" if lang == "ja"
-                        else "no date in the chip (see the card face)")]
-    return [_date_line(c, lang) for c in dates]
+        lines = ["  " + ("日付なし(カード表面を確認)" if lang == "ja"
+                         else "no date in the chip (see the card face)")]
+    else:
+        lines = [_date_line(c, lang) for c in dates]
+    return lines + card_authenticity_lines(assessment, index, lang)
+
+
+def card_authenticity_lines(assessment: Assessment, index: int, lang: str) -> list[str]:
+    auth = (assessment.authenticities[index]
+            if index < len(assessment.authenticities) else None)
+    if auth is None:
+        return []
+    lines = authenticity_lines(auth, lang, lambda en, ja, value:
+                               f"{ja if lang == 'ja' else en}: {value}")
+    return ["  " + line for line in lines]
 
 
 def render_assessment(assessment: Assessment, lang: str) -> list[str]:
@@ -104,7 +122,14 @@ def render_assessment(assessment: Assessment, lang: str) -> list[str]:
         lines.append("所見:" if lang == "ja" else "Findings:")
         for f in assessment.findings:
             lines.append(f"  [{level_name(f.level, lang)}] {f.message(lang)}")
-    overall = level_name(assessment.level, lang)
+    auth = assessment.authenticity
+    if auth is not None:
+        lines.append(("ICチップ真正性: " if lang == "ja" else "Chip data: ") + auth.label(lang))
+    if assessment.not_genuine:
+        lines.append("注意: 上記の日付は真正性の検証に失敗したチップのデータです。信頼しないでください。"
+                     if lang == "ja" else "Warning: the dates above come from chip data that "
+                     "failed its authenticity check: do not rely on them.")
+    overall = level_name(assessment.level, lang)  # the last line, always
     lines.append(f"判定: {overall}" if lang == "ja" else f"Result: {overall}")
     return lines
 
@@ -124,6 +149,9 @@ def assessment_json(assessment: Assessment) -> dict[str, Any]:
                       "date": f.date.isoformat() if f.date else None,
                       "card": f.card_index, "message_ja": f.message_ja,
                       "message_en": f.message_en} for f in assessment.findings],
+        # One entry per card (null: the card service gave no verdict).
+        "authenticity": [a.to_json() if a is not None else None
+                         for a in assessment.authenticities],
     }
 
 

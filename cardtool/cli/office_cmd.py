@@ -19,7 +19,7 @@ import dataclasses
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Protocol, TextIO
 
@@ -40,7 +40,14 @@ from cardtool.cli.expiry_render import (
     thresholds_from,
     thresholds_options,
 )
-from cardtool.cli.util import app, card_source_options, json_option, open_card, print_json
+from cardtool.cli.util import (
+    app,
+    card_source_options,
+    json_option,
+    open_card,
+    print_json,
+    trust_anchor_option,
+)
 from cardtool.errors import BadInputFile, UsageError
 from cardtool.expiry import CardFacts, assess_card
 from cardtool.jst import today_jst
@@ -194,12 +201,21 @@ class VirtualFeed:
 # --- the read services ------------------------------------------------------------------------
 
 
-def card_facts_reader() -> ReadCardFacts:
+def card_facts_reader(trust_anchors: tuple[str, ...] = (), *,
+                      virtual: bool = False) -> ReadCardFacts:
     """The producer of ``CardFacts`` from an open card (``read_card_facts(transport,
-    ask_card_number)``), used by ``cardtool office`` and ``cardtool expiry``."""
+    ask_card_number)``), used by ``cardtool office`` and ``cardtool expiry``. Residence
+    cards are checked against the installed anchors, each --trust-anchor and, for virtual
+    cards, cardtool's own TEST CAs (as ``cardtool read``)."""
     from cardtool.card_facts import read_card_facts
+    from cardtool.cli.read_cmd import residence_options
 
-    return read_card_facts
+    options = residence_options(trust_anchors, virtual=virtual)
+
+    def read(transport: Transport, ask_card_number: Callable[[], str]) -> CardFacts:
+        return read_card_facts(transport, ask_card_number, options)
+
+    return read
 
 
 # --- the loop ------------------------------------------------------------------------------------
@@ -339,10 +355,11 @@ def _files(csv_path: str | None, json_path: str | None, html_path: str | None) -
               help="PC/SC reader by index or name substring (default: the first with a card).")
 @click.option("--virtual", "virtual", metavar="KIND[:PERSONA]", multiple=True,
               help="Use virtual cards instead of a reader, held in the order given.")
+@trust_anchor_option
 @thresholds_options
 def office(csv_path: str | None, json_path: str | None, html_path: str | None,
-           reader: str | None, virtual: tuple[str, ...], soon_days: int,
-           urgent_days: int) -> None:
+           reader: str | None, virtual: tuple[str, ...], trust_anchors: tuple[str, ...],
+           soon_days: int, urgent_days: int) -> None:
     """Check many clients' cards for expiry, one card after the other (Ctrl-C to finish).
 
     Asks only for what a card needs: a residence card's number (typed from the card, not
@@ -354,7 +371,7 @@ def office(csv_path: str | None, json_path: str | None, html_path: str | None,
         raise UsageError("Choose --reader or --virtual, not both.",
                          "--reader と --virtual は同時に指定できません。")
     thresholds = thresholds_from(soon_days, urgent_days)
-    read_facts = card_facts_reader()
+    read_facts = card_facts_reader(trust_anchors, virtual=bool(virtual))
     report = OfficeReport(csv_path=csv_path, json_path=json_path, html_path=html_path,
                           lang=a.lang, thresholds=thresholds)
     session = OfficeSession(report, thresholds)
@@ -377,16 +394,18 @@ def office(csv_path: str | None, json_path: str | None, html_path: str | None,
 @click.option("--card-number-stdin", is_flag=True,
               help="Residence cards: read the card number as the first line of standard input "
                    f"(else ${ENV_CARD_NUMBER}, else a no-echo prompt).")
+@trust_anchor_option
 @thresholds_options
 @card_source_options
 @json_option
-def expiry(typed_expiry: str | None, card_number_stdin: bool, soon_days: int,
-           urgent_days: int, as_json: bool) -> None:
-    """Check one card's dates (exit code 5 when anything is soon, urgent or expired)."""
+def expiry(typed_expiry: str | None, card_number_stdin: bool, trust_anchors: tuple[str, ...],
+           soon_days: int, urgent_days: int, as_json: bool) -> None:
+    """Check one card's dates (exit code 5 when anything is soon, urgent or expired; 7 when
+    the card's authenticity check failed)."""
     a = app()
     thresholds = thresholds_from(soon_days, urgent_days)
     typed = parse_typed_date(typed_expiry) if typed_expiry else None
-    read_facts = card_facts_reader()
+    read_facts = card_facts_reader(trust_anchors, virtual=a.source.virtual is not None)
     # As `cardtool read`: stdin line, else $CARDTOOL_CARD_NUMBER, else a no-echo prompt; a
     # number given up front is format-checked before the card is opened.
     ask_number = CardNumberAsker(a.lang, card_number_stdin)

@@ -2,44 +2,55 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import click
 
 from apdu.session import Session
-from cardtool.authenticity import Authenticity
 from cardtool.cli.card_number import ENV_CARD_NUMBER, CardNumberAsker
 from cardtool.cli.render import render_mynumber
 from cardtool.cli.secrets import SecretAsker
 from cardtool.cli.util import (
     app,
     card_source_options,
-    err,
+    exit_if_not_genuine,
     json_option,
     open_card,
     print_json,
     recording,
+    trust_anchor_option,
 )
-from cardtool.errors import EXIT_NOT_GENUINE
 from cardtool.read import ReadOptions, read_card
 
 if TYPE_CHECKING:
-    from cardtool.cards.residence.service import ResidenceOptions
+    from cardtool.trust.options import ResidenceOptions
+    from cardtool.trust.store import TrustAnchor
 
 # The residence modules (anchors, images, rendering) are imported where a residence card or
 # a trust anchor needs them, so reading a My Number card does not load them.
 
 
-def residence_options(trust_anchors: tuple[str, ...]) -> ResidenceOptions | None:
-    """The trust anchors, loaded (and checked) before any card is opened; None: none."""
-    if not trust_anchors:
-        return None
-    from cardtool.cards.residence.certificate import load_anchor_file
-    from cardtool.cards.residence.service import ResidenceOptions
+def residence_options(trust_anchors: tuple[str, ...], *,
+                      virtual: bool | None = None) -> ResidenceOptions:
+    """The residence cards' trust anchors: each --trust-anchor file, loaded (and checked)
+    before any card is opened; then, only once a residence card is read, the installed
+    ones (``cardtool trust add``) and, for a virtual card only, cardtool's own TEST CAs
+    (test-anchor, never genuine)."""
+    from cardtool.trust.options import ResidenceOptions
+    from cardtool.trust.store import load_option_anchors
 
-    return ResidenceOptions(tuple(load_anchor_file(path) for path in trust_anchors))
+    given = tuple(load_option_anchors(trust_anchors)) if trust_anchors else ()
+    if virtual is None:
+        virtual = app().source.virtual is not None
+    is_virtual = virtual
+    return ResidenceOptions(given, default_anchors=lambda: default_anchors(is_virtual))
+
+
+def default_anchors(virtual: bool) -> list[TrustAnchor]:
+    from cardtool.trust.store import installed_anchors, virtual_test_anchors
+
+    return installed_anchors() + (virtual_test_anchors() if virtual else [])
 
 
 def allow_test_keys_option(f: click.decorators.FC) -> click.decorators.FC:
@@ -49,21 +60,6 @@ def allow_test_keys_option(f: click.decorators.FC) -> click.decorators.FC:
         "--allow-test-keys", is_flag=True,
         help="Check signatures against test CA keys too (J-LIS test cards, cardtool's virtual "
              "cards; on by default for --virtual): the verdict is then at best test-anchor.")(f)
-
-
-def exit_if_not_genuine(authenticity: Authenticity | None) -> None:
-    """Exit 7 after the report when a check failed: the report says which, and one line on
-    stderr says what to do."""
-    if authenticity is None or not authenticity.is_invalid:
-        return
-    failure = authenticity.failures()[0]
-    if app().lang == "ja":
-        err(f"cardtool: エラー: 真正性の検証に失敗しました({failure.name}: "
-            f"{failure.detail_ja})。このカードを本人確認に使わないでください。")
-    else:
-        err(f"cardtool: error: authenticity check failed ({failure.name}: {failure.detail_en}). "
-            "Do not accept this card as proof of identity.")
-    sys.exit(EXIT_NOT_GENUINE)
 
 
 def secret_options(f: click.decorators.FC) -> click.decorators.FC:
@@ -90,10 +86,7 @@ def secret_options(f: click.decorators.FC) -> click.decorators.FC:
 @click.option("--card-number-stdin", is_flag=True,
               help="Residence cards: read the card number as the first line of standard input "
                    f"(else ${ENV_CARD_NUMBER}, else a no-echo prompt).")
-@click.option("--trust-anchor", "trust_anchors", multiple=True, metavar="FILE",
-              type=click.Path(dir_okay=False),
-              help="Residence cards: a CA certificate (PEM or DER) to check the card's "
-                   "signature chain against; repeatable.")
+@trust_anchor_option
 @allow_test_keys_option
 @secret_options
 @card_source_options
@@ -106,7 +99,8 @@ def read(text: bool, face: bool, face_key: str, number_b_parts: bool, sign_cert:
 
     Nothing is verified unless asked (--text, --face, --sign-cert); remaining tries are
     read without using one. A residence card needs its card number (asked only then);
-    its signature is checked against each --trust-anchor.
+    its signature is checked against the installed ISA CAs and each --trust-anchor; exit
+    code 7 when a check fails (invalid).
     """
     a = app()
     anchors = residence_options(trust_anchors)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 
-from cardtool.authenticity import Authenticity, Result
 from cardtool.cards.detect import CardKind
+from cardtool.cli.render_authenticity import authenticity_lines
 from cardtool.jst import days_left
 from cardtool.policy.guard import KeyStatus
 from cardtool.read import EXPIRY_NOT_ON_CARD_FACE, MyNumberReport
@@ -141,25 +141,5 @@ def render_mynumber(report: MyNumberReport, lang: str, show_number: bool) -> lis
                          f"{when(sc.not_after.date(), today, lang)} JST"))
         lines.append(row("  Subject", "  主体者", sc.subject))
     if report.authenticity is not None:
-        lines += render_authenticity(report.authenticity, lang)
-    return lines
-
-
-RESULT_MARKS = {Result.PASS: "ok", Result.FAIL: "FAILED", Result.SKIPPED: "not run"}
-RESULT_MARKS_JA = {Result.PASS: "合格", Result.FAIL: "不合格", Result.SKIPPED: "未実施"}
-
-
-def render_authenticity(verdict: Authenticity, lang: str) -> list[str]:
-    """The verdict, every check with its result, the anchor and any advice (one shape for
-    every card kind)."""
-    ja = lang == "ja"
-    lines = [("真正性: " if ja else "Authenticity: ") + verdict.label(lang)]
-    marks = RESULT_MARKS_JA if ja else RESULT_MARKS
-    for check in verdict.checks:
-        lines.append(f"  [{marks[check.result]}] {check.name}: {check.detail(lang)}")
-    if verdict.anchor is not None:
-        lines.append(("  トラストアンカー: " if ja else "  Trust anchor: ")
-                     + verdict.anchor.description)
-    if verdict.advice(lang):
-        lines.append("  " + verdict.advice(lang))
+        lines += authenticity_lines(report.authenticity, lang, row)
     return lines

@@ -11,6 +11,7 @@ from cardtool.cards.residence.parse import CardDate, FirstGenData, SecondGenData
 from cardtool.cards.residence.service import ResidenceResult, period_text
 from cardtool.cards.residence.signature import SignatureStatus
 from cardtool.cli.render import display_width, when
+from cardtool.cli.render_authenticity import authenticity_lines
 
 
 def pad_label(text: str, width: int) -> str:
@@ -81,6 +82,7 @@ def render_text(result: ResidenceResult, lang: str) -> list[str]:
     lines.append(row("Signature", "電子署名",
                      f"{status_ja}: {result.signature.reason('ja')}" if ja else
                      f"{status_en}: {result.signature.reason('en')}"))
+    lines += authenticity_lines(result.authenticity, lang, row)
     images = result.images()
     if images:
         listing = ", ".join(f"{name} ({len(data):,} bytes)" for name, data in images.items())

@@ -13,6 +13,8 @@ import click
 
 from apdu.transport import Transport
 from apdu.transport.recording import RecordingTransport
+from cardtool.authenticity import Authenticity
+from cardtool.errors import EXIT_NOT_GENUINE
 from cardtool.i18n import detect_lang, t
 from cardtool.sources import DEFAULT_WAIT_SECONDS, SourceOptions, open_transport
 
@@ -100,6 +102,16 @@ def json_option(f: F) -> F:
                         help="Print one JSON object instead of text.")(f)
 
 
+def trust_anchor_option(f: F) -> F:
+    """--trust-anchor FILE (repeatable): the command receives ``trust_anchors``."""
+    return click.option(
+        "--trust-anchor", "trust_anchors", multiple=True, metavar="FILE",
+        type=click.Path(dir_okay=False),
+        help="Residence cards: a CA certificate (PEM, DER or ISA zip) to check the card's "
+             "signature chain against, besides the installed ones ('cardtool trust add'); "
+             "one that is not an official ISA CA gives test-anchor at best; repeatable.")(f)
+
+
 def err(text: str) -> None:
     click.echo(text, err=True)
 
@@ -129,3 +141,18 @@ def recording(transport: Transport) -> RecordingTransport | None:
 
 def print_json(obj: Any) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+def exit_if_not_genuine(authenticity: Authenticity | None) -> None:
+    """After the report is printed: exit code 7 when an authenticity check failed, with one
+    line on stderr naming the check and what to do (the report says the rest)."""
+    if authenticity is None or not authenticity.is_invalid:
+        return
+    failure = authenticity.failures()[0]
+    if app().lang == "ja":
+        err(f"cardtool: エラー: 真正性の検証に失敗しました({failure.name}: "
+            f"{failure.detail_ja})。このカードを本人確認に使わないでください。")
+    else:
+        err(f"cardtool: error: authenticity check failed ({failure.name}: {failure.detail_en}). "
+            "Do not accept this card as proof of identity.")
+    raise SystemExit(EXIT_NOT_GENUINE)

@@ -314,19 +314,37 @@ def _pki_path(name: str) -> Path:
     return fixtures_dir() / "pki" / name
 
 
-@lru_cache(maxsize=4)
-def load_signer_pki(generation: ids.Generation, ber_certificate: bool = False) -> SignerPki:
+#: Forged cards (persona ``extra.forgery``), each made to fail one authenticity check:
+#:   altered-entries  2nd gen / 特定: DF1/EF02 holds later expiry dates than were signed
+#:                    (``extra.signed_card_expiry`` / ``signed_residence_expiry``)
+#:   altered-front    1st gen: the front image shows later dates than the signed one
+#:   altered-photo    the photo is another face than the signed one
+#:   unknown-ca       the signer certificate is issued by a CA nobody trusts
+#:   impersonated-ca  the signer certificate names the TEST CA as issuer, but a rogue CA
+#:                    signed it
+FORGERIES = ("altered-entries", "altered-front", "altered-photo", "unknown-ca",
+             "impersonated-ca")
+
+
+@lru_cache(maxsize=8)
+def load_signer_pki(generation: ids.Generation, ber_certificate: bool = False,
+                    forgery: str | None = None) -> SignerPki:
     prefix = "residence1" if generation is ids.Generation.FIRST else "residence2"
+    key_name = f"{prefix}-signer-TEST.key.pem"
     cert_name = f"{prefix}-signer-ber-TEST.crt.der" if ber_certificate else \
         f"{prefix}-signer-TEST.crt.der"
+    if forgery in ("unknown-ca", "impersonated-ca"):
+        key_name = f"{prefix}-rogue-signer-TEST.key.pem"
+        cert_name = f"{prefix}-rogue-signer-TEST.crt.der" if forgery == "unknown-ca" else \
+            f"{prefix}-impostor-signer-TEST.crt.der"
     try:
-        key_pem = _pki_path(f"{prefix}-signer-TEST.key.pem").read_bytes()
+        key_pem = _pki_path(key_name).read_bytes()
         certificate = _pki_path(cert_name).read_bytes()
     except OSError:
         raise MissingSignerPki(path=str(_pki_path(cert_name))) from None
     key = serialization.load_pem_private_key(key_pem, password=None)
     if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
-        raise MissingSignerPki(path=str(_pki_path(f"{prefix}-signer-TEST.key.pem")))
+        raise MissingSignerPki(path=str(_pki_path(key_name)))
     return SignerPki(key, certificate)
 
 
@@ -369,6 +387,11 @@ class _Extra:
         if value not in allowed:
             raise self.fail(f"extra.{key} must be one of {', '.join(allowed)}")
         return value
+
+    def forgery(self, allowed: tuple[str, ...]) -> str | None:
+        if "forgery" not in self.data:
+            return None
+        return self.code("forgery", allowed)
 
     def flag(self, key: str) -> bool:
         value = self.data.get(key, False)
@@ -464,11 +487,26 @@ def build_first_generation(persona: Persona, *, random: RandomSource = os.urando
              ("No.", persona.card_number or "")]
     title = "特別永住者証明書 SPECIAL PERMANENT RESIDENT" if special else \
         "在留カード RESIDENCE CARD"
-    front = _check_image(persona, lambda: text_image(rows, (640, 404),
-                                                     ids.FIRST_GEN_FRONT_IMAGE_MAX, title),
-                         "front image")
+    forgery = x.forgery(("altered-front", "altered-photo", "unknown-ca", "impersonated-ca"))
+
+    def draw_front(shown: list[tuple[str, str]]) -> bytes:
+        return _check_image(persona, lambda: text_image(shown, (640, 404),
+                                                        ids.FIRST_GEN_FRONT_IMAGE_MAX, title),
+                            "front image")
+
+    front = draw_front(rows)
     face = _check_image(persona, lambda: photo(persona.id + persona.name,
                                                ids.FIRST_GEN_PHOTO_MAX), "photo")
+    signed_front, signed_face = front, face
+    if forgery == "altered-front":
+        # Signed: the card as issued (earlier dates); shown: the forger's later dates.
+        issued = x.date("signed_card_expiry", persona.card_expiry - dt.timedelta(days=730))
+        assert issued is not None
+        signed_front = draw_front([(k, issued.isoformat()) if k == "VALID UNTIL" else (k, v)
+                                   for k, v in rows])
+    elif forgery == "altered-photo":
+        face = _check_image(persona, lambda: photo(persona.id + "impostor",
+                                                   ids.FIRST_GEN_PHOTO_MAX), "photo")
     assert persona.card_number is not None
     card = ResidenceCard(card_type, persona.card_number.encode("ascii"), random=random)
     _public_files(card.mf, card_type, x.text("spec_version", "0001", ascii_only=True))
@@ -499,8 +537,9 @@ def build_first_generation(persona: Persona, *, random: RandomSource = os.urando
         renewal = b"1" if x.flag("renewal_pending") else b"0"
         df2.add(EF(0x0004, _file([(Tag.RENEWAL_PENDING_1, renewal)]),
                    sfi=ids.FirstGenSFI.RENEWAL, read=number_verified))
-    pki = load_signer_pki(ids.Generation.FIRST)
-    signed = _nul(front, ids.FIRST_GEN_FRONT_IMAGE_MAX) + _nul(face, ids.FIRST_GEN_PHOTO_MAX)
+    pki = load_signer_pki(ids.Generation.FIRST, forgery=forgery)
+    signed = (_nul(signed_front, ids.FIRST_GEN_FRONT_IMAGE_MAX)
+              + _nul(signed_face, ids.FIRST_GEN_PHOTO_MAX))
     df3 = card.add_df(DF(ids.DF3_AID))
     df3.add(EF(0x0001, _file([(Tag.CHECK_CODE, _sign(pki, signed)),
                               (Tag.CERTIFICATE_1, pki.certificate)], ids.FIRST_GEN_SIGNATURE_FILE),
@@ -551,6 +590,20 @@ def add_second_generation_files(card: CardOS, public: DF, persona: Persona,
     x = _Extra(persona)
     special = card_type in ids.SPECIAL_PERMANENT_TYPES
     entries = second_generation_entries(persona, x, card_type)
+    forgery = x.forgery(("altered-entries", "altered-photo", "unknown-ca", "impersonated-ca"))
+    signed_entries = entries
+    if forgery == "altered-entries":
+        # Signed: the dates as issued; on the chip: the forger's later ones.
+        issued: dict[int, dt.date | None] = {
+            Tag.CARD_EXPIRY: x.date("signed_card_expiry",
+                                    persona.card_expiry - dt.timedelta(days=730))}
+        if persona.residence_expiry is not None:
+            issued[Tag.RESIDENCE_EXPIRY] = x.date(
+                "signed_residence_expiry", persona.residence_expiry - dt.timedelta(days=730))
+        signed_entries = []
+        for tag, value in entries:
+            day = issued.get(tag)
+            signed_entries.append((tag, _ymd(day) if day is not None else value))
     name_rows = [("", persona.name)] + ([("", f"({persona.alias})")] if persona.alias else [])
     name_image = _check_image(persona, lambda: text_image(
         name_rows, (520, 96), ids.SECOND_GEN_NAME_IMAGE_MAX), "name image")
@@ -558,6 +611,10 @@ def add_second_generation_files(card: CardOS, public: DF, persona: Persona,
         [("", persona.address)], (520, 120), ids.SECOND_GEN_ADDRESS_IMAGE_MAX), "address image")
     face = _check_image(persona, lambda: photo(persona.id + persona.name,
                                                ids.SECOND_GEN_PHOTO_MAX), "photo")
+    signed_face_value = _nul(face, ids.SECOND_GEN_PHOTO_MAX)
+    if forgery == "altered-photo":
+        face = _check_image(persona, lambda: photo(persona.id + "impostor",
+                                                   ids.SECOND_GEN_PHOTO_MAX), "photo")
     assert persona.card_number is not None
     _public_files(public, card_type, x.text("spec_version", "0001", ascii_only=True))
     number_verified = after(CARD_NUMBER_KEY)
@@ -600,9 +657,10 @@ def add_second_generation_files(card: CardOS, public: DF, persona: Persona,
                    sfi=ids.SecondGenSFI.RENEWAL, read=number_verified))
         df2.add(EF(0x0003, _file(other, ids.SECOND_GEN_OTHER_FILE),
                    sfi=ids.SecondGenSFI.COMMISSIONER, read=number_verified))
-    pki = load_signer_pki(ids.Generation.SECOND, persona.has("ber_certificate"))
-    printed = b"".join(value for _tag, value in entries)
-    signed = _nul(printed, ids.SECOND_GEN_ENTRIES_SIGNED_LENGTH) + face_value + name_value
+    pki = load_signer_pki(ids.Generation.SECOND, persona.has("ber_certificate"), forgery)
+    printed = b"".join(value for _tag, value in signed_entries)
+    signed = (_nul(printed, ids.SECOND_GEN_ENTRIES_SIGNED_LENGTH) + signed_face_value
+              + name_value)
     df3 = card.add_df(DF(ids.DF3_AID))
     df3.add(EF(0x0001, _file([(Tag.SIGNATURE_2, _sign(pki, signed)),
                               (Tag.CERTIFICATE_2, pki.certificate)],

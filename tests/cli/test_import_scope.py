@@ -41,8 +41,9 @@ def imported_by(tmp_path: Path, *args: str, stdin: str | None = None
     listing = tmp_path / "modules.txt"
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
            "PYTHONPATH": str(ROOT)}
-    if "CARDTOOL_FIXTURES" in os.environ:
-        env["CARDTOOL_FIXTURES"] = os.environ["CARDTOOL_FIXTURES"]
+    for key in ("CARDTOOL_FIXTURES", "CARDTOOL_CONFIG_DIR"):
+        if key in os.environ:
+            env[key] = os.environ[key]
     out = subprocess.run([sys.executable, "-c", PROBE, str(listing), "read", *args, "--json"],
                          input=stdin, capture_output=True, text=True, timeout=60, env=env,
                          cwd=ROOT)

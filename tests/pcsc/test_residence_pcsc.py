@@ -92,8 +92,11 @@ def test_tampered_image_reads_as_invalid_over_pcsc() -> None:
     data[100] ^= 0xFF  # inside the name image
     ef.data = bytes(data)
     with served(card, slot=SLOT):
-        code, out, err = read(number("residence2"))
-    assert code == 0, err
-    r = out["residence"]
+        result = cardtool("read", "-r", READER, "--wait", "5", "--json", *ANCHORS,
+                          env={"CARDTOOL_CARD_NUMBER": number("residence2")})
+    # The report is printed, then exit code 7: the authenticity check failed.
+    assert result.returncode == 7, result.stderr
+    r = json.loads(result.stdout)["residence"]
     assert isinstance(r, dict)
     assert r["signature"]["status"] == "invalid" and "altered" in r["signature"]["reason"]
+    assert r["authenticity"]["status"] == "invalid"

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cardtool.authenticity import Authenticity
 from cardtool.expiry import (
     FINDING_CODES,
     MESSAGES,
@@ -421,7 +422,11 @@ def test_specified_card_certificate_before_card() -> None:
 def test_card_facts_hold_dates_and_flags_only() -> None:
     names = {f.name for f in dataclasses.fields(CardFacts)}
     assert names == {"kind", "card_expiry", "certificate_expiry", "residence_expiry",
-                     "renewal_pending", "expiry_source", "typed_residence_expiry"}
+                     "renewal_pending", "expiry_source", "typed_residence_expiry",
+                     "authenticity"}
+    # The verdict is a status, named checks with their reasons and the anchor: no card data.
+    assert {f.name for f in dataclasses.fields(Authenticity)} == {
+        "status", "checks", "anchor", "advice_en", "advice_ja"}
     assert {f.name for f in dataclasses.fields(ClientRecord)} == {"reference", "cards"}
 
 

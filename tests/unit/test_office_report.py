@@ -40,6 +40,7 @@ ALLOWED_KEYS = {
     "mynumber_card_expiry", "mynumber_card_days_left",
     "certificate_expiry", "certificate_days_left",
     "findings", "messages_ja", "messages_en",
+    "authenticity", "authenticity_failures",
 }
 
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cryptography import x509
-
 from apdu.session import Session
+from cardtool.authenticity import NOTHING_READ, Anchor, AnchorProfile, Authenticity
 from cardtool.cards.residence import ids
 from cardtool.cards.residence import specified as specified_path
 from cardtool.cards.residence.auth import Channel, authenticate, check_card_number
@@ -29,6 +28,7 @@ from cardtool.cards.residence.signature import (
     first_gen_signed_data,
     second_gen_signed_data,
 )
+from cardtool.cards.residence.verdict import residence_authenticity
 from cardtool.errors import EXIT_CARD, CardtoolError, UnsupportedCard
 from cardtool.images import (
     RESIDENCE_ADDRESS,
@@ -39,6 +39,8 @@ from cardtool.images import (
     write_pngs,
 )
 from cardtool.jst import days_left, today_jst
+from cardtool.trust.options import ResidenceOptions as ResidenceOptions  # re-exported
+from cardtool.trust.store import TrustAnchor
 
 
 class SpecifiedCardTypeUnreadable(CardtoolError):
@@ -55,10 +57,6 @@ class SpecifiedCardTypeUnreadable(CardtoolError):
 CardNumberSource = Callable[[], str]
 
 
-@dataclass(frozen=True)
-class ResidenceOptions:
-    trust_anchors: tuple[x509.Certificate, ...] = ()
-    today: dt.date | None = None
 
 
 def mask_card_number(number: str) -> str:
@@ -81,6 +79,8 @@ class ResidenceResult:
     apdu_count: int = 0
     #: The card number as shown: masked (AB********CD); the number itself is not kept.
     masked_number: str = ""
+    #: The verdict on the chip data (signature, chain, card number), the same for every card.
+    authenticity: Authenticity = field(default=NOTHING_READ)
 
     @property
     def generation(self) -> ids.Generation:
@@ -139,6 +139,7 @@ class ResidenceResult:
             "residence_expiry_days_left": residence_left,
             "renewal_pending": self.renewal_pending,
             "signature": self.signature.to_json(),
+            "authenticity": self.authenticity.to_json(),
             "images": {name: len(data) for name, data in self.images().items()},
             "apdu_count": self.apdu_count,
         }
@@ -207,16 +208,26 @@ def period_text(code: str, lang: str) -> str:
     return code
 
 
+_PROFILE_RANK = {AnchorProfile.PRODUCTION: 0, AnchorProfile.TEST: 1, AnchorProfile.UNOFFICIAL: 2}
+
+
 def _verify(result_type: ids.CardType, first: FirstGenData | None,
             second: SecondGenData | None, check_code: bytes, certificate: bytes,
-            anchors: list[x509.Certificate]) -> SignatureCheck:
+            anchors: list[TrustAnchor]) -> tuple[SignatureCheck, Anchor | None]:
+    """The signature check, and the anchor its chain ended in (None unless valid)."""
     generation = ids.GENERATION_OF[result_type]
     if first is not None:
         data = first_gen_signed_data(first.front_image, first.photo)
     else:
         assert second is not None
         data = second_gen_signed_data(second.entries.entries, second.photo, second.name_image)
-    return check_signature(generation, check_code, certificate, data, anchors)
+    check = check_signature(generation, check_code, certificate, data,
+                            [a.certificate for a in anchors])
+    # The same certificate may come from several places (installed, --trust-anchor, a
+    # virtual card's TEST CA): it counts as the strongest of them.
+    same = [a.anchor for a in anchors if check.anchor_certificate is not None
+            and a.certificate == check.anchor_certificate]
+    return check, min(same, key=lambda a: _PROFILE_RANK[a.profile], default=None)
 
 
 def read_residence(session: Session, card_number: CardNumberSource,
@@ -250,8 +261,9 @@ def read_residence(session: Session, card_number: CardNumberSource,
     else:
         second = reader.second_generation(card_type)
     block = reader.signature(generation)
-    signature = _verify(card_type, first, second, block.check_code, block.certificate,
-                        list(options.trust_anchors))
+    signature, anchor = _verify(card_type, first, second, block.check_code, block.certificate,
+                                options.anchors())
+    number_matches = (second.card_number == typed.decode("ascii")) if second else None
     result = ResidenceResult(
         card_type=card_type,
         today=options.today or today_jst(),
@@ -259,9 +271,10 @@ def read_residence(session: Session, card_number: CardNumberSource,
         spec_version=spec_version,
         first=first,
         second=second,
-        card_number_matches=(second.card_number == typed.decode("ascii")) if second else None,
+        card_number_matches=number_matches,
         apdu_count=session.apdu_count,
         masked_number=mask_card_number(second.card_number if second else typed.decode("ascii")),
+        authenticity=residence_authenticity(signature, anchor, number_matches),
     )
     return result
 

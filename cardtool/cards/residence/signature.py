@@ -13,7 +13,7 @@ certificate to a trust anchor). Never a silent "ok".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from cryptography import x509
@@ -36,6 +36,12 @@ from cardtool.cards.residence.certificate import (
 P384_COORDINATE = 48
 
 
+#: The steps of the check, in order (also the names of the authenticity checks).
+STEP_CERTIFICATE = "signer-certificate"  # the card's certificate parses
+STEP_SIGNATURE = "signature"  # the data verifies with the card certificate's key
+STEP_CHAIN = "certificate-chain"  # a trust anchor issued the card's certificate
+
+
 class SignatureStatus(Enum):
     VALID = "valid"
     INVALID = "invalid"
@@ -49,6 +55,11 @@ class SignatureCheck:
     reason_ja: str
     signer: str | None = None  # subject of the card's certificate
     anchor: str | None = None  # subject of the trust anchor that issued it
+    #: Which step failed (INVALID): STEP_CERTIFICATE, STEP_SIGNATURE or STEP_CHAIN.
+    failed_step: str | None = None
+    #: VALID: the trust anchor that issued the card's certificate.
+    anchor_certificate: x509.Certificate | None = field(default=None, compare=False,
+                                                        repr=False)
 
     def reason(self, lang: str) -> str:
         return self.reason_ja if lang == "ja" else self.reason_en
@@ -108,8 +119,9 @@ def _subject(cert: x509.Certificate) -> str:
     return cert.subject.rfc4514_string()
 
 
-def _invalid(en: str, ja: str, signer: str | None = None) -> SignatureCheck:
-    return SignatureCheck(SignatureStatus.INVALID, en, ja, signer)
+def _invalid(en: str, ja: str, signer: str | None = None,
+             step: str = STEP_SIGNATURE) -> SignatureCheck:
+    return SignatureCheck(SignatureStatus.INVALID, en, ja, signer, failed_step=step)
 
 
 def _check_data(card: CardCertificate, generation: ids.Generation, value: bytes,
@@ -147,7 +159,7 @@ def check_signature(generation: ids.Generation, signature: bytes, certificate: b
     try:
         card = load_certificate_bytes(certificate)
     except MalformedCardCertificate as exc:
-        return _invalid(exc.render("en"), exc.render("ja"))
+        return _invalid(exc.render("en"), exc.render("ja"), step=STEP_CERTIFICATE)
     failure = _check_data(card, generation, signature, data)
     if failure is not None:
         return failure
@@ -166,12 +178,13 @@ def check_signature(generation: ids.Generation, signature: bytes, certificate: b
                 SignatureStatus.VALID,
                 f"signed by the card's certificate, issued by trust anchor {_subject(anchor)}",
                 f"カードの証明書による署名を確認し、証明書はトラストアンカー {_subject(anchor)} "
-                "が発行したものです", signer, _subject(anchor))
+                "が発行したものです", signer, _subject(anchor), anchor_certificate=anchor)
     issuer = card.certificate.issuer.rfc4514_string()
     if named:
         return _invalid(f"the card's certificate claims issuer {issuer}, but that trust "
                         "anchor's signature on it does not verify",
-                        f"カードの証明書の発行者 {issuer} の署名を検証できません", signer)
+                        f"カードの証明書の発行者 {issuer} の署名を検証できません", signer,
+                        step=STEP_CHAIN)
     return SignatureCheck(
         SignatureStatus.NO_ANCHOR,
         f"the data matches the card's certificate, but its issuer {issuer} is not among the "

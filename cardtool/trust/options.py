@@ -1,0 +1,29 @@
+"""How a residence card is to be checked: its trust anchors (and the day). Kept outside
+the residence package so a command can build it without loading residence code (a My
+Number read loads none)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cryptography import x509
+
+from cardtool.trust.store import SOURCE_OPTION, TrustAnchor, classify
+
+
+@dataclass(frozen=True)
+class ResidenceOptions:
+    #: Anchors known before the card is read (--trust-anchor files, classified); a bare
+    #: certificate counts as one given with --trust-anchor.
+    trust_anchors: tuple[TrustAnchor | x509.Certificate, ...] = ()
+    today: dt.date | None = None
+    #: More anchors, loaded only when a residence card is read (the installed trust store;
+    #: cardtool's own TEST CAs for a virtual card).
+    default_anchors: Callable[[], list[TrustAnchor]] | None = None
+
+    def anchors(self) -> list[TrustAnchor]:
+        given = [a if isinstance(a, TrustAnchor) else classify(a, SOURCE_OPTION)
+                 for a in self.trust_anchors]
+        return given + (self.default_anchors() if self.default_anchors else [])
