@@ -64,7 +64,13 @@ def test_forged_virtual_cards_reach_their_verdict(kind: str, persona: str, statu
     assert failed_checks(auth) == ([failed] if failed else [])
     if status == "unanchored":
         assert "cardtool trust add" in auth["advice"]
-    assert err == ""  # exit 7 is not an error line: the report says it all
+    if status == "invalid":  # after the report, one line naming the failed check
+        assert err.strip().splitlines() == [
+            f"cardtool: error: authenticity check failed ({failed}: "
+            + next(c["detail"] for c in auth["checks"] if c["name"] == failed)
+            + "). Do not accept this card as proof of identity."]
+    else:
+        assert err == ""
 
 
 def test_genuine_virtual_cards_are_test_anchor_never_genuine() -> None:
