@@ -11,15 +11,14 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 
 from apdu.trace import read_trace
 from cardtool.virtual import make_virtual_card
-from tests.support.pcsc import ROOT, emulated, require_vpcd, served, vpcd_reader_name, wait_present
+from tests.support.pcsc import ROOT, emulated, emulator, served, vpcd_reader_name
 
 pytestmark = pytest.mark.pcsc
 
@@ -34,29 +33,9 @@ def run(args: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, **kwargs)  # type: ignore[call-overload]
 
 
-@contextmanager
-def emulate(*args: str, slot: int = 0) -> Iterator[subprocess.Popen[str]]:
+def emulate(*args: str, slot: int = 0) -> AbstractContextManager[subprocess.Popen[str]]:
     """``cardtool emulate ARGS`` on ``slot``; the block may let it exit by itself."""
-    require_vpcd()
-    proc = subprocess.Popen([*CARDTOOL, "emulate", *args, "--slot", str(slot)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line.startswith("ready"):
-        proc.wait(timeout=10)
-        raise AssertionError(f"emulate did not start: {line!r} {proc.stderr.read()!r}")  # type: ignore[union-attr]
-    wait_present(slot, True)
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        wait_present(slot, False)
+    return emulator(*args, slot=slot)
 
 
 def finish(proc: subprocess.Popen[str]) -> tuple[int, str]:

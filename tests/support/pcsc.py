@@ -67,17 +67,16 @@ def served(card: CardSimulator, slot: int = 0, latency_ms: float = 0.0) -> Itera
 
 
 @contextmanager
-def emulated(kind: str, persona: str | None = None, slot: int = 0, *extra: str
-             ) -> Iterator[subprocess.Popen[str]]:
-    """`cardtool emulate` as a separate process, until the block ends."""
+def emulator(*args: str, slot: int = 0) -> Iterator[subprocess.Popen[str]]:
+    """``cardtool emulate ARGS --slot SLOT`` as a separate process, until the block ends
+    (the block may also let it exit by itself, e.g. a replay that diverged)."""
     require_vpcd()
-    args = [sys.executable, "-m", "cardtool", "emulate", kind, "--slot", str(slot), *extra]
-    if persona:
-        args += ["--persona", persona]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen([sys.executable, "-m", "cardtool", "emulate", *args,
+                             "--slot", str(slot)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
-        assert proc.stdout is not None
+        assert proc.stdout is not None and proc.stderr is not None
         line = proc.stdout.readline()
         if not line.startswith("ready"):
             proc.wait(timeout=10)
@@ -85,9 +84,18 @@ def emulated(kind: str, persona: str | None = None, slot: int = 0, *extra: str
         wait_present(slot, True)
         yield proc
     finally:
-        proc.send_signal(signal.SIGTERM)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
         wait_present(slot, False)
+
+
+@contextmanager
+def emulated(kind: str, persona: str | None = None, slot: int = 0, *extra: str
+             ) -> Iterator[subprocess.Popen[str]]:
+    """`cardtool emulate KIND [--persona P]` as a separate process, until the block ends."""
+    with emulator(kind, *extra, *(["--persona", persona] if persona else []), slot=slot) as proc:
+        yield proc
