@@ -5,6 +5,7 @@ process): a reader's card is not known to be virtual, so test keys count only wi
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -51,3 +52,21 @@ def test_forged_cards_through_pcscd_exit_7(forgery: str, path: str, failing: str
         code, verdict = _verdict(path, "--allow-test-keys", stdin=stdin)
     assert code == 7 and verdict["status"] == "invalid"
     assert [c["name"] for c in verdict["checks"] if c["result"] == "fail"] == [failing]
+
+
+def test_the_genuine_verdict_through_pcscd_when_the_anchor_is_official(tmp_path: Any) -> None:
+    """The production keys' private halves are J-LIS's: a key list that names our TEST CAs
+    "production" (tests only) shows that every check passing and the chip answering give
+    `genuine`, and that a clone still fails."""
+    from tests.support.trust import cardtool_with_list, jlis_keys_with_ours_as_production
+
+    keys = jlis_keys_with_ours_as_production(tmp_path / "jlis.json")
+    official = Path(__file__).resolve().parents[2] / "cardtool" / "data" / "isa-ca-fingerprints.json"
+    for persona, status, code in (("default", "genuine", 0), ("default+cloned-chip", "invalid", 7)):
+        with emulated("mynumber", persona, SLOT):
+            out = cardtool_with_list(official, "read", "-r", READER, "--wait", "5", "--json",
+                                     "--face", "--pin-stdin", stdin=NUMBER_B + "\n",
+                                     jlis_keys=keys)
+        verdict = json.loads(out.stdout)["authenticity"]
+        assert (out.returncode, verdict["status"]) == (code, status), out.stderr
+        assert verdict["anchor"]["profile"] == "production"

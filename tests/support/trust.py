@@ -44,20 +44,37 @@ def official_list_with(target: Path, *, production: tuple[Path, ...] = (),
     return target
 
 
+def jlis_keys_with_ours_as_production(target: Path) -> Path:
+    """A copy of the bundled J-LIS key list that also names our TEST CV CAs "production",
+    so the genuine verdict can be reached (never shipped: tests only)."""
+    bundled = json.loads((ROOT / "cardtool" / "data" / "jlis-cv-ca-keys.json").read_text(
+        encoding="utf-8"))
+    ours = json.loads((PKI / "mynumber-cv-TEST.json").read_text(encoding="utf-8"))
+    for key in ours["keys"]:
+        if key["role"] == "ca":
+            bundled["keys"].append({**key, "hierarchy": "production"})
+    target.write_text(json.dumps(bundled), encoding="utf-8")
+    return target
+
+
 #: Runs the CLI in a fresh interpreter with OFFICIAL_LIST pointed at argv[1].
 _INJECT = """\
 import sys
 from pathlib import Path
 import cardtool.trust.official as official
 official.OFFICIAL_LIST = Path(sys.argv.pop(1))
+jlis = sys.argv.pop(1)
+if jlis:
+    import cardtool.cards.mynumber.anchors as anchors
+    anchors.KEYS_FILE = Path(jlis)
 from cardtool.cli import main
 main(sys.argv[1:])
 """
 
 
 def cardtool_with_list(official_list: Path, *args: str, stdin: str | None = None,
-                       env: dict[str, str] | None = None, timeout: float = 60
-                       ) -> subprocess.CompletedProcess[str]:
+                       env: dict[str, str] | None = None, timeout: float = 60,
+                       jlis_keys: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Like tests.support.cli.cardtool, with the injected official list."""
     full_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
                 "PYTHONPATH": str(ROOT)}
@@ -65,6 +82,7 @@ def cardtool_with_list(official_list: Path, *args: str, stdin: str | None = None
         if key in os.environ:
             full_env[key] = os.environ[key]
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-c", _INJECT, str(official_list), *args],
+    return subprocess.run([sys.executable, "-c", _INJECT, str(official_list),
+                           str(jlis_keys or ""), *args],
                           input=stdin, capture_output=True, text=True, timeout=timeout,
                           env=full_env, cwd=ROOT)

@@ -27,6 +27,10 @@ from cardtool.authenticity import Anchor, AnchorProfile
 from cardtool.cards.mynumber import records
 
 BUNDLED_KEYS = "jlis-cv-ca-keys.json"
+#: The one injection point for tests (the production keys' private halves are J-LIS's, so
+#: only a copy of the list that names a TEST key "production" can show the genuine path):
+#: None means the bundled package data.
+KEYS_FILE: Path | None = None
 _PROFILES = {"production": AnchorProfile.PRODUCTION, "test": AnchorProfile.TEST,
              "cardtool-test": AnchorProfile.TEST}
 
@@ -58,8 +62,14 @@ def _keys_from(document: Any, source: str) -> list[CaKey]:
     return out
 
 
-@cache
 def bundled_keys() -> tuple[CaKey, ...]:
+    if KEYS_FILE is not None:
+        return _file_keys(KEYS_FILE)
+    return _package_keys()
+
+
+@cache
+def _package_keys() -> tuple[CaKey, ...]:
     text = resources.files("cardtool").joinpath("data", BUNDLED_KEYS).read_text(encoding="utf-8")
     return tuple(_keys_from(json.loads(text), BUNDLED_KEYS))
 
