@@ -21,6 +21,7 @@ from cardtool.cards.residence.parse import CardDate
 from cardtool.cards.residence.service import ResidenceOptions
 from cardtool.errors import CardtoolError, UnsupportedCard
 from cardtool.expiry import CardFacts, date_in_jst
+from cardtool.front_dates import FaceDates, Status
 from cardtool.policy.table import Secret
 from cardtool.read import ReadOptions, read_card
 
@@ -42,6 +43,21 @@ def _date(value: CardDate | None) -> dt.date | None:
     return value.date if value is not None else None
 
 
+def first_generation_facts(renewal_pending: bool | None, face: FaceDates | None) -> CardFacts:
+    """A first-generation card: the dates read (confidently) from its front image, marked
+    "ocr" until staff confirm them; uncertain ones are left out (typed or checked by eye)."""
+    if face is None:
+        return CardFacts("residence-first", renewal_pending=renewal_pending)
+    period, card = face.residence_expiry, face.card_expiry
+    period_date = period.date if period.status is Status.READ else None
+    card_date = card.date if card.status is Status.READ else None
+    return CardFacts("residence-first", renewal_pending=renewal_pending,
+                     typed_residence_expiry=period_date, card_expiry=card_date,
+                     expiry_source="ocr" if card_date else None,
+                     face_source="ocr" if period_date else None,
+                     no_period=period.status in (Status.INDEFINITE, Status.ABSENT), face=face)
+
+
 def read_card_facts(transport: Transport, ask_card_number: Callable[[], str]) -> CardFacts:
     """Detect the card and read what the expiry rules need from it (``read_card`` does the
     dispatch, as for ``cardtool read``; no PIN is requested)."""
@@ -50,7 +66,7 @@ def read_card_facts(transport: Transport, ask_card_number: Callable[[], str]) ->
     kind = report.detection.kind
     residence = report.residence
     if kind is CardKind.RESIDENCE_FIRST and residence is not None:
-        return CardFacts("residence-first", renewal_pending=residence.renewal_pending)
+        return first_generation_facts(residence.renewal_pending, residence.face)
     if kind is CardKind.RESIDENCE_SECOND and residence is not None:
         return CardFacts("residence-second", card_expiry=_date(residence.card_expiry),
                          residence_expiry=_date(residence.residence_expiry),

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 
@@ -25,6 +25,7 @@ from cardtool.cards.residence.parse import CardDate, FirstGenData, SecondGenData
 from cardtool.cards.residence.reader import ResidenceReader, read_card_type, read_spec_version
 from cardtool.cards.residence.signature import (
     SignatureCheck,
+    SignatureStatus,
     check_signature,
     first_gen_signed_data,
     second_gen_signed_data,
@@ -39,6 +40,9 @@ from cardtool.images import (
     write_pngs,
 )
 from cardtool.jst import days_left, today_jst
+
+if TYPE_CHECKING:
+    from cardtool.front_dates import FaceDates
 
 
 class SpecifiedCardTypeUnreadable(CardtoolError):
@@ -59,6 +63,8 @@ CardNumberSource = Callable[[], str]
 class ResidenceOptions:
     trust_anchors: tuple[x509.Certificate, ...] = ()
     today: dt.date | None = None
+    #: First generation: read the dates of the front image by OCR (``cardtool.front_dates``).
+    ocr: bool = True
 
 
 def mask_card_number(number: str) -> str:
@@ -81,6 +87,8 @@ class ResidenceResult:
     apdu_count: int = 0
     #: The card number as shown: masked (AB********CD); the number itself is not kept.
     masked_number: str = ""
+    #: First generation: the dates read from the front image (``front_dates.FaceDates``).
+    face: FaceDates | None = None
 
     @property
     def generation(self) -> ids.Generation:
@@ -146,6 +154,8 @@ class ResidenceResult:
             out["note"] = ("first-generation cards hold the card expiry and the residence "
                            "expiry only in the front image (write it with --images)")
             out["fields"] = self._first_fields(self.first)
+            if self.face is not None:
+                out["face_dates"] = self.face.to_json()
         elif self.second is not None:
             out["fields"] = self._second_fields(self.second)
         return out
@@ -263,6 +273,12 @@ def read_residence(session: Session, card_number: CardNumberSource,
         apdu_count=session.apdu_count,
         masked_number=mask_card_number(second.card_number if second else typed.decode("ascii")),
     )
+    if first is not None and options.ocr:
+        from cardtool.front_dates import read_front_dates
+
+        result.face = read_front_dates(
+            first.front_image, special=card_type is ids.CardType.SPECIAL_PERMANENT_1,
+            signature_invalid=signature.status is SignatureStatus.INVALID, today=result.today)
     return result
 
 
