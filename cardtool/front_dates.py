@@ -124,6 +124,10 @@ class FaceDates:
     seconds: float = 0.0
     note: str = "read from the card image — confirm against the card"
     extra: dict[str, str] = field(default_factory=dict)
+    #: The chip's signature over the image, as the reader checked it: "valid", "no-anchor"
+    #: (matches the card's own certificate, which no trust anchor was given to check) or
+    #: "invalid" (then nothing was read).
+    signature: str | None = None
 
     def get(self, name: str) -> FaceDate:
         for d in self.dates:
@@ -141,6 +145,7 @@ class FaceDates:
 
     def to_json(self) -> dict[str, Any]:
         return {"note": self.note, "engine": self.engine, "reason": self.reason,
+                "signature": self.signature,
                 "threshold": THRESHOLD, "dates": [d.to_json() for d in self.dates]}
 
 

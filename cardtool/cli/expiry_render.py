@@ -184,12 +184,19 @@ FACE_NOTE = ("Read from the card image — confirm against the card",
              "カードの画像から読み取りました — カードの記載と照合してください")
 
 
+FACE_NO_ANCHOR = (
+    "(the image matches the card's own certificate; no trust anchor was given to check it)",
+    "(画像はカード自身の証明書の署名と一致します。トラストアンカーでの検証はしていません)")
+
+
 def face_lines(face: FaceDates | None, lang: str) -> list[str]:
     """The OCR'd dates of a first-generation card, each marked as read from the image (or
     why it is uncertain)."""
     if face is None:
         return []
     lines = [_pick(FACE_NOTE, lang) + (f" [{face.engine}]" if face.engine else "") + ":"]
+    if face.signature == "no-anchor":
+        lines.append("  " + _pick(FACE_NO_ANCHOR, lang))
     for d in face.dates:
         if d.status is FaceStatus.ABSENT:
             continue

@@ -8,6 +8,7 @@ The CLI calls ``read_residence``; ``to_json`` gives the data; the text rendering
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -276,9 +277,10 @@ def read_residence(session: Session, card_number: CardNumberSource,
     if first is not None and options.ocr:
         from cardtool.front_dates import read_front_dates
 
-        result.face = read_front_dates(
+        face = read_front_dates(
             first.front_image, special=card_type is ids.CardType.SPECIAL_PERMANENT_1,
             signature_invalid=signature.status is SignatureStatus.INVALID, today=result.today)
+        result.face = dataclasses.replace(face, signature=signature.status.value)
     return result
 
 
