@@ -130,7 +130,8 @@ def row_from_assessment(assessment: Assessment, number: int, read_at: dt.datetim
     certificate = _pick(c for c in dates if c.field is DateField.CERTIFICATE)
     if residence is not None:
         residence_source = residence.source or ""
-    elif "residence-first" in assessment.kinds:
+    elif any(f.code == "residence-check-by-eye" for f in assessment.findings):
+        # (a first-generation card of a permanent resident has no period: nothing to check)
         residence_source = "check-by-eye"
     else:
         residence_source = ""
