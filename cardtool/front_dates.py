@@ -184,11 +184,11 @@ _GAP = 24  # white pixels between stacked crops
 _SCALE = 2  # crops are enlarged before recognition (Tesseract likes ~30 px capitals)
 
 
-def _prepare(crop: Image.Image) -> Image.Image:
+def _prepare(crop: Image.Image, scale: int = _SCALE) -> Image.Image:
     from PIL import Image as PILImage
     from PIL import ImageOps
 
-    big = crop.convert("L").resize((crop.width * _SCALE, crop.height * _SCALE),
+    big = crop.convert("L").resize((crop.width * scale, crop.height * scale),
                                    PILImage.Resampling.LANCZOS)
     return ImageOps.expand(big, border=10, fill=255)
 
@@ -201,9 +201,11 @@ class Tesseract:
     """Tesseract with the ``jpn`` model through pytesseract. ``stacked``: all crops in one
     image, one process per card (page mode 6); else one call per crop (page mode 7)."""
 
-    def __init__(self, stacked: bool = True) -> None:
+    def __init__(self, stacked: bool = True, scale: int = _SCALE) -> None:
         self.stacked = stacked
-        self.name = "tesseract-jpn-" + ("stacked-psm6" if stacked else "per-field-psm7")
+        self.scale = scale
+        self.name = ("tesseract-jpn-" + ("stacked-psm6" if stacked else "per-field-psm7")
+                     + f"-x{scale}")
         check_tesseract()
 
     def _data(self, image: Image.Image, psm: int) -> dict[str, list[Any]]:
@@ -214,7 +216,7 @@ class Tesseract:
         return data
 
     def recognise(self, crops: Sequence[Image.Image]) -> list[list[Token]]:
-        prepared = [_prepare(c) for c in crops]
+        prepared = [_prepare(c, self.scale) for c in crops]
         if not self.stacked:
             out = []
             for image in prepared:
@@ -270,8 +272,19 @@ def check_tesseract() -> None:
 
 
 def default_engine() -> Engine:
-    """The engine cardtool uses (raises ``OcrUnavailable``)."""
+    """The engine cardtool uses (raises ``OcrUnavailable``): every field in one Tesseract
+    call (one process per card)."""
     return Tesseract(stacked=True)
+
+
+def default_retry_engine() -> Engine:
+    """A second, independent look at the fields the first call was not sure of: each field
+    alone (page mode 7), enlarged 3 times."""
+    return Tesseract(stacked=False, scale=3)
+
+
+#: Reasons a second reading may help (the OCR's own doubt, not a contradiction).
+_RETRY = frozenset({"low-confidence", "not-found", "out-of-range"})
 
 
 # --- parsing --------------------------------------------------------------------------------
@@ -404,7 +417,8 @@ def _known_layout(image: Image.Image) -> bool:
 
 
 def read_front_dates(front_image: bytes, *, special: bool, signature_invalid: bool = False,
-                     engine: Engine | None = None, today: dt.date | None = None) -> FaceDates:
+                     engine: Engine | None = None, retry: Engine | None = None,
+                     today: dt.date | None = None) -> FaceDates:
     """The dates of a first-generation card's front image. ``special``: a 特別永住者証明書
     (card type 2). ``signature_invalid``: the chip's signature over the images failed: nothing
     is read. Never raises for bad input: each problem gives ``uncertain`` with a reason."""
@@ -450,6 +464,17 @@ def read_front_dates(front_image: bytes, *, special: bool, signature_invalid: bo
                          extra={"error": type(exc).__name__})
     for name, tokens in zip(inked, lines, strict=True):
         dates[name] = _parse(name, tokens)
+    doubtful = [n for n in inked if dates[n].status is Status.UNCERTAIN and dates[n].reason in _RETRY]
+    if doubtful:
+        try:
+            retry = retry or default_retry_engine()
+            again = retry.recognise([image.crop(layout.VALUE_BOXES[n].bounds) for n in doubtful])
+        except Exception:  # noqa: BLE001 - the first reading stands (uncertain)
+            again = []
+        for name, tokens in zip(doubtful, again, strict=False):
+            second = _parse(name, tokens)
+            if second.status is not Status.UNCERTAIN:
+                dates[name] = second
     _cross_check(dates, special, today or dt.date.today())
     return FaceDates(tuple(dates[name] for name in FIELDS), engine.name,
                      seconds=time.perf_counter() - started)
