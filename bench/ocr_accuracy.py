@@ -8,7 +8,9 @@ card kind (在留カード with a period, 永住者 無期限, 特別永住者�
 
 Engines: ``stacked+retry`` (what cardtool uses: all date fields in one Tesseract call, then
 each doubtful field alone at 3x), ``stacked`` (the one call only), ``per-field`` (one
-Tesseract call per field, page mode 7, no second look).
+Tesseract call per field, page mode 7, no second look), ``rapidocr`` (for comparison:
+RapidOCR's ONNX models, one recognition per field; needs ``pip install rapidocr-onnxruntime``,
+not a cardtool dependency).
 
 Prints, per date field: exact (read and right, or rightly 無期限/absent), uncertain (staff
 confirm), confident wrong (must be 0); and the time per card (one process, one core).
@@ -23,7 +25,10 @@ import json
 import random
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+
+from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -121,6 +126,29 @@ def _outcome(status: Status, date: dt.date | None, truth: str) -> str:
     return "exact" if seen == truth else "wrong"
 
 
+class RapidOcr:
+    """For comparison only: RapidOCR (PP-OCR models in ONNX, shipped in the
+    ``rapidocr-onnxruntime`` wheel), recognition only on each crop. It gives one score per
+    line, not per character."""
+
+    name = "rapidocr-onnxruntime-rec"
+
+    def __init__(self) -> None:
+        from rapidocr_onnxruntime import RapidOCR  # type: ignore[import-not-found]
+
+        self.ocr = RapidOCR()
+
+    def recognise(self, crops: Sequence[Image.Image]) -> list[list[Token]]:
+        import numpy as np  # type: ignore[import-not-found]
+
+        out = []
+        for crop in crops:
+            result, _ = self.ocr(np.array(crop.convert("RGB")), use_det=False, use_cls=False,
+                                 use_rec=True)
+            out.append([Token(str(text), float(score)) for text, score in result or []])
+        return out
+
+
 class NoRetry:
     name = "none"
 
@@ -164,11 +192,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=500)
     parser.add_argument("--seed", type=int, default=15)
-    parser.add_argument("--engine", choices=("stacked+retry", "stacked", "per-field"),
+    parser.add_argument("--engine", choices=("stacked+retry", "stacked", "per-field",
+                                             "rapidocr"),
                         default="stacked+retry")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    engine = Tesseract(stacked=args.engine != "per-field")
+    engine: Engine = (RapidOcr() if args.engine == "rapidocr"
+                      else Tesseract(stacked=args.engine != "per-field"))
     retry: Engine | None = None if args.engine == "stacked+retry" else NoRetry()
     report = run(args.count, args.seed, engine, retry)
     if args.json:
