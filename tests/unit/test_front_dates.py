@@ -123,7 +123,7 @@ def read_scripted(lines: dict[str, list[tuple[str, float]]], card: FrontFace | N
                   **kwargs: object) -> front_dates.FaceDates:
     card = card or face()
     return read_front_dates(front_image(card, LIMIT), special=card.special,
-                            engine=Scripted(lines), retry=Scripted({}), today=TODAY,
+                            engine=Scripted(lines), retry=(), today=TODAY,
                             **kwargs)  # type: ignore[arg-type]
 
 
