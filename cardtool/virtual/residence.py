@@ -430,10 +430,6 @@ def _public_files(where: DF, card_type: ids.CardType, version: str) -> None:
                  sfi=ids.SFI_CARD_TYPE, read=always))
 
 
-def _sex_label(persona: Persona) -> str:
-    return {"male": "M", "female": "F"}.get(persona.sex, "-")
-
-
 _INDEFINITE = ("無期限", "INDEFINITE", "PERMANENT")
 _PERIOD_WORDS = re.compile(r"(\d+)\s*(YEARS?|MONTHS?|DAYS?)", re.IGNORECASE)
 
