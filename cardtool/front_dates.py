@@ -19,9 +19,15 @@ Checks before a date is ``read``:
   16th birthday if earlier), so the two dates, read separately, must agree; a birth date
   before the permission date before the card's end.
 
-The OCR engine is Tesseract (Debian ``tesseract-ocr`` + ``tesseract-ocr-jpn``) through
-``pytesseract`` (the ``ocr`` extra). Without it every date is ``uncertain`` with reason
-``no-ocr-engine`` and the typed-date path works as before.
+The OCR engine is Tesseract 5 (Debian ``tesseract-ocr`` + ``tesseract-ocr-jpn``, LSTM model)
+through ``pytesseract`` (the ``ocr`` extra). Without it every date is ``uncertain`` with
+reason ``no-ocr-engine`` and the typed-date path works as before. Measured with
+``bench/ocr_accuracy.py`` (500 synthetic faces, seed 15): all fields in one call (page mode
+6) reads 96-99% per field, one call per field (page mode 7) 97-100% at three times the time;
+the first followed by per-field looks at the doubtful fields only reads 100% at about 0.4 s
+CPU per card, with no confident wrong date in any mode. RapidOCR (ONNX, models in its
+wheel) reads the digits as well but not the kana of 「このカードは…まで有効です。」 (its model
+is Chinese), and gives one score per line, not per character: not used.
 """
 
 from __future__ import annotations
