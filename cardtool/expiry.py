@@ -7,7 +7,8 @@ returns the dates with their days left and level, and the findings, each with a 
 and a ja/en message a client could be shown.
 
 The input model carries dates and flags only: no My Number, name, image, photo or card
-number can enter it, so none can reach a report.
+number can enter it, so none can reach a report. (A first-generation card's OCR result
+rides along for display: the text of its date fields only, never written to a report.)
 
 Facts (``shared/spec/residence-card.md`` §6, §9, §10; ``mynumber-card.md`` §4):
 
