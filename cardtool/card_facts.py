@@ -16,10 +16,12 @@ from collections.abc import Callable
 
 from apdu.session import Session
 from apdu.transport import Transport
+from cardtool.authenticity import Authenticity
 from cardtool.cards.detect import CardKind
 from cardtool.cards.residence.parse import CardDate
 from cardtool.errors import CardtoolError, UnsupportedCard
 from cardtool.expiry import CardFacts, date_in_jst
+from cardtool.front_dates import FaceDates, Status
 from cardtool.policy.table import Secret
 from cardtool.read import ReadOptions, read_card
 from cardtool.trust.options import ResidenceOptions
@@ -42,6 +44,24 @@ def _date(value: CardDate | None) -> dt.date | None:
     return value.date if value is not None else None
 
 
+def first_generation_facts(renewal_pending: bool | None, face: FaceDates | None,
+                           authenticity: Authenticity | None = None) -> CardFacts:
+    """A first-generation card: the dates read (confidently) from its front image, marked
+    "ocr" until staff confirm them; uncertain ones are left out (typed or checked by eye)."""
+    if face is None:
+        return CardFacts("residence-first", renewal_pending=renewal_pending,
+                         authenticity=authenticity)
+    period, card = face.residence_expiry, face.card_expiry
+    period_date = period.date if period.status is Status.READ else None
+    card_date = card.date if card.status is Status.READ else None
+    return CardFacts("residence-first", renewal_pending=renewal_pending,
+                     typed_residence_expiry=period_date, card_expiry=card_date,
+                     expiry_source="ocr" if card_date else None,
+                     face_source="ocr" if period_date else None,
+                     no_period=period.status in (Status.INDEFINITE, Status.ABSENT), face=face,
+                     authenticity=authenticity)
+
+
 def read_card_facts(transport: Transport, ask_card_number: Callable[[], str],
                     residence_options: ResidenceOptions | None = None) -> CardFacts:
     """Detect the card and read what the expiry rules need from it (``read_card`` does the
@@ -52,8 +72,8 @@ def read_card_facts(transport: Transport, ask_card_number: Callable[[], str],
     kind = report.detection.kind
     residence = report.residence
     if kind is CardKind.RESIDENCE_FIRST and residence is not None:
-        return CardFacts("residence-first", renewal_pending=residence.renewal_pending,
-                         authenticity=residence.authenticity)
+        return first_generation_facts(residence.renewal_pending, residence.face,
+                                      residence.authenticity)
     if kind is CardKind.RESIDENCE_SECOND and residence is not None:
         return CardFacts("residence-second", card_expiry=_date(residence.card_expiry),
                          residence_expiry=_date(residence.residence_expiry),

@@ -7,7 +7,8 @@ returns the dates with their days left and level, and the findings, each with a 
 and a ja/en message a client could be shown.
 
 The input model carries dates and flags only: no My Number, name, image, photo or card
-number can enter it, so none can reach a report.
+number can enter it, so none can reach a report. (A first-generation card's OCR result
+rides along for display: the text of its date fields only, never written to a report.)
 
 Facts (``shared/spec/residence-card.md`` §6, §9, §10; ``mynumber-card.md`` §4):
 
@@ -42,7 +43,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from cardtool.authenticity import Authenticity, Status
 from cardtool.errors import CardtoolError, UsageError
@@ -205,6 +206,15 @@ class CardFacts:
     expiry_source: str | None = None
     typed_residence_expiry: dt.date | None = None
     authenticity: Authenticity | None = None
+    #: First generation: where the face dates (typed_residence_expiry, card_expiry) came
+    #: from: "ocr" (read from the signed front image, not yet confirmed), "confirmed" (read
+    #: and confirmed by staff) or "typed" (typed by staff).
+    face_source: str | None = None
+    #: First generation: the face shows no period of stay (永住者 無期限, 特別永住者証明書).
+    no_period: bool = False
+    #: First generation: the OCR result (``cardtool.front_dates.FaceDates``), for display;
+    #: never written to a report.
+    face: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -533,7 +543,7 @@ def _dates_of(card: CardFacts, index: int, today: dt.date,
     if card.residence_expiry is not None:
         add(card.residence_expiry, DateField.RESIDENCE, "chip")
     else:
-        add(card.typed_residence_expiry, DateField.RESIDENCE, "typed")
+        add(card.typed_residence_expiry, DateField.RESIDENCE, card.face_source or "typed")
     add(card.card_expiry, DateField.CARD, card.expiry_source or "chip")
     add(card.certificate_expiry, DateField.CERTIFICATE, "certificate")
     return out
@@ -552,7 +562,7 @@ def _residence_findings(card: CardFacts, index: int, today: dt.date,
                         thresholds: Thresholds) -> list[Finding]:
     found: list[Finding] = []
     expiry = card.known_residence_expiry
-    if card.kind == "residence-first" and expiry is None:
+    if card.kind == "residence-first" and expiry is None and not card.no_period:
         found.append(_finding("residence-check-by-eye", Level.CHECK, today, None, index))
         if card.renewal_pending:
             found.append(_finding("residence-renewal-pending-no-date", Level.CHECK, today, None,

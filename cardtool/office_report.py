@@ -59,7 +59,7 @@ MAX_REPORT_DEPTH = 16
 ROW_KEYS: tuple[str, ...] = (
     "no", "read_at", "as_of", "reference", "kinds", "level",
     "residence_expiry", "residence_days_left", "residence_expiry_source", "renewal_pending",
-    "residence_card_expiry", "residence_card_days_left",
+    "residence_card_expiry", "residence_card_days_left", "residence_card_expiry_source",
     "mynumber_card_expiry", "mynumber_card_days_left",
     "certificate_expiry", "certificate_days_left",
     "findings", "messages_ja", "messages_en",
@@ -132,7 +132,8 @@ def row_from_assessment(assessment: Assessment, number: int, read_at: dt.datetim
     certificate = _pick(c for c in dates if c.field is DateField.CERTIFICATE)
     if residence is not None:
         residence_source = residence.source or ""
-    elif "residence-first" in assessment.kinds:
+    elif any(f.code == "residence-check-by-eye" for f in assessment.findings):
+        # (a first-generation card of a permanent resident has no period: nothing to check)
         residence_source = "check-by-eye"
     else:
         residence_source = ""
@@ -159,6 +160,7 @@ def row_from_assessment(assessment: Assessment, number: int, read_at: dt.datetim
         "renewal_pending": assessment.renewal_pending,
         "residence_card_expiry": day(residence_card),
         "residence_card_days_left": left(residence_card),
+        "residence_card_expiry_source": (residence_card.source or "") if residence_card else "",
         "mynumber_card_expiry": day(mynumber_card),
         "mynumber_card_days_left": left(mynumber_card),
         "certificate_expiry": day(certificate),
@@ -363,6 +365,8 @@ _HTML_TEXT: dict[str, tuple[str, str]] = {
     "yes": ("yes", "申請中"),
     "check_by_eye": ("check by eye", "目視確認"),
     "typed": ("typed", "入力"),
+    "ocr": ("read from the card image: confirm against the card", "画像から読取: カードで確認"),
+    "confirmed": ("read from the card image, confirmed", "画像から読取・確認済み"),
     "footer": ("No My Number, name, photo or card number is recorded in this report.",
                "この報告書にはマイナンバー・氏名・写真・カード番号を記録していません。"),
 }
@@ -453,6 +457,12 @@ def _date_cell(row: dict[str, Any], date_key: str, left_key: str, lang: str,
             f"<small>{html.escape(rel + extra)}</small></td>")
 
 
+def _source_note(source: str, lang: str) -> str:
+    """How a first-generation card's date was obtained, for the printed report."""
+    key = "check_by_eye" if source == "check-by-eye" else source
+    return _t(key, lang) if key in ("check_by_eye", "typed", "ocr", "confirmed") else ""
+
+
 def render_html(rows: Sequence[dict[str, Any]], generated_at: dt.datetime,
                 thresholds: Thresholds, lang: str) -> str:
     """A one-page A4 report (more pages when the list is long; the header row repeats)."""
@@ -465,8 +475,8 @@ def render_html(rows: Sequence[dict[str, Any]], generated_at: dt.datetime,
     for row in sorted(rows, key=urgency_key):
         kinds = "<br>".join(html.escape(_t_kind(k, lang)) for k in row["kinds"])
         source = row.get("residence_expiry_source") or ""
-        note = (_t("check_by_eye", lang) if source == "check-by-eye"
-                else _t("typed", lang) if source == "typed" else "")
+        note = _source_note(source, lang)
+        card_note = _source_note(row.get("residence_card_expiry_source") or "", lang)
         findings = "".join(f"<li>{html.escape(f['message_ja' if lang == 'ja' else 'message_en'])}"
                            "</li>" for f in row["findings"])
         pending = _t("yes", lang) if row.get("renewal_pending") else ""
@@ -480,7 +490,8 @@ def render_html(rows: Sequence[dict[str, Any]], generated_at: dt.datetime,
             f"<td>{html.escape(str(row.get('reference') or ''))}</td>"
             f'<td class="kinds">{kinds}</td>'
             + _date_cell(row, "residence_expiry", "residence_days_left", lang, note)
-            + _date_cell(row, "residence_card_expiry", "residence_card_days_left", lang)
+            + _date_cell(row, "residence_card_expiry", "residence_card_days_left", lang,
+                         card_note)
             + _date_cell(row, "mynumber_card_expiry", "mynumber_card_days_left", lang)
             + _date_cell(row, "certificate_expiry", "certificate_days_left", lang)
             + f"<td>{html.escape(pending)}</td>"

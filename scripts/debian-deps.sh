@@ -1,13 +1,15 @@
 #!/bin/sh
 # Install the Debian packages cardtool needs, if any is missing.
-#   build: what `pip install` needs to build pyscard (and a venv-capable Python)
+#   build: what `pip install` needs to build pyscard (and a venv-capable Python), and what the
+#          ocr extra needs: Tesseract with its Japanese model, and a Japanese font for the
+#          virtual first-generation cards' front images
 #   test:  build + pcscd, the vsmartcard vpcd driver, OpenSC and pcsc-tools
 #   pcsc:  test, then (re)start pcscd so that it loads the vpcd driver: what the PC/SC tests
 #          need on a developer's machine (`make test` names this when it skipped them)
 # Uses sudo when not root. Prints what it would install and fails if it cannot.
 set -eu
 kind=${1:-build}
-pkgs="swig libpcsclite-dev gcc"
+pkgs="swig libpcsclite-dev gcc tesseract-ocr tesseract-ocr-jpn fonts-noto-cjk"
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then pkgs="$pkgs python3-venv"; fi
 if ! python3 -c 'import sysconfig,os,sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"],"Python.h")))' 2>/dev/null; then
   pkgs="$pkgs python3-dev"

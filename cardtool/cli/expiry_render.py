@@ -22,6 +22,9 @@ from cardtool.expiry import (
     Level,
     Thresholds,
 )
+from cardtool.front_dates import FIELD_NAMES as FACE_FIELD_NAMES
+from cardtool.front_dates import FaceDates
+from cardtool.front_dates import Status as FaceStatus
 from cardtool.office_report import KIND_LABELS, LEVEL_BY_CODE
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -33,6 +36,9 @@ FIELD_NAMES: dict[DateField, tuple[str, str]] = {
 }
 SOURCE_NAMES: dict[str, tuple[str, str]] = {
     "typed": ("typed by staff", "手入力"),
+    "ocr": ("read from the card image — confirm against the card",
+            "カード画像から読取 — カードで確認してください"),
+    "confirmed": ("read from the card image, confirmed by staff", "カード画像から読取・確認済み"),
     "chip": ("chip", "ICチップ"),
     "certificate": ("certificate", "証明書"),
     "get-data-f2": ("card data (GET DATA)", "カード内データ(GET DATA)"),
@@ -197,4 +203,39 @@ def table_lines(rows: list[dict[str, Any]], lang: str) -> list[str]:
     for cells in [head, *body]:
         lines.append("  ".join(_pad(c, widths[i]) for i, c in enumerate(cells[:5]))
                      + "  " + cells[5])
+    return lines
+
+
+# --- first-generation cards: the dates read from the front image ------------------------------
+
+FACE_NOTE = ("Read from the card image — confirm against the card",
+             "カードの画像から読み取りました — カードの記載と照合してください")
+
+
+FACE_NO_ANCHOR = (
+    "(the image matches the card's own certificate; no trust anchor was given to check it)",
+    "(画像はカード自身の証明書の署名と一致します。トラストアンカーでの検証はしていません)")
+
+
+def face_lines(face: FaceDates | None, lang: str) -> list[str]:
+    """The OCR'd dates of a first-generation card, each marked as read from the image (or
+    why it is uncertain)."""
+    if face is None:
+        return []
+    lines = [_pick(FACE_NOTE, lang) + (f" [{face.engine}]" if face.engine else "") + ":"]
+    if face.signature == "no-anchor":
+        lines.append("  " + _pick(FACE_NO_ANCHOR, lang))
+    for d in face.dates:
+        if d.status is FaceStatus.ABSENT:
+            continue
+        name = _pick(FACE_FIELD_NAMES[d.field], lang)
+        if d.status is FaceStatus.READ and d.date is not None:
+            value = f"{d.date.isoformat()} ({'確信度' if lang == 'ja' else 'confidence'} " \
+                    f"{d.confidence:.2f})"
+        elif d.status is FaceStatus.INDEFINITE:
+            value = "無期限" if lang == "ja" else "indefinite (無期限)"
+        else:
+            value = ("不確実: " if lang == "ja" else "uncertain: ") + d.reason_text(lang) + (
+                "。手入力してください" if lang == "ja" else "; type it from the card")
+        lines.append(f"  {name}: {value}")
     return lines

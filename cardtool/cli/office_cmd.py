@@ -33,6 +33,7 @@ from cardtool.cli.expiry_render import (
     assessment_json,
     card_date_lines,
     exit_code_for,
+    face_lines,
     kind_name,
     level_name,
     render_assessment,
@@ -73,6 +74,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "typed_expiry": ("Period-of-stay expiry printed on the card (e.g. 2027-03-31; "
                      "empty: check by eye)",
                      "カード表面の在留期間満了日(例: 2027-03-31。空欄: 目視確認)"),
+    "confirm_expiry": ("Period-of-stay expiry read from the card image: {date}. Confirm "
+                       "against the card: Enter if it is right, else type the printed date",
+                       "カード画像から読み取った在留期間満了日: {date}。カードと照合し、正しければ"
+                       "Enter、違えば記載の日付を入力"),
+    "confirm_no_period": ("The card image shows no period of stay (permanent resident). "
+                          "Enter to confirm, or type the printed expiry date",
+                          "カード画像には在留期間の満了日がありません(永住者等)。正しければ Enter、"
+                          "満了日があれば入力"),
     "reference": ("Client reference (office file number, not a name; empty: none)",
                   "参照番号(事務所の管理番号。氏名は入力しないでください。空欄: なし)"),
     "same_client": ("Same client as the previous card?", "前のカードと同じ方ですか?"),
@@ -243,16 +252,39 @@ def deferred_interrupt() -> Iterator[None]:
 
 
 def _ask_typed_expiry(prompter: Prompter, card: CardFacts) -> CardFacts:
-    if card.kind != "residence-first" or card.typed_residence_expiry is not None:
+    """First generation: show the dates read from the card image and ask staff to confirm
+    them (Enter) or type the printed date; without a confident reading, ask for the date."""
+    if card.kind != "residence-first" or card.face_source in ("typed", "confirmed"):
         return card
+    lang = prompter.lang
+    for line in face_lines(card.face, lang):
+        click.echo(line, err=True)
+    read = card.typed_residence_expiry if card.face_source == "ocr" else None
+    question = say("typed_expiry", lang)
+    if read is not None:
+        question = say("confirm_expiry", lang, date=read.isoformat())
+    elif card.no_period:
+        question = say("confirm_no_period", lang)
     for _ in range(PROMPT_ATTEMPTS):
         try:
-            typed = parse_typed_date(prompter.line(say("typed_expiry", prompter.lang)))
+            typed = parse_typed_date(prompter.line(question))
         except BadTypedDate as exc:
-            click.echo(exc.render(prompter.lang), err=True)
+            click.echo(exc.render(lang), err=True)
             continue
-        return dataclasses.replace(card, typed_residence_expiry=typed)
+        if typed is None and (read is not None or card.no_period):
+            return _confirmed(card)
+        if typed is None:
+            return card
+        return dataclasses.replace(card, typed_residence_expiry=typed, face_source="typed",
+                                   no_period=False)
     return card
+
+
+def _confirmed(card: CardFacts) -> CardFacts:
+    """Staff confirmed the dates read from the card image against the card."""
+    return dataclasses.replace(
+        card, face_source="confirmed" if card.typed_residence_expiry else card.face_source,
+        expiry_source="confirmed" if card.card_expiry is not None else card.expiry_source)
 
 
 def _ask_reference(prompter: Prompter) -> str | None:
@@ -416,11 +448,18 @@ def expiry(typed_expiry: str | None, card_number_stdin: bool, trust_anchors: tup
         if card.kind != "residence-first":
             raise UsageError("--typed-expiry is only for first-generation residence cards.",
                              "--typed-expiry は第1世代の在留カード専用です。")
-        card = dataclasses.replace(card, typed_residence_expiry=typed)
+        # A typed date overrides what was read from the card image.
+        card = dataclasses.replace(card, typed_residence_expiry=typed, face_source="typed",
+                                   no_period=False)
     result = assess_card(card, today_jst(), thresholds)
     if as_json:
-        print_json(assessment_json(result))
+        out = assessment_json(result)
+        if card.face is not None:
+            out["face_dates"] = card.face.to_json()
+        print_json(out)
     else:
+        for line in face_lines(card.face, a.lang):
+            click.echo(line)
         for line in render_assessment(result, a.lang):
             click.echo(line)
     sys.exit(exit_code_for(result))

@@ -10,6 +10,7 @@ from cardtool.cards.residence import ids
 from cardtool.cards.residence.parse import CardDate, FirstGenData, SecondGenData
 from cardtool.cards.residence.service import ResidenceResult, period_text
 from cardtool.cards.residence.signature import SignatureStatus
+from cardtool.cli.expiry_render import face_lines
 from cardtool.cli.render import display_width, when
 from cardtool.cli.render_authenticity import authenticity_lines
 
@@ -76,6 +77,7 @@ def render_text(result: ResidenceResult, lang: str) -> list[str]:
     lines.append(row("Card number", "在留カード番号", number))
     if result.first is not None:
         lines.extend(_first_lines(result.first, lang, row))
+        lines.extend(face_lines(result.face, lang))
     elif result.second is not None:
         lines.extend(_second_lines(result.second, today, lang, row))
     status_en, status_ja = _STATUS_TEXT[result.signature.status]

@@ -22,6 +22,8 @@ class ResidenceOptions:
     #: More anchors, loaded only when a residence card is read (the installed trust store;
     #: cardtool's own TEST CAs for a virtual card).
     default_anchors: Callable[[], list[TrustAnchor]] | None = None
+    #: First generation: read the dates of the front image by OCR (``cardtool.front_dates``).
+    ocr: bool = True
 
     def anchors(self) -> list[TrustAnchor]:
         given = [a if isinstance(a, TrustAnchor) else classify(a, SOURCE_OPTION)

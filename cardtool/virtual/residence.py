@@ -12,10 +12,12 @@ reader's, e.g. a hand-made AES-CMAC), so a reader bug and a card bug cannot hide
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -39,7 +41,13 @@ from cardtool.errors import EXIT_BAD_INPUT, CardtoolError
 from cardtool.virtual import register
 from cardtool.virtual.card_os import DF, EF, CardOS, after, always, never, sw
 from cardtool.virtual.persona import Persona, PersonaError, fixtures_dir, load_persona
-from cardtool.virtual.residence_images import ImageTooLarge, photo, text_image
+from cardtool.virtual.residence_images import (
+    FrontFace,
+    ImageTooLarge,
+    front_image,
+    photo,
+    text_image,
+)
 
 CARD_NUMBER_KEY = (b"", ids.CARD_NUMBER_KEY_REFERENCE)  # "card number verified" state
 RandomSource = Callable[[int], bytes]
@@ -446,8 +454,45 @@ def _public_files(where: DF, card_type: ids.CardType, version: str) -> None:
                  sfi=ids.SFI_CARD_TYPE, read=always))
 
 
-def _sex_label(persona: Persona) -> str:
-    return {"male": "M", "female": "F"}.get(persona.sex, "-")
+_INDEFINITE = ("無期限", "INDEFINITE", "PERMANENT")
+_PERIOD_WORDS = re.compile(r"(\d+)\s*(YEARS?|MONTHS?|DAYS?)", re.IGNORECASE)
+
+
+def _indefinite(period: str) -> bool:
+    return period.strip().upper() in _INDEFINITE
+
+
+def _period_ja(period: str) -> str:
+    """"5 YEARS" -> 5年, "1 YEAR 3 MONTHS" -> 1年3月: how the card face prints the period."""
+    if _indefinite(period):
+        return "無期限"
+    parts = _PERIOD_WORDS.findall(period)
+    if not parts:
+        return period
+    unit = {"Y": "年", "M": "月", "D": "日"}
+    return "".join(f"{int(n)}{unit[word[0].upper()]}" for n, word in parts)
+
+
+def first_generation_face(persona: Persona, x: _Extra, special: bool, nationality: str,
+                          status: str, period: str, work: str) -> FrontFace:
+    """What the card face shows. ``options``: ``blank_front`` (some under-16 cards carry an
+    empty front image). Optional extras: permission_date, issue_date, permission_kind."""
+    permanent = not special and _indefinite(period)
+    default_permission = persona.card_expiry - dt.timedelta(days=365 * (7 if permanent else 5))
+    permission = None if special else x.date("permission_date", default_permission)
+    issue = None if special else x.date("issue_date", permission)
+    assert persona.card_number is not None
+    return FrontFace(
+        special=special,
+        name=persona.name + (f" ({persona.alias})" if persona.alias else ""),
+        birth_date=persona.birth_date, sex=persona.sex, nationality=nationality,
+        address=persona.address, card_expiry=persona.card_expiry,
+        card_number=persona.card_number, status=status, work=work,
+        period=_period_ja(period),
+        residence_expiry=None if special or permanent else persona.residence_expiry,
+        permission_kind="" if special else x.text(
+            "permission_kind", "永住許可" if permanent else "在留期間更新許可"),
+        permission_date=permission, issue_date=issue, blank=persona.has("blank_front"))
 
 
 def build_first_generation(persona: Persona, *, random: RandomSource = os.urandom
@@ -459,8 +504,9 @@ def build_first_generation(persona: Persona, *, random: RandomSource = os.urando
     status = "Special Permanent Resident" if special else x.text("status")
     period = "" if special else x.text("period_of_stay")
     work = "" if special else x.text("work_restriction")
-    if not special and persona.residence_expiry is None:
-        raise x.fail("'residence_expiry' is required for a residence card (type 1)")
+    if not special and persona.residence_expiry is None and not _indefinite(period):
+        raise x.fail("'residence_expiry' is required for a residence card (type 1) "
+                     "unless extra.period_of_stay is 無期限")
     encoding = "cp932" if persona.has("cp932_text") else "utf-8"
     address_date = x.date("address_date", persona.card_expiry - dt.timedelta(days=365 * 5))
     municipality = x.text("municipality_code", "131016", ascii_only=True)
@@ -474,27 +520,14 @@ def build_first_generation(persona: Persona, *, random: RandomSource = os.urando
     if len(address) > ids.FIRST_GEN_ADDRESS_MAX:
         raise x.fail(f"'address' is longer than {ids.FIRST_GEN_ADDRESS_MAX} bytes")
 
-    rows = [("NAME", persona.name + (f" ({persona.alias})" if persona.alias else "")),
-            ("DATE OF BIRTH", f"{persona.birth_date.isoformat()}   SEX {_sex_label(persona)}"),
-            ("NATIONALITY/REGION", nationality),
-            ("ADDRESS", persona.address),
-            ("STATUS", status)]
-    if not special:
-        assert persona.residence_expiry is not None
-        rows += [("PERIOD OF STAY", f"{period} (UNTIL {persona.residence_expiry.isoformat()})"),
-                 ("WORK", work)]
-    rows += [("VALID UNTIL", persona.card_expiry.isoformat()),
-             ("No.", persona.card_number or "")]
-    title = "特別永住者証明書 SPECIAL PERMANENT RESIDENT" if special else \
-        "在留カード RESIDENCE CARD"
     forgery = x.forgery(("altered-front", "altered-photo", "unknown-ca", "impersonated-ca"))
 
-    def draw_front(shown: list[tuple[str, str]]) -> bytes:
-        return _check_image(persona, lambda: text_image(shown, (640, 404),
-                                                        ids.FIRST_GEN_FRONT_IMAGE_MAX, title),
-                            "front image")
+    def draw_front(shown: Persona) -> bytes:
+        return _check_image(shown, lambda: front_image(
+            first_generation_face(shown, x, special, nationality, status, period, work),
+            ids.FIRST_GEN_FRONT_IMAGE_MAX), "front image")
 
-    front = draw_front(rows)
+    front = draw_front(persona)
     face = _check_image(persona, lambda: photo(persona.id + persona.name,
                                                ids.FIRST_GEN_PHOTO_MAX), "photo")
     signed_front, signed_face = front, face
@@ -502,8 +535,7 @@ def build_first_generation(persona: Persona, *, random: RandomSource = os.urando
         # Signed: the card as issued (earlier dates); shown: the forger's later dates.
         issued = x.date("signed_card_expiry", persona.card_expiry - dt.timedelta(days=730))
         assert issued is not None
-        signed_front = draw_front([(k, issued.isoformat()) if k == "VALID UNTIL" else (k, v)
-                                   for k, v in rows])
+        signed_front = draw_front(dataclasses.replace(persona, card_expiry=issued))
     elif forgery == "altered-photo":
         face = _check_image(persona, lambda: photo(persona.id + "impostor",
                                                    ids.FIRST_GEN_PHOTO_MAX), "photo")

@@ -9,15 +9,19 @@ one: the images are synthetic either way.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import os
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
+
+from cardtool.cards.residence import front_layout as layout
 
 _CJK_FONT_PATHS = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -147,3 +151,121 @@ def photo(seed: str, limit: int, size: tuple[int, int] = (120, 150)) -> bytes:
         if out.tell() <= limit:
             return out.getvalue()
     raise ImageTooLarge(f"photo does not fit {limit} bytes")
+
+
+# --- the first-generation card face ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FrontFace:
+    """What the front side of a first-generation card shows (synthetic persona data)."""
+
+    special: bool  # 特別永住者証明書 (no status, period or permission)
+    name: str
+    birth_date: dt.date
+    sex: str  # "male" | "female" | other
+    nationality: str
+    address: str
+    card_expiry: dt.date
+    card_number: str
+    status: str = ""
+    work: str = ""
+    period: str = ""  # "5年", "3年6月", "無期限"
+    residence_expiry: dt.date | None = None  # None: 無期限 (or a special permanent resident)
+    permission_kind: str = ""
+    permission_date: dt.date | None = None
+    issue_date: dt.date | None = None
+    blank: bool = False  # some under-16 cards carry an empty front image
+
+
+def face_date(day: dt.date) -> str:
+    """A date as the card face prints it: 2029年12月31日."""
+    return f"{day.year}年{day.month:02d}月{day.day:02d}日"
+
+
+_SEX_FACE = {"male": "男 M.", "female": "女 F."}
+
+
+def _pitch(size: int) -> int:
+    return size + max(2, size // 6)
+
+
+def _fit(draw: ImageDraw.ImageDraw, text: str, box: layout.Box, sizes: Sequence[int],
+         lines: int = 1) -> tuple[list[str], Font, int]:
+    """The largest font of ``sizes`` at which ``text`` wraps into at most ``lines`` lines of
+    the box's width and height."""
+    fnt: Font = font(sizes[-1], True)
+    wrapped = [text]
+    for size in sizes:
+        fnt = font(size, True)
+        wrapped = _wrap(text, box.w, fnt, draw)
+        if len(wrapped) <= lines and len(wrapped) * _pitch(size) <= box.h:
+            return wrapped, fnt, size
+    return wrapped[:lines], fnt, sizes[-1]
+
+
+def _put(draw: ImageDraw.ImageDraw, text: str, box: layout.Box, sizes: Sequence[int],
+         lines: int = 1) -> None:
+    """``text`` inside ``box``: every pixel of ink stays in the box (the date reader crops
+    by these boxes), vertically centred."""
+    if not text:
+        return
+    wrapped, fnt, size = _fit(draw, text, box, sizes, lines)
+    pitch = _pitch(size)
+    top = box.y + max(0, (box.h - len(wrapped) * pitch) // 2)
+    for i, line in enumerate(wrapped):
+        # "lm": y is the middle of the line (between ascender and descender)
+        draw.text((box.x, top + i * pitch + pitch // 2), line, font=fnt, fill=0, anchor="lm")
+
+
+def _figure(draw: ImageDraw.ImageDraw, box: layout.Box) -> None:
+    """A line drawing where the photo is printed (the real photo is the separate JPEG 2000)."""
+    x0, y0, x1, y1 = box.bounds
+    draw.rectangle((x0, y0, x1, y1), outline=0, width=1)
+    cx = (x0 + x1) // 2
+    draw.ellipse((cx - 30, y0 + 25, cx + 30, y0 + 100), outline=0, width=2)
+    draw.arc((cx - 60, y0 + 110, cx + 60, y1 + 60), 180, 360, fill=0, width=2)
+
+
+def front_image(face: FrontFace, limit: int) -> bytes:
+    """The card face as a 640 x 404 bilevel G4 TIFF of at most ``limit`` bytes, laid out by
+    ``cardtool.cards.residence.front_layout`` with Japanese text in a CJK font."""
+    image = Image.new("1", (layout.WIDTH, layout.HEIGHT), 1)
+    if face.blank:
+        return _g4(image)
+    draw = ImageDraw.Draw(image)
+    label_font = font(12, True)
+    title = "特別永住者証明書" if face.special else "在留カード"
+    draw.text((layout.TITLE.x, layout.TITLE.y), title, font=font(24, True), fill=0)
+    _put(draw, f"番号 {face.card_number}", layout.NUMBER, (16, 14))
+    for key, (label, x, box) in layout.LABELS.items():
+        if face.special and key not in layout.SPECIAL_FIELDS:
+            continue
+        draw.text((x, box.y + 2), label, font=label_font, fill=0)
+    _put(draw, face.name, layout.NAME, (20, 18, 16, 14, 13, 12, 11, 10), lines=2)
+    date_sizes = (layout.DATE_FONT,)
+    _put(draw, face_date(face.birth_date), layout.VALUE_BOXES[layout.BIRTH_DATE], date_sizes)
+    _put(draw, _SEX_FACE.get(face.sex, "-"), layout.SEX, (18,))
+    _put(draw, face.nationality, layout.NATIONALITY, (16, 14, 12))
+    _put(draw, face.address, layout.ADDRESS, (16, 14, 13, 12, 11, 10), lines=2)
+    if not face.special:
+        _put(draw, face.status, layout.STATUS, (16, 14, 12))
+        _put(draw, face.work, layout.WORK, (14, 12, 11))
+        period = face.period or "無期限"
+        if face.residence_expiry is not None:
+            period = f"{face.period}（{face_date(face.residence_expiry)}）"
+        _put(draw, period, layout.VALUE_BOXES[layout.RESIDENCE_EXPIRY], date_sizes)
+        _put(draw, face.permission_kind, layout.PERMISSION_KIND, (14, 12, 11))
+        if face.permission_date is not None:
+            _put(draw, face_date(face.permission_date),
+                 layout.VALUE_BOXES[layout.PERMISSION_DATE], (20,))
+        if face.issue_date is not None:
+            _put(draw, face_date(face.issue_date), layout.VALUE_BOXES[layout.ISSUE_DATE], (20,))
+    _put(draw, f"このカードは{face_date(face.card_expiry)}まで有効です。",
+         layout.VALUE_BOXES[layout.CARD_EXPIRY], date_sizes)
+    _figure(draw, layout.PHOTO)
+    draw.text((layout.SPECIMEN.x, layout.SPECIMEN.y), SPECIMEN, font=font(11, False), fill=0)
+    data = _g4(image)
+    if len(data) > limit:
+        raise ImageTooLarge(f"front image {len(data)} bytes, at most {limit}")
+    return data

@@ -90,11 +90,30 @@ def test_special_permanent_resident_has_no_period_of_stay() -> None:
 
 
 @pytest.mark.parametrize(("persona", "pending"), [(None, False), ("residence-renewal", True)])
-def test_first_generation_has_no_dates_in_the_chip(persona: str | None, pending: bool) -> None:
+def test_first_generation_dates_come_from_the_front_image(persona: str | None,
+                                                         pending: bool) -> None:
     facts, _, asked = read("residence", persona)
+    p = load_persona(persona or "residence-default", "residence")
     assert asked == 1
-    assert (facts.kind, facts.card_expiry, facts.residence_expiry,  # type: ignore[attr-defined]
-            facts.renewal_pending) == ("residence-first", None, None, pending)  # type: ignore[attr-defined]
+    # Not in the chip as text: read by OCR from the signed front image, marked "ocr".
+    assert (facts.kind, facts.residence_expiry, facts.renewal_pending) == (  # type: ignore[attr-defined]
+        "residence-first", None, pending)
+    assert facts.typed_residence_expiry == p.residence_expiry  # type: ignore[attr-defined]
+    assert facts.card_expiry == p.card_expiry  # type: ignore[attr-defined]
+    assert (facts.face_source, facts.expiry_source) == ("ocr", "ocr")  # type: ignore[attr-defined]
+
+
+def test_first_generation_without_ocr_has_no_dates(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cardtool.front_dates as front_dates
+
+    def missing() -> front_dates.Engine:
+        raise front_dates.OcrUnavailable(detail="pytesseract is not installed")
+
+    monkeypatch.setattr(front_dates, "default_engine", missing)
+    facts, _, _ = read("residence", None)
+    assert (facts.card_expiry, facts.typed_residence_expiry, facts.face_source) == (  # type: ignore[attr-defined]
+        None, None, None)
+    assert facts.face.reason == "no-ocr-engine"  # type: ignore[attr-defined]
 
 
 def test_specified_card_both_sides() -> None:

@@ -55,10 +55,17 @@ def test_expiry_second_generation_with_the_number_on_stdin() -> None:
     assert result["renewal_pending"] is True
 
 
-def test_expiry_first_generation_check_by_eye_or_typed() -> None:
+def test_expiry_first_generation_ocr_check_by_eye_or_typed() -> None:
     n = number("residence") + "\n"
     code, result = expiry_json("--virtual", "residence", "--card-number-stdin", stdin=n)
+    assert (code, result["level"], codes(result)) == (0, "ok", [])
+    assert {d["source"] for d in result["dates"]} == {"ocr"}
+    assert result["face_dates"]["note"] == "read from the card image — confirm against the card"
+    blank = number("residence", "residence-blank") + "\n"
+    code, result = expiry_json("--virtual", "residence:residence-blank", "--card-number-stdin",
+                               stdin=blank)
     assert (code, result["level"], codes(result)) == (0, "check", ["residence-check-by-eye"])
+    assert result["face_dates"]["reason"] == "blank-image"
     soon = (today_jst() + dt.timedelta(days=20)).isoformat()
     code, result = expiry_json("--virtual", "residence", "--card-number-stdin",
                                "--typed-expiry", soon, stdin=n)

@@ -423,7 +423,10 @@ def test_card_facts_hold_dates_and_flags_only() -> None:
     names = {f.name for f in dataclasses.fields(CardFacts)}
     assert names == {"kind", "card_expiry", "certificate_expiry", "residence_expiry",
                      "renewal_pending", "expiry_source", "typed_residence_expiry",
-                     "authenticity"}
+                     "authenticity",
+                     # first generation: where the face dates came from, 無期限, and the
+                     # OCR result for display (date boxes only; never in a report)
+                     "face_source", "no_period", "face"}
     # The verdict is a status, named checks with their reasons and the anchor: no card data.
     assert {f.name for f in dataclasses.fields(Authenticity)} == {
         "status", "checks", "anchor", "advice_en", "advice_ja"}

@@ -36,7 +36,7 @@ from tests.support.office_demo import DEMO_NOW, DEMO_TODAY, demo_records, demo_r
 ALLOWED_KEYS = {
     "no", "read_at", "as_of", "reference", "kinds", "level",
     "residence_expiry", "residence_days_left", "residence_expiry_source", "renewal_pending",
-    "residence_card_expiry", "residence_card_days_left",
+    "residence_card_expiry", "residence_card_days_left", "residence_card_expiry_source",
     "mynumber_card_expiry", "mynumber_card_days_left",
     "certificate_expiry", "certificate_days_left",
     "findings", "messages_ja", "messages_en",

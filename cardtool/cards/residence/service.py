@@ -8,11 +8,12 @@ The CLI calls ``read_residence``; ``to_json`` gives the data; the text rendering
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apdu.session import Session
 from cardtool.authenticity import NOTHING_READ, Anchor, AnchorProfile, Authenticity
@@ -24,6 +25,7 @@ from cardtool.cards.residence.parse import CardDate, FirstGenData, SecondGenData
 from cardtool.cards.residence.reader import ResidenceReader, read_card_type, read_spec_version
 from cardtool.cards.residence.signature import (
     SignatureCheck,
+    SignatureStatus,
     check_signature,
     first_gen_signed_data,
     second_gen_signed_data,
@@ -41,6 +43,9 @@ from cardtool.images import (
 from cardtool.jst import days_left, today_jst
 from cardtool.trust.options import ResidenceOptions as ResidenceOptions  # re-exported
 from cardtool.trust.store import TrustAnchor
+
+if TYPE_CHECKING:
+    from cardtool.front_dates import FaceDates
 
 
 class SpecifiedCardTypeUnreadable(CardtoolError):
@@ -81,6 +86,8 @@ class ResidenceResult:
     masked_number: str = ""
     #: The verdict on the chip data (signature, chain, card number), the same for every card.
     authenticity: Authenticity = field(default=NOTHING_READ)
+    #: First generation: the dates read from the front image (``front_dates.FaceDates``).
+    face: FaceDates | None = None
 
     @property
     def generation(self) -> ids.Generation:
@@ -147,6 +154,8 @@ class ResidenceResult:
             out["note"] = ("first-generation cards hold the card expiry and the residence "
                            "expiry only in the front image (write it with --images)")
             out["fields"] = self._first_fields(self.first)
+            if self.face is not None:
+                out["face_dates"] = self.face.to_json()
         elif self.second is not None:
             out["fields"] = self._second_fields(self.second)
         return out
@@ -276,6 +285,13 @@ def read_residence(session: Session, card_number: CardNumberSource,
         masked_number=mask_card_number(second.card_number if second else typed.decode("ascii")),
         authenticity=residence_authenticity(signature, anchor, number_matches),
     )
+    if first is not None and options.ocr:
+        from cardtool.front_dates import read_front_dates
+
+        face = read_front_dates(
+            first.front_image, special=card_type is ids.CardType.SPECIAL_PERMANENT_1,
+            signature_invalid=signature.status is SignatureStatus.INVALID, today=result.today)
+        result.face = dataclasses.replace(face, signature=signature.status.value)
     return result
 
 
