@@ -68,6 +68,7 @@ EXPIRY_NEEDS_CARD_FACE = "no-source-without-card-face"
 #: The card face was read but its DF29 holds no date.
 EXPIRY_NOT_ON_CARD_FACE = "card-face-without-expiry"
 
+
 def cv_key_store(allow_test: bool) -> CvKeyStore:
     """The My Number CA keys a verdict may rest on: the bundled J-LIS keys, and with
     ``allow_test`` the test hierarchies too (J-LIS's, and our virtual cards' own TEST keys
