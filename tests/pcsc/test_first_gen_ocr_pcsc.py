@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from cardtool.virtual import make_virtual_card
 from cardtool.virtual.persona import load_persona
 from cardtool.virtual.residence import ResidenceCard
 from tests.support.cli import cardtool
-from tests.support.pcsc import emulated, served, vpcd_reader_name
+from tests.support.pcsc import emulated, served, vpcd_reader_name, wait_for
 
 pytestmark = pytest.mark.pcsc
 SLOT = 0
@@ -94,18 +93,6 @@ def test_tampered_front_image_is_not_trusted() -> None:
     assert all(d["date"] is None for d in face["dates"])
 
 
-def _wait(path: Path, text: str, count: int, proc: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        seen = path.read_text(encoding="utf-8", errors="replace")
-        if seen.count(text) >= count:
-            return
-        if proc.poll() is not None:
-            raise AssertionError(f"office ended ({proc.returncode}):\n{seen}")
-        time.sleep(0.05)
-    raise AssertionError(f"waited for {count}x {text!r}:\n{path.read_text(encoding='utf-8')}")
-
-
 def test_office_marks_the_dates_read_from_the_image(tmp_path: Path) -> None:
     typed = "2031-03-31"
     cards = [("residence-soon", [number("residence-soon"), "", "E-1"]),  # confirmed
@@ -125,10 +112,10 @@ def test_office_marks_the_dates_read_from_the_image(tmp_path: Path) -> None:
             proc.stdin.write(answers)
             proc.stdin.flush()
             for i, (persona, _) in enumerate(cards, start=1):
-                _wait(err_path, "Hold the next card", i, proc)
+                wait_for(err_path, "Hold the next card", i, proc)
                 with emulated("residence", persona, SLOT):
-                    _wait(err_path, "Remove the card.", i, proc)
-            _wait(err_path, "Hold the next card", len(cards) + 1, proc)
+                    wait_for(err_path, "Remove the card.", i, proc)
+            wait_for(err_path, "Hold the next card", len(cards) + 1, proc)
             proc.send_signal(signal.SIGINT)
             assert proc.wait(timeout=30) == 0, err_path.read_text(encoding="utf-8")
         finally:

@@ -17,7 +17,7 @@ import pytest
 from cardtool.jst import today_jst
 from cardtool.office_report import BOM, ROW_KEYS, read_csv_rows
 from cardtool.virtual.persona import load_persona
-from tests.support.pcsc import emulated, require_vpcd, vpcd_reader_name
+from tests.support.pcsc import emulated, require_vpcd, vpcd_reader_name, wait_for
 
 pytestmark = pytest.mark.pcsc
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,19 +50,6 @@ CARDS: list[tuple[str, str | None, list[str]]] = [
     # D: a 特定在留カード holder whose stay ends in 60 days.
     ("specified", "office-specified", [number("specified", "office-specified"), "D-4"]),
 ]
-
-
-def wait_for(path: Path, text: str, count: int, proc: subprocess.Popen[str],
-             timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        seen = path.read_text(encoding="utf-8", errors="replace")
-        if seen.count(text) >= count:
-            return
-        if proc.poll() is not None:
-            raise AssertionError(f"office ended ({proc.returncode}):\n{seen}")
-        time.sleep(0.05)
-    raise AssertionError(f"waited for {count}x {text!r}:\n{path.read_text(encoding='utf-8')}")
 
 
 def test_office_session_over_pcsc(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -99,3 +100,18 @@ def emulated(kind: str, persona: str | None = None, slot: int = 0, *extra: str
     """`cardtool emulate KIND [--persona P]` as a separate process, until the block ends."""
     with emulator(kind, *extra, *(["--persona", persona] if persona else []), slot=slot) as proc:
         yield proc
+
+
+def wait_for(path: Path, text: str, count: int, proc: subprocess.Popen[str],
+             timeout: float = 90) -> None:
+    """Wait until ``text`` stands ``count`` times in the output file ``path`` of a running
+    interactive command (the office loop), failing with what it printed if it ends."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        seen = path.read_text(encoding="utf-8", errors="replace")
+        if seen.count(text) >= count:
+            return
+        if proc.poll() is not None:
+            raise AssertionError(f"office ended ({proc.returncode}):\n{seen}")
+        time.sleep(0.05)
+    raise AssertionError(f"waited for {count}x {text!r}:\n{path.read_text(encoding='utf-8')}")
