@@ -22,7 +22,7 @@ from pathlib import Path
 from apdu.errors import CardRemoved, TraceError, TransportError
 from apdu.trace import Redactor, SecretRedactor, TraceWriter, make_header
 from apdu.transport.replay import STRICT, ReplayTransport
-from apdu.transport.virtual import CardGone, CardSimulator, LinkDropped
+from apdu.transport.virtual import CardGone, CardSimulator, LinkDropped, WrappedCard
 
 #: The ATR a replaying card shows when the trace has none (pcsc-spy logs hold no ATR): a
 #: minimal T=1 ATR with no historical bytes.
@@ -31,31 +31,21 @@ FALLBACK_ATR = bytes.fromhex("3B80800101")
 DIVERGED_SW = b"\x6f\x00"
 
 
-class RecordingCard:
+class RecordingCard(WrappedCard):
     """Wraps a card simulator and writes every exchange it answers to a trace, redacted by
     ``redactor`` (default: secrets only; cardtool passes its card-aware redactor)."""
 
     def __init__(self, inner: CardSimulator, path: str | Path, *, tool: str, source: str,
                  redactor: Redactor | None = None, card: str | None = None) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.redactor: Redactor = redactor if redactor is not None else SecretRedactor()
         self.writer = TraceWriter(path, make_header(
             atr=inner.atr, source=source, tool=tool, redactions=self.redactor.names,
             card=card, unredacted_warning=not self.redactor.names))
 
     @property
-    def atr(self) -> bytes:
-        return self.inner.atr
-
-    @property
     def exchanges(self) -> int:
         return self.writer.exchanges
-
-    def power_on(self) -> bytes:
-        return self.inner.power_on()
-
-    def power_off(self) -> None:
-        self.inner.power_off()
 
     def reset(self) -> bytes:
         atr = self.inner.reset()

@@ -29,6 +29,30 @@ class CardSimulator(Protocol):
         """Answer one command APDU with response data + SW. Never raises on bad input."""
 
 
+class WrappedCard:
+    """A simulator around another one (a fault injector, a recorder, a test's refusing
+    card): power and the ATR go to ``inner``; subclasses answer ``process_apdu``."""
+
+    def __init__(self, inner: CardSimulator) -> None:
+        self.inner = inner
+
+    @property
+    def atr(self) -> bytes:
+        return self.inner.atr
+
+    def power_on(self) -> bytes:
+        return self.inner.power_on()
+
+    def power_off(self) -> None:
+        self.inner.power_off()
+
+    def reset(self) -> bytes:
+        return self.inner.reset()
+
+    def process_apdu(self, command: bytes) -> bytes:
+        return self.inner.process_apdu(command)
+
+
 class CardGone(Exception):
     """Raised by a simulator (e.g. a fault injector) to model a card leaving the field."""
 

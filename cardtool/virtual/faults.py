@@ -26,7 +26,7 @@ from enum import Enum
 
 from apdu.command import CommandApdu
 from apdu.errors import MalformedData
-from apdu.transport.virtual import CardGone, CardSimulator, LinkDropped
+from apdu.transport.virtual import CardGone, CardSimulator, LinkDropped, WrappedCard
 from cardtool.errors import EXIT_USAGE, CardtoolError
 
 
@@ -120,11 +120,11 @@ def _check_arg(plan: str, kind: FaultKind, arg: str | None) -> None:
         raise BadFaultPlan(plan=plan, detail=f"{kind.value} takes =NUMBER of bytes")
 
 
-class FaultyCard:
+class FaultyCard(WrappedCard):
     """A CardSimulator that forwards to ``inner`` and injects the plan's faults."""
 
     def __init__(self, inner: CardSimulator, plan: FaultPlan) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.plan = plan
         self.exchange = 0
         self.rng = random.Random(plan.seed)
@@ -133,19 +133,6 @@ class FaultyCard:
         self._by_exchange: dict[int, list[Fault]] = {}
         for fault in plan.faults:
             self._by_exchange.setdefault(fault.at, []).append(fault)
-
-    @property
-    def atr(self) -> bytes:
-        return self.inner.atr
-
-    def power_on(self) -> bytes:
-        return self.inner.power_on()
-
-    def power_off(self) -> None:
-        self.inner.power_off()
-
-    def reset(self) -> bytes:
-        return self.inner.reset()
 
     def __getattr__(self, name: str) -> object:
         # Reach the wrapped card's own attributes (apdu_count, persona, DFs) in tests.

@@ -13,7 +13,7 @@ from apdu.command import CommandApdu
 from apdu.errors import ApduError
 from apdu.session import Session
 from apdu.sw import SW
-from apdu.transport.virtual import VirtualTransport
+from apdu.transport.virtual import VirtualTransport, WrappedCard
 from cardtool.cards.mynumber import ids
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cards.mynumber.text import parse_basic_info, parse_my_number
@@ -27,30 +27,18 @@ from tests.support.cli import cardtool, one_line_error
 REFUSALS = [0x6986, 0x6A81, 0x6A82, 0x6A86, 0x6A88, 0x6D00, 0x6E00, 0x6700]
 
 
-class Refusing:
+class Refusing(WrappedCard):
     """A virtual My Number card that answers ``sw`` to every command ``refuse`` picks."""
 
     def __init__(self, refuse: Callable[[CommandApdu], bool], sw: int,
                  spec: str = "mynumber") -> None:
         card = make_virtual_card(spec)
         assert isinstance(card, CardOS)
+        super().__init__(card)
         self.card = card
         self.refuse = refuse
         self.sw = sw
         self.log: list[bytes] = []
-
-    @property
-    def atr(self) -> bytes:
-        return self.card.atr
-
-    def power_on(self) -> bytes:
-        return self.card.power_on()
-
-    def power_off(self) -> None:
-        self.card.power_off()
-
-    def reset(self) -> bytes:
-        return self.card.reset()
 
     def process_apdu(self, command: bytes) -> bytes:
         self.log.append(command)

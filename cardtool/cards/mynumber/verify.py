@@ -109,7 +109,7 @@ def check_cv_certificate(aid: bytes, data: bytes, store: CvKeyStore) -> ApKey:
     try:
         cert = parse_cv_certificate(data)
     except MalformedData as exc:
-        return ApKey(None, None, (failed(name, f"{en} EF 0004 does not parse: {exc.params.get('detail', exc)}",
+        return ApKey(None, None, (failed(name, f"{en} EF 0004 does not parse: {_reason(exc)}",
                                          f"{ja} EF 0004 を解析できません"),))
     issuer = records.key_id_text(cert.issuer_key_id)
     ca = store.find(cert.issuer_key_id)
@@ -128,6 +128,11 @@ def check_cv_certificate(aid: bytes, data: bytes, store: CvKeyStore) -> ApKey:
     return ApKey(cert.public_key, ca.anchor, (passed(
         name, f"{en} CV certificate signed by {ca.anchor.description}",
         f"{ja}のCV証明書は {ca.anchor.description} の署名付きです"),))
+
+
+def _reason(exc: MalformedData) -> object:
+    """What was wrong with a record, for a failed check's detail."""
+    return exc.params.get("detail", exc)
 
 
 def _tlv_bytes(data: bytes, item: tlv.Tlv) -> bytes:
@@ -164,7 +169,7 @@ def check_text_integrity(number_ef: bytes, attributes_ef: bytes, integrity_ef: b
         offsets = tlv.require(fields, ids.TextTag.OFFSETS, "基本4情報")
         after_offsets = attributes_ef[offsets.end:container.end]
     except MalformedData as exc:
-        return failed(name, f"a text AP record does not parse ({exc.params.get('detail', exc)})",
+        return failed(name, f"a text AP record does not parse ({_reason(exc)})",
                       "券面事項入力補助APの記録を解析できません")
     if hashlib.sha256(number_ef).digest() != d31.value:
         return failed(name, "the My Number record does not match its digest (DF31): altered",
@@ -191,7 +196,7 @@ def check_signed_card_key(signed_key_ef: bytes, ap_key: rsa.RSAPublicKey
         signature = tlv.require(items, records.SignedKeyTag.SIGNATURE, "EF 0007").value
         card_key = parse_card_public_key(key_tlv.value, "EF 0007 card key")
     except MalformedData as exc:
-        return failed(name, f"EF 0007 does not parse ({exc.params.get('detail', exc)})",
+        return failed(name, f"EF 0007 does not parse ({_reason(exc)})",
                       "EF 0007 を解析できません"), None
     if not _verifies(ap_key, signature, _tlv_bytes(record.value, key_tlv)):
         return failed(name, "the card key in EF 0007 is not signed by the certified text AP key",
@@ -243,7 +248,7 @@ def check_chip_challenge(card: MyNumberCard, aid: bytes, card_key: rsa.RSAPublic
     try:
         random, response = send_chip_challenge(card, aid)
     except MalformedData as exc:
-        return failed(name, f"the chip's answer is malformed ({exc.params.get('detail', exc)})",
+        return failed(name, f"the chip's answer is malformed ({_reason(exc)})",
                       "チップの応答が不正です")
     if response.sw != SW.OK:
         return failed(name, f"the chip refused the challenge ({response.sw:04X})",
