@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 
 from apdu.session import Session
 from apdu.transport import Transport
@@ -23,7 +24,7 @@ from cardtool.errors import CardtoolError, UnsupportedCard
 from cardtool.expiry import CardFacts, date_in_jst
 from cardtool.front_dates import FaceDates, Status
 from cardtool.policy.table import Secret
-from cardtool.read import ReadOptions, read_card
+from cardtool.read import AskSecret, ReadOptions, read_card
 from cardtool.trust.options import ResidenceOptions
 
 #: Where a 特定在留カード's card expiry came from when its residence side gave it (C5).
@@ -62,13 +63,22 @@ def first_generation_facts(renewal_pending: bool | None, face: FaceDates | None,
                      authenticity=authenticity)
 
 
+#: What the expiry check reads by default: no PIN status, no My Number verdict.
+EXPIRY_READ = ReadOptions(pin_status=False, verify=False)
+
+
 def read_card_facts(transport: Transport, ask_card_number: Callable[[], str],
-                    residence_options: ResidenceOptions | None = None) -> CardFacts:
+                    residence_options: ResidenceOptions | None = None, *,
+                    read_options: ReadOptions = EXPIRY_READ,
+                    ask_secret: AskSecret = _no_pin) -> CardFacts:
     """Detect the card and read what the expiry rules need from it (``read_card`` does the
     dispatch, as for ``cardtool read``; no PIN is requested). ``residence_options``: the
-    trust anchors a residence card is checked against (None: none)."""
-    report = read_card(Session(transport), transport.atr, ReadOptions(pin_status=False, verify=False), _no_pin,
-                       ask_card_number, residence_options or ResidenceOptions())
+    trust anchors a residence card is checked against (None: none). ``read_options``: the
+    desk also checks a My Number card's signed data (``verify=True``, a verdict) and its
+    face (``face=True``: 照合番号B through ``ask_secret``); the default reads as little as
+    the expiry check needs."""
+    report = read_card(Session(transport), transport.atr, replace(read_options, pin_status=False),
+                       ask_secret, ask_card_number, residence_options or ResidenceOptions())
     kind = report.detection.kind
     residence = report.residence
     if kind is CardKind.RESIDENCE_FIRST and residence is not None:
@@ -88,7 +98,7 @@ def read_card_facts(transport: Transport, ask_card_number: Callable[[], str],
     source = mynumber.card_expiry.source.value if mynumber.card_expiry else None
     if kind is CardKind.MYNUMBER or residence is None:
         return CardFacts("mynumber", card_expiry=card_expiry, certificate_expiry=certificate,
-                         expiry_source=source)
+                         expiry_source=source, authenticity=mynumber.authenticity)
     c5 = _date(residence.card_expiry)
     if c5 is not None:
         # One card: the residence side's printed-entry date (C5) is the card's validity.
@@ -96,7 +106,7 @@ def read_card_facts(transport: Transport, ask_card_number: Callable[[], str],
     return CardFacts("specified", card_expiry=card_expiry, certificate_expiry=certificate,
                      residence_expiry=_date(residence.residence_expiry),
                      renewal_pending=residence.renewal_pending, expiry_source=source,
-                     authenticity=residence.authenticity)
+                     authenticity=report.authenticity)
 
 
 __all__ = ["read_card_facts"]

@@ -15,38 +15,18 @@ from cardtool.errors import EXIT_NOT_GENUINE
 from cardtool.expiry import (
     DEFAULT_SOON_DAYS,
     DEFAULT_URGENT_DAYS,
-    LEVEL_NAMES,
     Assessment,
     DateCheck,
-    DateField,
-    Level,
     Thresholds,
 )
+from cardtool.expiry_text import FIELD_NAMES, SOURCE_NAMES, days_text, kind_name, level_name
+from cardtool.expiry_text import pick as _pick
 from cardtool.front_dates import FIELD_NAMES as FACE_FIELD_NAMES
 from cardtool.front_dates import FaceDates
 from cardtool.front_dates import Status as FaceStatus
-from cardtool.office_report import KIND_LABELS, LEVEL_BY_CODE
+from cardtool.office_report import LEVEL_BY_CODE
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-FIELD_NAMES: dict[DateField, tuple[str, str]] = {
-    DateField.RESIDENCE: ("period of stay", "在留期間満了日"),
-    DateField.CARD: ("card expiry", "カード有効期限"),
-    DateField.CERTIFICATE: ("certificates", "電子証明書"),
-}
-SOURCE_NAMES: dict[str, tuple[str, str]] = {
-    "typed": ("typed by staff", "手入力"),
-    "ocr": ("read from the card image — confirm against the card",
-            "カード画像から読取 — カードで確認してください"),
-    "confirmed": ("read from the card image, confirmed by staff", "カード画像から読取・確認済み"),
-    "chip": ("chip", "ICチップ"),
-    "certificate": ("certificate", "証明書"),
-    "get-data-f2": ("card data (GET DATA)", "カード内データ(GET DATA)"),
-    "common-df-record": ("card data (common DF record)", "カード内データ(共通DF)"),
-    "card-face-df29": ("card face (券面事項確認AP)", "券面事項確認AP"),
-    "residence-c5": ("residence data (C5)", "在留AP(C5)"),
-}
-
 
 def thresholds_options(f: F) -> F:
     """--soon-days / --urgent-days; the command receives ``soon_days`` and ``urgent_days``."""
@@ -65,28 +45,6 @@ def exit_code_for(assessment: Assessment) -> int:
     if assessment.not_genuine:
         return EXIT_NOT_GENUINE
     return EXIT_EXPIRY if assessment.needs_attention else EXIT_OK
-
-
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[1] if lang == "ja" else pair[0]
-
-
-def level_name(level: Level, lang: str) -> str:
-    return _pick(LEVEL_NAMES[level], lang)
-
-
-def kind_name(kind: str, lang: str) -> str:
-    return _pick(KIND_LABELS.get(kind, (kind, kind)), lang)
-
-
-def days_text(days: int, lang: str) -> str:
-    if lang == "ja":
-        if days < 0:
-            return f"{-days}日経過"
-        return "本日まで" if days == 0 else f"残り{days}日"
-    if days < 0:
-        return f"{-days} days ago"
-    return "last day today" if days == 0 else f"{days} days left"
 
 
 def _date_line(check: DateCheck, lang: str) -> str:

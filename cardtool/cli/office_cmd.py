@@ -34,8 +34,6 @@ from cardtool.cli.expiry_render import (
     card_date_lines,
     exit_code_for,
     face_lines,
-    kind_name,
-    level_name,
     render_assessment,
     table_lines,
     thresholds_from,
@@ -51,6 +49,7 @@ from cardtool.cli.util import (
 )
 from cardtool.errors import BadInputFile, UsageError
 from cardtool.expiry import CardFacts, assess_card
+from cardtool.expiry_text import kind_name, level_name
 from cardtool.jst import today_jst
 from cardtool.office import BadTypedDate, OfficeSession, ReadCardFacts, parse_typed_date
 from cardtool.office_report import (

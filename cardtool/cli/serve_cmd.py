@@ -1,0 +1,65 @@
+"""``cardtool serve``: the office desk, a local web page (``cardtool.desk``)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import sys
+import webbrowser
+
+import click
+
+from cardtool.cli.read_cmd import residence_options
+from cardtool.cli.util import app, err, trust_anchor_option
+from cardtool.errors import UsageError
+
+
+@click.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--no-browser", is_flag=True, help="Do not open the default browser.")
+@click.option("--db", "db_url", metavar="URL",
+              help="The client register: a SQLAlchemy URL (postgresql+psycopg://… for a shared "
+                   "office; default: a SQLite file in the user data directory).")
+@click.option("--desk", default=socket.gethostname, show_default="the host name",
+              help="This desk's name in the register and its audit records.")
+@click.option("--allow-test-keys", is_flag=True,
+              help="Trust test CA keys too (demos through pcscd): at best test-anchor.")
+@click.option("-r", "--reader", metavar="NAME|INDEX",
+              help="Watch this PC/SC reader only (index or name substring; default: all).")
+@click.option("--virtual", "virtual_cards", metavar="KIND[:PERSONA]", multiple=True,
+              help="Demo: virtual cards held in turn (repeatable, or comma-separated); the "
+                   "page gets a 'next card' button.")
+@trust_anchor_option
+def serve(port: int, no_browser: bool, db_url: str | None, desk: str, allow_test_keys: bool,
+          reader: str | None, virtual_cards: tuple[str, ...],
+          trust_anchors: tuple[str, ...]) -> None:
+    """Start the office desk in the browser: check cards, keep clients' deadlines.
+
+    Card source: the PC/SC readers (--reader NAME|INDEX to pick one), or --virtual
+    KIND[:PERSONA] (repeatable: a demo with virtual cards held in turn). Listens on
+    127.0.0.1 only; the address printed carries this session's token.
+    """
+    from cardtool.desk.server import DeskOptions
+    from cardtool.desk.server import serve as run
+
+    a = app()
+    source = a.source
+    given = virtual_cards or ((source.virtual,) if source.virtual else ())
+    virtual = tuple(spec.strip() for item in given for spec in item.split(",") if spec.strip())
+    reader = reader or source.reader
+    if virtual and reader:
+        raise UsageError("Choose one card source: --reader or --virtual.",
+                         "カードの取得元は --reader か --virtual のどちらか1つにしてください。")
+    options = DeskOptions(desk=desk, port=port, db_url=db_url, reader=reader,
+                          virtual=virtual, lang=a.lang, allow_test_keys=allow_test_keys,
+                          residence_options=residence_options(trust_anchors,
+                                                              virtual=bool(virtual)))
+
+    def ready(url: str) -> None:
+        err(("窓口を開きました: " if a.lang == "ja" else "The desk is open at: ") + url)
+        err("終了: Ctrl-C" if a.lang == "ja" else "Stop it with Ctrl-C.")
+        if not no_browser:
+            webbrowser.open(url)
+
+    run(options, ready)

@@ -1,0 +1,274 @@
+"""The desk's one card check at a time: what the reader watcher says, the read itself
+(through the read service ``cardtool.card_facts.read_card_facts``), and the result the
+page shows.
+
+Secrets typed on the page (a residence card number, the three parts of 照合番号B) live
+only in the request that uses them. The one exception is the residence card number kept in
+memory, never on disk or in a log, until the check is saved (the register keeps a keyed hash
+of it to recognise the card) or the next card is read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any
+
+from apdu.errors import ApduLayerError
+from cardtool.card_facts import read_card_facts
+from cardtool.era import collation_number_b_from_parts
+from cardtool.errors import CardtoolError, UsageError
+from cardtool.expiry import CardFacts
+from cardtool.policy.table import RESIDENCE_CARD_NUMBER, PinFormatError, Secret, encode_secret
+from cardtool.read import ReadOptions
+from cardtool.services.reader_watch import ReaderEvent, ReaderState, ReaderWatcher
+from cardtool.trust.options import ResidenceOptions
+
+log = logging.getLogger("cardtool.desk")
+
+
+class CardNumberNeeded(CardtoolError):
+    """A residence card was detected: the page asks for its number, then reads again."""
+
+    en = "This is a residence card: type the 12-character card number printed on it."
+    ja = "在留カード等です。券面に記載された12文字の在留カード番号を入力してください。"
+
+
+class FaceCheckNeeded(CardtoolError):
+    en = "The card asked for {secret}, which the desk asks only on the card-face check."
+    ja = "カードが{secret}を求めましたが、券面確認以外では入力を求めません。"
+
+
+class ReadInProgress(CardtoolError):
+    en = "A card is being read. Wait until the result is shown."
+    ja = "カードを読み取り中です。結果が表示されるまでお待ちください。"
+
+
+class NoCardToRead(CardtoolError):
+    en = "No card on the reader. Hold the card on the reader and try again."
+    ja = "リーダーにカードがありません。カードをリーダーに置いてから再実行してください。"
+
+
+class Stage(Enum):
+    IDLE = "idle"  # nothing read yet (or the card was taken away before any read)
+    READING = "reading"
+    NEEDS_CARD_NUMBER = "needs-card-number"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class FaceParts:
+    """照合番号B as printed on a My Number card: birth date, expiry year, security code."""
+
+    birth: str
+    expiry_year: str
+    code: str = field(repr=False)
+
+    def number_b(self, secret: Secret) -> str:
+        """The 14 digits (the same rule as ``cardtool read --number-b-parts``); a value that
+        cannot be one is a format error before anything is sent."""
+        try:
+            born = dt.date.fromisoformat(self.birth.strip())
+            year = int(self.expiry_year.strip())
+        except ValueError:
+            raise PinFormatError(secret) from None
+        code = self.code.strip()
+        if not (len(self.expiry_year.strip()) == 4 and 2000 <= year <= 2200 and len(code) == 4
+                and code.isdigit() and dt.date(1868, 10, 23) <= born <= dt.date.today()):
+            raise PinFormatError(secret)
+        return collation_number_b_from_parts(born, year, code)
+
+
+@dataclass
+class CheckResult:
+    """What the check page shows. ``version`` grows with every change, so a page knows
+    whether it shows the latest."""
+
+    version: int = 0
+    stage: Stage = Stage.IDLE
+    card_serial: int = 0
+    facts: CardFacts | None = None
+    face_checked: bool = False
+    error: ApduLayerError | None = None
+    #: The error came from what staff typed (a wrong card number): ask again.
+    read_ms: float | None = None
+    read_at: dt.datetime | None = None
+    #: The residence card number that opened the card, for the save (keyed hash, masked
+    #: number); never rendered, logged or stored by the desk.
+    card_number: str | None = field(default=None, repr=False)
+    saved: bool = False
+
+    @property
+    def kind(self) -> str | None:
+        return self.facts.kind if self.facts is not None else None
+
+
+Listener = Callable[[dict[str, Any]], None]
+
+
+class DeskReader:
+    """The reader state, one read at a time (a lock), and the latest result."""
+
+    def __init__(self, watcher: ReaderWatcher, residence_options: ResidenceOptions, *,
+                 allow_test_keys: bool = False, auto_read: bool = True,
+                 audit: Callable[[str, str], None] | None = None) -> None:
+        self.watcher = watcher
+        #: audit(action, subject): who read what (the register's audit table).
+        self.audit = audit
+        self.residence_options = residence_options
+        self.allow_test_keys = allow_test_keys
+        self.auto_read = auto_read
+        self.result = CheckResult()
+        self._read_lock = threading.Lock()
+        self._result_lock = threading.Lock()
+        self._listeners: list[Listener] = []
+        self._reading = False
+
+    # --- events -------------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def snapshot(self) -> dict[str, Any]:
+        """The state the page's event stream carries (no personal value in it)."""
+        event = self.watcher.current
+        with self._result_lock:
+            result = self.result
+            return {"reader": "reading" if self._reading else event.state.value,
+                    "serial": event.card_serial, "version": result.version,
+                    "stage": result.stage.value,
+                    "virtual_left": event.virtual_left if self.watcher.demo else None}
+
+    def _notify(self) -> None:
+        snapshot = self.snapshot()
+        for listener in list(self._listeners):
+            listener(snapshot)
+
+    def start(self) -> None:
+        self.watcher.start(self.on_reader_event)
+
+    def stop(self) -> None:
+        self.watcher.stop()
+
+    def on_reader_event(self, event: ReaderEvent) -> None:
+        with self._result_lock:
+            new_card = (event.state is ReaderState.PRESENT
+                        and event.card_serial != self.result.card_serial)
+        self._notify()
+        if new_card and self.auto_read:
+            threading.Thread(target=self._auto_read, args=(event.card_serial,),
+                             name="cardtool-desk-read", daemon=True).start()
+
+    def _auto_read(self, serial: int) -> None:
+        # A read running now is for this card (or staff asked for one): it will show.
+        with contextlib.suppress(ReadInProgress):
+            self.read(serial=serial)
+
+    # --- the read -----------------------------------------------------------------------
+
+    def read(self, *, card_number: str | None = None, face: FaceParts | None = None,
+             serial: int | None = None) -> CheckResult:
+        """Read the card on the reader now; the result replaces the previous one. Raises
+        ReadInProgress when another read runs (never two at once on one card)."""
+        if not self._read_lock.acquire(blocking=False):
+            raise ReadInProgress()
+        try:
+            self._reading = True
+            self._notify()
+            result = self._read_once(card_number, face, serial)
+        finally:
+            self._reading = False
+            self._read_lock.release()
+        with self._result_lock:
+            result.version = self.result.version + 1
+            self.result = result
+        self._notify()
+        if self.audit is not None and result.stage is not Stage.NEEDS_CARD_NUMBER:
+            what = result.kind or "unread"
+            self.audit("read" if result.stage is Stage.DONE else "read-failed", f"card:{what}")
+        return result
+
+    def _read_once(self, card_number: str | None, face: FaceParts | None,
+                   serial: int | None) -> CheckResult:
+        event = self.watcher.current
+        serial = event.card_serial if serial is None else serial
+        result = CheckResult(stage=Stage.DONE, card_serial=serial,
+                             read_at=dt.datetime.now(dt.UTC))
+        if card_number is not None:
+            card_number = card_number.strip()
+
+        def ask_card_number() -> str:
+            if not card_number:
+                raise CardNumberNeeded()
+            return card_number
+
+        def ask_secret(secret: Secret) -> str:
+            if face is not None and secret.name == "number-b":
+                return face.number_b(secret)
+            raise FaceCheckNeeded(secret=secret.label_en)
+
+        options = ReadOptions(pin_status=False, verify=True, face=face is not None,
+                              face_key="number-b", allow_test_keys=self.allow_test_keys)
+        started = time.perf_counter()
+        try:
+            if card_number:
+                # The format rule is checked before the card is opened: a typo costs no APDU.
+                encode_secret(RESIDENCE_CARD_NUMBER, card_number)
+            if event.state is not ReaderState.PRESENT:
+                raise NoCardToRead()
+            transport = self.watcher.open_card()
+            try:
+                if transport.simulated and not options.allow_test_keys:
+                    # A virtual card's keys are TEST keys: at best test-anchor, as `read`.
+                    options = replace(options, allow_test_keys=True)
+                facts = read_card_facts(transport, ask_card_number, self.residence_options,
+                                        read_options=options, ask_secret=ask_secret)
+            finally:
+                transport.close()
+        except CardNumberNeeded as exc:
+            result.stage, result.error = Stage.NEEDS_CARD_NUMBER, exc
+            log.info("check: a residence card, asking for its number")
+        except UsageError as exc:
+            result.stage, result.error = Stage.FAILED, exc
+            log.info("check: %s", type(exc).__name__)
+        except ApduLayerError as exc:
+            result.stage, result.error = Stage.FAILED, exc
+            # Messages never carry a PIN, a card number or personal data (apdu.errors).
+            log.warning("check failed: %s: %s", type(exc).__name__, exc.render("en"))
+        else:
+            result.facts, result.face_checked = facts, face is not None
+            result.card_number = card_number if facts.is_residence else None
+            log.info("check: %s read", facts.kind)
+        result.read_ms = (time.perf_counter() - started) * 1000
+        if result.stage is Stage.FAILED and card_number and _is_card_number_error(result.error):
+            # A wrong number: ask again (the card stays usable; no try counter is known).
+            result.stage = Stage.NEEDS_CARD_NUMBER
+        return result
+
+    def mark_saved(self, version: int) -> None:
+        with self._result_lock:
+            if self.result.version == version:
+                self.result.saved = True
+                self.result.card_number = None  # not needed any more: forget it
+                self.result.version += 1
+        self._notify()
+
+    def next_card(self) -> None:
+        self.watcher.next_card()
+
+
+def _is_card_number_error(error: ApduLayerError | None) -> bool:
+    name = type(error).__name__
+    return name in ("CardNumberMismatch", "PinFormatError")
+
+
+__all__ = ["CardNumberNeeded", "CheckResult", "DeskReader", "FaceParts", "ReadInProgress",
+           "Stage"]

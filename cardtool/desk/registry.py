@@ -1,0 +1,110 @@
+"""The desk's hold on the client register (``cardtool.register``): opened once at start;
+when it cannot be opened (unreachable, newer than this code, unreadable file) the desk still
+checks cards and every register page says why, in the page and in the log.
+
+Every call goes to the register as is; its errors (``RegisterWriteFailed`` for a full disk
+or a read-only file, ...) reach the page as their one-line message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+from typing import Any
+
+from apdu.errors import ApduLayerError
+from cardtool.errors import CardtoolError
+from cardtool.expiry import CardFacts
+
+log = logging.getLogger("cardtool.desk")
+
+
+class RegisterNotInstalled(CardtoolError):
+    en = ("The client register is not installed ({detail}): install cardtool with its office "
+          "extra (pip install 'cardtool[office]'). Cards can still be checked.")
+    ja = ("顧客台帳の機能がインストールされていません({detail})。cardtool[office] を"
+          "インストールしてください。カードの読み取りは使えます。")
+
+
+class RegisterAccess:
+    def __init__(self, register: Any | None, error: ApduLayerError | None = None) -> None:
+        self.register = register
+        self.error = error
+
+    @classmethod
+    def open(cls, url: str | None) -> RegisterAccess:
+        try:
+            try:
+                module = importlib.import_module("cardtool.register")
+            except ImportError as exc:
+                raise RegisterNotInstalled(detail=type(exc).__name__) from None
+            register = module.Register.open(url)
+        except ApduLayerError as exc:
+            log.error("register: %s: %s", type(exc).__name__, exc.render("en"))
+            return cls(None, exc)
+        return cls(register)
+
+    @property
+    def ready(self) -> bool:
+        return self.register is not None
+
+    def error_text(self, lang: str) -> str | None:
+        return self.error.render(lang) if self.error is not None else None
+
+    def _reg(self) -> Any:
+        if self.register is None:
+            assert self.error is not None
+            raise self.error
+        return self.register
+
+    def find_clients(self, query: str, limit: int = 20) -> list[Any]:
+        return list(self._reg().find_clients(query, limit=limit))
+
+    def client(self, client_id: int) -> Any:
+        return self._reg().client(client_id)
+
+    def client_for_card_number(self, number: str) -> Any | None:
+        return self._reg().client_for_card_number(number)
+
+    def create_client(self, reference: str, display_name: str, desk: str) -> int:
+        client = self._reg().create_client(reference.strip(), display_name.strip() or None,
+                                           desk=desk)
+        return int(client.id)
+
+    def update_client(self, client_id: int, reference: str, display_name: str,
+                      desk: str) -> Any:
+        return self._reg().update_client(client_id, reference.strip(),
+                                         display_name.strip() or None, desk=desk)
+
+    def save_check(self, client_id: int, facts: CardFacts, desk: str,
+                   card_number: str | None) -> Any:
+        return self._reg().save_check(client_id, facts, desk=desk, card_number=card_number)
+
+    def history(self, client_id: int) -> list[Any]:
+        return list(self._reg().history(client_id))
+
+    def deadlines(self, today: dt.date, **filters: Any) -> list[Any]:
+        return list(self._reg().deadlines(today, **filters))
+
+    def deadlines_csv(self, today: dt.date, **filters: Any) -> bytes:
+        return bytes(self._reg().deadlines_csv(today, **filters))
+
+    def history_csv(self, client_id: int) -> bytes:
+        return bytes(self._reg().history_csv(client_id))
+
+    def deadlines_ics(self, today: dt.date) -> bytes:
+        return bytes(self._reg().deadlines_ics(today))
+
+    def audit(self, desk: str, action: str, subject: str) -> None:
+        """Who read or exported what. An audit that cannot be written is logged, and the
+        action it records is not undone (a read already happened)."""
+        if self.register is None:
+            return
+        try:
+            self.register.record_audit(desk=desk, action=action, subject=subject)
+        except ApduLayerError as exc:
+            log.error("audit not written (%s %s): %s", action, subject, exc.render("en"))
+
+
+__all__ = ["RegisterAccess"]

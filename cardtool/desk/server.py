@@ -1,0 +1,128 @@
+"""Run the desk: bind loopback (port 0 picks a free one), build the app, serve it with
+uvicorn until stopped. The caller (``cardtool serve``) shows the address."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import uvicorn
+
+from cardtool.desk.app import DeskConfig, create_app
+from cardtool.desk.reading import DeskReader
+from cardtool.desk.registry import RegisterAccess
+from cardtool.desk.security import DeskSecurity
+from cardtool.errors import EXIT_USAGE, CardtoolError
+from cardtool.services.reader_watch import PcscWatcher, ReaderWatcher, VirtualWatcher
+from cardtool.trust.options import ResidenceOptions
+
+#: The only address the desk listens on.
+LOOPBACK = "127.0.0.1"
+
+
+class PortUnavailable(CardtoolError):
+    en = "Cannot listen on 127.0.0.1:{port} ({detail}). Choose another --port, or 0 for any free port."
+    ja = "127.0.0.1:{port} で待ち受けできません({detail})。別の --port か、0(空きポート)を指定してください。"
+    exit_code = EXIT_USAGE
+
+
+@dataclass
+class DeskOptions:
+    desk: str
+    port: int = 0
+    db_url: str | None = None
+    reader: str | None = None
+    virtual: tuple[str, ...] = ()
+    lang: str = "ja"
+    allow_test_keys: bool = False
+    residence_options: ResidenceOptions | None = None
+
+
+def bind_loopback(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((LOOPBACK, port))
+    except OSError as exc:
+        sock.close()
+        raise PortUnavailable(port=port, detail=exc.strerror or type(exc).__name__) from None
+    sock.listen(64)
+    return sock
+
+
+def make_watcher(options: DeskOptions) -> ReaderWatcher:
+    if options.virtual:
+        return VirtualWatcher(options.virtual)
+    return PcscWatcher(options.reader)
+
+
+@dataclass
+class RunningDesk:
+    url: str
+    server: uvicorn.Server
+    thread: threading.Thread | None = None
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        if self.thread is not None:
+            self.thread.join(timeout=10)
+
+
+def build(options: DeskOptions) -> tuple[uvicorn.Server, socket.socket, DeskSecurity]:
+    sock = bind_loopback(options.port)
+    port = int(sock.getsockname()[1])
+    security = DeskSecurity(port)
+    register = RegisterAccess.open(options.db_url)
+    watcher = make_watcher(options)
+    reader = DeskReader(watcher, options.residence_options or ResidenceOptions(),
+                        allow_test_keys=options.allow_test_keys or bool(options.virtual),
+                        audit=lambda action, subject: register.audit(options.desk, action,
+                                                                     subject))
+    config = DeskConfig(options.desk, port, default_lang=options.lang)
+    app = create_app(config, reader, register, security=security)
+    # No access log: a URL can carry the session token or a search for a client's name.
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False,
+                                           lifespan="on", timeout_graceful_shutdown=2))
+    return server, sock, security
+
+
+def serve(options: DeskOptions, on_ready: Callable[[str], None]) -> None:
+    """Serve until interrupted; ``on_ready(url)`` once the desk accepts connections (the
+    URL carries the session token)."""
+    server, sock, security = build(options)
+    url = security.start_url("/check")
+    started = threading.Thread(target=_when_started, args=(server, lambda: on_ready(url)),
+                               daemon=True)
+    started.start()
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def start_in_thread(options: DeskOptions) -> RunningDesk:
+    """For tests and the benchmark: the desk in a background thread of this process."""
+    server, sock, security = build(options)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
+                              name="cardtool-desk", daemon=True)
+    thread.start()
+    ready = threading.Event()
+    _when_started(server, ready.set)
+    return RunningDesk(security.start_url("/check"), server, thread)
+
+
+def _when_started(server: uvicorn.Server, then: Callable[[], None],
+                  timeout: float = 30) -> None:
+    waited = threading.Event()
+    for _ in range(int(timeout / 0.02)):
+        if server.started:
+            then()
+            return
+        waited.wait(0.02)
+    logging.getLogger("cardtool.desk").error("the desk did not start in %s s", timeout)
+
+
+__all__ = ["DeskOptions", "PortUnavailable", "RunningDesk", "serve", "start_in_thread"]

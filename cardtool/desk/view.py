@@ -1,0 +1,83 @@
+"""From the services' results to what a page shows: green / amber / red panels with the
+action in plain words. Rendering only: the rules are in ``cardtool.expiry``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from cardtool.authenticity import Authenticity, Result, Status
+from cardtool.expiry import Assessment, CardFacts, Level, Thresholds, assess_card
+from cardtool.expiry_text import FIELD_NAMES, SOURCE_NAMES, days_text, kind_name, level_name, pick
+from cardtool.jst import today_jst
+
+#: Panel tones: green (nothing to do), amber (look at it), red (act now / do not accept).
+TONE_OF_LEVEL = {Level.OK: "green", Level.CHECK: "amber", Level.SOON: "amber",
+                 Level.URGENT: "red", Level.EXPIRED: "red"}
+TONE_OF_STATUS = {Status.GENUINE: "green", Status.DATA_GENUINE: "green",
+                  Status.TEST_ANCHOR: "amber", Status.UNANCHORED: "amber",
+                  Status.NOT_CHECKED: "amber", Status.INVALID: "red"}
+RESULT_KEYS = {Result.PASS: "check_pass", Result.FAIL: "check_fail",
+               Result.SKIPPED: "check_skipped"}
+
+
+@dataclass(frozen=True)
+class DateRow:
+    what: str
+    date: str
+    days: str
+    level: str
+    tone: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Panel:
+    tone: str
+    title: str
+    lines: tuple[str, ...] = ()
+    checks: tuple[tuple[str, str, str], ...] = ()  # (result word, name, detail)
+
+
+@dataclass(frozen=True)
+class CardView:
+    kind: str
+    dates: tuple[DateRow, ...]
+    findings: tuple[Panel, ...]
+    authenticity: Panel | None
+    overall: Panel
+    renewal_pending: bool | None
+    not_genuine: bool
+    level_code: str
+    extra: tuple[str, ...] = field(default=())
+
+
+def authenticity_panel(auth: Authenticity, lang: str, words: dict[Result, str]) -> Panel:
+    lines = [auth.advice(lang)] if auth.advice_en else []
+    if auth.anchor is not None:
+        lines.append(("トラストアンカー: " if lang == "ja" else "Trust anchor: ")
+                     + auth.anchor.description)
+    checks = tuple((words[c.result], c.name, c.detail(lang)) for c in auth.checks)
+    return Panel(TONE_OF_STATUS[auth.status], auth.label(lang), tuple(lines), checks)
+
+
+def card_view(facts: CardFacts, lang: str, words: dict[Result, str], *,
+              today: dt.date | None = None, thresholds: Thresholds | None = None) -> CardView:
+    assessment: Assessment = assess_card(facts, today or today_jst(), thresholds)
+    dates = tuple(
+        DateRow(pick(FIELD_NAMES[d.field], lang), d.date.isoformat(), days_text(d.days_left, lang),
+                level_name(d.level, lang), TONE_OF_LEVEL[d.level],
+                pick(SOURCE_NAMES.get(d.source or "", (d.source or "", d.source or "")), lang))
+        for d in assessment.dates)
+    findings = tuple(Panel(TONE_OF_LEVEL[f.level], level_name(f.level, lang), (f.message(lang),))
+                     for f in assessment.findings)
+    auth = assessment.authenticity
+    level = assessment.level
+    overall_tone = "red" if assessment.not_genuine else TONE_OF_LEVEL[level]
+    overall = Panel(overall_tone, level_name(level, lang))
+    return CardView(kind_name(facts.kind, lang), dates, findings,
+                    authenticity_panel(auth, lang, words) if auth is not None else None,
+                    overall, assessment.renewal_pending, assessment.not_genuine, level.code)
+
+
+__all__ = ["CardView", "DateRow", "Panel", "card_view"]
