@@ -43,6 +43,10 @@ def serve(port: int, no_browser: bool, db_url: str | None, desk: str, allow_test
     from cardtool.desk.server import DeskOptions
     from cardtool.desk.server import serve as run
 
+    # The desk's log (stderr): reader states, reads, refusals, failures; never a personal
+    # value (no card number, name, date of birth or code reaches a log call).
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     a = app()
     source = a.source
     given = virtual_cards or ((source.virtual,) if source.virtual else ())
