@@ -27,7 +27,7 @@ from starlette.staticfiles import StaticFiles
 
 from apdu.errors import ApduLayerError
 from cardtool.authenticity import Result
-from cardtool.desk.reading import DeskReader, FaceParts, ReadInProgress
+from cardtool.desk.reading import CardNumberNeeded, DeskReader, FaceParts, ReadInProgress, Stage
 from cardtool.desk.registry import RegisterAccess
 from cardtool.desk.security import DeskSecurity, Refused, SecurityMiddleware
 from cardtool.desk.texts import LANGS, text
@@ -129,6 +129,9 @@ def create_app(config: DeskConfig, reader: DeskReader, register: RegisterAccess,
         view = (card_view(result.facts, lang, result_words(lang), thresholds=config.thresholds)
                 if result.facts is not None else None)
         error = result.error.render(lang) if result.error is not None else None
+        # Asking for the number again after a wrong one: say why.
+        number_error = (error if result.stage is Stage.NEEDS_CARD_NUMBER
+                        and not isinstance(result.error, CardNumberNeeded) else None)
         query = request.query_params.get("q", "")[:MAX_FIELD_CHARS]
         found, known = [], None
         if result.facts is not None and not result.saved and register.ready:
@@ -136,7 +139,7 @@ def create_app(config: DeskConfig, reader: DeskReader, register: RegisterAccess,
             if result.card_number:
                 known = register.client_for_card_number(result.card_number)
         return render(request, "check.html", result=result, view=view, error=error,
-                      stage=result.stage.value, query=query, found=found, known=known,
+                      number_error=number_error, stage=result.stage.value, query=query, found=found, known=known,
                       message=request.query_params.get("m", ""), soon=config.thresholds.soon_days)
 
     async def check_read(request: Request) -> Response:
