@@ -14,6 +14,9 @@ from apdu.errors import (
 
 #: A card's authenticity check failed (``cardtool.authenticity.Status.INVALID``).
 EXIT_NOT_GENUINE = 7
+#: The client register (``cardtool.register``) cannot be opened, is newer than this code, or
+#: refused a write (full disk, read-only): no card or input-file code fits a database.
+EXIT_REGISTER = 8
 
 
 class CardtoolError(ApduLayerError):
@@ -65,6 +68,7 @@ __all__ = [
     "EXIT_NOT_GENUINE",
     "EXIT_NO_READER",
     "EXIT_PIN",
+    "EXIT_REGISTER",
     "EXIT_USAGE",
     "BadInputFile",
     "CardtoolError",
