@@ -104,6 +104,8 @@ def create_app(config: DeskConfig, reader: DeskReader, register: RegisterAccess,
     env = _templates()
     hub = EventHub()
     reader.subscribe(hub.publish)
+    if reader.audit is None:  # every read is audited in the register, with this desk's name
+        reader.audit = lambda action, subject: register.audit(config.desk, action, subject)
 
     def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
         lang = lang_of(request, config)

@@ -15,6 +15,7 @@ from starlette.routing import Route
 from apdu.errors import ApduLayerError
 from cardtool.desk.registry import RegisterAccess
 from cardtool.desk.texts import text
+from cardtool.desk.view import deadline_view, history_view
 from cardtool.jst import today_jst
 
 if TYPE_CHECKING:
@@ -61,7 +62,9 @@ def register_routes(render: Render, register: RegisterAccess, config: DeskConfig
                                            **DEADLINE_FILTERS[chosen])
         except ApduLayerError as exc:
             return failed(request, exc)
-        return render(request, "deadlines.html", rows=rows, chosen=chosen,
+        lang = lang_of(request, config)
+        return render(request, "deadlines.html", rows=[deadline_view(r, lang) for r in rows],
+                      chosen=chosen,
                       filters=list(DEADLINE_FILTERS))
 
     async def clients(request: Request) -> Response:
@@ -81,7 +84,8 @@ def register_routes(render: Render, register: RegisterAccess, config: DeskConfig
             return failed(request, exc)
         lang = lang_of(request, config)
         message = text("saved", lang) if request.query_params.get("m") == "saved" else ""
-        return render(request, "client.html", client=record, history=history, message=message)
+        return render(request, "client.html", client=record,
+                      history=[history_view(h, lang) for h in history], message=message)
 
     async def client_edit(request: Request) -> Response:
         form = await request.form()

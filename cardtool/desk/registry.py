@@ -9,13 +9,16 @@ or a read-only file, ...) reach the page as their one-line message.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apdu.errors import ApduLayerError
 from cardtool.errors import CardtoolError
 from cardtool.expiry import CardFacts
+from cardtool.register import Check, Client, DeadlineRow
+
+if TYPE_CHECKING:
+    from cardtool.register import Register
 
 log = logging.getLogger("cardtool.desk")
 
@@ -28,7 +31,7 @@ class RegisterNotInstalled(CardtoolError):
 
 
 class RegisterAccess:
-    def __init__(self, register: Any | None, error: ApduLayerError | None = None) -> None:
+    def __init__(self, register: Register | None, error: ApduLayerError | None = None) -> None:
         self.register = register
         self.error = error
 
@@ -36,10 +39,10 @@ class RegisterAccess:
     def open(cls, url: str | None) -> RegisterAccess:
         try:
             try:
-                module = importlib.import_module("cardtool.register")
-            except ImportError as exc:
+                from cardtool.register import Register
+            except ImportError as exc:  # SQLAlchemy and Alembic come with the office extra
                 raise RegisterNotInstalled(detail=type(exc).__name__) from None
-            register = module.Register.open(url)
+            register = Register.open(url)
         except ApduLayerError as exc:
             log.error("register: %s: %s", type(exc).__name__, exc.render("en"))
             return cls(None, exc)
@@ -52,19 +55,19 @@ class RegisterAccess:
     def error_text(self, lang: str) -> str | None:
         return self.error.render(lang) if self.error is not None else None
 
-    def _reg(self) -> Any:
+    def _reg(self) -> Register:
         if self.register is None:
             assert self.error is not None
             raise self.error
         return self.register
 
-    def find_clients(self, query: str, limit: int = 20) -> list[Any]:
+    def find_clients(self, query: str, limit: int = 20) -> list[Client]:
         return list(self._reg().find_clients(query, limit=limit))
 
-    def client(self, client_id: int) -> Any:
+    def client(self, client_id: int) -> Client:
         return self._reg().client(client_id)
 
-    def client_for_card_number(self, number: str) -> Any | None:
+    def client_for_card_number(self, number: str) -> Client | None:
         return self._reg().client_for_card_number(number)
 
     def create_client(self, reference: str, display_name: str, desk: str) -> int:
@@ -73,18 +76,18 @@ class RegisterAccess:
         return int(client.id)
 
     def update_client(self, client_id: int, reference: str, display_name: str,
-                      desk: str) -> Any:
+                      desk: str) -> Client:
         return self._reg().update_client(client_id, reference.strip(),
                                          display_name.strip() or None, desk=desk)
 
     def save_check(self, client_id: int, facts: CardFacts, desk: str,
-                   card_number: str | None) -> Any:
+                   card_number: str | None) -> Check:
         return self._reg().save_check(client_id, facts, desk=desk, card_number=card_number)
 
-    def history(self, client_id: int) -> list[Any]:
+    def history(self, client_id: int) -> list[Check]:
         return list(self._reg().history(client_id))
 
-    def deadlines(self, today: dt.date, **filters: Any) -> list[Any]:
+    def deadlines(self, today: dt.date, **filters: Any) -> list[DeadlineRow]:
         return list(self._reg().deadlines(today, **filters))
 
     def deadlines_csv(self, today: dt.date, **filters: Any) -> bytes:

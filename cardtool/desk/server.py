@@ -78,9 +78,7 @@ def build(options: DeskOptions) -> tuple[uvicorn.Server, socket.socket, DeskSecu
     register = RegisterAccess.open(options.db_url)
     watcher = make_watcher(options)
     reader = DeskReader(watcher, options.residence_options or ResidenceOptions(),
-                        allow_test_keys=options.allow_test_keys or bool(options.virtual),
-                        audit=lambda action, subject: register.audit(options.desk, action,
-                                                                     subject))
+                        allow_test_keys=options.allow_test_keys or bool(options.virtual))
     config = DeskConfig(options.desk, port, default_lang=options.lang)
     app = create_app(config, reader, register, security=security)
     # No access log: a URL can carry the session token or a search for a client's name.

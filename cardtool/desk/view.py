@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from cardtool.authenticity import Authenticity, Result, Status
 from cardtool.expiry import Assessment, CardFacts, Level, Thresholds, assess_card
 from cardtool.expiry_text import FIELD_NAMES, SOURCE_NAMES, days_text, kind_name, level_name, pick
-from cardtool.jst import today_jst
+from cardtool.jst import to_jst, today_jst
+from cardtool.office_report import AUTHENTICITY_LABELS
+from cardtool.register.model import Check, DeadlineRow
 
 #: Panel tones: green (nothing to do), amber (look at it), red (act now / do not accept).
 TONE_OF_LEVEL = {Level.OK: "green", Level.CHECK: "amber", Level.SOON: "amber",
@@ -80,4 +82,60 @@ def card_view(facts: CardFacts, lang: str, words: dict[Result, str], *,
                     overall, assessment.renewal_pending, assessment.not_genuine, level.code)
 
 
-__all__ = ["CardView", "DateRow", "Panel", "card_view"]
+
+
+# --- the register's pages ---------------------------------------------------------------
+
+DATE_KIND_NAMES: dict[str, tuple[str, str]] = {
+    field.value: names for field, names in FIELD_NAMES.items()}
+CHECK_BY_EYE = ("check the card by eye", "カードを目視で確認")
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    client_id: int
+    reference: str | None
+    display_name: str | None
+    what: str
+    date: str
+    days: str
+    level: str
+    tone: str
+    todo: str
+    kind: str
+
+
+def deadline_view(row: DeadlineRow, lang: str) -> DeadlineView:
+    what = (pick(DATE_KIND_NAMES.get(row.date_kind, (row.date_kind, row.date_kind)), lang)
+            if row.date_kind else pick(CHECK_BY_EYE, lang))
+    return DeadlineView(row.client_id, row.reference, row.display_name, what,
+                        row.date.isoformat() if row.date else "-",
+                        days_text(row.days_left, lang) if row.days_left is not None else "-",
+                        level_name(row.level, lang), TONE_OF_LEVEL[row.level],
+                        row.action(lang), kind_name(row.card_kind, lang))
+
+
+@dataclass(frozen=True)
+class HistoryView:
+    when: str
+    desk: str
+    kind: str
+    card_expiry: str | None
+    residence_expiry: str | None
+    renewal_pending: bool | None
+    authenticity: str | None
+    masked_number: str | None
+
+
+def history_view(check: Check, lang: str) -> HistoryView:
+    when = to_jst(check.checked_at).strftime("%Y-%m-%d %H:%M")
+    auth = (pick(AUTHENTICITY_LABELS.get(check.authenticity, (check.authenticity,) * 2), lang)
+            if check.authenticity else None)
+    return HistoryView(when, check.desk, kind_name(check.card_kind, lang),
+                       check.card_expiry.isoformat() if check.card_expiry else None,
+                       check.residence_expiry.isoformat() if check.residence_expiry else None,
+                       check.renewal_pending, auth, check.card_number_masked)
+
+
+__all__ = ["CardView", "DateRow", "DeadlineView", "HistoryView", "Panel", "card_view",
+           "deadline_view", "history_view"]
