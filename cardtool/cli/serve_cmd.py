@@ -57,8 +57,8 @@ def serve(port: int, no_browser: bool, db_url: str | None, desk: str, allow_test
                          "カードの取得元は --reader か --virtual のどちらか1つにしてください。")
     options = DeskOptions(desk=desk, port=port, db_url=db_url, reader=reader,
                           virtual=virtual, lang=a.lang, allow_test_keys=allow_test_keys,
-                          residence_options=residence_options(trust_anchors,
-                                                              virtual=bool(virtual)))
+                          residence_options=residence_options(
+                              trust_anchors, virtual=bool(virtual) or allow_test_keys))
 
     def ready(url: str) -> None:
         err(("窓口を開きました: " if a.lang == "ja" else "The desk is open at: ") + url)
