@@ -60,6 +60,13 @@ class EventHub:
     def __init__(self) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.queues: set[asyncio.Queue[dict[str, Any]]] = set()
+        self.closing = False
+
+    def close_all(self) -> None:
+        """The server is stopping: end every stream now (an empty snapshot ends one), so
+        shutting down does not wait for, and then cancel, the open pages' streams."""
+        self.closing = True
+        self.publish({})
 
     def publish(self, snapshot: dict[str, Any]) -> None:
         loop = self.loop
@@ -194,7 +201,7 @@ def create_app(config: DeskConfig, reader: DeskReader, register: RegisterAccess,
         async def stream() -> AsyncIterator[str]:
             try:
                 snapshot = reader.snapshot()
-                while True:
+                while snapshot and not hub.closing:
                     payload = {**snapshot, "text": text("reader_" + snapshot["reader"], lang)}
                     yield f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
                     try:
@@ -267,6 +274,7 @@ def create_app(config: DeskConfig, reader: DeskReader, register: RegisterAccess,
     handlers: Mapping[Any, Callable[..., Any]] = {
         HTTPException: not_found, Refused: refused, Exception: internal}
     app = Starlette(routes=routes, exception_handlers=dict(handlers), lifespan=lifespan)
+    app.state.close_streams = hub.close_all
     app.add_middleware(SecurityMiddleware, security=security)
     return app
 

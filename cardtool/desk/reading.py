@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
-from apdu.errors import ApduLayerError
+from apdu.errors import ApduLayerError, CardRemoved, TransportError
 from cardtool.card_facts import read_card_facts
 from cardtool.era import collation_number_b_from_parts
 from cardtool.errors import CardtoolError, UsageError
@@ -31,6 +31,9 @@ from cardtool.services.reader_watch import ReaderEvent, ReaderState, ReaderWatch
 from cardtool.trust.options import ResidenceOptions
 
 log = logging.getLogger("cardtool.desk")
+
+#: After a transmission failure: how long the watcher may take to report the card gone.
+REMOVAL_GRACE_SECONDS = 2.0
 
 
 class CardNumberNeeded(CardtoolError):
@@ -240,9 +243,10 @@ class DeskReader:
             result.stage, result.error = Stage.FAILED, exc
             log.info("check: %s", type(exc).__name__)
         except ApduLayerError as exc:
-            result.stage, result.error = Stage.FAILED, exc
+            error = self._removed_or(exc, serial)
+            result.stage, result.error = Stage.FAILED, error
             # Messages never carry a PIN, a card number or personal data (apdu.errors).
-            log.warning("check failed: %s: %s", type(exc).__name__, exc.render("en"))
+            log.warning("check failed: %s: %s", type(error).__name__, error.render("en"))
         else:
             result.facts, result.face_checked = facts, face is not None
             result.card_number = card_number if facts.is_residence else None
@@ -252,6 +256,19 @@ class DeskReader:
             # A wrong number: ask again (the card stays usable; no try counter is known).
             result.stage = Stage.NEEDS_CARD_NUMBER
         return result
+
+    def _removed_or(self, error: ApduLayerError, serial: int) -> ApduLayerError:
+        """A reader tells a card taken away mid-command as a transmission failure: when the
+        watcher sees it gone right after, say that the card was removed."""
+        if not isinstance(error, TransportError) or isinstance(error, CardRemoved):
+            return error
+        deadline = time.monotonic() + REMOVAL_GRACE_SECONDS
+        while time.monotonic() < deadline:
+            now = self.watcher.current
+            if now.state is not ReaderState.PRESENT or now.card_serial != serial:
+                return CardRemoved()
+            time.sleep(0.02)
+        return error
 
     def mark_saved(self, version: int) -> None:
         with self._result_lock:

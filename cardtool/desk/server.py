@@ -8,6 +8,7 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import FrameType
 
 import uvicorn
 
@@ -59,19 +60,36 @@ def make_watcher(options: DeskOptions) -> ReaderWatcher:
     return PcscWatcher(options.reader)
 
 
+class DeskServer(uvicorn.Server):
+    """uvicorn's server that ends the pages' event streams as soon as it is asked to stop
+    (Ctrl-C, or ``RunningDesk.stop``), so shutting down is quick and clean."""
+
+    def __init__(self, config: uvicorn.Config, close_streams: Callable[[], None]) -> None:
+        super().__init__(config)
+        self.close_streams = close_streams
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.close_streams()
+        super().handle_exit(sig, frame)
+
+    def stop(self) -> None:
+        self.close_streams()
+        self.should_exit = True
+
+
 @dataclass
 class RunningDesk:
     url: str
-    server: uvicorn.Server
+    server: DeskServer
     thread: threading.Thread | None = None
 
     def stop(self) -> None:
-        self.server.should_exit = True
+        self.server.stop()
         if self.thread is not None:
             self.thread.join(timeout=10)
 
 
-def build(options: DeskOptions) -> tuple[uvicorn.Server, socket.socket, DeskSecurity]:
+def build(options: DeskOptions) -> tuple[DeskServer, socket.socket, DeskSecurity]:
     sock = bind_loopback(options.port)
     port = int(sock.getsockname()[1])
     security = DeskSecurity(port)
@@ -82,8 +100,9 @@ def build(options: DeskOptions) -> tuple[uvicorn.Server, socket.socket, DeskSecu
     config = DeskConfig(options.desk, port, default_lang=options.lang)
     app = create_app(config, reader, register, security=security)
     # No access log: a URL can carry the session token or a search for a client's name.
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False,
-                                           lifespan="on", timeout_graceful_shutdown=2))
+    server = DeskServer(uvicorn.Config(app, log_config=None, access_log=False,
+                                       lifespan="on", timeout_graceful_shutdown=2),
+                        app.state.close_streams)
     return server, sock, security
 
 
