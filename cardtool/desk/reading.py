@@ -148,6 +148,7 @@ class DeskReader:
             return {"reader": "reading" if self._reading else event.state.value,
                     "serial": event.card_serial, "version": result.version,
                     "stage": result.stage.value,
+                    "read_ms": round(result.read_ms, 1) if result.read_ms is not None else None,
                     "virtual_left": event.virtual_left if self.watcher.demo else None}
 
     def _notify(self) -> None:
