@@ -135,6 +135,9 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Deleted and overwritten values are zeroed in the file, not left in free pages: a
+        # purged client's name or an edited display name must really be gone.
+        cursor.execute("PRAGMA secure_delete = ON")
         # Persistent once set; a read-only connection keeps whatever mode the file has.
         cursor.execute("PRAGMA journal_mode = WAL")
     finally:
