@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "office": "cardtool.cli.office_cmd:office",
     "policy": "cardtool.cli.policy_cmd:policy",
     "trust": "cardtool.cli.trust_cmd:trust",
+    "register": "cardtool.cli.register_cmd:register",
 }
 
 

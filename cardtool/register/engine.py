@@ -122,6 +122,10 @@ def prepare_sqlite_file(url: URL, *, default_location: bool) -> None:
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
             detail = ("the disk is full", "ディスクの空き容量がありません")
+        elif exc.errno == errno.ENOENT:
+            detail = ("its folder does not exist", "フォルダーが存在しません")
+        elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            detail = ("no permission to create the file", "ファイルを作成する権限がありません")
         else:
             detail = (exc.strerror or "cannot create the file",
                       exc.strerror or "ファイルを作成できません")
