@@ -37,7 +37,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from cardtool.errors import BadInputFile
 from cardtool.expiry import CardFacts, Thresholds, assess_card, codes, date_in_jst
 from cardtool.jst import JST
-from cardtool.office_report import clean_reference
+from cardtool.office_report import clean_reference, looks_like_a_number
 from cardtool.policy.table import RESIDENCE_CARD_NUMBER, encode_secret
 from cardtool.register import exports, migrate
 from cardtool.register.deadlines import DeadlineFilter, client_deadlines, select_and_sort
@@ -70,10 +70,6 @@ from cardtool.register.schema import (
     register_meta,
 )
 
-# The shapes clean_reference refuses (cardtool.office_report): a My Number, a residence card
-# number. Audit lines and display names are refused them too.
-_MY_NUMBER_LIKE = re.compile(r"\d{12}")
-_CARD_NUMBER_LIKE = re.compile(r"[A-Z]{2}\d{8}[A-Z]{2}")
 #: Ids bound in one IN (...) list: well under SQLite's limit on a statement's variables.
 _IDS_PER_STATEMENT = 500
 _ACTION = re.compile(r"^[a-z][a-z0-9.-]{0,39}$")
@@ -145,8 +141,8 @@ def _start_of_jst_day(day: dt.date) -> dt.datetime:
 
 
 def _refuse_numbers(text: str, what: str, what_ja: str) -> None:
-    compact = re.sub(r"[\s\-‐_./]", "", unicodedata.normalize("NFKC", text)).upper()
-    if _MY_NUMBER_LIKE.search(compact) or _CARD_NUMBER_LIKE.search(compact):
+    # The shapes a client reference may not have either (clean_reference).
+    if looks_like_a_number(text):
         raise RegisterUsageError(
             f"The {what} looks like a My Number or a card number; the register never stores "
             "those.",
