@@ -110,9 +110,10 @@ def register_export(db_url: str | None, desk: str, csv_file: str | None, ics_fil
         if client_id is not None:
             assert csv_file is not None
             data = reg.history_csv(client_id)
-            _write_private(csv_file, data)
+            # Audited before the file is written: an export is never left out of the trail.
             reg.record_audit(desk=desk, action="history.export-csv",
                              subject=f"client:{client_id}")
+            _write_private(csv_file, data)
             if csv_file != "-":
                 _say(f"Wrote the check history of client {client_id} to {csv_file}.",
                      f"顧客 {client_id} のチェック履歴を {csv_file} に書き出しました。")
@@ -123,16 +124,18 @@ def register_export(db_url: str | None, desk: str, csv_file: str | None, ics_fil
         rows = reg.deadlines(today, within_days=within_days, overdue_only=overdue,
                              pending_only=pending)
         if csv_file is not None:
-            _write_private(csv_file, reg.deadlines_csv(
-                today, within_days=within_days, overdue_only=overdue, pending_only=pending))
+            data = reg.deadlines_csv(today, within_days=within_days, overdue_only=overdue,
+                                     pending_only=pending)
             reg.record_audit(desk=desk, action="deadlines.export-csv",
                              subject=f"deadlines {described}".strip())
+            _write_private(csv_file, data)
             if csv_file != "-":
                 _say(f"Wrote {len(rows)} deadlines to {csv_file}.",
                      f"{len(rows)} 件の期限を {csv_file} に書き出しました。")
         if ics_file is not None:
-            _write_private(ics_file, reg.deadlines_ics(today))
+            data = reg.deadlines_ics(today)
             reg.record_audit(desk=desk, action="deadlines.export-ics", subject="deadlines")
+            _write_private(ics_file, data)
             if ics_file != "-":
                 dated = sum(1 for row in reg.deadlines(today) if row.date is not None)
                 _say(f"Wrote {dated} calendar events to {ics_file}.",
@@ -146,8 +149,8 @@ def register_backup(db_url: str | None, desk: str, file: str) -> None:
     """Copy a SQLite register to FILE (consistent while desks keep working; mode 0600).
     A PostgreSQL register is backed up with pg_dump."""
     with opened(db_url) as reg:
-        reg.backup(Path(file))
         reg.record_audit(desk=desk, action="register.backup", subject="register")
+        reg.backup(Path(file))
         _say(f"Backed up {reg.url_for_display} to {file}.",
              f"{reg.url_for_display} を {file} にバックアップしました。")
 
