@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 from cardtool.expiry import CardFacts, ClientRecord, Level, Thresholds, assess
 from cardtool.register import Check, Client, Register
 from cardtool.register.deadlines import client_deadlines, urgency
-from tests.register.facts import TODAY, days, first_generation, mynumber, residence
+from tests.register.facts import (
+    TODAY,
+    card_facts,
+    days,
+    first_generation,
+    mynumber,
+    residence,
+)
 
 AT = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 
@@ -123,37 +130,19 @@ def test_equal_dates_of_one_card_are_one_deadline(register: Register) -> None:
 
 # --- the mapping from an assessment to rows, for any cards ------------------------------------
 
-_offsets = st.integers(min_value=-400, max_value=800)
-
-
-@st.composite
-def _cards(draw: st.DrawFn) -> CardFacts:
-    kind = draw(st.sampled_from(["mynumber", "residence-second", "residence-first",
-                                 "specified"]))
-    if kind == "mynumber":
-        return CardFacts("mynumber", card_expiry=days(draw(_offsets)),
-                         certificate_expiry=draw(st.none() | _offsets.map(days)))
-    if kind == "residence-first":
-        return CardFacts("residence-first", typed_residence_expiry=draw(
-            st.none() | _offsets.map(days)), renewal_pending=draw(st.none() | st.booleans()))
-    return CardFacts(kind, card_expiry=days(draw(_offsets)),
-                     residence_expiry=draw(st.none() | _offsets.map(days)),
-                     renewal_pending=draw(st.booleans()),
-                     certificate_expiry=days(draw(_offsets)) if kind == "specified" else None)
-
-
 def _stored(index: int, facts: CardFacts) -> Check:
-    source = "chip" if facts.residence_expiry else ("typed" if facts.typed_residence_expiry
-                                                    else None)
+    # As the register stores it (the date's source; facts() gives the same card back).
+    source = "chip" if facts.residence_expiry else facts.face_source
     return Check(index + 1, 1, AT, "d", facts.kind, facts.card_expiry,
                  facts.known_residence_expiry, source, facts.no_period,
                  facts.certificate_expiry, facts.renewal_pending, facts.expiry_source, (),
                  None, None)
 
 
-@given(st.lists(_cards(), min_size=1, max_size=4, unique_by=lambda c: c.kind))
+@given(st.lists(card_facts(), min_size=1, max_size=4, unique_by=lambda c: c.kind))
 def test_every_finding_lands_in_exactly_one_row(cards: list[CardFacts]) -> None:
     latest = [_stored(i, c) for i, c in enumerate(cards)]
+    assert [c.facts() for c in latest] == cards
     client = Client(1, "A-0001", None, AT)
     rows = client_deadlines(client, latest, TODAY, Thresholds())
     expected = assess(ClientRecord("A-0001", tuple(c.facts() for c in latest)), TODAY)
