@@ -12,7 +12,7 @@ from sqlalchemy import event, make_url
 from sqlalchemy.exc import DBAPIError
 
 from cardtool.errors import EXIT_REGISTER
-from cardtool.register import Register, RegisterWriteFailed
+from cardtool.register import Register, RegisterUnavailable, RegisterWriteFailed
 from cardtool.register.store import _cause
 from tests.register.facts import mynumber, residence
 
@@ -95,3 +95,21 @@ def test_what_a_database_error_means() -> None:
     cause = _cause(wrapped(psycopg.errors.UndefinedTable('relation "x" does not exist\nLINE 1')))
     assert cause[0] == 'relation "x" does not exist'
     assert "Secret Name" not in cause[0]
+
+
+def test_no_room_for_a_new_register_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                         ) -> None:
+    import os
+
+    import cardtool.register.engine as engine
+
+    def full(*_args: object, **_kwargs: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(engine.os, "open", full)
+    with pytest.raises(RegisterUnavailable) as raised:
+        Register.open(str(tmp_path / "register.sqlite3"))
+    monkeypatch.setattr(engine.os, "open", os.open)
+    assert "the disk is full" in raised.value.render("en")
+    assert raised.value.exit_code == EXIT_REGISTER
+    assert not (tmp_path / "register.sqlite3").exists()
