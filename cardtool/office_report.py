@@ -83,6 +83,13 @@ class ReferenceRejected(UsageError):
     pass
 
 
+def looks_like_a_number(text: str) -> bool:
+    """Whether ``text`` holds something shaped like a My Number or a residence card number,
+    ignoring spaces, dashes, dots and slashes between the characters."""
+    compact = re.sub(r"[\s\-‐_./]", "", unicodedata.normalize("NFKC", text)).upper()
+    return bool(_MY_NUMBER_LIKE.search(compact) or _CARD_NUMBER_LIKE.search(compact))
+
+
 def clean_reference(text: str | None) -> str | None:
     """The office's file number for a client, or None when empty. Refuses anything that
     looks like a My Number or a residence card number: those must never reach a report."""
@@ -92,8 +99,7 @@ def clean_reference(text: str | None) -> str | None:
                       if unicodedata.category(c)[0] != "C").strip()
     if not cleaned:
         return None
-    compact = re.sub(r"[\s\-‐_./]", "", cleaned).upper()
-    if _MY_NUMBER_LIKE.search(compact) or _CARD_NUMBER_LIKE.search(compact):
+    if looks_like_a_number(cleaned):
         raise ReferenceRejected(
             "The client reference looks like a My Number or a card number; use the office's "
             "file number instead.",

@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "policy": "cardtool.cli.policy_cmd:policy",
     "trust": "cardtool.cli.trust_cmd:trust",
     "serve": "cardtool.cli.serve_cmd:serve",
+    "register": "cardtool.cli.register_cmd:register",
 }
 
 

@@ -122,6 +122,10 @@ def prepare_sqlite_file(url: URL, *, default_location: bool) -> None:
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
             detail = ("the disk is full", "ディスクの空き容量がありません")
+        elif exc.errno == errno.ENOENT:
+            detail = ("its folder does not exist", "フォルダーが存在しません")
+        elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            detail = ("no permission to create the file", "ファイルを作成する権限がありません")
         else:
             detail = (exc.strerror or "cannot create the file",
                       exc.strerror or "ファイルを作成できません")
@@ -135,6 +139,9 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Deleted and overwritten values are zeroed in the file, not left in free pages: a
+        # purged client's name or an edited display name must really be gone.
+        cursor.execute("PRAGMA secure_delete = ON")
         # Persistent once set; a read-only connection keeps whatever mode the file has.
         cursor.execute("PRAGMA journal_mode = WAL")
     finally:

@@ -37,7 +37,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from cardtool.errors import BadInputFile
 from cardtool.expiry import CardFacts, Thresholds, assess_card, codes, date_in_jst
 from cardtool.jst import JST
-from cardtool.office_report import clean_reference
+from cardtool.office_report import clean_reference, looks_like_a_number
 from cardtool.policy.table import RESIDENCE_CARD_NUMBER, encode_secret
 from cardtool.register import exports, migrate
 from cardtool.register.deadlines import DeadlineFilter, client_deadlines, select_and_sort
@@ -70,10 +70,8 @@ from cardtool.register.schema import (
     register_meta,
 )
 
-# The shapes clean_reference refuses (cardtool.office_report): a My Number, a residence card
-# number. Audit lines and display names are refused them too.
-_MY_NUMBER_LIKE = re.compile(r"\d{12}")
-_CARD_NUMBER_LIKE = re.compile(r"[A-Z]{2}\d{8}[A-Z]{2}")
+#: Ids bound in one IN (...) list: well under SQLite's limit on a statement's variables.
+_IDS_PER_STATEMENT = 500
 _ACTION = re.compile(r"^[a-z][a-z0-9.-]{0,39}$")
 
 # --- what a database error means, in words ------------------------------------------------
@@ -143,8 +141,8 @@ def _start_of_jst_day(day: dt.date) -> dt.datetime:
 
 
 def _refuse_numbers(text: str, what: str, what_ja: str) -> None:
-    compact = re.sub(r"[\s\-‐_./]", "", unicodedata.normalize("NFKC", text)).upper()
-    if _MY_NUMBER_LIKE.search(compact) or _CARD_NUMBER_LIKE.search(compact):
+    # The shapes a client reference may not have either (clean_reference).
+    if looks_like_a_number(text):
         raise RegisterUsageError(
             f"The {what} looks like a My Number or a card number; the register never stores "
             "those.",
@@ -539,22 +537,27 @@ class Register:
                 .where(checks.c.checked_at < _start_of_jst_day(older_than))).scalar_one())
 
     def purge(self, older_than: dt.date, *, desk: str) -> int:
-        """Delete the checks made before ``older_than`` (a JST date), and the clients created
-        before it that are left with no check; returns how many checks went. On SQLite the
-        deleted content is overwritten in the file too (secure_delete) and the WAL emptied."""
+        """Delete the checks made before ``older_than`` (a JST date), and the clients left
+        with no check: those whose checks all went, and those created before it that never
+        had one (a client created since, with no check yet, is being served: kept). Returns
+        how many checks went. On SQLite the deleted values are zeroed in the file
+        (secure_delete) and the WAL is emptied."""
         cutoff = _start_of_jst_day(older_than)
+        old = checks.c.checked_at < cutoff
+        of_client = checks.c.client_id == clients.c.id
+        doomed = select(clients.c.id).where(
+            ~exists().where(of_client, ~old),
+            or_(clients.c.created_at < cutoff, exists().where(of_client, old)))
         with self._writing("purge", "削除") as connection:
-            if self.is_sqlite:
-                connection.exec_driver_sql("PRAGMA secure_delete = ON")
-            removed_checks = connection.execute(
-                delete(checks).where(checks.c.checked_at < cutoff)).rowcount
-            removed_clients = connection.execute(
-                delete(clients).where(clients.c.created_at < cutoff,
-                                      ~exists().where(checks.c.client_id == clients.c.id))
-            ).rowcount
+            # Decided before the checks go (afterwards "had old checks" cannot be seen).
+            doomed_ids = list(connection.execute(doomed).scalars())
+            removed_checks = connection.execute(delete(checks).where(old)).rowcount
+            for start in range(0, len(doomed_ids), _IDS_PER_STATEMENT):
+                chunk = doomed_ids[start:start + _IDS_PER_STATEMENT]
+                connection.execute(delete(clients).where(clients.c.id.in_(chunk)))
             self._audit(connection, desk, "register.purge",
                         f"before:{older_than.isoformat()} checks:{removed_checks} "
-                        f"clients:{removed_clients}")
+                        f"clients:{len(doomed_ids)}")
         if self.is_sqlite:
             self._checkpoint()
         return int(removed_checks)

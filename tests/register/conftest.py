@@ -81,3 +81,14 @@ def register(register_url: str) -> Iterator[Register]:
         yield opened
     finally:
         opened.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many PostgreSQL cases skipped, and how to run them."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", [])
+               if PG_URL_ENV in str(r.longrepr)]
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} PostgreSQL register tests skipped: start a server with "
+            f'export {PG_URL_ENV}="$(scripts/start-postgres.sh)" (as root)',
+            yellow=True, bold=True)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hypothesis import strategies as st
+
+from cardtool.authenticity import Authenticity, Status
 from cardtool.expiry import CardFacts
 
 TODAY = dt.date(2026, 11, 30)
@@ -30,3 +33,38 @@ def mynumber(card_days: int, certificate_days: int | None = None) -> CardFacts:
 
 def first_generation(pending: bool | None = None) -> CardFacts:
     return CardFacts("residence-first", renewal_pending=pending)
+
+
+# --- any card, for property tests ------------------------------------------------------------
+
+_offsets = st.integers(min_value=-400, max_value=800)
+_dates = _offsets.map(days)
+
+
+@st.composite
+def card_facts(draw: st.DrawFn, with_authenticity: bool = False) -> CardFacts:
+    """Any consistent card, as a read service could report it."""
+    kind = draw(st.sampled_from(["mynumber", "residence-second", "residence-first",
+                                 "specified"]))
+    authenticity = (Authenticity(draw(st.sampled_from(list(Status))), ())
+                    if with_authenticity and kind != "mynumber" and draw(st.booleans())
+                    else None)
+    if kind == "mynumber":
+        return CardFacts("mynumber", card_expiry=draw(st.none() | _dates),
+                         certificate_expiry=draw(st.none() | _dates),
+                         expiry_source=draw(st.sampled_from([None, "get-data-f2", "common-df"])))
+    if kind == "residence-first":
+        typed = draw(st.none() | _dates)
+        return CardFacts("residence-first", typed_residence_expiry=typed,
+                         card_expiry=draw(st.none() | _dates),
+                         face_source=draw(st.sampled_from(["ocr", "typed", "confirmed"]))
+                         if typed else None,
+                         no_period=typed is None and draw(st.booleans()),
+                         renewal_pending=draw(st.none() | st.booleans()),
+                         authenticity=authenticity)
+    return CardFacts(kind, card_expiry=draw(st.none() | _dates),
+                     residence_expiry=draw(st.none() | _dates),
+                     renewal_pending=draw(st.none() | st.booleans()),
+                     certificate_expiry=draw(st.none() | _dates) if kind == "specified" else None,
+                     expiry_source=draw(st.sampled_from([None, "chip", "residence-c5"])),
+                     authenticity=authenticity)

@@ -3,15 +3,18 @@ its number without storing it."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import stat
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 from sqlalchemy import select
 
 from cardtool.errors import UsageError
+from cardtool.expiry import CardFacts
 from cardtool.policy.table import PinFormatError
 from cardtool.register import (
     ClientNotFound,
@@ -20,7 +23,7 @@ from cardtool.register import (
     RegisterUsageError,
 )
 from cardtool.register.schema import audit, checks, clients, register_meta
-from tests.register.facts import TODAY, mynumber, residence
+from tests.register.facts import TODAY, card_facts, mynumber, residence
 
 NUMBER = "AB12345678CD"
 
@@ -163,3 +166,20 @@ def test_the_url_is_shown_without_its_password() -> None:
     shown = display_url(resolve_url("postgresql://office:s3cret@db.example/cardtool"))
     assert "s3cret" not in shown and shown.startswith("postgresql+psycopg://office:***@")
     assert "s3cret" not in display_url("weird://office:s3cret@db:x:y/")
+
+
+def test_a_stored_check_gives_back_the_card_it_was(register: Register) -> None:
+    client = register.create_client("A-0001", None, desk="d")
+
+    @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(card_facts(with_authenticity=True))
+    def round_trip(facts: CardFacts) -> None:
+        saved = register.save_check(client.id, facts, desk="d")
+        (stored,) = [c for c in register.history(client.id) if c.id == saved.id]
+        assert stored == saved
+        # Only the verdict's status is kept; everything the rules use comes back.
+        assert stored.facts() == dataclasses.replace(facts, authenticity=None)
+        assert stored.authenticity == (facts.authenticity.status.value
+                                       if facts.authenticity else None)
+
+    round_trip()
