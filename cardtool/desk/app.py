@@ -142,12 +142,20 @@ def create_app(config: DeskConfig, reader: DeskReader, register: RegisterAccess,
         number_error = (error if result.stage is Stage.NEEDS_CARD_NUMBER
                         and not isinstance(result.error, CardNumberNeeded) else None)
         query = request.query_params.get("q", "")[:MAX_FIELD_CHARS]
-        found, known = [], None
+        found: list[Any] = []
+        known, lookup_error = None, None
         if result.facts is not None and not result.saved and register.ready:
-            found = register.find_clients(query) if query else []
-            if result.card_number:
-                known = register.client_for_card_number(result.card_number)
+            try:
+                if query:
+                    found = await run_in_threadpool(register.find_clients, query)
+                if result.card_number:
+                    known = await run_in_threadpool(register.client_for_card_number,
+                                                    result.card_number)
+            except ApduLayerError as exc:  # e.g. the PostgreSQL server went away
+                log.error("register: %s: %s", type(exc).__name__, exc.render("en"))
+                lookup_error = exc.render(lang)
         return render(request, "check.html", result=result, view=view, error=error,
+                      lookup_error=lookup_error,
                       number_error=number_error, stage=result.stage.value, query=query, found=found, known=known,
                       message=request.query_params.get("m", ""), soon=config.thresholds.soon_days)
 

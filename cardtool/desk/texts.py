@@ -77,6 +77,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "display_name": ("Display name (optional)", "表示名(任意)"),
     "create_and_save": ("Create the client and save", "顧客を作成して保存"),
     "saved": ("Saved.", "保存しました。"),
+    "stale": ("Not saved: another card was read since this page was shown. Check the result "
+              "below and save again.", "保存していません: このページの表示後に別のカードを読み取りました。"
+              "下の結果を確認して、もう一度保存してください。"),
     "save_failed": ("The check was NOT saved: {reason}", "保存できませんでした: {reason}"),
     "no_clients_found": ("No client found.", "該当する顧客はありません。"),
     # register pages

@@ -154,3 +154,18 @@ def test_a_failed_save_is_reported_and_the_result_stays_to_save_again(
         client.post("/check/save", data={"version": str(reader.result.version),
                                          "reference": "C-004"})
         assert reader.result.saved
+
+
+def test_a_stale_save_form_saves_nothing_and_says_so(tmp_path: Path) -> None:
+    access = _open(tmp_path / "register.sqlite3")
+    with desk("mynumber", "mynumber:expiring-soon", register=access) as (client, reader):
+        first = wait_version(reader, 0)
+        client.post("/check/next")
+        wait_version(reader, first.version)
+        # The form of the first card, sent after the second was read.
+        answer = client.post("/check/save", data={"version": str(first.version),
+                                                  "reference": "D-001"})
+        assert answer.headers["location"] == "/check?m=stale"
+        assert 'id="stale"' in client.get(answer.headers["location"]).text
+        assert access.find_clients("D-001") == []
+        assert not reader.result.saved
