@@ -20,10 +20,11 @@ from apdu.transport import Transport
 from cardtool.authenticity import Authenticity
 from cardtool.cards.detect import CardKind
 from cardtool.cards.residence.parse import CardDate
+from cardtool.era import collation_number_b_from_parts
 from cardtool.errors import CardtoolError, UnsupportedCard
 from cardtool.expiry import CardFacts, date_in_jst
 from cardtool.front_dates import FaceDates, Status
-from cardtool.policy.table import Secret
+from cardtool.policy.table import RESIDENCE_CARD_NUMBER, PinFormatError, Secret, encode_secret
 from cardtool.read import AskSecret, ReadOptions, read_card
 from cardtool.trust.options import ResidenceOptions
 
@@ -61,6 +62,35 @@ def first_generation_facts(renewal_pending: bool | None, face: FaceDates | None,
                      face_source="ocr" if period_date else None,
                      no_period=period.status in (Status.INDEFINITE, Status.ABSENT), face=face,
                      authenticity=authenticity)
+
+
+def check_card_number_format(number: str) -> None:
+    """A residence card number's format (2 letters, 8 digits, 2 letters), checked before the
+    card is opened so a typo costs no APDU; raises PinFormatError (never echoes it)."""
+    encode_secret(RESIDENCE_CARD_NUMBER, number)
+
+
+def printed_number_b_asker(birth: str, expiry_year: str, code: str) -> AskSecret:
+    """Answers the card's request for 照合番号B with the 14 digits built from what is printed
+    on a My Number card (birth date YYYY-MM-DD, the expiry's year, the security code), as
+    ``cardtool read --number-b-parts`` asks them; any other secret is refused. A value that
+    cannot be one is a format error before anything is sent."""
+
+    def ask(secret: Secret) -> str:
+        if secret.name != "number-b":
+            return _no_pin(secret)
+        try:
+            born = dt.date.fromisoformat(birth.strip())
+            year = int(expiry_year.strip())
+        except ValueError:
+            raise PinFormatError(secret) from None
+        digits = code.strip()
+        if not (len(expiry_year.strip()) == 4 and 2000 <= year <= 2200 and len(digits) == 4
+                and digits.isdigit() and dt.date(1868, 10, 23) <= born <= dt.date.today()):
+            raise PinFormatError(secret)
+        return collation_number_b_from_parts(born, year, digits)
+
+    return ask
 
 
 #: What the expiry check reads by default: no PIN status, no My Number verdict.
@@ -109,4 +139,4 @@ def read_card_facts(transport: Transport, ask_card_number: Callable[[], str],
                      authenticity=report.authenticity)
 
 
-__all__ = ["read_card_facts"]
+__all__ = ["check_card_number_format", "printed_number_b_asker", "read_card_facts"]

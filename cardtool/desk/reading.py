@@ -21,11 +21,9 @@ from enum import Enum
 from typing import Any
 
 from apdu.errors import ApduLayerError, CardRemoved, TransportError
-from cardtool.card_facts import read_card_facts
-from cardtool.era import collation_number_b_from_parts
+from cardtool.card_facts import check_card_number_format, printed_number_b_asker, read_card_facts
 from cardtool.errors import CardtoolError, UsageError
 from cardtool.expiry import CardFacts
-from cardtool.policy.table import RESIDENCE_CARD_NUMBER, PinFormatError, Secret, encode_secret
 from cardtool.read import ReadOptions
 from cardtool.services.reader_watch import ReaderEvent, ReaderState, ReaderWatcher
 from cardtool.trust.options import ResidenceOptions
@@ -41,11 +39,6 @@ class CardNumberNeeded(CardtoolError):
 
     en = "This is a residence card: type the 12-character card number printed on it."
     ja = "在留カード等です。券面に記載された12文字の在留カード番号を入力してください。"
-
-
-class FaceCheckNeeded(CardtoolError):
-    en = "The card asked for {secret}, which the desk asks only on the card-face check."
-    ja = "カードが{secret}を求めましたが、券面確認以外では入力を求めません。"
 
 
 class ReadInProgress(CardtoolError):
@@ -73,20 +66,6 @@ class FaceParts:
     birth: str
     expiry_year: str
     code: str = field(repr=False)
-
-    def number_b(self, secret: Secret) -> str:
-        """The 14 digits (the same rule as ``cardtool read --number-b-parts``); a value that
-        cannot be one is a format error before anything is sent."""
-        try:
-            born = dt.date.fromisoformat(self.birth.strip())
-            year = int(self.expiry_year.strip())
-        except ValueError:
-            raise PinFormatError(secret) from None
-        code = self.code.strip()
-        if not (len(self.expiry_year.strip()) == 4 and 2000 <= year <= 2200 and len(code) == 4
-                and code.isdigit() and dt.date(1868, 10, 23) <= born <= dt.date.today()):
-            raise PinFormatError(secret)
-        return collation_number_b_from_parts(born, year, code)
 
 
 @dataclass
@@ -214,18 +193,13 @@ class DeskReader:
                 raise CardNumberNeeded()
             return card_number
 
-        def ask_secret(secret: Secret) -> str:
-            if face is not None and secret.name == "number-b":
-                return face.number_b(secret)
-            raise FaceCheckNeeded(secret=secret.label_en)
-
         options = ReadOptions(pin_status=False, verify=True, face=face is not None,
                               face_key="number-b", allow_test_keys=self.allow_test_keys)
         started = time.perf_counter()
         try:
             if card_number:
                 # The format rule is checked before the card is opened: a typo costs no APDU.
-                encode_secret(RESIDENCE_CARD_NUMBER, card_number)
+                check_card_number_format(card_number)
             if event.state is not ReaderState.PRESENT:
                 raise NoCardToRead()
             transport = self.watcher.open_card()
@@ -233,8 +207,13 @@ class DeskReader:
                 if transport.simulated and not options.allow_test_keys:
                     # A virtual card's keys are TEST keys: at best test-anchor, as `read`.
                     options = replace(options, allow_test_keys=True)
-                facts = read_card_facts(transport, ask_card_number, self.residence_options,
-                                        read_options=options, ask_secret=ask_secret)
+                if face is None:
+                    facts = read_card_facts(transport, ask_card_number, self.residence_options,
+                                            read_options=options)
+                else:
+                    facts = read_card_facts(
+                        transport, ask_card_number, self.residence_options, read_options=options,
+                        ask_secret=printed_number_b_asker(face.birth, face.expiry_year, face.code))
             finally:
                 transport.close()
         except CardNumberNeeded as exc:

@@ -11,7 +11,7 @@ from cardtool.expiry import Assessment, CardFacts, Level, Thresholds, assess_car
 from cardtool.expiry_text import FIELD_NAMES, SOURCE_NAMES, days_text, kind_name, level_name, pick
 from cardtool.jst import to_jst, today_jst
 from cardtool.office_report import AUTHENTICITY_LABELS
-from cardtool.register.model import Check, DeadlineRow
+from cardtool.register import Check, DeadlineRow
 
 #: Panel tones: green (nothing to do), amber (look at it), red (act now / do not accept).
 TONE_OF_LEVEL = {Level.OK: "green", Level.CHECK: "amber", Level.SOON: "amber",
