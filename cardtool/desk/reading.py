@@ -263,6 +263,8 @@ class DeskReader:
 
 
 def _is_card_number_error(error: ApduLayerError | None) -> bool:
+    # By name: the classes live in the card application and the policy table, which a face
+    # does not import (design.md, Layers).
     name = type(error).__name__
     return name in ("CardNumberMismatch", "PinFormatError")
 

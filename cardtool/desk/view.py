@@ -63,11 +63,16 @@ def authenticity_panel(auth: Authenticity, lang: str, words: dict[Result, str]) 
     return Panel(TONE_OF_STATUS[auth.status], auth.label(lang), tuple(lines), checks)
 
 
+def _heading(text: str) -> str:
+    """"card expiry" -> "Card expiry" (a row heading; the Japanese names are unchanged)."""
+    return text[:1].upper() + text[1:]
+
+
 def card_view(facts: CardFacts, lang: str, words: dict[Result, str], *,
               today: dt.date | None = None, thresholds: Thresholds | None = None) -> CardView:
     assessment: Assessment = assess_card(facts, today or today_jst(), thresholds)
     dates = tuple(
-        DateRow(pick(FIELD_NAMES[d.field], lang), d.date.isoformat(), days_text(d.days_left, lang),
+        DateRow(_heading(pick(FIELD_NAMES[d.field], lang)), d.date.isoformat(), days_text(d.days_left, lang),
                 level_name(d.level, lang), TONE_OF_LEVEL[d.level],
                 pick(SOURCE_NAMES.get(d.source or "", (d.source or "", d.source or "")), lang))
         for d in assessment.dates)
@@ -106,8 +111,8 @@ class DeadlineView:
 
 
 def deadline_view(row: DeadlineRow, lang: str) -> DeadlineView:
-    what = (pick(DATE_KIND_NAMES.get(row.date_kind, (row.date_kind, row.date_kind)), lang)
-            if row.date_kind else pick(CHECK_BY_EYE, lang))
+    what = _heading(pick(DATE_KIND_NAMES.get(row.date_kind, (row.date_kind, row.date_kind)),
+                         lang) if row.date_kind else pick(CHECK_BY_EYE, lang))
     return DeadlineView(row.client_id, row.reference, row.display_name, what,
                         row.date.isoformat() if row.date else "-",
                         days_text(row.days_left, lang) if row.days_left is not None else "-",

@@ -133,7 +133,7 @@ def test_a_residence_card_asks_its_number_in_a_password_field_and_never_shows_it
         page = client.get("/check").text
     assert reader.result.stage.value == "done"
     assert "Residence, 2nd gen." in _panel(page, "card-kind")
-    assert "period of stay" in _panel(page, "dates")
+    assert "Period of stay" in _panel(page, "dates")
     assert "TEST KEY ONLY" in _panel(page, "authenticity")
     assert RESIDENCE2_NUMBER not in page and "98765432" not in page
 
