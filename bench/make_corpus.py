@@ -44,8 +44,9 @@ from cardtool.errors import CardtoolError
 from cardtool.policy.conform import virtual_secret
 from cardtool.policy.guard import PinGuard
 from cardtool.policy.rules import key_label
-from cardtool.policy.table import SECRETS, KeyRef, Secret
+from cardtool.policy.table import SECRETS
 from cardtool.read import ReadOptions, read_card, read_mynumber
+from cardtool.secret_format import KeyRef, Secret
 from cardtool.sources import default_redactor
 from cardtool.virtual import make_virtual_card
 from cardtool.virtual.card_os import CardOS

@@ -22,8 +22,8 @@ from cardtool.cards.residence.parse import CardDate
 from cardtool.errors import CardtoolError, UnsupportedCard
 from cardtool.expiry import CardFacts, date_in_jst
 from cardtool.front_dates import FaceDates, Status
-from cardtool.policy.table import Secret
 from cardtool.read import ReadOptions, read_card
+from cardtool.secret_format import Secret
 from cardtool.trust.options import ResidenceOptions
 
 #: Where a 特定在留カード's card expiry came from when its residence side gave it (C5).

@@ -46,8 +46,10 @@ from cardtool.cards.mynumber.verify import (
 )
 from cardtool.cards.mynumber.visual import CardFace, parse_card_face, read_card_face_ef
 from cardtool.jst import days_left, today_jst
+from cardtool.material import test_pki_file
 from cardtool.policy.guard import KeyStatus, PinGuard
-from cardtool.policy.table import SECRETS, Secret
+from cardtool.policy.table import SECRETS
+from cardtool.secret_format import Secret
 
 if TYPE_CHECKING:
     # Imported where a residence card is read (read_card), so reading a My Number card
@@ -75,9 +77,7 @@ def cv_key_store(allow_test: bool) -> CvKeyStore:
     from fixtures/pki), which give test-anchor at best."""
     if not allow_test:
         return CvKeyStore()
-    from cardtool.virtual.persona import fixtures_dir
-
-    ours = fixtures_dir() / "pki" / "mynumber-cv-TEST.json"
+    ours = test_pki_file("mynumber-cv-TEST.json")
     return CvKeyStore(allow_test=True, extra_file=ours if ours.exists() else None)
 
 

@@ -59,7 +59,7 @@ from cardtool.office_report import (
     ReferenceRejected,
     clean_reference,
 )
-from cardtool.policy.table import RESIDENCE_CARD_NUMBER
+from cardtool.secret_format import RESIDENCE_CARD_NUMBER
 
 #: Rows shown in the live table (the newest); the files hold them all.
 TABLE_ROWS = 20

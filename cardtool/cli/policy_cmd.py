@@ -19,7 +19,8 @@ from cardtool.errors import EXIT_USAGE, CardtoolError, UsageError
 from cardtool.policy.check_run import EXIT_FINDINGS
 from cardtool.policy.conform import KeyResult, conform, virtual_secret
 from cardtool.policy.rules import key_label
-from cardtool.policy.table import SECRETS, KeyRef, Secret
+from cardtool.policy.table import SECRETS
+from cardtool.secret_format import KeyRef, Secret
 
 
 class ConformRefused(CardtoolError):

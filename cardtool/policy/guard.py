@@ -17,7 +17,7 @@ from apdu.errors import ApduError
 from apdu.sw import SW, retries_from_sw
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.errors import EXIT_PIN, CardtoolError
-from cardtool.policy.table import KeyRef, Secret, encode_secret
+from cardtool.secret_format import KeyRef, Secret, encode_secret
 
 
 class _PinError(CardtoolError):

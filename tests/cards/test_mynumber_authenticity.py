@@ -27,8 +27,9 @@ from cardtool.cards.mynumber.verify import (
     parse_cv_certificate,
 )
 from cardtool.era import collation_number_b
+from cardtool.material import fixtures_dir
 from cardtool.virtual import jpki_pki
-from cardtool.virtual.persona import fixtures_dir, load_persona
+from cardtool.virtual.persona import load_persona
 from tests.support.cli import ROOT, cardtool
 
 #: The production CA keys as DER SubjectPublicKeyInfo in the second public source the shared

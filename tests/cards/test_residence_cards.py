@@ -33,7 +33,7 @@ from cardtool.cards.residence.signature import SignatureStatus
 from cardtool.cards.residence.specified import SecureMessagingError
 from cardtool.images import ImageUndecodable
 from cardtool.jst import today_jst
-from cardtool.policy.table import PinFormatError
+from cardtool.secret_format import PinFormatError
 from cardtool.virtual import make_virtual_card
 from cardtool.virtual.card_os import EF, sw
 from cardtool.virtual.faults import FaultPlan, FaultyCard
