@@ -25,7 +25,7 @@ from cardtool.expiry import (
 from cardtool.front_dates import FIELD_NAMES as FACE_FIELD_NAMES
 from cardtool.front_dates import FaceDates
 from cardtool.front_dates import Status as FaceStatus
-from cardtool.office_report import KIND_LABELS, LEVEL_BY_CODE
+from cardtool.services.office_report import KIND_LABELS, LEVEL_BY_CODE
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -52,14 +52,14 @@ from cardtool.cli.util import (
 from cardtool.errors import BadInputFile, UsageError
 from cardtool.expiry import CardFacts, assess_card
 from cardtool.jst import today_jst
-from cardtool.office import BadTypedDate, OfficeSession, ReadCardFacts, parse_typed_date
-from cardtool.office_report import (
+from cardtool.secret_format import RESIDENCE_CARD_NUMBER
+from cardtool.services.office import BadTypedDate, OfficeSession, ReadCardFacts, parse_typed_date
+from cardtool.services.office_report import (
     LEVEL_BY_CODE,
     OfficeReport,
     ReferenceRejected,
     clean_reference,
 )
-from cardtool.secret_format import RESIDENCE_CARD_NUMBER
 
 #: Rows shown in the live table (the newest); the files hold them all.
 TABLE_ROWS = 20
@@ -216,8 +216,8 @@ def card_facts_reader(trust_anchors: tuple[str, ...] = (), *,
     ask_card_number)``), used by ``cardtool office`` and ``cardtool expiry``. Residence
     cards are checked against the installed anchors, each --trust-anchor and, for virtual
     cards, cardtool's own TEST CAs (as ``cardtool read``)."""
-    from cardtool.card_facts import read_card_facts
     from cardtool.cli.read_cmd import residence_options
+    from cardtool.services.card_facts import read_card_facts
 
     options = residence_options(trust_anchors, virtual=virtual)
 

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from apdu.session import Session
 from cardtool.cli.card_number import ENV_CARD_NUMBER, CardNumberAsker
 from cardtool.cli.render import render_mynumber
 from cardtool.cli.secrets import SecretAsker
@@ -18,10 +17,9 @@ from cardtool.cli.util import (
     json_option,
     open_card,
     print_json,
-    recording,
     trust_anchor_option,
 )
-from cardtool.read import ReadOptions, read_card
+from cardtool.services.read import ReadOptions, read_card, write_card_images
 
 if TYPE_CHECKING:
     from cardtool.trust.options import ResidenceOptions
@@ -109,22 +107,12 @@ def read(text: bool, face: bool, face_key: str, number_b_parts: bool, sign_cert:
     options = ReadOptions(text=text, face=face, face_key=f"number-{face_key}",
                           sign_cert=sign_cert, force=force, images=bool(images_dir),
                           verify=not no_verify)
+    options = replace(options, allow_test_keys=allow_test_keys)
     with open_card() as transport:
-        options = replace(options, allow_test_keys=allow_test_keys or transport.simulated)
-        result = read_card(Session(transport), transport.atr, options, asker, card_number,
-                           anchors)
-        rec = recording(transport)
-        if rec is not None:
-            rec.note_card(result.detection.kind.value)
+        result = read_card(transport, options, asker, card_number, anchors)
     report, residence = result.mynumber, result.residence
-    if images_dir and residence is not None:
-        from cardtool.cards.residence.service import write_images
-
-        write_images(residence, images_dir)
-    if images_dir and report is not None and report.face is not None:
-        from cardtool.images import write_pngs
-
-        write_pngs(report.face.card_images(), images_dir)
+    if images_dir:
+        write_card_images(result, images_dir)
     if as_json:
         print_json(result.to_json(show_number=show_number))
         exit_if_not_genuine(result.authenticity)

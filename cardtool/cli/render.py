@@ -9,7 +9,7 @@ from cardtool.cards.detect import CardKind
 from cardtool.cli.render_authenticity import authenticity_lines
 from cardtool.jst import days_left
 from cardtool.policy.guard import KeyStatus
-from cardtool.read import EXPIRY_NOT_ON_CARD_FACE, MyNumberReport
+from cardtool.services.read import EXPIRY_NOT_ON_CARD_FACE, MyNumberReport
 
 KIND_NAMES: dict[CardKind, tuple[str, str]] = {
     CardKind.MYNUMBER: ("My Number card", "マイナンバーカード"),

@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 import click
 
 from apdu.transport import Transport
-from apdu.transport.recording import RecordingTransport
 from cardtool.authenticity import Authenticity
 from cardtool.errors import EXIT_NOT_GENUINE
 from cardtool.i18n import detect_lang, t
@@ -133,10 +132,6 @@ def open_card(ctx: click.Context | None = None) -> Iterator[Transport]:
         yield transport
     finally:
         transport.close()
-
-
-def recording(transport: Transport) -> RecordingTransport | None:
-    return transport if isinstance(transport, RecordingTransport) else None
 
 
 def print_json(obj: Any) -> None:

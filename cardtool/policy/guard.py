@@ -19,6 +19,10 @@ from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.errors import EXIT_PIN, CardtoolError
 from cardtool.secret_format import KeyRef, Secret, encode_secret
 
+#: Asks the user for a secret (no-echo prompt, stdin or a web form); called only when a
+#: VERIFY is about to be sent.
+AskSecret = Callable[[Secret], str]
+
 
 class _PinError(CardtoolError):
     exit_code = EXIT_PIN
@@ -109,7 +113,7 @@ class PinGuard:
         if status.remaining == 1 and not self.force:
             raise LastTryRefused(status.secret)
 
-    def ask_and_verify(self, status: KeyStatus, ask: Callable[[Secret], str]) -> KeyStatus:
+    def ask_and_verify(self, status: KeyStatus, ask: AskSecret) -> KeyStatus:
         """Precheck, then ask for the secret, then verify: the user is not asked for a PIN
         the guard would refuse to send."""
         self.precheck(status)

@@ -11,7 +11,7 @@ say so in README; the guard never relies on the maximum, it reads the counter fi
 from __future__ import annotations
 
 from cardtool.cards.mynumber import ids as mn
-from cardtool.errors import CardtoolError
+from cardtool.errors import EXIT_USAGE, CardtoolError
 from cardtool.secret_format import (
     DIGITS_4,
     DIGITS_6,
@@ -81,6 +81,6 @@ def secret(name: str) -> Secret:
 class UnknownSecret(CardtoolError):
     en = "Unknown PIN name '{name}'. Known: {known}."
     ja = "暗証番号の名前 '{name}' は不明です。指定できるもの: {known}。"
-    exit_code = 1
+    exit_code = EXIT_USAGE
 
 

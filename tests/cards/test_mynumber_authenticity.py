@@ -225,7 +225,7 @@ def test_a_malformed_number_b_part_is_refused_before_anything_is_sent(parts: str
 def _read_card(card: Any, *, text: bool = False) -> Any:
     from apdu.session import Session
     from apdu.transport.virtual import VirtualTransport
-    from cardtool.read import ReadOptions, read_mynumber
+    from cardtool.services.read import ReadOptions, read_mynumber
 
     session = Session(VirtualTransport(card))
     options = ReadOptions(text=text, allow_test_keys=True)

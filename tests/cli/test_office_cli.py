@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from cardtool.jst import today_jst
-from cardtool.office_report import BOM, read_csv_rows
+from cardtool.services.office_report import BOM, read_csv_rows
 from cardtool.virtual.persona import load_persona
 from tests.support.cli import cardtool, one_line_error
 

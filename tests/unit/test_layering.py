@@ -30,8 +30,8 @@ FACES = ("cardtool.cli", "cardtool.desk")
 #: foundation modules every layer shares (errors, messages, dates, result types).
 FACE_MAY_IMPORT = (
     "cardtool.services", "cardtool.sources", "cardtool.register",
-    "cardtool.read", "cardtool.expiry", "cardtool.card_facts", "cardtool.office",
-    "cardtool.office_report", "cardtool.front_dates", "cardtool.trust",
+    "cardtool.services.read", "cardtool.expiry", "cardtool.services.card_facts", "cardtool.services.office",
+    "cardtool.services.office_report", "cardtool.front_dates", "cardtool.trust",
     "cardtool.policy.check_run", "cardtool.policy.rules",
     "cardtool.authenticity", "cardtool.card_kind", "cardtool.secret_format",
     "cardtool.errors", "cardtool.i18n", "cardtool.jst", "cardtool.files", "cardtool.era",
@@ -42,8 +42,8 @@ FACE_MAY_IMPORT = (
 #: Nothing in ``cardtool/cards/`` may import these.
 CARDS_MAY_NOT_IMPORT = (
     "cardtool.policy", "cardtool.virtual", "apdu.transport", "apdu.vpcd", "apdu.simulators",
-    "cardtool.services", "cardtool.sources", "cardtool.register", "cardtool.read",
-    "cardtool.card_facts", "cardtool.office", "cardtool.office_report", "cardtool.cli",
+    "cardtool.services", "cardtool.sources", "cardtool.register", "cardtool.services.read",
+    "cardtool.services.card_facts", "cardtool.services.office", "cardtool.services.office_report", "cardtool.cli",
     "cardtool.desk",
 )
 
@@ -168,7 +168,7 @@ PLANTED = [
      "card applications sit below"),
     ("cardtool/virtual/planted.py", "from cardtool.cards.mynumber.jpki import read_certificate\n",
      "never reader code"),
-    ("cardtool/planted.py", "import importlib\nimportlib.import_module('cardtool.read')\n",
+    ("cardtool/planted.py", "import importlib\nimportlib.import_module('cardtool.services.read')\n",
      "never through importlib"),
 ]
 
@@ -185,7 +185,7 @@ def test_a_planted_bad_import_is_named(tmp_path: Path, where: str, source: str,
         (tmp_path / package).mkdir(parents=True, exist_ok=True)
         (tmp_path / package / "__init__.py").write_text("")
     for module in ("apdu/session.py", "apdu/transport/replay.py", "cardtool/errors.py",
-                   "cardtool/read.py", "cardtool/policy/table.py",
+                   "cardtool/services/read.py", "cardtool/policy/table.py",
                    "cardtool/cards/mynumber/card.py", "cardtool/cards/mynumber/jpki.py",
                    "cardtool/virtual/mynumber.py"):
         (tmp_path / module).write_text("")

@@ -1,5 +1,5 @@
 """From an open card to the expiry rules' ``CardFacts``, through the read service
-(``cardtool.read.read_card``, the same dispatch as ``cardtool read``).
+(``cardtool.services.read.read_card``, the same dispatch as ``cardtool read``).
 
 Nothing secret is asked except a residence card's number (through ``ask_card_number``, only
 once the card turned out to be a residence card or a 特定在留カード): a My Number card's
@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from apdu.session import Session
 from apdu.transport import Transport
 from cardtool.authenticity import Authenticity
 from cardtool.cards.detect import CardKind
@@ -22,8 +21,8 @@ from cardtool.cards.residence.parse import CardDate
 from cardtool.errors import CardtoolError, UnsupportedCard
 from cardtool.expiry import CardFacts, date_in_jst
 from cardtool.front_dates import FaceDates, Status
-from cardtool.read import ReadOptions, read_card
 from cardtool.secret_format import Secret
+from cardtool.services.read import ReadOptions, read_card
 from cardtool.trust.options import ResidenceOptions
 
 #: Where a 特定在留カード's card expiry came from when its residence side gave it (C5).
@@ -67,7 +66,7 @@ def read_card_facts(transport: Transport, ask_card_number: Callable[[], str],
     """Detect the card and read what the expiry rules need from it (``read_card`` does the
     dispatch, as for ``cardtool read``; no PIN is requested). ``residence_options``: the
     trust anchors a residence card is checked against (None: none)."""
-    report = read_card(Session(transport), transport.atr, ReadOptions(pin_status=False, verify=False), _no_pin,
+    report = read_card(transport, ReadOptions(pin_status=False, verify=False), _no_pin,
                        ask_card_number, residence_options or ResidenceOptions())
     kind = report.detection.kind
     residence = report.residence

@@ -18,7 +18,7 @@ from apdu.transport import Transport
 from cardtool.errors import UsageError
 from cardtool.expiry import CardFacts, ClientRecord, Thresholds, assess
 from cardtool.jst import today_jst
-from cardtool.office_report import OfficeReport, clean_reference
+from cardtool.services.office_report import OfficeReport, clean_reference
 
 #: Reads what the rules need from the card in ``transport``; calls the second argument (it
 #: returns the residence card number typed by staff) only for a residence card. Never asks
