@@ -43,16 +43,16 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
-from typing import Any, Literal, get_args
+from typing import Any
 
 from cardtool.authenticity import Authenticity, Status
+from cardtool.card_kind import EXPIRY_KINDS, MYNUMBER_KINDS, RESIDENCE_KINDS, CardKind
 from cardtool.errors import CardtoolError, UsageError
 from cardtool.jst import days_left, to_jst
 
-Kind = Literal["mynumber", "residence-first", "residence-second", "specified"]
-KINDS: tuple[Kind, ...] = get_args(Kind)
-MYNUMBER_KINDS: frozenset[str] = frozenset({"mynumber", "specified"})
-RESIDENCE_KINDS: frozenset[str] = frozenset({"residence-first", "residence-second", "specified"})
+#: The kinds the rules check (``cardtool.card_kind``; a kind compares equal to its string).
+Kind = CardKind
+KINDS: tuple[CardKind, ...] = EXPIRY_KINDS
 
 DEFAULT_SOON_DAYS = 90
 DEFAULT_URGENT_DAYS = 30
@@ -219,6 +219,8 @@ class CardFacts:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise BadCardFacts(detail=f"unknown kind {self.kind!r}")
+        # Given as its string ("mynumber") or as the enum: always kept as the enum.
+        object.__setattr__(self, "kind", CardKind(self.kind))
         for name in ("card_expiry", "certificate_expiry", "residence_expiry",
                      "typed_residence_expiry"):
             _check_date(name, getattr(self, name))

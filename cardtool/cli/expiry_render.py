@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from apdu.errors import EXIT_EXPIRY, EXIT_OK
+from cardtool.card_kind import kind_label
 from cardtool.cli.render import display_width as _width
 from cardtool.cli.render_authenticity import authenticity_lines
 from cardtool.errors import EXIT_NOT_GENUINE
@@ -25,7 +26,8 @@ from cardtool.expiry import (
 from cardtool.front_dates import FIELD_NAMES as FACE_FIELD_NAMES
 from cardtool.front_dates import FaceDates
 from cardtool.front_dates import Status as FaceStatus
-from cardtool.services.office_report import KIND_LABELS, LEVEL_BY_CODE
+from cardtool.i18n import pick
+from cardtool.services.office_report import LEVEL_BY_CODE
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,16 +69,12 @@ def exit_code_for(assessment: Assessment) -> int:
     return EXIT_EXPIRY if assessment.needs_attention else EXIT_OK
 
 
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[1] if lang == "ja" else pair[0]
-
-
 def level_name(level: Level, lang: str) -> str:
-    return _pick(LEVEL_NAMES[level], lang)
+    return pick(LEVEL_NAMES[level], lang)
 
 
 def kind_name(kind: str, lang: str) -> str:
-    return _pick(KIND_LABELS.get(kind, (kind, kind)), lang)
+    return kind_label(kind, lang, short=True)
 
 
 def days_text(days: int, lang: str) -> str:
@@ -91,8 +89,8 @@ def days_text(days: int, lang: str) -> str:
 
 def _date_line(check: DateCheck, lang: str) -> str:
     source = SOURCE_NAMES.get(check.source or "", (check.source or "", check.source or ""))
-    where = f" [{_pick(source, lang)}]" if check.source else ""
-    return (f"  {_pick(FIELD_NAMES[check.field], lang)}: {check.date.isoformat()} "
+    where = f" [{pick(source, lang)}]" if check.source else ""
+    return (f"  {pick(FIELD_NAMES[check.field], lang)}: {check.date.isoformat()} "
             f"({days_text(check.days_left, lang)}) {level_name(check.level, lang)}{where}")
 
 
@@ -222,13 +220,13 @@ def face_lines(face: FaceDates | None, lang: str) -> list[str]:
     why it is uncertain)."""
     if face is None:
         return []
-    lines = [_pick(FACE_NOTE, lang) + (f" [{face.engine}]" if face.engine else "") + ":"]
+    lines = [pick(FACE_NOTE, lang) + (f" [{face.engine}]" if face.engine else "") + ":"]
     if face.signature == "no-anchor":
-        lines.append("  " + _pick(FACE_NO_ANCHOR, lang))
+        lines.append("  " + pick(FACE_NO_ANCHOR, lang))
     for d in face.dates:
         if d.status is FaceStatus.ABSENT:
             continue
-        name = _pick(FACE_FIELD_NAMES[d.field], lang)
+        name = pick(FACE_FIELD_NAMES[d.field], lang)
         if d.status is FaceStatus.READ and d.date is not None:
             value = f"{d.date.isoformat()} ({'確信度' if lang == 'ja' else 'confidence'} " \
                     f"{d.confidence:.2f})"

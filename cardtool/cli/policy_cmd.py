@@ -9,9 +9,10 @@ import click
 from cardtool.cli.secrets import SecretAsker
 from cardtool.cli.util import app, card_source_options, json_option, open_card, print_json
 from cardtool.errors import EXIT_FINDINGS, EXIT_OK
+from cardtool.i18n import Messages
 from cardtool.services.conform import KeyResult, chosen_keys, conform_card, refuse_live_source
 
-_TEXT = {
+MESSAGES = Messages({
     "conformant": ("conformant", "適合"),
     "not": ("NOT conformant", "不適合"),
     "skipped": ("skipped", "対象外"),
@@ -20,12 +21,7 @@ _TEXT = {
               "{tested} 個の鍵のうち {ok} 個が適合(対象外 {skipped} 個)。"),
     "blocked_warning": ("warning: the keys tested are now blocked.",
                         "警告: 検査した鍵はロックされました。"),
-}
-
-
-def _say(message: str, lang: str, **params: object) -> str:
-    en, ja = _TEXT[message]
-    return (ja if lang == "ja" else en).format(**params)
+})
 
 
 @click.group()
@@ -58,7 +54,7 @@ def conform_cmd(destructive: bool, key_names: tuple[str, ...], as_json: bool) ->
     _report(results, a.lang, as_json)
     tested = [r for r in results if r.skipped is None]
     if tested and live:
-        click.echo(_say("blocked_warning", a.lang), err=True)
+        click.echo(MESSAGES("blocked_warning", a.lang), err=True)
     raise SystemExit(EXIT_OK if tested and all(r.conformant for r in tested)
                      else EXIT_FINDINGS)
 
@@ -73,11 +69,11 @@ def _report(results: list[KeyResult], lang: str, as_json: bool) -> None:
     ja = lang == "ja"
     for r in results:
         if r.skipped is not None:
-            status = f"{_say('skipped', lang)}: {(r.skipped_ja if ja else r.skipped)}"
+            status = f"{MESSAGES('skipped', lang)}: {(r.skipped_ja if ja else r.skipped)}"
         elif r.conformant:
-            status = f"{_say('conformant', lang)} ({_say('steps', lang, n=len(r.steps))})"
+            status = f"{MESSAGES('conformant', lang)} ({MESSAGES('steps', lang, n=len(r.steps))})"
         else:
-            status = f"{_say('not', lang)}: {(r.problem_ja if ja else r.problem)}"
+            status = f"{MESSAGES('not', lang)}: {(r.problem_ja if ja else r.problem)}"
         click.echo(f"{r.label:<16} {status}")
-    click.echo(_say("total", lang, ok=len(ok), tested=len(tested),
+    click.echo(MESSAGES("total", lang, ok=len(ok), tested=len(tested),
                     skipped=len(results) - len(tested)))

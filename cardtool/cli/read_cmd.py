@@ -23,32 +23,16 @@ from cardtool.services.read import ReadOptions, read_card, write_card_images
 
 if TYPE_CHECKING:
     from cardtool.trust.options import ResidenceOptions
-    from cardtool.trust.store import TrustAnchor
 
 # The residence modules (anchors, images, rendering) are imported where a residence card or
 # a trust anchor needs them, so reading a My Number card does not load them.
 
 
-def residence_options(trust_anchors: tuple[str, ...], *,
-                      virtual: bool | None = None) -> ResidenceOptions:
-    """The residence cards' trust anchors: each --trust-anchor file, loaded (and checked)
-    before any card is opened; then, only once a residence card is read, the installed
-    ones (``cardtool trust add``) and, for a virtual card only, cardtool's own TEST CAs
-    (test-anchor, never genuine)."""
-    from cardtool.trust.options import ResidenceOptions
-    from cardtool.trust.store import load_option_anchors
+def residence_options(trust_anchors: tuple[str, ...]) -> ResidenceOptions:
+    """``--trust-anchor`` files for the chosen source (see ``trust.options``)."""
+    from cardtool.trust.options import residence_options as for_source
 
-    given = tuple(load_option_anchors(trust_anchors)) if trust_anchors else ()
-    if virtual is None:
-        virtual = app().source.virtual is not None
-    is_virtual = virtual
-    return ResidenceOptions(given, default_anchors=lambda: default_anchors(is_virtual))
-
-
-def default_anchors(virtual: bool) -> list[TrustAnchor]:
-    from cardtool.trust.store import installed_anchors, virtual_test_anchors
-
-    return installed_anchors() + (virtual_test_anchors() if virtual else [])
+    return for_source(trust_anchors, virtual=app().source.virtual is not None)
 
 
 def allow_test_keys_option(f: click.decorators.FC) -> click.decorators.FC:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from apdu.transport import Transport
 from cardtool.authenticity import Authenticity
-from cardtool.cards.detect import CardKind
+from cardtool.card_kind import CardKind
 from cardtool.cards.residence.parse import CardDate
 from cardtool.errors import CardtoolError, UnsupportedCard
 from cardtool.expiry import CardFacts, date_in_jst
@@ -48,12 +48,12 @@ def first_generation_facts(renewal_pending: bool | None, face: FaceDates | None,
     """A first-generation card: the dates read (confidently) from its front image, marked
     "ocr" until staff confirm them; uncertain ones are left out (typed or checked by eye)."""
     if face is None:
-        return CardFacts("residence-first", renewal_pending=renewal_pending,
+        return CardFacts(CardKind.RESIDENCE_FIRST, renewal_pending=renewal_pending,
                          authenticity=authenticity)
     period, card = face.residence_expiry, face.card_expiry
     period_date = period.date if period.status is Status.READ else None
     card_date = card.date if card.status is Status.READ else None
-    return CardFacts("residence-first", renewal_pending=renewal_pending,
+    return CardFacts(CardKind.RESIDENCE_FIRST, renewal_pending=renewal_pending,
                      typed_residence_expiry=period_date, card_expiry=card_date,
                      expiry_source="ocr" if card_date else None,
                      face_source="ocr" if period_date else None,
@@ -74,7 +74,7 @@ def read_card_facts(transport: Transport, ask_card_number: Callable[[], str],
         return first_generation_facts(residence.renewal_pending, residence.face,
                                       residence.authenticity)
     if kind is CardKind.RESIDENCE_SECOND and residence is not None:
-        return CardFacts("residence-second", card_expiry=_date(residence.card_expiry),
+        return CardFacts(CardKind.RESIDENCE_SECOND, card_expiry=_date(residence.card_expiry),
                          residence_expiry=_date(residence.residence_expiry),
                          renewal_pending=residence.renewal_pending, expiry_source="chip",
                          authenticity=residence.authenticity)
@@ -86,13 +86,13 @@ def read_card_facts(transport: Transport, ask_card_number: Callable[[], str],
     card_expiry = mynumber.card_expiry.date if mynumber.card_expiry else None
     source = mynumber.card_expiry.source.value if mynumber.card_expiry else None
     if kind is CardKind.MYNUMBER or residence is None:
-        return CardFacts("mynumber", card_expiry=card_expiry, certificate_expiry=certificate,
+        return CardFacts(CardKind.MYNUMBER, card_expiry=card_expiry, certificate_expiry=certificate,
                          expiry_source=source)
     c5 = _date(residence.card_expiry)
     if c5 is not None:
         # One card: the residence side's printed-entry date (C5) is the card's validity.
         card_expiry, source = c5, RESIDENCE_C5_SOURCE
-    return CardFacts("specified", card_expiry=card_expiry, certificate_expiry=certificate,
+    return CardFacts(CardKind.SPECIFIED, card_expiry=card_expiry, certificate_expiry=certificate,
                      residence_expiry=_date(residence.residence_expiry),
                      renewal_pending=residence.renewal_pending, expiry_source=source,
                      authenticity=residence.authenticity)

@@ -1,24 +1,45 @@
-"""The office session: which client each card belongs to, and the client's row.
+"""The office session: card after card, which client each belongs to, and the client's row.
+
+The loop (``run_office``): "hold the next card" → read what the expiry rules need (a
+residence card asks for its card number; a My Number card asks nothing, never a PIN) →
+"remove the card" (and wait until it is) → a first-generation residence card asks for the
+expiry printed on it, or to confirm the one read from its image → the client reference and,
+without one, "same client as the previous card?" → the client's row is written to every
+report file → the next card. Ctrl-C (or the end of the answers) finishes; every row already
+read is in the files by then, and a card read but not yet placed is saved as its own row.
 
 A card joins a client when staff give the same reference as an earlier card of this session,
-or, without a reference, when they confirm "same client as the previous card". The CLI asks;
+or, without a reference, when they confirm "same client as the previous card". The face
+asks and shows (``OfficePrompter``: the CLI on a terminal or a pipe, the desk in a page);
 this module decides and writes the report (``OfficeReport``) after every card.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import re
+import signal
+import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from types import FrameType
+from typing import Any, Protocol
 
+from apdu.errors import ApduLayerError, NoCard, NoReader, PcscUnavailable
 from apdu.transport import Transport
-from cardtool.errors import UsageError
-from cardtool.expiry import CardFacts, ClientRecord, Thresholds, assess
+from cardtool.errors import BadInputFile, UsageError
+from cardtool.expiry import Assessment, CardFacts, ClientRecord, Thresholds, assess, assess_card
+from cardtool.front_dates import FaceDates
+from cardtool.i18n import Messages, pick
 from cardtool.jst import today_jst
-from cardtool.services.office_report import OfficeReport, clean_reference
+from cardtool.secret_format import RESIDENCE_CARD_NUMBER
+from cardtool.services.office_report import OfficeReport, ReferenceRejected, clean_reference
+from cardtool.sources import SourceOptions, open_transport
+from cardtool.trust.options import ResidenceOptions
 
 #: Reads what the rules need from the card in ``transport``; calls the second argument (it
 #: returns the residence card number typed by staff) only for a residence card. Never asks
@@ -119,4 +140,266 @@ def parse_typed_date(text: str) -> dt.date | None:
     )
 
 
-__all__ = ["BadTypedDate", "OfficeSession", "ReadCardFacts", "parse_typed_date"]
+#: Wrong answers accepted at one prompt before taking the empty answer.
+PROMPT_ATTEMPTS = 3
+
+MESSAGES = Messages({
+    "hold_next": ("Hold the next card on the reader (Ctrl-C to finish)…",
+                  "次のカードをリーダーにかざしてください(Ctrl-C で終了)…"),
+    "remove": ("Remove the card.", "カードをリーダーから外してください。"),
+    "typed_expiry": ("Period-of-stay expiry printed on the card (e.g. 2027-03-31; "
+                     "empty: check by eye)",
+                     "カード表面の在留期間満了日(例: 2027-03-31。空欄: 目視確認)"),
+    "confirm_expiry": ("Period-of-stay expiry read from the card image: {date}. Confirm "
+                       "against the card: Enter if it is right, else type the printed date",
+                       "カード画像から読み取った在留期間満了日: {date}。カードと照合し、正しければ"
+                       "Enter、違えば記載の日付を入力"),
+    "confirm_no_period": ("The card image shows no period of stay (permanent resident). "
+                          "Enter to confirm, or type the printed expiry date",
+                          "カード画像には在留期間の満了日がありません(永住者等)。正しければ Enter、"
+                          "満了日があれば入力"),
+    "reference": ("Client reference (office file number, not a name; empty: none)",
+                  "参照番号(事務所の管理番号。氏名は入力しないでください。空欄: なし)"),
+    "same_client": ("Same client as the previous card?", "前のカードと同じ方ですか?"),
+    "card_error": ("This card could not be read: {error}", "このカードは読み取れませんでした: {error}"),
+    "try_again": ("Remove it, then hold it (or the next card) again.",
+                  "カードを外して、もう一度(または次のカードを)かざしてください。"),
+    "saved_on_interrupt": ("The card just read was saved as its own row.",
+                           "読み取ったカードは単独の行として保存しました。"),
+})
+
+
+class EndOfInput(Exception):
+    """The answers ended (standard input closed): finish the session like Ctrl-C."""
+
+
+class OfficePrompter(Protocol):
+    """What the office loop asks staff and shows them. The CLI implements it on a terminal
+    or a pipe; the desk in its page. Questions come translated (``lang``)."""
+
+    lang: str
+
+    def line(self, question: str, *, hidden: bool = False) -> str:
+        """One answer (``hidden``: not echoed, never logged). Raises ``EndOfInput`` when no
+        more answers will come, ``KeyboardInterrupt`` when staff stop."""
+
+    def yes_no(self, question: str, default: bool) -> bool: ...
+
+    def notice(self, text: str) -> None:
+        """A status line: what to do with the card, what went wrong."""
+
+    def face_dates(self, face: FaceDates | None) -> None:
+        """The dates read from a first-generation card's image, before staff confirm them."""
+
+    def card_read(self, number: int, card: CardFacts, assessment: Assessment) -> None:
+        """The card's dates (findings come once it is placed with its client)."""
+
+    def client_placed(self, row: dict[str, Any], rows: Sequence[dict[str, Any]]) -> None:
+        """The client's row after this card, and every row of the session so far."""
+
+
+def ask_card_number(prompter: OfficePrompter) -> str:
+    """The residence card number, typed from the card (hidden)."""
+    s = RESIDENCE_CARD_NUMBER
+    label = f"{pick((s.label_en, s.label_ja), prompter.lang)} " \
+            f"({pick((s.rule.describe_en, s.rule.describe_ja), prompter.lang)})"
+    return prompter.line(label, hidden=True)
+
+
+# --- where the cards come from ------------------------------------------------------------------
+
+
+class CardFeed(Protocol):
+    def next_card(self) -> Transport | None:
+        """Block until a card is there; None when the feed has no more cards."""
+
+    def wait_removed(self, transport: Transport) -> None: ...
+
+
+def numbered_trace(path: str, number: int) -> str:
+    """Card ``number``'s trace when a session records several cards: ``t.jsonl`` becomes
+    ``t-1.jsonl``, ``t-2.jsonl``…"""
+    p = Path(path)
+    return str(p.with_name(f"{p.stem}-{number}{p.suffix}"))
+
+
+class SourceFeed:
+    """The cards of the chosen source, one after the other: a PC/SC reader until Ctrl-C;
+    virtual cards (``--virtual``, repeatable) in the order given; a trace (one card). With
+    ``--record`` each card is recorded to its own numbered trace."""
+
+    def __init__(self, source: SourceOptions) -> None:
+        source.check()
+        self.source = source
+        self.virtual = list(source.virtual_cards)
+        self.replay_done = False
+        self.cards = 0
+
+    def _options(self) -> SourceOptions:
+        record = self.source.record
+        self.cards += 1
+        return dataclasses.replace(
+            self.source, virtual=self.virtual.pop(0) if self.virtual else None,
+            virtual_cards=(), wait=1.0,
+            record=numbered_trace(record, self.cards) if record is not None else None)
+
+    def next_card(self) -> Transport | None:
+        if self.source.replay is not None:
+            if self.replay_done:
+                return None
+            self.replay_done = True
+            return open_transport(self._options())
+        if self.source.virtual_cards:
+            return open_transport(self._options()) if self.virtual else None
+        while True:
+            try:
+                return open_transport(self._options())
+            except NoCard:
+                self.cards -= 1
+                continue
+
+    def wait_removed(self, transport: Transport) -> None:
+        if transport.live:
+            from apdu.transport.pcsc import wait_for_removal
+
+            wait_for_removal(transport.description)
+
+
+def card_facts_reader(residence_options: ResidenceOptions) -> ReadCardFacts:
+    """The producer of ``CardFacts`` from an open card, used by ``cardtool office`` and
+    ``cardtool expiry``: residence cards are checked against ``residence_options``."""
+    from cardtool.services.card_facts import read_card_facts
+
+    def read(transport: Transport, ask_number: Callable[[], str]) -> CardFacts:
+        return read_card_facts(transport, ask_number, residence_options)
+
+    return read
+
+
+# --- the loop ------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def deferred_interrupt() -> Iterator[None]:
+    """Hold Ctrl-C while a row is being written; raise it right after."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+    pending: list[int] = []
+
+    def hold(signum: int, _frame: FrameType | None) -> None:
+        pending.append(signum)
+
+    previous = signal.signal(signal.SIGINT, hold)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pending:
+        raise KeyboardInterrupt
+
+
+def with_typed_expiry(card: CardFacts, typed: dt.date) -> CardFacts:
+    """A first-generation card with the expiry staff typed from it (it overrides a date read
+    from the card image)."""
+    return dataclasses.replace(card, typed_residence_expiry=typed, face_source="typed",
+                               no_period=False)
+
+
+def _ask_typed_expiry(prompter: OfficePrompter, card: CardFacts) -> CardFacts:
+    """First generation: show the dates read from the card image and ask staff to confirm
+    them (Enter) or type the printed date; without a confident reading, ask for the date."""
+    if card.kind != "residence-first" or card.face_source in ("typed", "confirmed"):
+        return card
+    lang = prompter.lang
+    prompter.face_dates(card.face)
+    read = card.typed_residence_expiry if card.face_source == "ocr" else None
+    question = MESSAGES("typed_expiry", lang)
+    if read is not None:
+        question = MESSAGES("confirm_expiry", lang, date=read.isoformat())
+    elif card.no_period:
+        question = MESSAGES("confirm_no_period", lang)
+    for _ in range(PROMPT_ATTEMPTS):
+        try:
+            typed = parse_typed_date(prompter.line(question))
+        except BadTypedDate as exc:
+            prompter.notice(exc.render(lang))
+            continue
+        if typed is None and (read is not None or card.no_period):
+            return _confirmed(card)
+        if typed is None:
+            return card
+        return with_typed_expiry(card, typed)
+    return card
+
+
+def _confirmed(card: CardFacts) -> CardFacts:
+    """Staff confirmed the dates read from the card image against the card."""
+    return dataclasses.replace(
+        card, face_source="confirmed" if card.typed_residence_expiry else card.face_source,
+        expiry_source="confirmed" if card.card_expiry is not None else card.expiry_source)
+
+
+def _ask_reference(prompter: OfficePrompter) -> str | None:
+    for _ in range(PROMPT_ATTEMPTS):
+        try:
+            return clean_reference(prompter.line(MESSAGES("reference", prompter.lang)))
+        except ReferenceRejected as exc:
+            prompter.notice(exc.render(prompter.lang))
+    return None
+
+
+def run_office(prompter: OfficePrompter, feed: CardFeed, read_facts: ReadCardFacts,
+               session: OfficeSession) -> None:
+    """The loop; returns when staff finish (Ctrl-C, end of input, no more cards). A reader
+    that disappears (pcscd stopped, reader unplugged) or a trace that cannot be read ends
+    it with its error; a card that cannot be read is a message, and the next card."""
+    lang = prompter.lang
+    while True:
+        card: CardFacts | None = None
+        try:
+            prompter.notice(MESSAGES("hold_next", lang))
+            transport = feed.next_card()
+            if transport is None:
+                return
+            try:
+                try:
+                    card = read_facts(transport, lambda: ask_card_number(prompter))
+                finally:
+                    transport.close()
+            except (PcscUnavailable, NoReader, BadInputFile):
+                raise
+            except ApduLayerError as exc:
+                prompter.notice(MESSAGES("card_error", lang, error=exc.render(lang)))
+                prompter.notice(MESSAGES("try_again", lang))
+                feed.wait_removed(transport)
+                continue
+            prompter.notice(MESSAGES("remove", lang))
+            # Questions only once the card is off the reader: the next card cannot be
+            # mistaken for this one, however fast staff are.
+            feed.wait_removed(transport)
+            card = _ask_typed_expiry(prompter, card)
+            prompter.card_read(session.cards_read + 1, card,
+                               assess_card(card, session.today(), session.thresholds))
+            reference = _ask_reference(prompter)
+            same = False
+            suggestion = session.suggest_same_client(card)
+            if reference is None and suggestion is not None:
+                same = prompter.yes_no(MESSAGES("same_client", lang), suggestion)
+            with deferred_interrupt():
+                row = session.record(card, reference, same)
+                card = None
+            prompter.client_placed(row, session.report.rows)
+        except (KeyboardInterrupt, EndOfInput):
+            if card is not None:
+                # Read but not yet placed: keep it rather than lose it.
+                with deferred_interrupt():
+                    session.record(card, None, False)
+                prompter.notice(MESSAGES("saved_on_interrupt", lang))
+            return
+
+
+__all__ = ["BadTypedDate", "CardFeed", "EndOfInput", "OfficePrompter", "OfficeSession",
+           "ReadCardFacts", "SourceFeed", "card_facts_reader", "parse_typed_date",
+           "run_office", "with_typed_expiry"]

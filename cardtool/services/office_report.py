@@ -32,11 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from apdu.jsonsafe import NOT_JSON, JsonRejected, loads_bounded
+from cardtool.card_kind import MYNUMBER_KINDS, RESIDENCE_KINDS, kind_label
 from cardtool.errors import BadInputFile, UsageError
 from cardtool.expiry import (
     LEVEL_NAMES,
-    MYNUMBER_KINDS,
-    RESIDENCE_KINDS,
     Assessment,
     DateCheck,
     DateField,
@@ -45,6 +44,7 @@ from cardtool.expiry import (
     level_legend,
 )
 from cardtool.files import write_atomic
+from cardtool.i18n import Messages
 from cardtool.jst import now_jst
 
 REPORT_FORMAT = "cardtool-office-report"
@@ -343,7 +343,7 @@ def json_document(rows: Sequence[dict[str, Any]], generated_at: dt.datetime,
 
 # --- HTML --------------------------------------------------------------------------------
 
-_HTML_TEXT: dict[str, tuple[str, str]] = {
+_HTML_TEXT = Messages({
     "title": ("Card expiry check", "在留カード・マイナンバーカード 有効期限チェック"),
     "generated": ("Generated {when} (JST)", "作成日時 {when}(日本時間)"),
     "thresholds": ("Soon: {soon} days or fewer; urgent: {urgent} days or fewer.",
@@ -369,13 +369,7 @@ _HTML_TEXT: dict[str, tuple[str, str]] = {
     "confirmed": ("read from the card image, confirmed", "画像から読取・確認済み"),
     "footer": ("No My Number, name, photo or card number is recorded in this report.",
                "この報告書にはマイナンバー・氏名・写真・カード番号を記録していません。"),
-}
-KIND_LABELS: dict[str, tuple[str, str]] = {  # short: a narrow column
-    "mynumber": ("My Number", "マイナンバー"),
-    "residence-first": ("Residence, 1st gen.", "在留・第1世代"),
-    "residence-second": ("Residence, 2nd gen.", "在留・第2世代"),
-    "specified": ("特定在留カード", "特定在留カード"),
-}
+})
 #: Short names of the authenticity statuses (a narrow column).
 AUTHENTICITY_LABELS: dict[str, tuple[str, str]] = {
     "genuine": ("genuine", "真正"),
@@ -427,11 +421,6 @@ footer { margin-top: 3mm; font-size: 7pt; color: #555; }
 """
 
 
-def _t(key: str, lang: str, **params: object) -> str:
-    en, ja = _HTML_TEXT[key]
-    return (ja if lang == "ja" else en).format(**params)
-
-
 def _badge(level_code: str, lang: str) -> str:
     bg, fg = _LEVEL_COLOURS[level_code]
     en, ja = LEVEL_NAMES[LEVEL_BY_CODE[level_code]]
@@ -460,7 +449,7 @@ def _date_cell(row: dict[str, Any], date_key: str, left_key: str, lang: str,
 def _source_note(source: str, lang: str) -> str:
     """How a first-generation card's date was obtained, for the printed report."""
     key = "check_by_eye" if source == "check-by-eye" else source
-    return _t(key, lang) if key in ("check_by_eye", "typed", "ocr", "confirmed") else ""
+    return _HTML_TEXT(key, lang) if key in ("check_by_eye", "typed", "ocr", "confirmed") else ""
 
 
 def render_html(rows: Sequence[dict[str, Any]], generated_at: dt.datetime,
@@ -479,7 +468,7 @@ def render_html(rows: Sequence[dict[str, Any]], generated_at: dt.datetime,
         card_note = _source_note(row.get("residence_card_expiry_source") or "", lang)
         findings = "".join(f"<li>{html.escape(f['message_ja' if lang == 'ja' else 'message_en'])}"
                            "</li>" for f in row["findings"])
-        pending = _t("yes", lang) if row.get("renewal_pending") else ""
+        pending = _HTML_TEXT("yes", lang) if row.get("renewal_pending") else ""
         status = row.get("authenticity") or ""
         auth_en, auth_ja = AUTHENTICITY_LABELS.get(status, (status, status))
         failures = " ".join(row.get("authenticity_failures") or [])
@@ -501,8 +490,8 @@ def render_html(rows: Sequence[dict[str, Any]], generated_at: dt.datetime,
             f'<td class="findings">{"<ul>" + findings + "</ul>" if findings else ""}</td>'
             "</tr>")
     if not body:
-        body.append(f'<tr><td colspan="11">{html.escape(_t("empty", lang))}</td></tr>')
-    heads = "".join(f"<th>{html.escape(_t(k, lang))}</th>" for k in (
+        body.append(f'<tr><td colspan="11">{html.escape(_HTML_TEXT("empty", lang))}</td></tr>')
+    heads = "".join(f"<th>{html.escape(_HTML_TEXT(k, lang))}</th>" for k in (
         "level", "no", "reference", "kinds", "residence", "residence_card", "mynumber",
         "certificate", "pending", "authenticity", "findings"))
     cols = ('<colgroup><col class="c-level"><col class="c-no"><col class="c-ref">'
@@ -511,21 +500,20 @@ def render_html(rows: Sequence[dict[str, Any]], generated_at: dt.datetime,
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{"ja" if lang == "ja" else "en"}"><head><meta charset="utf-8">'
-        f"<title>{html.escape(_t('title', lang))}</title><style>{_CSS}</style></head><body>"
-        f"<h1>{html.escape(_t('title', lang))}</h1>"
-        f'<p class="meta">{html.escape(_t("generated", lang, when=when))} · '
-        f"{html.escape(_t('summary', lang, n=len(rows)))} · "
-        f"{html.escape(_t('thresholds', lang, soon=thresholds.soon_days, urgent=thresholds.urgent_days))}"
+        f"<title>{html.escape(_HTML_TEXT('title', lang))}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{html.escape(_HTML_TEXT('title', lang))}</h1>"
+        f'<p class="meta">{html.escape(_HTML_TEXT("generated", lang, when=when))} · '
+        f"{html.escape(_HTML_TEXT('summary', lang, n=len(rows)))} · "
+        f"{html.escape(_HTML_TEXT('thresholds', lang, soon=thresholds.soon_days, urgent=thresholds.urgent_days))}"
         "</p>"
-        f'<div class="legend"><strong>{html.escape(_t("legend", lang))}</strong>{legend}</div>'
+        f'<div class="legend"><strong>{html.escape(_HTML_TEXT("legend", lang))}</strong>{legend}</div>'
         f"<table>{cols}<thead><tr>{heads}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-        f"<footer>{html.escape(_t('footer', lang))}</footer>"
+        f"<footer>{html.escape(_HTML_TEXT('footer', lang))}</footer>"
         "</body></html>\n")
 
 
 def _t_kind(kind: str, lang: str) -> str:
-    en, ja = KIND_LABELS.get(kind, (kind, kind))
-    return ja if lang == "ja" else en
+    return kind_label(kind, lang, short=True)
 
 
 # --- the session's report -------------------------------------------------------------------

@@ -20,8 +20,9 @@ from apdu.sw import SW
 from apdu.trace import is_redacted_fill
 from apdu.transport import Transport
 from cardtool.authenticity import Authenticity, combine, verdict
+from cardtool.card_kind import CardKind
 from cardtool.cards.certificate import CertificateInfo, parse_certificate
-from cardtool.cards.detect import CardKind, Detection, detect, probe_specified
+from cardtool.cards.detect import Detection, detect, probe_specified
 from cardtool.cards.mynumber.anchors import CvKeyStore
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cards.mynumber.card_expiry import CardExpiry, ExpirySource, common_record_expiry
@@ -337,5 +338,5 @@ def _read_card(session: Session, atr: bytes, options: ReadOptions, ask: AskSecre
     return result
 
 
-__all__ = ["AskSecret", "CardReport", "MyNumberReport", "ReadOptions", "read_card",
+__all__ = ["EXPIRY_NEEDS_CARD_FACE", "EXPIRY_NOT_ON_CARD_FACE", "AskSecret", "CardReport", "KeyStatus", "MyNumberReport", "ReadOptions", "read_card",
            "read_mynumber", "write_card_images"]

@@ -299,3 +299,10 @@ def write_images(result: ResidenceResult, directory: str | Path) -> list[Path]:
     """PNG files (front/photo or name/photo/address) in ``directory``: every image is
     decoded first, so an undecodable one writes nothing; each file is written atomically."""
     return write_pngs(result.card_images(), directory, prefix="residence-")
+
+
+# What a face renders of a residence read reaches it through this service: the result types
+# and the label tables of the residence card's codes (card types, sexes, work restrictions).
+__all__ = ["CardDate", "CardNumberSource", "FirstGenData", "ResidenceOptions", "ResidenceResult",
+           "SecondGenData", "SignatureStatus", "ids", "period_text", "read_residence",
+           "write_images"]

@@ -16,7 +16,8 @@ from apdu.command import CommandApdu
 from apdu.errors import ApduError, MalformedData
 from apdu.session import Session
 from apdu.transport.virtual import CardSimulator, VirtualTransport
-from cardtool.cards.detect import CardKind, detect, probe_specified
+from cardtool.card_kind import CardKind
+from cardtool.cards.detect import detect, probe_specified
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cards.residence import ids
 from cardtool.cards.residence.auth import CardNumberMismatch
