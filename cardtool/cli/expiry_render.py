@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -27,7 +27,7 @@ from cardtool.front_dates import FIELD_NAMES as FACE_FIELD_NAMES
 from cardtool.front_dates import FaceDates
 from cardtool.front_dates import Status as FaceStatus
 from cardtool.i18n import pick
-from cardtool.services.office_report import LEVEL_BY_CODE
+from cardtool.services.office_report import LEVEL_BY_CODE, OfficeRow, row_dates
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -175,19 +175,15 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - _width(text))
 
 
-def _nearest(row: dict[str, Any]) -> str:
+def _nearest(row: OfficeRow) -> str:
     best: tuple[int, str] | None = None
-    for date_key, left_key in (("residence_expiry", "residence_days_left"),
-                               ("residence_card_expiry", "residence_card_days_left"),
-                               ("mynumber_card_expiry", "mynumber_card_days_left"),
-                               ("certificate_expiry", "certificate_days_left")):
-        if row.get(date_key) and row.get(left_key) is not None and (
-                best is None or row[left_key] < best[0]):
-            best = (row[left_key], row[date_key])
+    for day, left in row_dates(row).values():
+        if day and left is not None and (best is None or left < best[0]):
+            best = (left, day)
     return "" if best is None else f"{best[1]} ({best[0]})"
 
 
-def table_lines(rows: list[dict[str, Any]], lang: str) -> list[str]:
+def table_lines(rows: Sequence[OfficeRow], lang: str) -> list[str]:
     """The rows read so far, in reading order, aligned for a terminal (CJK is two columns)."""
     head = _TABLE_HEAD["ja" if lang == "ja" else "en"]
     body = []

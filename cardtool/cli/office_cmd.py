@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TextIO
 
 import click
 
@@ -51,7 +51,7 @@ from cardtool.services.office import (
     run_office,
     with_typed_expiry,
 )
-from cardtool.services.office_report import LEVEL_BY_CODE, OfficeReport
+from cardtool.services.office_report import LEVEL_BY_CODE, OfficeReport, OfficeRow
 
 #: Rows shown in the live table (the newest); the files hold them all.
 TABLE_ROWS = 20
@@ -121,7 +121,7 @@ class Prompter:
         for line in card_date_lines(assessment, 0, self.lang):
             click.echo(line)
 
-    def client_placed(self, row: dict[str, Any], rows: Sequence[dict[str, Any]]) -> None:
+    def client_placed(self, row: OfficeRow, rows: Sequence[OfficeRow]) -> None:
         lang = self.lang
         findings = row["findings"]
         assert isinstance(findings, list)

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any, Protocol
+from typing import Protocol
 
 from apdu.errors import ApduLayerError, NoCard, NoReader, PcscUnavailable
 from apdu.transport import Transport
@@ -37,7 +37,12 @@ from cardtool.front_dates import FaceDates
 from cardtool.i18n import Messages, pick
 from cardtool.jst import today_jst
 from cardtool.secret_format import RESIDENCE_CARD_NUMBER
-from cardtool.services.office_report import OfficeReport, ReferenceRejected, clean_reference
+from cardtool.services.office_report import (
+    OfficeReport,
+    OfficeRow,
+    ReferenceRejected,
+    clean_reference,
+)
 from cardtool.sources import SourceOptions, open_transport
 from cardtool.trust.options import ResidenceOptions
 
@@ -88,7 +93,7 @@ class OfficeSession:
         return None
 
     def record(self, card: CardFacts, reference: str | None, same_as_previous: bool
-               ) -> dict[str, Any]:
+               ) -> OfficeRow:
         """Add the card to its client and write the client's row; returns the row."""
         reference = clean_reference(reference)
         target: _Client | None = None
@@ -194,7 +199,7 @@ class OfficePrompter(Protocol):
     def card_read(self, number: int, card: CardFacts, assessment: Assessment) -> None:
         """The card's dates (findings come once it is placed with its client)."""
 
-    def client_placed(self, row: dict[str, Any], rows: Sequence[dict[str, Any]]) -> None:
+    def client_placed(self, row: OfficeRow, rows: Sequence[OfficeRow]) -> None:
         """The client's row after this card, and every row of the session so far."""
 
 
