@@ -5,7 +5,8 @@ ja/en line and exit code.
 Exit codes (README "Exit codes"; the apdu layer's are re-exported, so this is the one table
 the project reads them from): 0 ok; 1 usage; 2 no reader; 3 card; 4 PIN; 5 findings (an
 expiry past or near, a trace that breaks the policy, a card not conformant); 6 bad input
-file; 7 not genuine; 70 internal error; 130 interrupted.
+file; 7 not genuine; 8 the client register cannot be used; 70 internal error; 130
+interrupted.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ EXIT_NOT_GENUINE = 7
 EXIT_INTERNAL = 70
 #: Ctrl-C (128 + SIGINT).
 EXIT_INTERRUPTED = 130
+#: The client register (``cardtool.register``) cannot be opened, is newer than this code, or
+#: refused a write (full disk, read-only): no card or input-file code fits a database.
+EXIT_REGISTER = 8
 
 
 class CardtoolError(ApduLayerError):
@@ -86,6 +90,7 @@ __all__ = [
     "EXIT_NO_READER",
     "EXIT_OK",
     "EXIT_PIN",
+    "EXIT_REGISTER",
     "EXIT_USAGE",
     "BadInputFile",
     "CardtoolError",

@@ -117,6 +117,14 @@ class Secret:
 RESIDENCE_CARD_NUMBER = Secret("card-number", CARD_NUMBER, (), "residence card number",
                                "在留カード番号")
 
+def mask_card_number(number: str) -> str:
+    """AB********CD: enough to tell residence cards apart (what a read shows, what the
+    register keeps), not enough to authenticate with."""
+    if len(number) != CARD_NUMBER.max_length:
+        return "*" * len(number)
+    return number[:2] + "*" * 8 + number[-2:]
+
+
 class PinFormatError(CardtoolError):
     """The value does not follow the secret's rule. Never carries the value itself."""
 

@@ -22,7 +22,7 @@ from cardtool.i18n import detect_lang, t
 
 #: The commands, each imported when used, so a run pays only for the modules it needs
 #: (start-up time counts when staff read card after card).
-COMMAND_NAMES: tuple[str, ...] = ("read", "pin", "cert", "sign", "emulate", "readers", "apdu", "trace", "expiry", "office", "policy", "trust")
+COMMAND_NAMES: tuple[str, ...] = ("read", "pin", "cert", "sign", "emulate", "readers", "apdu", "trace", "expiry", "office", "policy", "trust", "register")
 
 
 def load_command(name: str) -> click.Command | None:
@@ -76,6 +76,10 @@ def load_command(name: str) -> click.Command | None:
         from cardtool.cli.trust_cmd import trust
 
         return trust
+    if name == "register":
+        from cardtool.cli.register_cmd import register
+
+        return register
     return None
 
 

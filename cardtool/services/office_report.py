@@ -83,17 +83,26 @@ class ReferenceRejected(UsageError):
     pass
 
 
+def looks_like_a_number(text: str) -> bool:
+    """Whether ``text`` holds something shaped like a My Number or a residence card number,
+    ignoring spaces, dashes, dots and slashes between the characters."""
+    compact = re.sub(r"[\s\-‐_./]", "", unicodedata.normalize("NFKC", text)).upper()
+    return bool(_MY_NUMBER_LIKE.search(compact) or _CARD_NUMBER_LIKE.search(compact))
+
+
 def clean_reference(text: str | None) -> str | None:
     """The office's file number for a client, or None when empty. Refuses anything that
     looks like a My Number or a residence card number: those must never reach a report."""
     if text is None:
         return None
+    # Control characters and line/paragraph separators go: a reference is one line in a
+    # CSV cell, a table and a calendar event.
     cleaned = "".join(c for c in unicodedata.normalize("NFKC", text)
-                      if unicodedata.category(c)[0] != "C").strip()
+                      if unicodedata.category(c)[0] != "C"
+                      and unicodedata.category(c) not in ("Zl", "Zp")).strip()
     if not cleaned:
         return None
-    compact = re.sub(r"[\s\-‐_./]", "", cleaned).upper()
-    if _MY_NUMBER_LIKE.search(compact) or _CARD_NUMBER_LIKE.search(compact):
+    if looks_like_a_number(cleaned):
         raise ReferenceRejected(
             "The client reference looks like a My Number or a card number; use the office's "
             "file number instead.",

@@ -41,6 +41,7 @@ from cardtool.images import (
     write_pngs,
 )
 from cardtool.jst import days_left, today_jst
+from cardtool.secret_format import mask_card_number
 from cardtool.trust.options import ResidenceOptions as ResidenceOptions  # re-exported
 from cardtool.trust.store import TrustAnchor
 
@@ -62,13 +63,6 @@ class SpecifiedCardTypeUnreadable(CardtoolError):
 CardNumberSource = Callable[[], str]
 
 
-
-
-def mask_card_number(number: str) -> str:
-    """AB********CD: enough to tell cards apart, not enough to authenticate."""
-    if len(number) != ids.CARD_NUMBER_LENGTH:
-        return "*" * len(number)
-    return number[:2] + "*" * 8 + number[-2:]
 
 
 @dataclass

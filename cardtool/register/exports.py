@@ -1,0 +1,150 @@
+"""The register's exports: CSV for Excel (UTF-8 with a BOM, CRLF rows, as the office report
+writes them) and an iCalendar file of deadlines with reminders, for Outlook or Google
+Calendar.
+
+A calendar leaves the office's computers (a phone, a cloud account): its events name the
+client by reference only (the id when there is none), never by the display name.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+
+from icalendar import Alarm, Calendar, Event
+
+from cardtool.card_kind import kind_label
+from cardtool.expiry import LEVEL_NAMES, Thresholds
+from cardtool.jst import to_jst
+from cardtool.register.model import Check, DeadlineRow
+from cardtool.services.office_report import BOM
+
+DEADLINE_COLUMNS: tuple[str, ...] = (
+    "client_id", "reference", "display_name", "card_kind", "date_kind", "date", "days_left",
+    "level", "renewal_pending", "findings", "action_ja", "action_en", "authenticity",
+    "checked_at",
+)
+HISTORY_COLUMNS: tuple[str, ...] = (
+    "check_id", "checked_at", "desk", "card_kind", "card_expiry", "residence_expiry",
+    "residence_expiry_source", "no_period", "certificate_expiry", "renewal_pending",
+    "expiry_source", "findings", "authenticity", "card_number_masked",
+)
+#: A spreadsheet runs a cell that starts with one of these as a formula (CSV injection):
+#: text typed by staff gets a leading apostrophe, which Excel shows as plain text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+DATE_KIND_NAMES: dict[str, tuple[str, str]] = {
+    "residence-expiry": ("Period of stay ends", "在留期間満了日"),
+    "card-expiry": ("Card expires", "カード有効期限"),
+    "certificate-expiry": ("Certificates expire", "電子証明書有効期限"),
+}
+PRODID = "-//cardtool//client register//JA"
+
+
+def text_cell(value: str | None) -> str:
+    """Typed text as a CSV cell Excel will not run."""
+    if not value:
+        return ""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return to_jst(value).isoformat(timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return BOM + buffer.getvalue().encode("utf-8")
+
+
+def deadlines_csv(rows: Iterable[DeadlineRow]) -> bytes:
+    return _csv(DEADLINE_COLUMNS, (
+        [_cell(r.client_id), text_cell(r.reference), text_cell(r.display_name), r.card_kind,
+         _cell(r.date_kind), _cell(r.date), _cell(r.days_left), r.level.code,
+         _cell(r.renewal_pending), " ".join(r.findings), r.action_ja, r.action_en,
+         _cell(r.authenticity), _cell(r.checked_at)]
+        for r in rows))
+
+
+def history_csv(checks: Iterable[Check]) -> bytes:
+    return _csv(HISTORY_COLUMNS, (
+        [_cell(c.id), _cell(c.checked_at), text_cell(c.desk), c.card_kind, _cell(c.card_expiry),
+         _cell(c.residence_expiry), _cell(c.residence_expiry_source), _cell(c.no_period),
+         _cell(c.certificate_expiry), _cell(c.renewal_pending), _cell(c.expiry_source),
+         " ".join(c.findings), _cell(c.authenticity), _cell(c.card_number_masked)]
+        for c in checks))
+
+
+def reminder_days(thresholds: Thresholds) -> tuple[int, ...]:
+    """Days before a deadline that its reminders go off: when it becomes soon, when it
+    becomes urgent, and a week before."""
+    return tuple(sorted({thresholds.soon_days, thresholds.urgent_days, 7} - {0},
+                        reverse=True))
+
+
+def event_uid(row: DeadlineRow) -> str:
+    """Stable across exports, so a calendar that imports the file again updates the event."""
+    return f"{row.client_id}-{row.card_kind}-{row.date_kind}-{row.date}@cardtool"
+
+
+def deadlines_ics(rows: Iterable[DeadlineRow], thresholds: Thresholds,
+                  stamp: dt.datetime) -> bytes:
+    """One all-day event per dated row, with a display alarm at each reminder day."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "在留カード・マイナンバーカード期限 / Card deadlines")
+    reminders = reminder_days(thresholds)
+    for row in rows:
+        if row.date is None or row.date_kind is None:
+            continue  # nothing to put on a calendar: a check by eye
+        kind_en, kind_ja = (kind_label(row.card_kind, "en", short=True),
+                            kind_label(row.card_kind, "ja", short=True))
+        what_en, what_ja = DATE_KIND_NAMES[row.date_kind]
+        level_en, level_ja = LEVEL_NAMES[row.level]
+        summary = f"{row.reference or f'#{row.client_id}'}: {what_ja} / {what_en}"
+        event = Event()
+        event.add("uid", event_uid(row))
+        event.add("dtstamp", stamp.astimezone(dt.UTC))
+        event.add("dtstart", row.date)
+        # A DATE start without an end is one whole day (RFC 5545 3.6.1).
+        event.add("summary", summary)
+        event.add("description", "\n".join((
+            f"{kind_ja} / {kind_en}", f"{level_ja} / {level_en}", "",
+            row.action_ja, "", row.action_en)))
+        event.add("categories", [level_en])
+        event.add("transp", "TRANSPARENT")  # a reminder, not a busy slot
+        for days in reminders:
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", summary)
+            alarm.add("trigger", dt.timedelta(days=-days))
+            event.add_component(alarm)
+        calendar.add_component(event)
+    return bytes(calendar.to_ical())
+
+
+__all__ = [
+    "DATE_KIND_NAMES",
+    "DEADLINE_COLUMNS",
+    "HISTORY_COLUMNS",
+    "deadlines_csv",
+    "deadlines_ics",
+    "event_uid",
+    "history_csv",
+    "reminder_days",
+    "text_cell",
+]
