@@ -8,6 +8,7 @@ and shows each card, each client's row and the live table.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -28,6 +29,7 @@ from cardtool.cli.expiry_render import (
     thresholds_options,
 )
 from cardtool.cli.read_cmd import residence_options
+from cardtool.cli.register_cmd import ENV_DB, default_desk
 from cardtool.cli.util import (
     app,
     card_source_options,
@@ -45,6 +47,7 @@ from cardtool.services.office import (
     PROMPT_ATTEMPTS,
     EndOfInput,
     OfficeSession,
+    RegisterLink,
     SourceFeed,
     card_facts_reader,
     parse_typed_date,
@@ -63,9 +66,10 @@ MESSAGES = Messages({
     "finished": ("Cards read: {cards}; clients: {clients}.",
                  "読み取ったカード: {cards} 枚、お客様: {clients} 名。"),
     "written": ("Written: {files}", "保存先: {files}"),
-    "nothing_written": ("No report file was asked for (--csv, --json, --html): nothing was "
-                        "saved.",
-                        "報告ファイル(--csv, --json, --html)が指定されていないため保存していません。"),
+    "nothing_written": ("No report file or register was asked for (--csv, --json, --html, "
+                        "--db): nothing was saved.",
+                        "報告ファイル・台帳(--csv, --json, --html, --db)が指定されていないため"
+                        "保存していません。"),
 })
 
 
@@ -149,11 +153,17 @@ def _files(csv_path: str | None, json_path: str | None, html_path: str | None) -
                    "existing report is continued).")
 @click.option("--html", "html_path", metavar="FILE", type=click.Path(dir_okay=False),
               help="Keep a printable A4 report here, most urgent first.")
+@click.option("--db", "db_url", metavar="URL", envvar=ENV_DB,
+              help="Also save every card to the client register (a SQLite file or "
+                   f"postgresql+psycopg://…; see 'cardtool register'), or ${ENV_DB}.")
+@click.option("--desk", metavar="NAME", default=default_desk, show_default="cli@HOSTNAME",
+              help="With --db: who is checking, for the register's audit trail.")
 @trust_anchor_option
 @thresholds_options
 @card_source_options
 def office(csv_path: str | None, json_path: str | None, html_path: str | None,
-           trust_anchors: tuple[str, ...], soon_days: int, urgent_days: int) -> None:
+           db_url: str | None, desk: str, trust_anchors: tuple[str, ...], soon_days: int,
+           urgent_days: int) -> None:
     """Check many clients' cards for expiry, one card after the other (Ctrl-C to finish).
 
     Cards come from the chosen source: a reader (one card after the other), --virtual
@@ -168,14 +178,21 @@ def office(csv_path: str | None, json_path: str | None, html_path: str | None,
     read_facts = card_facts_reader(residence_options(trust_anchors))
     report = OfficeReport(csv_path=csv_path, json_path=json_path, html_path=html_path,
                           lang=a.lang, thresholds=thresholds)
-    session = OfficeSession(report, thresholds)
-    try:
+    with contextlib.ExitStack() as stack:
+        stack.callback(report.close)
+        link = None
+        if db_url is not None:
+            from cardtool.register import Register
+
+            register = Register.open(db_url)  # cannot be opened: exit 8 before any card
+            stack.callback(register.close)
+            link = RegisterLink(register, desk)
+        session = OfficeSession(report, thresholds, register=link)
         run_office(Prompter(a.lang), feed, read_facts, session)
-    finally:
-        report.close()
     click.echo(MESSAGES("finished", a.lang, cards=session.cards_read,
                         clients=len(session.clients)), err=True)
-    files = _files(csv_path, json_path, html_path)
+    files = _files(csv_path, json_path, html_path) + (
+        [link.register.url_for_display] if link is not None else [])
     click.echo(MESSAGES("written", a.lang, files=", ".join(files)) if files
                else MESSAGES("nothing_written", a.lang), err=True)
 

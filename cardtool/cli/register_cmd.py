@@ -26,14 +26,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 ENV_DB = "CARDTOOL_DB"
 
 
-def _default_desk() -> str:
+def default_desk() -> str:
     return f"cli@{socket.gethostname()}"[:64]
 
 
 def register_options(f: F) -> F:
     """--db and --desk, shared by every register command."""
     f = click.option(
-        "--desk", metavar="NAME", default=_default_desk, show_default="cli@HOSTNAME",
+        "--desk", metavar="NAME", default=default_desk, show_default="cli@HOSTNAME",
         help="Who is acting, for the register's audit trail.")(f)
     return click.option(
         "--db", "db_url", metavar="URL", envvar=ENV_DB,

@@ -358,6 +358,16 @@ class Register:
         with self._reading() as connection:
             return [_client(row) for row in connection.execute(statement).mappings()]
 
+    def client_by_reference(self, reference: str) -> Client | None:
+        """The client with exactly this reference (after ``clean_reference``), if any."""
+        cleaned = clean_reference(reference)
+        if cleaned is None:
+            return None
+        with self._reading() as connection:
+            row = connection.execute(select(clients).where(clients.c.reference == cleaned)
+                                     ).mappings().one_or_none()
+        return _client(row) if row is not None else None
+
     def client(self, client_id: int) -> Client:
         with self._reading() as connection:
             return self._client_in(connection, client_id)

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from apdu.errors import ApduLayerError, NoCard, NoReader, PcscUnavailable
 from apdu.transport import Transport
@@ -46,6 +46,10 @@ from cardtool.services.office_report import (
 from cardtool.sources import SourceOptions, open_transport
 from cardtool.trust.options import ResidenceOptions
 
+if TYPE_CHECKING:
+    # Only `office --db` opens a register (and loads SQLAlchemy).
+    from cardtool.register import Register
+
 #: Reads what the rules need from the card in ``transport``; calls the second argument (it
 #: returns the residence card number typed by staff) only for a residence card. Never asks
 #: for a My Number card PIN.
@@ -58,6 +62,31 @@ class _Client:
     record: ClientRecord
 
 
+class RegisterLink:
+    """Keeps the office session's clients in the client register too (``office --db``): a
+    client of the session is the register's client with the same reference, else the one
+    whose residence card this is (recognised by its keyed hash), else a new client; each
+    card becomes a saved check. A save that fails raises (``RegisterWriteFailed``): the
+    session's files already hold the row."""
+
+    def __init__(self, register: Register, desk: str) -> None:
+        self.register = register
+        self.desk = desk
+        self.client_ids: dict[int, int] = {}  # session client number -> register client id
+
+    def save(self, client_number: int, reference: str | None, card: CardFacts,
+             card_number: str | None) -> None:
+        client_id = self.client_ids.get(client_number)
+        if client_id is None:
+            found = self.register.client_by_reference(reference) if reference else None
+            if found is None and card_number is not None:
+                found = self.register.client_for_card_number(card_number)
+            if found is None:
+                found = self.register.create_client(reference, None, desk=self.desk)
+            client_id = self.client_ids[client_number] = found.id
+        self.register.save_check(client_id, card, desk=self.desk, card_number=card_number)
+
+
 @dataclass
 class OfficeSession:
     report: OfficeReport
@@ -65,6 +94,8 @@ class OfficeSession:
     today: Callable[[], dt.date] = today_jst
     clients: list[_Client] = field(default_factory=list)
     cards_read: int = 0
+    #: ``office --db``: the client register every card is saved to as well.
+    register: RegisterLink | None = None
     _last: _Client | None = field(default=None, init=False, repr=False)
 
     @property
@@ -92,9 +123,11 @@ class OfficeSession:
                 return client
         return None
 
-    def record(self, card: CardFacts, reference: str | None, same_as_previous: bool
-               ) -> OfficeRow:
-        """Add the card to its client and write the client's row; returns the row."""
+    def record(self, card: CardFacts, reference: str | None, same_as_previous: bool,
+               card_number: str | None = None) -> OfficeRow:
+        """Add the card to its client and write the client's row (and, with a register,
+        save the check); returns the row. ``card_number``: a residence card's number as
+        typed, for the register to recognise the card next time (never written to a file)."""
         reference = clean_reference(reference)
         target: _Client | None = None
         if reference is not None:
@@ -113,6 +146,8 @@ class OfficeSession:
             row = self.report.replace(target.number, assess(target.record, today,
                                                             self.thresholds))
         self._last = target
+        if self.register is not None:
+            self.register.save(target.number, target.record.reference, card, card_number)
         return row
 
 
@@ -355,6 +390,19 @@ def _ask_reference(prompter: OfficePrompter) -> str | None:
     return None
 
 
+class _CardNumberAsker:
+    """Asks for a residence card's number and remembers the last one typed (for the
+    register's recognition of the card; never written to a file)."""
+
+    def __init__(self, prompter: OfficePrompter) -> None:
+        self.prompter = prompter
+        self.typed: str | None = None
+
+    def __call__(self) -> str:
+        self.typed = ask_card_number(self.prompter)
+        return self.typed
+
+
 def run_office(prompter: OfficePrompter, feed: CardFeed, read_facts: ReadCardFacts,
                session: OfficeSession) -> None:
     """The loop; returns when staff finish (Ctrl-C, end of input, no more cards). A reader
@@ -363,6 +411,7 @@ def run_office(prompter: OfficePrompter, feed: CardFeed, read_facts: ReadCardFac
     lang = prompter.lang
     while True:
         card: CardFacts | None = None
+        asker = _CardNumberAsker(prompter)
         try:
             prompter.notice(MESSAGES("hold_next", lang))
             transport = feed.next_card()
@@ -370,7 +419,7 @@ def run_office(prompter: OfficePrompter, feed: CardFeed, read_facts: ReadCardFac
                 return
             try:
                 try:
-                    card = read_facts(transport, lambda: ask_card_number(prompter))
+                    card = read_facts(transport, asker)
                 finally:
                     transport.close()
             except (PcscUnavailable, NoReader, BadInputFile):
@@ -393,14 +442,14 @@ def run_office(prompter: OfficePrompter, feed: CardFeed, read_facts: ReadCardFac
             if reference is None and suggestion is not None:
                 same = prompter.yes_no(MESSAGES("same_client", lang), suggestion)
             with deferred_interrupt():
-                row = session.record(card, reference, same)
+                row = session.record(card, reference, same, asker.typed)
                 card = None
             prompter.client_placed(row, session.report.rows)
         except (KeyboardInterrupt, EndOfInput):
             if card is not None:
                 # Read but not yet placed: keep it rather than lose it.
                 with deferred_interrupt():
-                    session.record(card, None, False)
+                    session.record(card, None, False, asker.typed)
                 prompter.notice(MESSAGES("saved_on_interrupt", lang))
             return
 
