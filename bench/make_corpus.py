@@ -39,13 +39,14 @@ from apdu.transport.virtual import VirtualTransport
 from cardtool.cards.mynumber import ids
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cards.mynumber.jpki import compute_signature, digest_info_sha256
-from cardtool.cards.residence.service import ResidenceOptions
 from cardtool.errors import CardtoolError
 from cardtool.policy.conform import virtual_secret
 from cardtool.policy.guard import PinGuard
 from cardtool.policy.rules import key_label
-from cardtool.policy.table import SECRETS, KeyRef, Secret
-from cardtool.read import ReadOptions, read_card, read_mynumber
+from cardtool.policy.table import SECRETS
+from cardtool.secret_format import KeyRef, Secret
+from cardtool.services.read import ReadOptions, read_card, read_mynumber
+from cardtool.services.read_residence import ResidenceOptions
 from cardtool.sources import default_redactor
 from cardtool.virtual import make_virtual_card
 from cardtool.virtual.card_os import CardOS
@@ -182,7 +183,7 @@ def task_typo(r: Recorder, rng: random.Random) -> None:
 def task_read_card(r: Recorder, rng: random.Random) -> None:
     """``cardtool read`` on a residence card or a 特定在留カード: authentication with the card
     number (secure messaging) and the card's fields."""
-    read_card(r.session, r.rec.atr, ReadOptions(), r.secret_value,
+    read_card(r.rec, ReadOptions(), r.secret_value,
               lambda: _card_number(r.virtual), ResidenceOptions())
     r.forget_selection()
 

@@ -1,19 +1,36 @@
-"""cardtool's exceptions. The root derives from the apdu layer's, so one ``except`` in the
-CLI catches every error either layer raises, each with its ja/en line and exit code."""
+"""cardtool's exceptions and every exit code it ends with. The root derives from the apdu
+layer's, so one ``except`` in the CLI catches every error either layer raises, each with its
+ja/en line and exit code.
+
+Exit codes (README "Exit codes"; the apdu layer's are re-exported, so this is the one table
+the project reads them from): 0 ok; 1 usage; 2 no reader; 3 card; 4 PIN; 5 findings (an
+expiry past or near, a trace that breaks the policy, a card not conformant); 6 bad input
+file; 7 not genuine; 8 the client register cannot be used; 70 internal error; 130
+interrupted.
+"""
 
 from __future__ import annotations
 
 from apdu.errors import (
     EXIT_BAD_INPUT,
     EXIT_CARD,
+    EXIT_EXPIRY,
     EXIT_NO_READER,
+    EXIT_OK,
     EXIT_PIN,
     EXIT_USAGE,
     ApduLayerError,
 )
 
+#: ``trace check`` found policy findings, ``policy conform`` a key not conformant: the same
+#: code as an expiry finding (the README's "warnings").
+EXIT_FINDINGS = EXIT_EXPIRY
 #: A card's authenticity check failed (``cardtool.authenticity.Status.INVALID``).
 EXIT_NOT_GENUINE = 7
+#: An error nothing anticipated (reported in one line, never a traceback).
+EXIT_INTERNAL = 70
+#: Ctrl-C (128 + SIGINT).
+EXIT_INTERRUPTED = 130
 #: The client register (``cardtool.register``) cannot be opened, is newer than this code, or
 #: refused a write (full disk, read-only): no card or input-file code fits a database.
 EXIT_REGISTER = 8
@@ -65,8 +82,13 @@ class SecretInCommand(CardtoolError):
 __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_CARD",
+    "EXIT_EXPIRY",
+    "EXIT_FINDINGS",
+    "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
     "EXIT_NOT_GENUINE",
     "EXIT_NO_READER",
+    "EXIT_OK",
     "EXIT_PIN",
     "EXIT_REGISTER",
     "EXIT_USAGE",

@@ -43,16 +43,17 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
-from typing import Any, Literal, get_args
+from typing import Any
 
 from cardtool.authenticity import Authenticity, Status
+from cardtool.card_kind import EXPIRY_KINDS, MYNUMBER_KINDS, RESIDENCE_KINDS, CardKind, kind_label
 from cardtool.errors import CardtoolError, UsageError
+from cardtool.i18n import pick
 from cardtool.jst import days_left, to_jst
 
-Kind = Literal["mynumber", "residence-first", "residence-second", "specified"]
-KINDS: tuple[Kind, ...] = get_args(Kind)
-MYNUMBER_KINDS: frozenset[str] = frozenset({"mynumber", "specified"})
-RESIDENCE_KINDS: frozenset[str] = frozenset({"residence-first", "residence-second", "specified"})
+#: The kinds the rules check (``cardtool.card_kind``; a kind compares equal to its string).
+Kind = CardKind
+KINDS: tuple[CardKind, ...] = EXPIRY_KINDS
 
 DEFAULT_SOON_DAYS = 90
 DEFAULT_URGENT_DAYS = 30
@@ -219,6 +220,8 @@ class CardFacts:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise BadCardFacts(detail=f"unknown kind {self.kind!r}")
+        # Given as its string ("mynumber") or as the enum: always kept as the enum.
+        object.__setattr__(self, "kind", CardKind(self.kind))
         for name in ("card_expiry", "certificate_expiry", "residence_expiry",
                      "typed_residence_expiry"):
             _check_date(name, getattr(self, name))
@@ -688,10 +691,53 @@ def codes(findings: Iterable[Finding]) -> list[str]:
     return [f.code for f in findings]
 
 
+# --- names for the faces (the terminal and the desk) ------------------------------------
+
+FIELD_NAMES: dict[DateField, tuple[str, str]] = {
+    DateField.RESIDENCE: ("period of stay", "在留期間満了日"),
+    DateField.CARD: ("card expiry", "カード有効期限"),
+    DateField.CERTIFICATE: ("certificates", "電子証明書"),
+}
+#: Where a date came from (``DateCheck.source``), in words.
+SOURCE_NAMES: dict[str, tuple[str, str]] = {
+    "typed": ("typed by staff", "手入力"),
+    "ocr": ("read from the card image — confirm against the card",
+            "カード画像から読取 — カードで確認してください"),
+    "confirmed": ("read from the card image, confirmed by staff", "カード画像から読取・確認済み"),
+    "chip": ("chip", "ICチップ"),
+    "certificate": ("certificate", "証明書"),
+    "get-data-f2": ("card data (GET DATA)", "カード内データ(GET DATA)"),
+    "common-df-record": ("card data (common DF record)", "カード内データ(共通DF)"),
+    "card-face-df29": ("card face (券面事項確認AP)", "券面事項確認AP"),
+    "residence-c5": ("residence data (C5)", "在留AP(C5)"),
+}
+
+
+def level_name(level: Level, lang: str) -> str:
+    return pick(LEVEL_NAMES[level], lang)
+
+
+def kind_name(kind: str, lang: str) -> str:
+    return kind_label(kind, lang, short=True)
+
+
+def days_text(days: int, lang: str) -> str:
+    if lang == "ja":
+        if days < 0:
+            return f"{-days}日経過"
+        return "本日まで" if days == 0 else f"残り{days}日"
+    if days < 0:
+        return f"{-days} days ago"
+    return "last day today" if days == 0 else f"{days} days left"
+
+
+
 __all__ = [
+    "FIELD_NAMES",
     "FINDING_CODES",
     "KINDS",
     "LEVEL_NAMES",
+    "SOURCE_NAMES",
     "Assessment",
     "BadCardFacts",
     "BadThresholds",
@@ -706,9 +752,12 @@ __all__ = [
     "assess",
     "assess_card",
     "date_in_jst",
+    "days_text",
     "format_date",
+    "kind_name",
     "level_for",
     "level_legend",
+    "level_name",
     "months_period_end",
     "special_period_end",
 ]

@@ -1,4 +1,10 @@
-"""The user's language and the CLI's own strings (errors carry theirs in their classes)."""
+"""The user's language and the one way to pick a message in it.
+
+Every module that speaks to users keeps its own table of messages (``Messages``: key ->
+(English, Japanese)), next to the code that uses them, and picks through it; errors carry
+theirs in their classes (``ApduLayerError.render``). The table below is the CLI's shared
+strings.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,33 @@ import os
 from collections.abc import Mapping
 
 LANGS = ("en", "ja")
+
+#: One message in both languages: (English, Japanese).
+Text = tuple[str, str]
+
+
+def pick(text: Text, lang: str) -> str:
+    """The message in ``lang`` (Japanese for "ja", else English)."""
+    return text[1] if lang == "ja" else text[0]
+
+
+class Messages:
+    """One module's messages: key -> (English, Japanese), kept together so a missing
+    translation shows in review. ``MESSAGES(key, lang, **params)`` formats one."""
+
+    def __init__(self, table: Mapping[str, Text]) -> None:
+        self.table = dict(table)
+
+    def __call__(self, key: str, lang: str, **params: object) -> str:
+        return pick(self.table[key], lang).format(**params)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.table
+
+    def pair(self, key: str, **params: object) -> Text:
+        """Both languages, formatted (for errors, which carry both)."""
+        en, ja = self.table[key]
+        return en.format(**params), ja.format(**params)
 
 
 def detect_lang(environ: Mapping[str, str] | None = None) -> str:
@@ -21,8 +54,7 @@ def detect_lang(environ: Mapping[str, str] | None = None) -> str:
     return "en"
 
 
-# key -> (English, Japanese). Kept together so a missing translation shows in review.
-MESSAGES: dict[str, tuple[str, str]] = {
+MESSAGES = Messages({
     "hold_card": ("Hold the card on the reader{where}…", "カードをリーダーにかざしてください{where}…"),
     "error": ("error", "エラー"),
     "interrupted": ("Interrupted.", "中断しました。"),
@@ -55,9 +87,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "warning: --no-redact: the trace will contain PINs and personal data. Keep it private.",
         "警告: --no-redact: トレースに暗証番号や個人情報が含まれます。厳重に管理してください。",
     ),
-}
+})
 
-
-def t(key: str, lang: str, **params: object) -> str:
-    en, ja = MESSAGES[key]
-    return (ja if lang == "ja" else en).format(**params)
+#: The CLI's shared strings.
+t = MESSAGES

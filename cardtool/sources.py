@@ -27,13 +27,17 @@ class SourceOptions:
     redact: bool = True
     #: --no-extended: the virtual card sits in a reader that cannot carry extended APDUs.
     no_extended: bool = False
+    #: ``--virtual`` given several times: the cards a session (``office``, the desk's demo)
+    #: holds one after the other; ``virtual`` is the first.
+    virtual_cards: tuple[str, ...] = ()
 
     def check(self) -> None:
         chosen = [n for n, v in (("--reader", self.reader), ("--virtual", self.virtual),
                                  ("--replay", self.replay)) if v is not None]
         if len(chosen) > 1:
+            both = "both " if len(chosen) == 2 else "all of "
             raise UsageError(
-                f"Choose one card source, not {' and '.join(chosen)}.",
+                f"Choose one card source, not {both}{' and '.join(chosen)}.",
                 f"カードの取得元は1つだけ指定してください({'、'.join(chosen)} が指定されています)。",
             )
         if self.no_extended and self.virtual is None:
@@ -59,6 +63,12 @@ def open_transport(
     on_waiting: Callable[[str], None] | None = None,
 ) -> Transport:
     options.check()
+    if len(options.virtual_cards) > 1:
+        raise UsageError(
+            f"--virtual was given {len(options.virtual_cards)} times: only a session of "
+            "several cards (office, serve) takes more than one.",
+            f"--virtual が {len(options.virtual_cards)} 回指定されています。複数のカードを扱えるのは"
+            "office と serve だけです。")
     transport: Transport
     if options.replay is not None:
         transport = ReplayTransport(options.replay)
@@ -82,3 +92,7 @@ def open_transport(
             transport.close()
             raise
     return transport
+
+
+__all__ = ["DEFAULT_WAIT_SECONDS", "SourceOptions", "Transport", "default_redactor",
+           "open_transport"]

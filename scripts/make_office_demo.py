@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cardtool.expiry import Thresholds  # noqa: E402
-from cardtool.office_report import render_html  # noqa: E402
+from cardtool.services.office_report import render_html  # noqa: E402
 from tests.support.chromium import render_png  # noqa: E402
 from tests.support.office_demo import DEMO_NOW, demo_rows  # noqa: E402
 

@@ -25,6 +25,15 @@ class Transport(ABC):
     #: The card is a simulator (a virtual card, or a trace recorded from one): keys of test
     #: hierarchies may be trusted for it, and a verdict resting on them says so.
     simulated: bool = False
+    #: A card in a reader right now: what is sent changes it for good (a replay or a
+    #: virtual card is not live, even when it was recorded from one).
+    live: bool = False
+
+    @property
+    def simulator(self) -> object | None:
+        """The in-process card simulator answering, if this source is one (a virtual card,
+        also through a recording); None for a reader or a trace."""
+        return None
 
     @property
     @abstractmethod
@@ -40,6 +49,9 @@ class Transport(ABC):
     @abstractmethod
     def reset(self) -> bytes:
         """Reset the card (security state is lost) and return the new ATR."""
+
+    def note_card(self, kind: str) -> None:  # noqa: B027 - only a recorder keeps it
+        """What kind of card the caller found here (a recording writes it in its trace)."""
 
     def close(self) -> None:  # noqa: B027 - optional for transports that hold nothing
         """Release the card and the link. Closing twice is harmless."""

@@ -162,6 +162,8 @@ def choose_reader(spec: str, names: list[str]) -> str:
 class PcscTransport(Transport):
     """A connected card in a PC/SC reader."""
 
+    live = True
+
     def __init__(self, ctx: _Context, reader: str) -> None:
         s = _lib()
         self._ctx = ctx

@@ -27,6 +27,7 @@ class RecordingTransport(Transport):
         self.redactor: Redactor = redactor if redactor is not None else SecretRedactor()
         self.description = inner.description
         self.simulated = inner.simulated
+        self.live = inner.live
         self.supports_extended = inner.supports_extended
         self.writer = TraceWriter(
             path,
@@ -47,6 +48,10 @@ class RecordingTransport(Transport):
     @property
     def atr(self) -> bytes:
         return self.inner.atr
+
+    @property
+    def simulator(self) -> object | None:
+        return self.inner.simulator
 
     def note_card(self, kind: str) -> None:
         """Record what the program decided the card is (helps reading traces later)."""

@@ -84,6 +84,10 @@ class VirtualTransport(Transport):
         self._closed = False
 
     @property
+    def simulator(self) -> object | None:
+        return self.card
+
+    @property
     def atr(self) -> bytes:
         return self._atr
 

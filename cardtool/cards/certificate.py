@@ -15,14 +15,14 @@ from cryptography.hazmat.primitives import serialization
 
 from apdu import tlv
 from apdu.errors import MalformedData
-from cardtool.errors import CardtoolError
+from cardtool.errors import EXIT_CARD, CardtoolError
 from cardtool.jst import days_left, to_jst
 
 
 class MalformedCertificate(CardtoolError):
     en = "The {what} read from the card is not a valid certificate ({detail}). Try again; if it persists the card data is damaged."
     ja = "カードから読んだ{what_ja}が正しい証明書ではありません({detail})。再実行しても同じ場合はカードのデータが壊れています。"
-    exit_code = 3
+    exit_code = EXIT_CARD
 
     def __init__(self, what: str, what_ja: str, detail: str) -> None:
         super().__init__(what=what, what_ja=what_ja, detail=detail)

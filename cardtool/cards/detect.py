@@ -4,10 +4,10 @@ files, never by ATR alone (contactless readers synthesize ATRs)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 from typing import TYPE_CHECKING
 
 from apdu.session import Session
+from cardtool.card_kind import CardKind
 from cardtool.cards.mynumber import ids as mn
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cards.mynumber.card_expiry import CardExpiry, ExpirySource, get_data_expiry
@@ -19,15 +19,6 @@ if TYPE_CHECKING:
     # The residence package is imported only when a card turns out to be one (below), so
     # detecting and reading a My Number card never loads the residence reader.
     from cardtool.cards.residence.ids import CardType
-
-
-class CardKind(Enum):
-    MYNUMBER = "mynumber"
-    SPECIFIED = "specified"  # 特定在留カード: a My Number card chip with the residence AP
-    RESIDENCE_FIRST = "residence-first"
-    RESIDENCE_SECOND = "residence-second"
-    JPKI_SMARTPHONE = "jpki-smartphone"  # JPKI on Android/iPhone: no card applications
-    JUKI_CARD = "juki-card"  # old 住民基本台帳カード
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,9 @@ from typing import Any
 
 import click
 
-from apdu.command import CommandApdu, parse_hex
-from apdu.errors import MalformedData
-from apdu.session import Session
 from apdu.sw import describe_sw, sw_name
-from apdu.trace import is_secret_command
 from cardtool.cli.util import app, card_source_options, json_option, open_card, print_json
-from cardtool.errors import SecretInCommand, UsageError
+from cardtool.services.raw_apdu import parse_commands, send_commands
 
 
 @click.command()
@@ -28,27 +24,10 @@ def apdu(commands: tuple[str, ...], no_chain: bool, as_json: bool) -> None:
     on a command line. Use 'cardtool pin verify'.
     """
     a = app()
-    parsed: list[CommandApdu] = []
-    for text in commands:
-        raw = parse_hex(text)
-        try:
-            command = CommandApdu.parse(raw)
-        except MalformedData as exc:
-            raise UsageError(f"'{text}': {exc.render('en')}", f"'{text}': {exc.render('ja')}"
-                             ) from None
-        if is_secret_command(raw) and command.data:
-            raise SecretInCommand(command=command.name)
-        parsed.append(command)
+    parsed = parse_commands(commands)
     results: list[dict[str, Any]] = []
     with open_card() as transport:
-        session = Session(transport, strict_length=False)
-        for command in parsed:
-            if no_chain:
-                from apdu.command import ResponseApdu
-
-                response = ResponseApdu.parse(transport.transmit(command.to_bytes()))
-            else:
-                response = session.transmit(command)
+        for command, response in send_commands(transport, parsed, chain=not no_chain):
             meaning = describe_sw(response.sw, a.lang)
             results.append({
                 "command": command.to_bytes().hex().upper(),

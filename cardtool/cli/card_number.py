@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import click
 
 from cardtool.errors import UsageError
-from cardtool.policy.table import RESIDENCE_CARD_NUMBER, encode_secret
+from cardtool.secret_format import RESIDENCE_CARD_NUMBER, encode_secret
 
 ENV_CARD_NUMBER = "CARDTOOL_CARD_NUMBER"
 

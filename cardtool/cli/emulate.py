@@ -5,27 +5,12 @@ recording the session (``--record``), or a recorded session (``--replay``)."""
 from __future__ import annotations
 
 import signal
-import threading
 from types import FrameType
 
 import click
 
-from apdu.errors import TraceError
-from apdu.simulators import RecordingCard, ReplayCard
-from apdu.trace import NoRedaction
-from apdu.transport.replay import MATCH_MODES, STRICT, ReplayTransport
-from apdu.transport.virtual import CardSimulator
-from apdu.vpcd import VpcdLink
-from cardtool import TOOL_NAME
 from cardtool.cli.util import app, err
-from cardtool.errors import UsageError
-from cardtool.sources import default_redactor
-from cardtool.virtual import make_virtual_card
-from cardtool.virtual.faults import FaultPlan, FaultyCard
-
-
-def _usage(en: str, ja: str) -> UsageError:
-    return UsageError(en, ja)
+from cardtool.services.emulation import MATCH_MODES, STRICT, Emulation, EmulationRequest
 
 
 @click.command()
@@ -59,88 +44,32 @@ def emulate(kind: str | None, persona: str | None, slot: int, host: str, latency
     """Serve a virtual card (mynumber, residence, residence2, specified) or, with --replay,
     a recorded session, until Ctrl-C. A replay that diverges answers 6F 00 and exits 6."""
     a = app()
-    record = record or a.source.record
-    replay = replay or a.source.replay
-    redact = a.source.redact and not no_redact
-    if replay is not None:
-        if kind is not None or persona or fault_plan or record:
-            raise _usage("--replay serves a recorded session: give no KIND, --persona, "
-                         "--faults or --record with it.",
-                         "--replay は記録したセッションを提供します。KIND、--persona、--faults、"
-                         "--record と一緒には指定できません。")
-    elif kind is None:
-        raise _usage("Give a KIND (mynumber, residence, residence2, specified) or --replay TRACE.",
-                     "KIND(mynumber、residence、residence2、specified)か --replay TRACE を指定してください。")
-    elif match != STRICT:
-        raise _usage("--match applies to --replay.", "--match は --replay と一緒に指定します。")
-
-    holder: list[VpcdLink] = []
-    stop = threading.Event()
-    replay_card: ReplayCard | None = None
-    recording: RecordingCard | None = None
-    card: CardSimulator
-    if replay is not None:
-        # A malformed trace or a secure-messaging session without host randomness fails
-        # here, with one line and exit 6, before anything is served.
-        transport = ReplayTransport(replay, match=match)
-
-        def on_error(_error: TraceError) -> None:
-            stop.set()
-            for link in holder:
-                link.stop()  # the 6F 00 being answered still goes out
-
-        replay_card = ReplayCard(transport, on_error=on_error)
-        card = replay_card
-        what = f"replay of {replay} ({match})"
-        what_ja = f"{replay} の再生({match})"
-    else:
-        assert kind is not None
-        spec = kind if persona is None else f"{kind}:{persona}"
-        card = make_virtual_card(spec)  # a bad kind or persona fails here, before serving
-        if fault_plan:
-            card = FaultyCard(card, FaultPlan.parse(fault_plan))
-        what, what_ja = f"virtual {kind} card", f"仮想カード {kind} "
-    link = VpcdLink(card, host=host, slot=slot, latency_ms=latency_ms,
-                    reader_extended=not no_extended)
-    link.connect()  # pcscd absent or slot taken: a clear error and exit 2, now
-    if record is not None:
-        if not redact:
-            err(a.msg("no_redact_warning"))
-        recording = RecordingCard(card, record, tool=TOOL_NAME, source=f"emulate {kind}"
-                                  + (f":{persona}" if persona else ""),
-                                  redactor=default_redactor() if redact else NoRedaction())
-        link.card = recording
-    holder.append(link)
+    emulation = Emulation(EmulationRequest(
+        kind=kind, persona=persona, slot=slot, host=host, latency_ms=latency_ms,
+        fault_plan=fault_plan, no_extended=no_extended, record=record or a.source.record,
+        redact=a.source.redact and not no_redact, replay=replay or a.source.replay,
+        match=match))
+    request = emulation.request
+    if request.record is not None and not request.redact:
+        err(a.msg("no_redact_warning"))
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-        link.stop()
+        emulation.stop()
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    ready = (f"{what_ja}を vpcd スロット {slot}({host}:{link.port})で提供中。Ctrl-C で終了。"
-             if a.lang == "ja" else
-             f"ready: {what} on vpcd slot {slot} ({host}:{link.port}); Ctrl-C to stop")
+    ready = (f"{emulation.what_ja}を vpcd スロット {slot}({host}:{emulation.port})で提供中。"
+             "Ctrl-C で終了。" if a.lang == "ja" else
+             f"ready: {emulation.what} on vpcd slot {slot} ({host}:{emulation.port}); "
+             "Ctrl-C to stop")
     click.echo(ready, nl=True)
-    thread = threading.Thread(target=link.serve_forever, daemon=True)
-    thread.start()
-    try:
-        while thread.is_alive() and not stop.wait(0.2):
-            pass
-        link.close()
-        thread.join(timeout=5)
-    finally:
-        if recording is not None:
-            recording.close()
-    if link.error is not None:
-        raise link.error
-    if replay_card is not None and replay_card.error is not None:
-        raise replay_card.error
-    if replay_card is not None and match == STRICT and not replay_card.finished:
-        served, total = replay_card.replay.exchanges_served, replay_card.replay.exchanges_recorded
+    result = emulation.serve()
+    if result.replay_left_early is not None:
+        served, total = result.replay_left_early
         err(f"the program stopped after {served} of the {total} recorded exchanges"
             if a.lang != "ja" else f"記録された {total} 件の交換のうち {served} 件で終わりました")
-    if recording is not None:
-        err(f"recorded {recording.exchanges} exchanges to {record}" if a.lang != "ja"
-            else f"{recording.exchanges} 件の交換を {record} に記録しました")
-    err(f"served {link.apdu_count} APDUs" if a.lang != "ja" else f"{link.apdu_count} 件の APDU に応答しました")
+    if result.recorded is not None:
+        err(f"recorded {result.recorded} exchanges to {request.record}" if a.lang != "ja"
+            else f"{result.recorded} 件の交換を {request.record} に記録しました")
+    err(f"served {result.apdu_count} APDUs" if a.lang != "ja"
+        else f"{result.apdu_count} 件の APDU に応答しました")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -19,12 +19,18 @@ from cardtool.expiry import (
     DateCheck,
     Thresholds,
 )
-from cardtool.expiry_text import FIELD_NAMES, SOURCE_NAMES, days_text, kind_name, level_name
-from cardtool.expiry_text import pick as _pick
+
+# The names live with the rules (shared with the desk); re-exported for the CLI's modules.
+from cardtool.expiry import FIELD_NAMES as FIELD_NAMES
+from cardtool.expiry import SOURCE_NAMES as SOURCE_NAMES
+from cardtool.expiry import days_text as days_text
+from cardtool.expiry import kind_name as kind_name
+from cardtool.expiry import level_name as level_name
 from cardtool.front_dates import FIELD_NAMES as FACE_FIELD_NAMES
 from cardtool.front_dates import FaceDates
 from cardtool.front_dates import Status as FaceStatus
-from cardtool.office_report import LEVEL_BY_CODE
+from cardtool.i18n import pick
+from cardtool.services.office_report import LEVEL_BY_CODE, OfficeRow, row_dates
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,8 +55,8 @@ def exit_code_for(assessment: Assessment) -> int:
 
 def _date_line(check: DateCheck, lang: str) -> str:
     source = SOURCE_NAMES.get(check.source or "", (check.source or "", check.source or ""))
-    where = f" [{_pick(source, lang)}]" if check.source else ""
-    return (f"  {_pick(FIELD_NAMES[check.field], lang)}: {check.date.isoformat()} "
+    where = f" [{pick(source, lang)}]" if check.source else ""
+    return (f"  {pick(FIELD_NAMES[check.field], lang)}: {check.date.isoformat()} "
             f"({days_text(check.days_left, lang)}) {level_name(check.level, lang)}{where}")
 
 
@@ -135,19 +141,15 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - _width(text))
 
 
-def _nearest(row: dict[str, Any]) -> str:
+def _nearest(row: OfficeRow) -> str:
     best: tuple[int, str] | None = None
-    for date_key, left_key in (("residence_expiry", "residence_days_left"),
-                               ("residence_card_expiry", "residence_card_days_left"),
-                               ("mynumber_card_expiry", "mynumber_card_days_left"),
-                               ("certificate_expiry", "certificate_days_left")):
-        if row.get(date_key) and row.get(left_key) is not None and (
-                best is None or row[left_key] < best[0]):
-            best = (row[left_key], row[date_key])
+    for day, left in row_dates(row).values():
+        if day and left is not None and (best is None or left < best[0]):
+            best = (left, day)
     return "" if best is None else f"{best[1]} ({best[0]})"
 
 
-def table_lines(rows: list[dict[str, Any]], lang: str) -> list[str]:
+def table_lines(rows: Sequence[OfficeRow], lang: str) -> list[str]:
     """The rows read so far, in reading order, aligned for a terminal (CJK is two columns)."""
     head = _TABLE_HEAD["ja" if lang == "ja" else "en"]
     body = []
@@ -180,13 +182,13 @@ def face_lines(face: FaceDates | None, lang: str) -> list[str]:
     why it is uncertain)."""
     if face is None:
         return []
-    lines = [_pick(FACE_NOTE, lang) + (f" [{face.engine}]" if face.engine else "") + ":"]
+    lines = [pick(FACE_NOTE, lang) + (f" [{face.engine}]" if face.engine else "") + ":"]
     if face.signature == "no-anchor":
-        lines.append("  " + _pick(FACE_NO_ANCHOR, lang))
+        lines.append("  " + pick(FACE_NO_ANCHOR, lang))
     for d in face.dates:
         if d.status is FaceStatus.ABSENT:
             continue
-        name = _pick(FACE_FIELD_NAMES[d.field], lang)
+        name = pick(FACE_FIELD_NAMES[d.field], lang)
         if d.status is FaceStatus.READ and d.date is not None:
             value = f"{d.date.isoformat()} ({'確信度' if lang == 'ja' else 'confidence'} " \
                     f"{d.confidence:.2f})"

@@ -1,44 +1,35 @@
 """``cardtool office``: check many clients' cards in a row, and ``cardtool expiry``: one card.
 
-The office loop: "hold the next card" → read what the expiry rules need (a residence card
-asks for its card number, typed from the card without echo; a My Number card asks nothing,
-never a PIN) → "remove the card" (and wait until it is) → a first-generation residence card asks for the expiry
-printed on it (empty: check by eye) → the client reference (empty: none) and, without one,
-"same client as the previous card?" → the client's row is written to every report file →
-the live table → the next card. Ctrl-C (or the end of standard input) finishes; every row
-already read is in the files by then.
-
-Prompts work on a terminal (no-echo for the card number) and on a pipe (one line per
-answer, in the order asked), so scripts and tests can drive a session.
+The office loop itself is a service (``cardtool.services.office.run_office``); this module
+is its terminal face: ``Prompter`` asks on a terminal (no-echo for the card number) or on a
+pipe (one line per answer, in the order asked, so scripts and tests can drive a session),
+and shows each card, each client's row and the live table.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import signal
 import sys
-import threading
-from collections.abc import Callable, Iterator
-from types import FrameType
-from typing import Protocol, TextIO
+from collections.abc import Sequence
+from typing import TextIO
 
 import click
 
-from apdu.errors import ApduLayerError, NoCard, NoReader, PcscUnavailable
-from apdu.transport import Transport
-from apdu.transport.virtual import VirtualTransport
 from cardtool.cli.card_number import ENV_CARD_NUMBER, CardNumberAsker
 from cardtool.cli.expiry_render import (
     assessment_json,
     card_date_lines,
     exit_code_for,
     face_lines,
+    kind_name,
+    level_name,
     render_assessment,
     table_lines,
     thresholds_from,
     thresholds_options,
 )
+from cardtool.cli.read_cmd import residence_options
+from cardtool.cli.register_cmd import ENV_DB, default_desk
 from cardtool.cli.util import (
     app,
     card_source_options,
@@ -47,85 +38,59 @@ from cardtool.cli.util import (
     print_json,
     trust_anchor_option,
 )
-from cardtool.errors import BadInputFile, UsageError
-from cardtool.expiry import CardFacts, assess_card
-from cardtool.expiry_text import kind_name, level_name
+from cardtool.errors import UsageError
+from cardtool.expiry import Assessment, CardFacts, assess_card
+from cardtool.front_dates import FaceDates
+from cardtool.i18n import Messages
 from cardtool.jst import today_jst
-from cardtool.office import BadTypedDate, OfficeSession, ReadCardFacts, parse_typed_date
-from cardtool.office_report import (
-    LEVEL_BY_CODE,
-    OfficeReport,
-    ReferenceRejected,
-    clean_reference,
+from cardtool.services.office import (
+    PROMPT_ATTEMPTS,
+    EndOfInput,
+    OfficeSession,
+    RegisterLink,
+    SourceFeed,
+    card_facts_reader,
+    parse_typed_date,
+    run_office,
+    with_typed_expiry,
 )
-from cardtool.policy.table import RESIDENCE_CARD_NUMBER
+from cardtool.services.office_report import LEVEL_BY_CODE, OfficeReport, OfficeRow
 
 #: Rows shown in the live table (the newest); the files hold them all.
 TABLE_ROWS = 20
-#: Wrong answers accepted at one prompt before taking the empty answer.
-PROMPT_ATTEMPTS = 3
 
-TEXT: dict[str, tuple[str, str]] = {
-    "hold_next": ("Hold the next card on the reader (Ctrl-C to finish)…",
-                  "次のカードをリーダーにかざしてください(Ctrl-C で終了)…"),
+MESSAGES = Messages({
     "read_card": ("Card {n}: {kind}", "カード {n}: {kind}"),
-    "remove": ("Remove the card.", "カードをリーダーから外してください。"),
-    "typed_expiry": ("Period-of-stay expiry printed on the card (e.g. 2027-03-31; "
-                     "empty: check by eye)",
-                     "カード表面の在留期間満了日(例: 2027-03-31。空欄: 目視確認)"),
-    "confirm_expiry": ("Period-of-stay expiry read from the card image: {date}. Confirm "
-                       "against the card: Enter if it is right, else type the printed date",
-                       "カード画像から読み取った在留期間満了日: {date}。カードと照合し、正しければ"
-                       "Enter、違えば記載の日付を入力"),
-    "confirm_no_period": ("The card image shows no period of stay (permanent resident). "
-                          "Enter to confirm, or type the printed expiry date",
-                          "カード画像には在留期間の満了日がありません(永住者等)。正しければ Enter、"
-                          "満了日があれば入力"),
-    "reference": ("Client reference (office file number, not a name; empty: none)",
-                  "参照番号(事務所の管理番号。氏名は入力しないでください。空欄: なし)"),
-    "same_client": ("Same client as the previous card?", "前のカードと同じ方ですか?"),
     "yes_no": ("Please answer y or n.", "y か n で答えてください。"),
-    "card_error": ("This card could not be read: {error}", "このカードは読み取れませんでした: {error}"),
-    "try_again": ("Remove it, then hold it (or the next card) again.",
-                  "カードを外して、もう一度(または次のカードを)かざしてください。"),
-    "saved_on_interrupt": ("The card just read was saved as its own row.",
-                           "読み取ったカードは単独の行として保存しました。"),
     "client": ("Client {no} ({reference}): {level}", "お客様 {no}({reference}): {level}"),
     "finished": ("Cards read: {cards}; clients: {clients}.",
                  "読み取ったカード: {cards} 枚、お客様: {clients} 名。"),
     "written": ("Written: {files}", "保存先: {files}"),
-    "nothing_written": ("No report file was asked for (--csv, --json, --html): nothing was "
-                        "saved.",
-                        "報告ファイル(--csv, --json, --html)が指定されていないため保存していません。"),
-}
-
-
-def say(key: str, lang: str, **params: object) -> str:
-    en, ja = TEXT[key]
-    return (ja if lang == "ja" else en).format(**params)
-
-
-class EndOfInput(Exception):
-    """Standard input ended: finish the session like Ctrl-C."""
+    "nothing_written": ("No report file or register was asked for (--csv, --json, --html, "
+                        "--db): nothing was saved.",
+                        "報告ファイル・台帳(--csv, --json, --html, --db)が指定されていないため"
+                        "保存していません。"),
+})
 
 
 class Prompter:
-    """Questions to staff: click prompts on a terminal, one line each from a pipe."""
+    """The office loop on a terminal or a pipe (``OfficePrompter``): questions and status
+    lines on stderr, the cards, rows and table on stdout."""
 
     def __init__(self, lang: str, stdin: TextIO | None = None) -> None:
         self.lang = lang
         self.stdin = stdin or sys.stdin
         self.interactive = self.stdin.isatty()
 
-    def line(self, text: str, *, hidden: bool = False) -> str:
+    def line(self, question: str, *, hidden: bool = False) -> str:
         if self.interactive:
             try:
-                value: str = click.prompt(text, default="", show_default=False,
+                value: str = click.prompt(question, default="", show_default=False,
                                           hide_input=hidden, err=True)
             except click.Abort:
                 raise KeyboardInterrupt from None
             return value
-        click.echo(f"{text}: ", err=True, nl=False)
+        click.echo(f"{question}: ", err=True, nl=False)
         answer = self.stdin.readline()
         if answer == "":
             click.echo("", err=True)
@@ -135,239 +100,45 @@ class Prompter:
         click.echo("", err=True)
         return answer.rstrip("\r\n")
 
-    def yes_no(self, text: str, default: bool) -> bool:
+    def yes_no(self, question: str, default: bool) -> bool:
         hint = "[Y/n]" if default else "[y/N]"
         for _ in range(PROMPT_ATTEMPTS):
-            answer = self.line(f"{text} {hint}").strip().lower()
+            answer = self.line(f"{question} {hint}").strip().lower()
             if not answer:
                 return default
             if answer in ("y", "yes", "はい", "ｙ"):
                 return True
             if answer in ("n", "no", "いいえ", "ｎ"):
                 return False
-            click.echo(say("yes_no", self.lang), err=True)
+            click.echo(MESSAGES("yes_no", self.lang), err=True)
         return default
 
-    def card_number(self) -> str:
-        s = RESIDENCE_CARD_NUMBER
-        ja = self.lang == "ja"
-        label = f"{s.label_ja if ja else s.label_en} ({s.rule.describe_ja if ja else s.rule.describe_en})"
-        return self.line(label, hidden=True)
+    def notice(self, text: str) -> None:
+        click.echo(text, err=True)
 
+    def face_dates(self, face: FaceDates | None) -> None:
+        for line in face_lines(face, self.lang):
+            click.echo(line, err=True)
 
-# --- where the cards come from ------------------------------------------------------------------
+    def card_read(self, number: int, card: CardFacts, assessment: Assessment) -> None:
+        click.echo(MESSAGES("read_card", self.lang, n=number, kind=kind_name(card.kind, self.lang)))
+        for line in card_date_lines(assessment, 0, self.lang):
+            click.echo(line)
 
-
-class CardFeed(Protocol):
-    def next_card(self) -> Transport | None:
-        """Block until a card is there; None when the feed has no more cards."""
-
-    def wait_removed(self, transport: Transport) -> None: ...
-
-
-class PcscFeed:
-    """Cards held on a PC/SC reader, one after the other, until Ctrl-C."""
-
-    def __init__(self, reader: str | None) -> None:
-        self.reader = reader
-
-    def next_card(self) -> Transport | None:
-        from apdu.transport.pcsc import open_reader
-
-        while True:
-            try:
-                return open_reader(self.reader, wait=1.0)
-            except NoCard:
-                continue
-
-    def wait_removed(self, transport: Transport) -> None:
-        from apdu.transport.pcsc import wait_for_removal
-
-        name = getattr(transport, "reader", None)
-        if isinstance(name, str):
-            wait_for_removal(name)
-
-
-class VirtualFeed:
-    """Virtual cards (``--virtual KIND[:PERSONA]``, repeatable), held one after the other."""
-
-    def __init__(self, specs: tuple[str, ...]) -> None:
-        self.specs = list(specs)
-
-    def next_card(self) -> Transport | None:
-        from cardtool.virtual import make_virtual_card
-
-        if not self.specs:
-            return None
-        spec = self.specs.pop(0)
-        return VirtualTransport(make_virtual_card(spec), description=f"virtual {spec}")
-
-    def wait_removed(self, transport: Transport) -> None:
-        return None
-
-
-# --- the read services ------------------------------------------------------------------------
-
-
-def card_facts_reader(trust_anchors: tuple[str, ...] = (), *,
-                      virtual: bool = False) -> ReadCardFacts:
-    """The producer of ``CardFacts`` from an open card (``read_card_facts(transport,
-    ask_card_number)``), used by ``cardtool office`` and ``cardtool expiry``. Residence
-    cards are checked against the installed anchors, each --trust-anchor and, for virtual
-    cards, cardtool's own TEST CAs (as ``cardtool read``)."""
-    from cardtool.card_facts import read_card_facts
-    from cardtool.cli.read_cmd import residence_options
-
-    options = residence_options(trust_anchors, virtual=virtual)
-
-    def read(transport: Transport, ask_card_number: Callable[[], str]) -> CardFacts:
-        return read_card_facts(transport, ask_card_number, options)
-
-    return read
-
-
-# --- the loop ------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def deferred_interrupt() -> Iterator[None]:
-    """Hold Ctrl-C while a row is being written; raise it right after."""
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
-        yield
-        return
-    pending: list[int] = []
-
-    def hold(signum: int, _frame: FrameType | None) -> None:
-        pending.append(signum)
-
-    previous = signal.signal(signal.SIGINT, hold)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if pending:
-        raise KeyboardInterrupt
-
-
-def _ask_typed_expiry(prompter: Prompter, card: CardFacts) -> CardFacts:
-    """First generation: show the dates read from the card image and ask staff to confirm
-    them (Enter) or type the printed date; without a confident reading, ask for the date."""
-    if card.kind != "residence-first" or card.face_source in ("typed", "confirmed"):
-        return card
-    lang = prompter.lang
-    for line in face_lines(card.face, lang):
-        click.echo(line, err=True)
-    read = card.typed_residence_expiry if card.face_source == "ocr" else None
-    question = say("typed_expiry", lang)
-    if read is not None:
-        question = say("confirm_expiry", lang, date=read.isoformat())
-    elif card.no_period:
-        question = say("confirm_no_period", lang)
-    for _ in range(PROMPT_ATTEMPTS):
-        try:
-            typed = parse_typed_date(prompter.line(question))
-        except BadTypedDate as exc:
-            click.echo(exc.render(lang), err=True)
-            continue
-        if typed is None and (read is not None or card.no_period):
-            return _confirmed(card)
-        if typed is None:
-            return card
-        return dataclasses.replace(card, typed_residence_expiry=typed, face_source="typed",
-                                   no_period=False)
-    return card
-
-
-def _confirmed(card: CardFacts) -> CardFacts:
-    """Staff confirmed the dates read from the card image against the card."""
-    return dataclasses.replace(
-        card, face_source="confirmed" if card.typed_residence_expiry else card.face_source,
-        expiry_source="confirmed" if card.card_expiry is not None else card.expiry_source)
-
-
-def _ask_reference(prompter: Prompter) -> str | None:
-    for _ in range(PROMPT_ATTEMPTS):
-        try:
-            return clean_reference(prompter.line(say("reference", prompter.lang)))
-        except ReferenceRejected as exc:
-            click.echo(exc.render(prompter.lang), err=True)
-    return None
-
-
-def _show_card(card: CardFacts, number: int, session: OfficeSession, lang: str) -> None:
-    """The card's dates; the findings come once the card is placed with its client."""
-    click.echo(say("read_card", lang, n=number, kind=kind_name(card.kind, lang)))
-    one = assess_card(card, session.today(), session.thresholds)
-    for line in card_date_lines(one, 0, lang):
-        click.echo(line)
-
-
-def _show_client(row: dict[str, object], lang: str) -> None:
-    findings = row["findings"]
-    assert isinstance(findings, list)
-    reference = row.get("reference") or "-"
-    click.echo(say("client", lang, no=row["no"], reference=reference,
-                   level=level_name(LEVEL_BY_CODE[str(row["level"])], lang)))
-    for f in findings:
-        click.echo(f"  [{level_name(LEVEL_BY_CODE[f['level']], lang)}] "
-                   f"{f['message_ja'] if lang == 'ja' else f['message_en']}")
-
-
-def _show_table(session: OfficeSession, lang: str) -> None:
-    rows = session.report.rows[-TABLE_ROWS:]
-    click.echo("")
-    for line in table_lines(rows, lang):
-        click.echo(line)
-    click.echo("")
-
-
-def run_office(prompter: Prompter, feed: CardFeed, read_facts: ReadCardFacts,
-               session: OfficeSession) -> None:
-    """The loop; returns when staff finish (Ctrl-C, end of input, no more cards)."""
-    lang = prompter.lang
-    while True:
-        card: CardFacts | None = None
-        try:
-            click.echo(say("hold_next", lang), err=True)
-            transport = feed.next_card()
-            if transport is None:
-                return
-            try:
-                try:
-                    card = read_facts(transport, prompter.card_number)
-                finally:
-                    transport.close()
-            except (PcscUnavailable, NoReader, BadInputFile):
-                raise
-            except ApduLayerError as exc:
-                click.echo(say("card_error", lang, error=exc.render(lang)), err=True)
-                click.echo(say("try_again", lang), err=True)
-                feed.wait_removed(transport)
-                continue
-            click.echo(say("remove", lang), err=True)
-            # Questions only once the card is off the reader: the next card cannot be
-            # mistaken for this one, however fast staff are.
-            feed.wait_removed(transport)
-            card = _ask_typed_expiry(prompter, card)
-            _show_card(card, session.cards_read + 1, session, lang)
-            reference = _ask_reference(prompter)
-            same = False
-            suggestion = session.suggest_same_client(card)
-            if reference is None and suggestion is not None:
-                same = prompter.yes_no(say("same_client", lang), suggestion)
-            with deferred_interrupt():
-                row = session.record(card, reference, same)
-                card = None
-            _show_client(row, lang)
-            _show_table(session, lang)
-        except (KeyboardInterrupt, EndOfInput):
-            if card is not None:
-                # Read but not yet placed: keep it rather than lose it.
-                with deferred_interrupt():
-                    session.record(card, None, False)
-                click.echo(say("saved_on_interrupt", lang), err=True)
-            return
+    def client_placed(self, row: OfficeRow, rows: Sequence[OfficeRow]) -> None:
+        lang = self.lang
+        findings = row["findings"]
+        assert isinstance(findings, list)
+        reference = row.get("reference") or "-"
+        click.echo(MESSAGES("client", lang, no=row["no"], reference=reference,
+                            level=level_name(LEVEL_BY_CODE[str(row["level"])], lang)))
+        for f in findings:
+            click.echo(f"  [{level_name(LEVEL_BY_CODE[f['level']], lang)}] "
+                       f"{f['message_ja'] if lang == 'ja' else f['message_en']}")
+        click.echo("")
+        for line in table_lines(list(rows)[-TABLE_ROWS:], lang):
+            click.echo(line)
+        click.echo("")
 
 
 def _files(csv_path: str | None, json_path: str | None, html_path: str | None) -> list[str]:
@@ -382,40 +153,48 @@ def _files(csv_path: str | None, json_path: str | None, html_path: str | None) -
                    "existing report is continued).")
 @click.option("--html", "html_path", metavar="FILE", type=click.Path(dir_okay=False),
               help="Keep a printable A4 report here, most urgent first.")
-@click.option("-r", "--reader", metavar="NAME|INDEX",
-              help="PC/SC reader by index or name substring (default: the first with a card).")
-@click.option("--virtual", "virtual", metavar="KIND[:PERSONA]", multiple=True,
-              help="Use virtual cards instead of a reader, held in the order given.")
+@click.option("--db", "db_url", metavar="URL", envvar=ENV_DB,
+              help="Also save every card to the client register (a SQLite file or "
+                   f"postgresql+psycopg://…; see 'cardtool register'), or ${ENV_DB}.")
+@click.option("--desk", metavar="NAME", default=default_desk, show_default="cli@HOSTNAME",
+              help="With --db: who is checking, for the register's audit trail.")
 @trust_anchor_option
 @thresholds_options
+@card_source_options
 def office(csv_path: str | None, json_path: str | None, html_path: str | None,
-           reader: str | None, virtual: tuple[str, ...], trust_anchors: tuple[str, ...],
-           soon_days: int, urgent_days: int) -> None:
+           db_url: str | None, desk: str, trust_anchors: tuple[str, ...], soon_days: int,
+           urgent_days: int) -> None:
     """Check many clients' cards for expiry, one card after the other (Ctrl-C to finish).
 
-    Asks only for what a card needs: a residence card's number (typed from the card, not
-    echoed); never a My Number card PIN. Reports hold references, kinds, dates and findings;
-    never a My Number, name, photo or card number.
+    Cards come from the chosen source: a reader (one card after the other), --virtual
+    (repeatable: held in the order given), --replay (one card); --record writes one
+    numbered trace per card. Asks only for what a card needs: a residence card's number
+    (typed from the card, not echoed); never a My Number card PIN. Reports hold
+    references, kinds, dates and findings; never a My Number, name, photo or card number.
     """
     a = app()
-    if reader and virtual:
-        raise UsageError("Choose --reader or --virtual, not both.",
-                         "--reader と --virtual は同時に指定できません。")
+    feed = SourceFeed(a.source)  # two sources: a usage error before any file is opened
     thresholds = thresholds_from(soon_days, urgent_days)
-    read_facts = card_facts_reader(trust_anchors, virtual=bool(virtual))
+    read_facts = card_facts_reader(residence_options(trust_anchors))
     report = OfficeReport(csv_path=csv_path, json_path=json_path, html_path=html_path,
                           lang=a.lang, thresholds=thresholds)
-    session = OfficeSession(report, thresholds)
-    feed: CardFeed = VirtualFeed(virtual) if virtual else PcscFeed(reader)
-    try:
+    with contextlib.ExitStack() as stack:
+        stack.callback(report.close)
+        link = None
+        if db_url is not None:
+            from cardtool.register import Register
+
+            register = Register.open(db_url)  # cannot be opened: exit 8 before any card
+            stack.callback(register.close)
+            link = RegisterLink(register, desk)
+        session = OfficeSession(report, thresholds, register=link)
         run_office(Prompter(a.lang), feed, read_facts, session)
-    finally:
-        report.close()
-    click.echo(say("finished", a.lang, cards=session.cards_read, clients=len(session.clients)),
-               err=True)
-    files = _files(csv_path, json_path, html_path)
-    click.echo(say("written", a.lang, files=", ".join(files)) if files
-               else say("nothing_written", a.lang), err=True)
+    click.echo(MESSAGES("finished", a.lang, cards=session.cards_read,
+                        clients=len(session.clients)), err=True)
+    files = _files(csv_path, json_path, html_path) + (
+        [link.register.url_for_display] if link is not None else [])
+    click.echo(MESSAGES("written", a.lang, files=", ".join(files)) if files
+               else MESSAGES("nothing_written", a.lang), err=True)
 
 
 @click.command()
@@ -436,7 +215,7 @@ def expiry(typed_expiry: str | None, card_number_stdin: bool, trust_anchors: tup
     a = app()
     thresholds = thresholds_from(soon_days, urgent_days)
     typed = parse_typed_date(typed_expiry) if typed_expiry else None
-    read_facts = card_facts_reader(trust_anchors, virtual=a.source.virtual is not None)
+    read_facts = card_facts_reader(residence_options(trust_anchors))
     # As `cardtool read`: stdin line, else $CARDTOOL_CARD_NUMBER, else a no-echo prompt; a
     # number given up front is format-checked before the card is opened.
     ask_number = CardNumberAsker(a.lang, card_number_stdin)
@@ -447,9 +226,7 @@ def expiry(typed_expiry: str | None, card_number_stdin: bool, trust_anchors: tup
         if card.kind != "residence-first":
             raise UsageError("--typed-expiry is only for first-generation residence cards.",
                              "--typed-expiry は第1世代の在留カード専用です。")
-        # A typed date overrides what was read from the card image.
-        card = dataclasses.replace(card, typed_residence_expiry=typed, face_source="typed",
-                                   no_period=False)
+        card = with_typed_expiry(card, typed)
     result = assess_card(card, today_jst(), thresholds)
     if as_json:
         out = assessment_json(result)
@@ -464,5 +241,4 @@ def expiry(typed_expiry: str | None, card_number_stdin: bool, trust_anchors: tup
     sys.exit(exit_code_for(result))
 
 
-__all__ = ["CardFeed", "Prompter", "expiry", "office", "run_office"]
-
+__all__ = ["Prompter", "expiry", "office"]

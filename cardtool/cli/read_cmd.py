@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from apdu.session import Session
 from cardtool.cli.card_number import ENV_CARD_NUMBER, CardNumberAsker
 from cardtool.cli.render import render_mynumber
 from cardtool.cli.secrets import SecretAsker
@@ -18,39 +17,22 @@ from cardtool.cli.util import (
     json_option,
     open_card,
     print_json,
-    recording,
     trust_anchor_option,
 )
-from cardtool.read import ReadOptions, read_card
+from cardtool.services.read import ReadOptions, read_card, write_card_images
 
 if TYPE_CHECKING:
     from cardtool.trust.options import ResidenceOptions
-    from cardtool.trust.store import TrustAnchor
 
 # The residence modules (anchors, images, rendering) are imported where a residence card or
 # a trust anchor needs them, so reading a My Number card does not load them.
 
 
-def residence_options(trust_anchors: tuple[str, ...], *,
-                      virtual: bool | None = None) -> ResidenceOptions:
-    """The residence cards' trust anchors: each --trust-anchor file, loaded (and checked)
-    before any card is opened; then, only once a residence card is read, the installed
-    ones (``cardtool trust add``) and, for a virtual card only, cardtool's own TEST CAs
-    (test-anchor, never genuine)."""
-    from cardtool.trust.options import ResidenceOptions
-    from cardtool.trust.store import load_option_anchors
+def residence_options(trust_anchors: tuple[str, ...]) -> ResidenceOptions:
+    """``--trust-anchor`` files for the chosen source (see ``trust.options``)."""
+    from cardtool.trust.options import residence_options as for_source
 
-    given = tuple(load_option_anchors(trust_anchors)) if trust_anchors else ()
-    if virtual is None:
-        virtual = app().source.virtual is not None
-    is_virtual = virtual
-    return ResidenceOptions(given, default_anchors=lambda: default_anchors(is_virtual))
-
-
-def default_anchors(virtual: bool) -> list[TrustAnchor]:
-    from cardtool.trust.store import installed_anchors, virtual_test_anchors
-
-    return installed_anchors() + (virtual_test_anchors() if virtual else [])
+    return for_source(trust_anchors, virtual=app().source.virtual is not None)
 
 
 def allow_test_keys_option(f: click.decorators.FC) -> click.decorators.FC:
@@ -109,22 +91,12 @@ def read(text: bool, face: bool, face_key: str, number_b_parts: bool, sign_cert:
     options = ReadOptions(text=text, face=face, face_key=f"number-{face_key}",
                           sign_cert=sign_cert, force=force, images=bool(images_dir),
                           verify=not no_verify)
+    options = replace(options, allow_test_keys=allow_test_keys)
     with open_card() as transport:
-        options = replace(options, allow_test_keys=allow_test_keys or transport.simulated)
-        result = read_card(Session(transport), transport.atr, options, asker, card_number,
-                           anchors)
-        rec = recording(transport)
-        if rec is not None:
-            rec.note_card(result.detection.kind.value)
+        result = read_card(transport, options, asker, card_number, anchors)
     report, residence = result.mynumber, result.residence
-    if images_dir and residence is not None:
-        from cardtool.cards.residence.service import write_images
-
-        write_images(residence, images_dir)
-    if images_dir and report is not None and report.face is not None:
-        from cardtool.images import write_pngs
-
-        write_pngs(report.face.card_images(), images_dir)
+    if images_dir:
+        write_card_images(result, images_dir)
     if as_json:
         print_json(result.to_json(show_number=show_number))
         exit_if_not_genuine(result.authenticity)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from apdu.transport.pcsc import list_readers
 from cardtool.cli.util import app, json_option, print_json
+from cardtool.services.readers import list_readers
 
 
 @click.command()

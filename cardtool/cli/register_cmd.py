@@ -19,21 +19,21 @@ from cardtool.cli.util import app
 from cardtool.errors import UsageError
 from cardtool.files import write_atomic
 from cardtool.jst import today_jst
-from cardtool.office import parse_typed_date
 from cardtool.register import Register
+from cardtool.services.office import parse_typed_date
 
 F = TypeVar("F", bound=Callable[..., Any])
 ENV_DB = "CARDTOOL_DB"
 
 
-def _default_desk() -> str:
+def default_desk() -> str:
     return f"cli@{socket.gethostname()}"[:64]
 
 
 def register_options(f: F) -> F:
     """--db and --desk, shared by every register command."""
     f = click.option(
-        "--desk", metavar="NAME", default=_default_desk, show_default="cli@HOSTNAME",
+        "--desk", metavar="NAME", default=default_desk, show_default="cli@HOSTNAME",
         help="Who is acting, for the register's audit trail.")(f)
     return click.option(
         "--db", "db_url", metavar="URL", envvar=ENV_DB,

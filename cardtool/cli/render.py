@@ -5,21 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 
-from cardtool.cards.detect import CardKind
+from cardtool.card_kind import CardKind, kind_label
 from cardtool.cli.render_authenticity import authenticity_lines
+from cardtool.i18n import pick
 from cardtool.jst import days_left
-from cardtool.policy.guard import KeyStatus
-from cardtool.read import EXPIRY_NOT_ON_CARD_FACE, MyNumberReport
+from cardtool.services.read import EXPIRY_NOT_ON_CARD_FACE, KeyStatus, MyNumberReport
 
-KIND_NAMES: dict[CardKind, tuple[str, str]] = {
-    CardKind.MYNUMBER: ("My Number card", "マイナンバーカード"),
-    CardKind.SPECIFIED: ("特定在留カード (residence card with My Number card functions)",
-                         "特定在留カード"),
-    CardKind.RESIDENCE_FIRST: ("residence card, first generation", "在留カード(第1世代)"),
-    CardKind.RESIDENCE_SECOND: ("residence card, second generation", "在留カード(第2世代)"),
-    CardKind.JPKI_SMARTPHONE: ("smartphone JPKI (not a card)", "スマートフォン用電子証明書"),
-    CardKind.JUKI_CARD: ("住民基本台帳カード (old resident card)", "住民基本台帳カード"),
-}
 #: Where the card's expiry came from. None of these is signed by the issuer (spec §2.5: DF29
 #: comes after DF28), so each says so.
 SOURCE_NAMES = {
@@ -36,10 +27,6 @@ SEX_NAMES = {"male": ("male", "男"), "female": ("female", "女"),
 def display_width(text: str) -> int:
     """Terminal columns: East Asian wide and full-width characters take two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[1] if lang == "ja" else pair[0]
 
 
 def when(day: dt.date, today: dt.date, lang: str) -> str:
@@ -79,7 +66,7 @@ def render_mynumber(report: MyNumberReport, lang: str, show_number: bool) -> lis
         label = (jp if ja else en) + ":"
         return label + " " * max(1, 23 - display_width(label)) + value
 
-    lines = [row("Card", "カード種別", pick(KIND_NAMES[d.kind], lang))]
+    lines = [row("Card", "カード種別", kind_label(d.kind, lang))]
     if d.kind is CardKind.JPKI_SMARTPHONE:
         lines.append("This is a smartphone JPKI token; cardtool reads cards."
                      if not ja else "スマートフォン用電子証明書です(カードではありません)。")

@@ -6,13 +6,18 @@ import datetime as dt
 from collections.abc import Callable
 
 from apdu.trace import is_redacted_fill as is_masked
-from cardtool.cards.residence import ids
-from cardtool.cards.residence.parse import CardDate, FirstGenData, SecondGenData
-from cardtool.cards.residence.service import ResidenceResult, period_text
-from cardtool.cards.residence.signature import SignatureStatus
 from cardtool.cli.expiry_render import face_lines
 from cardtool.cli.render import display_width, when
 from cardtool.cli.render_authenticity import authenticity_lines
+from cardtool.services.read_residence import (
+    CardDate,
+    FirstGenData,
+    ResidenceResult,
+    SecondGenData,
+    SignatureStatus,
+    ids,
+    period_text,
+)
 
 
 def pad_label(text: str, width: int) -> str:

@@ -10,7 +10,7 @@ import click
 
 from cardtool.era import collation_number_b_from_parts
 from cardtool.errors import UsageError
-from cardtool.policy.table import PinFormatError, Secret
+from cardtool.secret_format import PinFormatError, Secret
 
 #: The three parts of 照合番号B as printed on the card: (key, English, Japanese, hidden).
 NUMBER_B_PARTS = (

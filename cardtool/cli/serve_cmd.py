@@ -9,9 +9,9 @@ import webbrowser
 
 import click
 
-from cardtool.cli.read_cmd import residence_options
 from cardtool.cli.util import app, err, trust_anchor_option
 from cardtool.errors import UsageError
+from cardtool.trust.options import residence_options as trust_options
 
 
 @click.command()
@@ -57,7 +57,7 @@ def serve(port: int, no_browser: bool, db_url: str | None, desk: str, allow_test
                          "カードの取得元は --reader か --virtual のどちらか1つにしてください。")
     options = DeskOptions(desk=desk, port=port, db_url=db_url, reader=reader,
                           virtual=virtual, lang=a.lang, allow_test_keys=allow_test_keys,
-                          residence_options=residence_options(
+                          residence_options=trust_options(
                               trust_anchors, virtual=bool(virtual) or allow_test_keys))
 
     def ready(url: str) -> None:

@@ -25,6 +25,7 @@ from apdu.sw import describe_sw
 from apdu.trace import NoRedaction, Redactor, Trace, read_trace
 from cardtool.cli.util import app, err, json_option, print_json
 from cardtool.errors import UsageError
+from cardtool.i18n import Messages
 from cardtool.policy.check_run import Summary, check_files, collect_files
 from cardtool.policy.rules import RULES, Finding
 from cardtool.sources import default_redactor
@@ -163,7 +164,7 @@ def import_traces(files: tuple[str, ...], out_dir: str, no_redact: bool, atr: st
 
 # --- trace check ---------------------------------------------------------------------
 
-_TEXT: dict[str, tuple[str, str]] = {
+MESSAGES = Messages({
     "summary": ("Checked {files} files, {exchanges} exchanges in {seconds:.2f} s "
                 "({rate:,.0f} exchanges/s): {findings} findings in {with_findings} files, "
                 "{unreadable} unreadable.",
@@ -180,12 +181,7 @@ _TEXT: dict[str, tuple[str, str]] = {
                      "--ignore のルール '{rule}' は不明です。ルール: {rules}。"),
     "not_ignorable": ("The rule '{rule}' cannot be ignored (an unreadable file is never clean).",
                       "ルール '{rule}' は無視できません(読めないファイルを合格にはできません)。"),
-}
-
-
-def _say(key: str, lang: str, **params: object) -> str:
-    en, ja = _TEXT[key]
-    return (ja if lang == "ja" else en).format(**params)
+})
 
 
 def _finding_line(f: Finding, lang: str) -> str:
@@ -221,11 +217,11 @@ class _Progress:
 def _ignored(rules: tuple[str, ...], lang: str) -> frozenset[str]:
     for rule in rules:
         if rule not in RULES:
-            raise UsageError(_say("unknown_rule", "en", rule=rule, rules=", ".join(RULES)),
-                             _say("unknown_rule", "ja", rule=rule, rules=", ".join(RULES)))
+            raise UsageError(MESSAGES("unknown_rule", "en", rule=rule, rules=", ".join(RULES)),
+                             MESSAGES("unknown_rule", "ja", rule=rule, rules=", ".join(RULES)))
         if not RULES[rule].ignorable:
-            raise UsageError(_say("not_ignorable", "en", rule=rule),
-                             _say("not_ignorable", "ja", rule=rule))
+            raise UsageError(MESSAGES("not_ignorable", "en", rule=rule),
+                             MESSAGES("not_ignorable", "ja", rule=rule))
     return frozenset(rules)
 
 
@@ -247,8 +243,8 @@ def check(paths: tuple[str, ...], jobs: int, ignore: tuple[str, ...], reference:
     started = time.perf_counter()
     files = collect_files(paths)
     if not files:
-        raise UsageError(_say("no_files", "en", paths=", ".join(paths)),
-                         _say("no_files", "ja", paths=", ".join(paths)))
+        raise UsageError(MESSAGES("no_files", "en", paths=", ".join(paths)),
+                         MESSAGES("no_files", "ja", paths=", ".join(paths)))
     progress = _Progress(len(files))
     summary = Summary()
     try:
@@ -269,17 +265,17 @@ def check(paths: tuple[str, ...], jobs: int, ignore: tuple[str, ...], reference:
         for finding in summary.findings:
             click.echo(_finding_line(finding, a.lang))
         with_findings = len({f.path for f in summary.findings})
-        click.echo(_say("summary", a.lang, files=summary.files, exchanges=summary.exchanges,
+        click.echo(MESSAGES("summary", a.lang, files=summary.files, exchanges=summary.exchanges,
                         seconds=seconds, rate=summary.exchanges / seconds if seconds else 0,
                         findings=len(summary.findings), with_findings=with_findings,
                         unreadable=len(summary.unreadable)))
         rows = summary.rule_rows()
         if rows:
-            click.echo(_say("table", a.lang, rule=_say("head", a.lang),
-                            severity=_say("severity", a.lang), count=_say("count", a.lang)))
+            click.echo(MESSAGES("table", a.lang, rule=MESSAGES("head", a.lang),
+                            severity=MESSAGES("severity", a.lang), count=MESSAGES("count", a.lang)))
             for rule, severity, count in rows:
-                click.echo(_say("table", a.lang, rule=rule, severity=severity, count=count))
+                click.echo(MESSAGES("table", a.lang, rule=rule, severity=severity, count=count))
         else:
-            click.echo(_say("clean", a.lang))
+            click.echo(MESSAGES("clean", a.lang))
     # SystemExit passes through click and main() untouched: the documented exit code.
     raise SystemExit(summary.exit_code)

@@ -11,12 +11,10 @@ from typing import Any, TypeVar
 
 import click
 
-from apdu.transport import Transport
-from apdu.transport.recording import RecordingTransport
 from cardtool.authenticity import Authenticity
 from cardtool.errors import EXIT_NOT_GENUINE
 from cardtool.i18n import detect_lang, t
-from cardtool.sources import DEFAULT_WAIT_SECONDS, SourceOptions, open_transport
+from cardtool.sources import DEFAULT_WAIT_SECONDS, SourceOptions, Transport, open_transport
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,9 +54,10 @@ def card_source_options(f: F) -> F:
                      callback=_store("reader"),
                      help="PC/SC reader by index or name substring (default: the first with a card)."),
         click.option("--virtual", metavar="KIND[:PERSONA][+QUIRK...]", expose_value=False,
-                     callback=_store("virtual"),
+                     callback=_store_virtual, multiple=True,
                      help="Use an in-process virtual card (mynumber, residence, residence2, "
-                          "specified); +QUIRK adds a real-card quirk, e.g. +no-short-ef-id."),
+                          "specified); +QUIRK adds a real-card quirk, e.g. +no-short-ef-id; "
+                          "office: repeat it for cards held one after the other."),
         click.option("--replay", metavar="TRACE", expose_value=False, callback=_store("replay"),
                      type=click.Path(dir_okay=False),
                      help="Answer from a recorded trace instead of a card."),
@@ -78,6 +77,14 @@ def card_source_options(f: F) -> F:
     for option in reversed(options):
         f = option(f)
     return f
+
+
+def _store_virtual(ctx: click.Context, _param: click.Parameter,
+                   value: tuple[str, ...]) -> tuple[str, ...]:
+    if value:
+        source = app(ctx).source
+        source.virtual, source.virtual_cards = value[0], value
+    return value
 
 
 def _no_redact(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
@@ -133,10 +140,6 @@ def open_card(ctx: click.Context | None = None) -> Iterator[Transport]:
         yield transport
     finally:
         transport.close()
-
-
-def recording(transport: Transport) -> RecordingTransport | None:
-    return transport if isinstance(transport, RecordingTransport) else None
 
 
 def print_json(obj: Any) -> None:

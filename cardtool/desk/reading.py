@@ -21,10 +21,14 @@ from enum import Enum
 from typing import Any
 
 from apdu.errors import ApduLayerError, CardRemoved, TransportError
-from cardtool.card_facts import check_card_number_format, printed_number_b_asker, read_card_facts
 from cardtool.errors import CardtoolError, UsageError
 from cardtool.expiry import CardFacts
-from cardtool.read import ReadOptions
+from cardtool.services.card_facts import (
+    check_card_number_format,
+    printed_number_b_asker,
+    read_card_facts,
+)
+from cardtool.services.read import ReadOptions
 from cardtool.services.reader_watch import ReaderEvent, ReaderState, ReaderWatcher
 from cardtool.trust.options import ResidenceOptions
 

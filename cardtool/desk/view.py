@@ -7,11 +7,22 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from cardtool.authenticity import Authenticity, Result, Status
-from cardtool.expiry import Assessment, CardFacts, Level, Thresholds, assess_card
-from cardtool.expiry_text import FIELD_NAMES, SOURCE_NAMES, days_text, kind_name, level_name, pick
+from cardtool.expiry import (
+    FIELD_NAMES,
+    SOURCE_NAMES,
+    Assessment,
+    CardFacts,
+    Level,
+    Thresholds,
+    assess_card,
+    days_text,
+    kind_name,
+    level_name,
+)
+from cardtool.i18n import pick
 from cardtool.jst import to_jst, today_jst
-from cardtool.office_report import AUTHENTICITY_LABELS
 from cardtool.register import Check, DeadlineRow
+from cardtool.services.office_report import AUTHENTICITY_LABELS
 
 #: Panel tones: green (nothing to do), amber (look at it), red (act now / do not accept).
 TONE_OF_LEVEL = {Level.OK: "green", Level.CHECK: "amber", Level.SOON: "amber",

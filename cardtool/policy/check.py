@@ -61,7 +61,8 @@ from cardtool.policy.rules import (
     key_label,
     unknown_key_label,
 )
-from cardtool.policy.table import CONSECUTIVE_FAILURES_ALLOWED, KEYS, FormatRule
+from cardtool.policy.table import CONSECUTIVE_FAILURES_ALLOWED, KEYS
+from cardtool.secret_format import FormatRule
 
 # --- the line grammar ---------------------------------------------------------------
 

@@ -43,7 +43,8 @@ from cardtool.policy.rules import (
     key_label,
     unknown_key_label,
 )
-from cardtool.policy.table import CONSECUTIVE_FAILURES_ALLOWED, KeyRef, Secret, key_for
+from cardtool.policy.table import CONSECUTIVE_FAILURES_ALLOWED, key_for
+from cardtool.secret_format import KeyRef, Secret
 
 PERSONAL = "personal"
 SM_CARD_NUMBER_P2 = 0x86

@@ -11,8 +11,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from apdu.errors import EXIT_BAD_INPUT, TraceFormatError
+from apdu.errors import TraceFormatError
 from apdu.importers import CARDTOOL, import_log, sniff, to_trace_bytes
+from cardtool.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from cardtool.policy.check import check_data
 from cardtool.policy.check_plain import check_data_plain
 from cardtool.policy.rules import RULES, TORN, UNREADABLE, FileReport, Finding
@@ -134,7 +135,7 @@ class Summary:
         """0 clean, 5 findings, 6 an input could not be read (that wins)."""
         if self.unreadable:
             return EXIT_UNREADABLE
-        return EXIT_FINDINGS if self.findings else 0
+        return EXIT_FINDINGS if self.findings else EXIT_OK
 
     def rule_rows(self) -> list[tuple[str, str, int]]:
         """(rule, severity, count) in the catalogue's order, rules that fired only."""
@@ -142,7 +143,5 @@ class Summary:
                 for rule in RULES.values() if self.by_rule[rule.id]]
 
 
-#: ``trace check`` and ``policy conform``: 5 = findings / not conformant (the code the
-#: README gives "warnings"), 6 = bad input file.
-EXIT_FINDINGS = 5
+#: ``trace check`` on a file it cannot read.
 EXIT_UNREADABLE = EXIT_BAD_INPUT

@@ -28,7 +28,7 @@ from apdu.sw import SW
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.era import era_yymmdd
 from cardtool.policy.rules import key_label
-from cardtool.policy.table import KeyRef, Secret, encode_secret
+from cardtool.secret_format import KeyRef, Secret, encode_secret
 
 _NOT_ON_CARD = frozenset({SW.FILE_NOT_FOUND, SW.REFERENCE_NOT_FOUND, SW.INCORRECT_P1P2})
 _BLOCKED = frozenset({SW.REFERENCE_DATA_UNUSABLE, SW.AUTH_METHOD_BLOCKED})

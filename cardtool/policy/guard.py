@@ -17,7 +17,11 @@ from apdu.errors import ApduError
 from apdu.sw import SW, retries_from_sw
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.errors import EXIT_PIN, CardtoolError
-from cardtool.policy.table import KeyRef, Secret, encode_secret
+from cardtool.secret_format import KeyRef, Secret, encode_secret
+
+#: Asks the user for a secret (no-echo prompt, stdin or a web form); called only when a
+#: VERIFY is about to be sent.
+AskSecret = Callable[[Secret], str]
 
 
 class _PinError(CardtoolError):
@@ -109,7 +113,7 @@ class PinGuard:
         if status.remaining == 1 and not self.force:
             raise LastTryRefused(status.secret)
 
-    def ask_and_verify(self, status: KeyStatus, ask: Callable[[Secret], str]) -> KeyStatus:
+    def ask_and_verify(self, status: KeyStatus, ask: AskSecret) -> KeyStatus:
         """Precheck, then ask for the secret, then verify: the user is not asked for a PIN
         the guard would refuse to send."""
         self.precheck(status)

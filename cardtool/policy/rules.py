@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from cardtool.policy.table import CONSECUTIVE_FAILURES_ALLOWED, FormatRule
+from cardtool.policy.table import CONSECUTIVE_FAILURES_ALLOWED
+from cardtool.secret_format import FormatRule
 
 
 class Severity(Enum):

@@ -15,10 +15,11 @@ from collections.abc import Iterable, Sequence
 
 from icalendar import Alarm, Calendar, Event
 
+from cardtool.card_kind import kind_label
 from cardtool.expiry import LEVEL_NAMES, Thresholds
 from cardtool.jst import to_jst
-from cardtool.office_report import BOM, KIND_LABELS
 from cardtool.register.model import Check, DeadlineRow
+from cardtool.services.office_report import BOM
 
 DEADLINE_COLUMNS: tuple[str, ...] = (
     "client_id", "reference", "display_name", "card_kind", "date_kind", "date", "days_left",
@@ -110,7 +111,8 @@ def deadlines_ics(rows: Iterable[DeadlineRow], thresholds: Thresholds,
     for row in rows:
         if row.date is None or row.date_kind is None:
             continue  # nothing to put on a calendar: a check by eye
-        kind_en, kind_ja = KIND_LABELS[row.card_kind]
+        kind_en, kind_ja = (kind_label(row.card_kind, "en", short=True),
+                            kind_label(row.card_kind, "ja", short=True))
         what_en, what_ja = DATE_KIND_NAMES[row.date_kind]
         level_en, level_ja = LEVEL_NAMES[row.level]
         summary = f"{row.reference or f'#{row.client_id}'}: {what_ja} / {what_en}"

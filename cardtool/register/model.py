@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from cardtool.card_kind import CardKind
 from cardtool.expiry import KINDS, CardFacts, Kind, Level
 
 
@@ -53,7 +54,7 @@ class Check:
         """The card as the expiry rules take it (no authenticity: the status alone is kept)."""
         if self.card_kind == "residence-first":
             return CardFacts(
-                "residence-first", card_expiry=self.card_expiry,
+                CardKind.RESIDENCE_FIRST, card_expiry=self.card_expiry,
                 typed_residence_expiry=self.residence_expiry,
                 renewal_pending=self.renewal_pending, expiry_source=self.expiry_source,
                 face_source=self.residence_expiry_source if self.residence_expiry else None,
@@ -67,7 +68,7 @@ class Check:
 def as_kind(value: str) -> Kind:
     if value not in KINDS:
         raise ValueError(f"unknown card kind {value!r} in the register")
-    return value
+    return CardKind(value)
 
 
 @dataclass(frozen=True)

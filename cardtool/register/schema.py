@@ -38,7 +38,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-REFERENCE_LENGTH = 40  # cardtool.office_report.MAX_REFERENCE_LENGTH
+REFERENCE_LENGTH = 40  # cardtool.services.office_report.MAX_REFERENCE_LENGTH
 DISPLAY_NAME_LENGTH = 100
 DESK_LENGTH = 64
 AUDIT_TEXT_LENGTH = 200

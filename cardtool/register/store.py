@@ -37,8 +37,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from cardtool.errors import BadInputFile
 from cardtool.expiry import CardFacts, Thresholds, assess_card, codes, date_in_jst
 from cardtool.jst import JST
-from cardtool.office_report import clean_reference, looks_like_a_number
-from cardtool.policy.table import RESIDENCE_CARD_NUMBER, encode_secret
 from cardtool.register import exports, migrate
 from cardtool.register.deadlines import DeadlineFilter, client_deadlines, select_and_sort
 from cardtool.register.engine import (
@@ -69,6 +67,8 @@ from cardtool.register.schema import (
     clients,
     register_meta,
 )
+from cardtool.secret_format import RESIDENCE_CARD_NUMBER, encode_secret, mask_card_number
+from cardtool.services.office_report import clean_reference, looks_like_a_number
 
 #: Ids bound in one IN (...) list: well under SQLite's limit on a statement's variables.
 _IDS_PER_STATEMENT = 500
@@ -358,6 +358,16 @@ class Register:
         with self._reading() as connection:
             return [_client(row) for row in connection.execute(statement).mappings()]
 
+    def client_by_reference(self, reference: str) -> Client | None:
+        """The client with exactly this reference (after ``clean_reference``), if any."""
+        cleaned = clean_reference(reference)
+        if cleaned is None:
+            return None
+        with self._reading() as connection:
+            row = connection.execute(select(clients).where(clients.c.reference == cleaned)
+                                     ).mappings().one_or_none()
+        return _client(row) if row is not None else None
+
     def client(self, client_id: int) -> Client:
         with self._reading() as connection:
             return self._client_in(connection, client_id)
@@ -426,10 +436,6 @@ class Register:
                     "number is never given to the register.",
                     "カード番号で照合できるのは在留カードのみです。マイナンバーカードの番号は"
                     "台帳に渡しません。")
-            # The service's own masking (what `cardtool read` shows), imported here: the
-            # residence reader is a large import the other register calls do not need.
-            from cardtool.cards.residence.service import mask_card_number
-
             number_hmac = self.number_hmac(card_number)
             masked = mask_card_number(encode_secret(RESIDENCE_CARD_NUMBER,
                                                     card_number).decode("ascii"))

@@ -12,7 +12,6 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from cardtool.authenticity import Anchor, AnchorProfile
+from cardtool.material import package_data_text
 
 #: The official list. Tests replace it (monkeypatch) with the path of a test copy.
 OFFICIAL_LIST: Path | None = None  # None: the bundled package data
@@ -84,8 +84,7 @@ def _time(text: str) -> dt.datetime:
 @lru_cache(maxsize=4)
 def _load(path: Path | None) -> tuple[OfficialCA, ...]:
     if path is None:
-        raw = resources.files("cardtool.data").joinpath("isa-ca-fingerprints.json").read_text(
-            encoding="utf-8")
+        raw = package_data_text("isa-ca-fingerprints.json")
     else:
         raw = path.read_text(encoding="utf-8")
     doc = json.loads(raw)

@@ -10,7 +10,14 @@ from dataclasses import dataclass
 
 from cryptography import x509
 
-from cardtool.trust.store import SOURCE_OPTION, TrustAnchor, classify
+from cardtool.trust.store import (
+    SOURCE_OPTION,
+    TrustAnchor,
+    classify,
+    installed_anchors,
+    load_option_anchors,
+    virtual_test_anchors,
+)
 
 
 @dataclass(frozen=True)
@@ -29,3 +36,17 @@ class ResidenceOptions:
         given = [a if isinstance(a, TrustAnchor) else classify(a, SOURCE_OPTION)
                  for a in self.trust_anchors]
         return given + (self.default_anchors() if self.default_anchors else [])
+
+
+def default_anchors(virtual: bool) -> list[TrustAnchor]:
+    """The installed anchors (``cardtool trust add``), and cardtool's own TEST CAs for a
+    virtual card only (test-anchor, never genuine)."""
+    return installed_anchors() + (virtual_test_anchors() if virtual else [])
+
+
+def residence_options(trust_anchor_files: tuple[str, ...], *, virtual: bool) -> ResidenceOptions:
+    """The residence cards' trust anchors: each --trust-anchor file, loaded (and checked)
+    now, before any card is opened; then, only once a residence card is read, the
+    ``default_anchors``."""
+    given = tuple(load_option_anchors(trust_anchor_files)) if trust_anchor_files else ()
+    return ResidenceOptions(given, default_anchors=lambda: default_anchors(virtual))

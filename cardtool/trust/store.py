@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from cardtool.authenticity import Anchor, AnchorProfile
 from cardtool.errors import EXIT_BAD_INPUT, BadInputFile, CardtoolError
+from cardtool.material import fixtures_dir
 from cardtool.trust.official import OfficialCA, fingerprint, official_ca, official_cas
 
 ENV_CONFIG_DIR = "CARDTOOL_CONFIG_DIR"
@@ -180,8 +181,6 @@ def load_option_anchors(paths: tuple[str, ...] | list[str]) -> list[TrustAnchor]
 
 def virtual_test_anchors() -> list[TrustAnchor]:
     """cardtool's own TEST CAs (fixtures/pki): only for virtual cards."""
-    from cardtool.virtual.persona import fixtures_dir
-
     pki = fixtures_dir() / "pki"
     return [classify(cert, SOURCE_VIRTUAL, str(pki / name)) for name in VIRTUAL_TEST_CAS
             if (pki / name).is_file() for cert in certificates_in(pki / name)]

@@ -28,7 +28,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 from apdu import tlv
 from cardtool.cards.mynumber import records
 from cardtool.era import era_of
-from cardtool.virtual.persona import Persona, PersonaError, fixtures_dir
+from cardtool.material import fixtures_dir
+from cardtool.virtual.persona import Persona, PersonaError
 
 POOL_SIZE = 16
 CA_NOT_BEFORE = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)

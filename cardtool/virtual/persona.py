@@ -39,8 +39,10 @@ from typing import Any
 from apdu.jsonsafe import JsonRejected, loads_bounded
 from cardtool.errors import EXIT_BAD_INPUT, CardtoolError
 from cardtool.jst import today_jst
+from cardtool.material import fixtures_dir
 from cardtool.mynumber_digits import is_valid_my_number
-from cardtool.policy.table import RESIDENCE_CARD_NUMBER, SECRETS, PinFormatError, encode_secret
+from cardtool.policy.table import SECRETS
+from cardtool.secret_format import RESIDENCE_CARD_NUMBER, PinFormatError, encode_secret
 
 KINDS = ("mynumber", "residence", "residence2", "specified")
 MY_NUMBER_KINDS = frozenset({"mynumber", "specified"})
@@ -65,12 +67,6 @@ class PersonaError(CardtoolError):
     en = "Persona {path}: {detail}."
     ja = "ペルソナ {path}: {detail}。"
     exit_code = EXIT_BAD_INPUT
-
-
-def fixtures_dir() -> Path:
-    """``CARDTOOL_FIXTURES`` or the repository's ``fixtures/`` next to the package."""
-    env = os.environ.get("CARDTOOL_FIXTURES")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "fixtures"
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,10 @@ from apdu.sw import SW
 from cardtool.cards.residence import ids
 from cardtool.cards.residence.ids import Tag
 from cardtool.errors import EXIT_BAD_INPUT, CardtoolError
+from cardtool.material import fixtures_dir
 from cardtool.virtual import register
 from cardtool.virtual.card_os import DF, EF, CardOS, after, always, never, sw
-from cardtool.virtual.persona import Persona, PersonaError, fixtures_dir, load_persona
+from cardtool.virtual.persona import Persona, PersonaError, load_persona
 from cardtool.virtual.residence_images import (
     FrontFace,
     ImageTooLarge,

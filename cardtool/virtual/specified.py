@@ -21,10 +21,11 @@ from apdu.command import CommandApdu
 from apdu.errors import MalformedData
 from apdu.sw import SW
 from cardtool.cards.residence import ids
+from cardtool.material import fixtures_dir
 from cardtool.virtual import register
 from cardtool.virtual.card_os import DF, sw
 from cardtool.virtual.mynumber import VirtualMyNumberCard
-from cardtool.virtual.persona import Persona, fixtures_dir, load_persona
+from cardtool.virtual.persona import Persona, load_persona
 from cardtool.virtual.residence import (
     CARD_NUMBER_KEY,
     CardCrypto,

@@ -10,9 +10,9 @@ import pytest
 from apdu.command import CommandApdu
 from apdu.transport import Transport
 from apdu.transport.virtual import VirtualTransport
-from cardtool.card_facts import NoSecretInExpiryCheck, _no_pin, read_card_facts
 from cardtool.errors import UnsupportedCard
 from cardtool.policy.table import SECRETS
+from cardtool.services.card_facts import NoSecretInExpiryCheck, _no_pin, read_card_facts
 from cardtool.virtual import make_virtual_card
 from cardtool.virtual.persona import load_persona
 from tests.support.scripted import EchoFileCard

@@ -19,7 +19,7 @@ from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cards.mynumber.text import parse_basic_info, parse_my_number
 from cardtool.policy.guard import PinGuard, WrongPin
 from cardtool.policy.table import SECRETS
-from cardtool.read import ReadOptions, read_mynumber
+from cardtool.services.read import ReadOptions, read_mynumber
 from cardtool.virtual import make_virtual_card
 from cardtool.virtual.card_os import CardOS
 from tests.support.cli import cardtool, one_line_error

@@ -16,7 +16,8 @@ from cardtool.policy.guard import (
     WrongPin,
     WrongPinNowBlocked,
 )
-from cardtool.policy.table import SECRETS, PinFormatError
+from cardtool.policy.table import SECRETS
+from cardtool.secret_format import PinFormatError
 from cardtool.virtual.card_os import DF, CardOS, PinObject
 
 AUTH = SECRETS["auth"]

@@ -27,8 +27,9 @@ from cardtool.cards.mynumber.verify import (
     parse_cv_certificate,
 )
 from cardtool.era import collation_number_b
+from cardtool.material import fixtures_dir
 from cardtool.virtual import jpki_pki
-from cardtool.virtual.persona import fixtures_dir, load_persona
+from cardtool.virtual.persona import load_persona
 from tests.support.cli import ROOT, cardtool
 
 #: The production CA keys as DER SubjectPublicKeyInfo in the second public source the shared
@@ -224,7 +225,7 @@ def test_a_malformed_number_b_part_is_refused_before_anything_is_sent(parts: str
 def _read_card(card: Any, *, text: bool = False) -> Any:
     from apdu.session import Session
     from apdu.transport.virtual import VirtualTransport
-    from cardtool.read import ReadOptions, read_mynumber
+    from cardtool.services.read import ReadOptions, read_mynumber
 
     session = Session(VirtualTransport(card))
     options = ReadOptions(text=text, allow_test_keys=True)

@@ -24,7 +24,7 @@ from click.testing import CliRunner, Result
 from apdu.trace import read_trace
 from cardtool.cli import cli
 from cardtool.era import collation_number_b
-from cardtool.read import EXPIRY_NEEDS_CARD_FACE
+from cardtool.services.read import EXPIRY_NEEDS_CARD_FACE
 from cardtool.virtual.persona import load_persona
 from cardtool.virtual.quirks import Quirk
 from tests.support.quirk_matrix import APDU_COUNTS, CONFIGS, PLAIN, QuirkConfig

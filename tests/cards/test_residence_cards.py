@@ -16,24 +16,25 @@ from apdu.command import CommandApdu
 from apdu.errors import ApduError, MalformedData
 from apdu.session import Session
 from apdu.transport.virtual import CardSimulator, VirtualTransport
-from cardtool.cards.detect import CardKind, detect, probe_specified
+from cardtool.card_kind import CardKind
+from cardtool.cards.detect import detect, probe_specified
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cards.residence import ids
 from cardtool.cards.residence.auth import CardNumberMismatch
 from cardtool.cards.residence.certificate import load_anchor_file
 from cardtool.cards.residence.reader import read_card_type
-from cardtool.cards.residence.service import (
+from cardtool.cards.residence.signature import SignatureStatus
+from cardtool.cards.residence.specified import SecureMessagingError
+from cardtool.images import ImageUndecodable
+from cardtool.jst import today_jst
+from cardtool.secret_format import PinFormatError
+from cardtool.services.read_residence import (
     ResidenceOptions,
     ResidenceResult,
     SpecifiedCardTypeUnreadable,
     read_residence,
     write_images,
 )
-from cardtool.cards.residence.signature import SignatureStatus
-from cardtool.cards.residence.specified import SecureMessagingError
-from cardtool.images import ImageUndecodable
-from cardtool.jst import today_jst
-from cardtool.policy.table import PinFormatError
 from cardtool.virtual import make_virtual_card
 from cardtool.virtual.card_os import EF, sw
 from cardtool.virtual.faults import FaultPlan, FaultyCard

@@ -61,7 +61,7 @@ def within(modules: set[str], packages: tuple[str, ...]) -> set[str]:
 def test_a_my_number_read_imports_no_residence_code(tmp_path: Path, persona: str) -> None:
     modules, data = imported_by(tmp_path, "--virtual", "mynumber" + persona)
     assert data["kind"] == "mynumber" and "residence" not in data
-    assert "cardtool.read" in modules and "cardtool.virtual.mynumber" in modules
+    assert "cardtool.services.read" in modules and "cardtool.virtual.mynumber" in modules
     assert within(modules, RESIDENCE_CODE) == set()
     assert "cardtool.virtual.nonconformant" not in modules
     # The 特定在留カード probe (SELECT of the 在留AP) still ran, from the AID's own module.
@@ -72,7 +72,7 @@ def test_a_residence_read_imports_the_residence_code_only(tmp_path: Path) -> Non
     modules, data = imported_by(tmp_path, "--virtual", "residence2", "--trust-anchor", ANCHOR2,
                                 "--card-number-stdin", stdin="AB98765432CD\n")
     assert data["kind"] == "residence-second"
-    for needed in ("cardtool.cards.residence.reader", "cardtool.cards.residence.service",
+    for needed in ("cardtool.cards.residence.reader", "cardtool.services.read_residence",
                    "cardtool.cards.residence.certificate", "cardtool.virtual.residence"):
         assert needed in modules
     assert within(modules, MYNUMBER_VIRTUAL) == set()
@@ -83,4 +83,4 @@ def test_a_specified_card_read_imports_both(tmp_path: Path) -> None:
     modules, data = imported_by(tmp_path, "--virtual", "specified", "--card-number-stdin",
                                 stdin="TK12345678AP\n")
     assert data["kind"] == "specified" and "residence" in data
-    assert {"cardtool.cards.residence.service", "cardtool.virtual.specified"} <= modules
+    assert {"cardtool.services.read_residence", "cardtool.virtual.specified"} <= modules

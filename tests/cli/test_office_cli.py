@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from cardtool.jst import today_jst
-from cardtool.office_report import BOM, read_csv_rows
+from cardtool.services.office_report import BOM, read_csv_rows
 from cardtool.virtual.persona import load_persona
 from tests.support.cli import cardtool, one_line_error
 
@@ -129,3 +129,47 @@ def test_office_refuses_a_foreign_csv_before_any_card(tmp_path: Path) -> None:
     assert "Hold the next card" not in out.stderr
     out = cardtool("office", "--virtual", "mynumber", "--reader", "0", stdin="")
     assert out.returncode == 1 and "not both" in one_line_error(out)
+
+
+def test_office_with_db_saves_every_card_to_the_register(tmp_path: Path) -> None:
+    """`office --db`: each client of the session becomes a register client with a check per
+    card; the residence card is recognised by its keyed hash on the next visit (a second
+    session without a reference lands on the same client), and its number is nowhere in the
+    database file."""
+    from cardtool.register import Register
+
+    db = tmp_path / "register.sqlite3"
+    residence = "residence2:office-renewed-residence2"
+    card_number = number("residence2", "office-renewed-residence2")
+    # residence card: number, reference; My Number card: no reference, same client: yes.
+    out = cardtool("office", "--virtual", residence, "--virtual", "mynumber:office-renewed-mynumber",
+                   "--db", str(db), "--desk", "desk-1",
+                   stdin="".join(a + "\n" for a in (card_number, "A-0042", "", "y")))
+    assert out.returncode == 0, out.stderr
+    assert str(db) in out.stderr  # "Written: …" names the register
+    out = cardtool("office", "--virtual", residence, "--db", str(db), "--desk", "desk-2",
+                   stdin="".join(a + "\n" for a in (card_number, "")))
+    assert out.returncode == 0, out.stderr
+    register = Register.open(str(db))
+    try:
+        (client,) = register.find_clients("")
+        assert client.reference == "A-0042"
+        history = register.history(client.id)
+        assert sorted(c.card_kind for c in history) == [
+            "mynumber", "residence-second", "residence-second"]
+        assert {c.desk for c in history} == {"desk-1", "desk-2"}
+    finally:
+        register.close()
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("register.sqlite3*"))
+    assert card_number.encode() not in stored
+
+
+def test_office_with_a_register_that_cannot_be_opened_stops_before_any_card(
+        tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    out = cardtool("office", "--virtual", "mynumber", "--db", str(blocker / "r.sqlite3"),
+                   stdin="")
+    assert out.returncode == 8, out.stderr
+    assert "Hold the next card" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1

@@ -12,14 +12,20 @@ from pathlib import Path
 
 import pytest
 
-from cardtool.office_report import BOM, ROW_KEYS, OfficeReport, load_json_report, read_csv_rows
+from cardtool.services.office_report import (
+    BOM,
+    ROW_KEYS,
+    OfficeReport,
+    load_json_report,
+    read_csv_rows,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
 WRITER = r"""
 import sys
 from cardtool.expiry import assess
-from cardtool.office_report import OfficeReport
+from cardtool.services.office_report import OfficeReport
 from tests.support.office_demo import DEMO_NOW, DEMO_TODAY, demo_records
 
 report = OfficeReport(csv_path=sys.argv[1], json_path=sys.argv[2], html_path=sys.argv[3],

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cardtool.virtual.persona import fixtures_dir
+from cardtool.material import fixtures_dir
 
 CARDTOOL = [sys.executable, "-m", "cardtool"]
 

@@ -20,9 +20,10 @@ from cardtool.cards.mynumber.verify import (
     check_signed_card_key,
     check_text_integrity,
 )
+from cardtool.material import fixtures_dir
 from cardtool.virtual import jpki_pki
 from cardtool.virtual.mynumber import VirtualMyNumberCard
-from cardtool.virtual.persona import fixtures_dir, load_persona
+from cardtool.virtual.persona import load_persona
 from tests.fuzz.conftest import FUZZ_EXAMPLES
 
 fuzz = settings(max_examples=FUZZ_EXAMPLES, deadline=None,

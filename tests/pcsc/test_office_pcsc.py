@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from cardtool.jst import today_jst
-from cardtool.office_report import BOM, ROW_KEYS, read_csv_rows
+from cardtool.services.office_report import BOM, ROW_KEYS, read_csv_rows
 from cardtool.virtual.persona import load_persona
 from tests.support.pcsc import emulated, require_vpcd, vpcd_reader_name, wait_for
 

@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from cardtool.errors import UsageError
 from cardtool.expiry import CardFacts
-from cardtool.policy.table import PinFormatError
 from cardtool.register import (
     ClientNotFound,
     DuplicateReference,
@@ -23,6 +22,7 @@ from cardtool.register import (
     RegisterUsageError,
 )
 from cardtool.register.schema import audit, checks, clients, register_meta
+from cardtool.secret_format import PinFormatError
 from tests.register.facts import TODAY, card_facts, mynumber, residence
 
 NUMBER = "AB12345678CD"

@@ -20,6 +20,7 @@ from cardtool.register.exports import (
     deadlines_ics,
     history_csv,
 )
+from cardtool.services.office_report import ReferenceRejected, clean_reference
 from tests.register.facts import TODAY, days, first_generation, mynumber, residence
 
 AT = dt.datetime(2026, 11, 1, 3, 0, tzinfo=dt.UTC)
@@ -41,6 +42,15 @@ def excel_text(value: str | None) -> str:
 
 
 _text = st.none() | st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+
+
+def _stored(reference: str | None) -> str | None:
+    if reference is None:
+        return None
+    try:
+        return clean_reference(reference)
+    except ReferenceRejected:
+        return "A-1"
 
 
 @st.composite
@@ -86,7 +96,10 @@ def test_deadlines_ics_round_trip(rows: list[DeadlineRow]) -> None:
     # Distinct events: one per (client, card, date kind, date), as a register makes them.
     unique = {(r.client_id, r.card_kind, r.date_kind, r.date): r for r in rows}
     # A display name the calendar must not carry (it leaves the office's computers).
-    rows = [dataclasses.replace(r, display_name="SECRET-NAME") for r in unique.values()]
+    # References as the register holds them: through clean_reference (no control characters,
+    # which a calendar line could not carry anyway).
+    rows = [dataclasses.replace(r, display_name="SECRET-NAME", reference=_stored(r.reference))
+            for r in unique.values()]
     thresholds = Thresholds(soon_days=90, urgent_days=30)
     calendar = icalendar.Calendar.from_ical(deadlines_ics(rows, thresholds, AT))
     events = list(calendar.walk("VEVENT"))

@@ -6,7 +6,7 @@ import datetime as dt
 
 from cardtool.expiry import CardFacts, ClientRecord, Thresholds, assess
 from cardtool.jst import JST
-from cardtool.office_report import row_from_assessment
+from cardtool.services.office_report import row_from_assessment
 
 DEMO_TODAY = dt.date(2027, 3, 10)
 DEMO_NOW = dt.datetime(2027, 3, 10, 17, 30, tzinfo=JST)

@@ -15,10 +15,16 @@ import pytest
 
 from apdu.errors import ApduError, CardRemoved
 from apdu.transport import Transport
-from cardtool.cli.office_cmd import Prompter, deferred_interrupt, run_office
+from cardtool.cli.office_cmd import Prompter
 from cardtool.expiry import CardFacts, Thresholds
-from cardtool.office import BadTypedDate, OfficeSession, parse_typed_date
-from cardtool.office_report import OfficeReport, read_csv_rows
+from cardtool.services.office import (
+    BadTypedDate,
+    OfficeSession,
+    deferred_interrupt,
+    parse_typed_date,
+    run_office,
+)
+from cardtool.services.office_report import OfficeReport, read_csv_rows
 
 TODAY = dt.date(2027, 3, 10)
 CARD_NUMBER = "TE24681357ST"  # synthetic (not the example in the prompt hint)

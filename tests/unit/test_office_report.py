@@ -13,7 +13,7 @@ import pytest
 
 from cardtool.errors import BadInputFile
 from cardtool.expiry import CardFacts, ClientRecord, Thresholds, assess
-from cardtool.office_report import (
+from cardtool.services.office_report import (
     BOM,
     FINDING_KEYS,
     JSON_ROW_KEYS,

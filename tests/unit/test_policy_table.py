@@ -5,14 +5,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cardtool.cards.mynumber import ids
-from cardtool.policy.table import (
-    KEYS,
-    RESIDENCE_CARD_NUMBER,
-    SECRETS,
-    PinFormatError,
-    encode_secret,
-    secret,
-)
+from cardtool.policy.table import KEYS, SECRETS, secret
+from cardtool.secret_format import RESIDENCE_CARD_NUMBER, PinFormatError, encode_secret
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from apdu.errors import MalformedData
 from cardtool.authenticity import Anchor, AnchorProfile
 from cardtool.cards.mynumber import records
+from cardtool.material import package_data_text
 
 BUNDLED_KEYS = "jlis-cv-ca-keys.json"
 #: The one injection point for tests (the production keys' private halves are J-LIS's, so
@@ -70,7 +70,7 @@ def bundled_keys() -> tuple[CaKey, ...]:
 
 @cache
 def _package_keys() -> tuple[CaKey, ...]:
-    text = resources.files("cardtool").joinpath("data", BUNDLED_KEYS).read_text(encoding="utf-8")
+    text = package_data_text(BUNDLED_KEYS)
     return tuple(_keys_from(json.loads(text), BUNDLED_KEYS))
 
 

@@ -11,7 +11,7 @@ from apdu.errors import ApduError
 from apdu.sw import SW
 from cardtool.cards.mynumber import ids
 from cardtool.cards.mynumber.card import MyNumberCard
-from cardtool.errors import CardtoolError
+from cardtool.errors import EXIT_CARD, EXIT_PIN, CardtoolError
 
 CERT_HEADER_BYTES = 4  # 30 82 LL LL: the certificate's size (OpenSC and others do the same)
 MAX_CERT_SIZE = 0x1000
@@ -44,13 +44,13 @@ CERT_LABELS: dict[CertKind, tuple[str, str]] = {
 class SigningCertificateLocked(CardtoolError):
     en = "The signing certificate can only be read after the signing password. Use --sign-cert and enter it."
     ja = "署名用電子証明書は署名用パスワードの入力後にのみ読めます。--sign-cert を指定して入力してください。"
-    exit_code = 4
+    exit_code = EXIT_PIN
 
 
 class NoSigningCertificate(CardtoolError):
     en = "This card has no signing certificate (cards of people under 15 have none)."
     ja = "このカードには署名用電子証明書がありません(15歳未満のカードにはありません)。"
-    exit_code = 3
+    exit_code = EXIT_CARD
 
 
 @dataclass(frozen=True)

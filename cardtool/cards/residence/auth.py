@@ -20,7 +20,7 @@ from apdu.sw import SW
 from cardtool.cards.residence import ids
 from cardtool.cards.residence.crypto import MAC_LENGTH, Suite, base_key, session_key
 from cardtool.errors import EXIT_CARD, EXIT_PIN, CardtoolError
-from cardtool.policy.table import RESIDENCE_CARD_NUMBER, encode_secret
+from cardtool.secret_format import RESIDENCE_CARD_NUMBER, encode_secret
 
 CRYPTOGRAM_LENGTH = ids.CHALLENGE_LENGTH * 2 + ids.KEY_LENGTH  # RND ‖ RND ‖ K = 32 bytes
 

@@ -32,6 +32,7 @@ from cardtool.cards.residence import ids
 from cardtool.cards.residence.auth import verify_card_number
 from cardtool.cards.residence.crypto import aes_cmac8
 from cardtool.errors import EXIT_BAD_INPUT, EXIT_CARD, CardtoolError
+from cardtool.material import test_pki_file
 
 OAEP_HASH_NAME = ids.SPECIFIED_OAEP_HASH
 SM_CLA = ids.SPECIFIED_SM_CLA
@@ -63,9 +64,7 @@ def delivery_key_path() -> Path:
     env = os.environ.get(DELIVERY_KEY_ENV, "").strip()
     if env:
         return Path(env)
-    from cardtool.virtual.persona import fixtures_dir
-
-    return fixtures_dir() / "pki" / DELIVERY_KEY_TEST
+    return test_pki_file(DELIVERY_KEY_TEST)
 
 
 def load_delivery_key(path: Path | None = None) -> rsa.RSAPublicKey:

@@ -10,17 +10,19 @@ only when needed, through ``ask``): 基本4情報 and the My Number (text PIN), 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from apdu.errors import ApduError, MalformedData
 from apdu.session import Session
 from apdu.sw import SW
 from apdu.trace import is_redacted_fill
+from apdu.transport import Transport
 from cardtool.authenticity import Authenticity, combine, verdict
+from cardtool.card_kind import CardKind
 from cardtool.cards.certificate import CertificateInfo, parse_certificate
-from cardtool.cards.detect import CardKind, Detection, detect, probe_specified
+from cardtool.cards.detect import Detection, detect, probe_specified
 from cardtool.cards.mynumber.anchors import CvKeyStore
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cards.mynumber.card_expiry import CardExpiry, ExpirySource, common_record_expiry
@@ -46,13 +48,15 @@ from cardtool.cards.mynumber.verify import (
 )
 from cardtool.cards.mynumber.visual import CardFace, parse_card_face, read_card_face_ef
 from cardtool.jst import days_left, today_jst
-from cardtool.policy.guard import KeyStatus, PinGuard
-from cardtool.policy.table import SECRETS, Secret
+from cardtool.material import test_pki_file
+from cardtool.policy.guard import AskSecret, KeyStatus, PinGuard
+from cardtool.policy.table import SECRETS
+from cardtool.services.certificates import read_signing_certificate
 
 if TYPE_CHECKING:
     # Imported where a residence card is read (read_card), so reading a My Number card
     # never loads the residence reader.
-    from cardtool.cards.residence.service import (
+    from cardtool.services.read_residence import (
         CardNumberSource,
         ResidenceOptions,
         ResidenceResult,
@@ -75,14 +79,8 @@ def cv_key_store(allow_test: bool) -> CvKeyStore:
     from fixtures/pki), which give test-anchor at best."""
     if not allow_test:
         return CvKeyStore()
-    from cardtool.virtual.persona import fixtures_dir
-
-    ours = fixtures_dir() / "pki" / "mynumber-cv-TEST.json"
+    ours = test_pki_file("mynumber-cv-TEST.json")
     return CvKeyStore(allow_test=True, extra_file=ours if ours.exists() else None)
-
-
-#: Asks the user for a secret (no-echo prompt or stdin); never called unless needed.
-AskSecret = Callable[[Secret], str]
 
 
 @dataclass(frozen=True)
@@ -210,7 +208,8 @@ def read_mynumber(session: Session, atr: bytes, options: ReadOptions, ask: AskSe
     if options.images and not options.face and detection.kind is CardKind.MYNUMBER:
         options = replace(options, face=True)
     if options.sign_cert:
-        _read_signing_certificate(card, guard, report, ask)
+        report.pins["sign"], report.signing_certificate = read_signing_certificate(
+            card, guard, report.pins["sign"], ask, present=report.signing_certificate_present)
     found = Findings([], [])
     if options.text:
         report.pins["text"] = guard.ask_and_verify(report.pins["text"], ask)
@@ -258,18 +257,6 @@ def _optional_auth_ca_certificate(card: MyNumberCard) -> bytes | None:
         return b""
 
 
-def _read_signing_certificate(card: MyNumberCard, guard: PinGuard, report: MyNumberReport,
-                              ask: AskSecret) -> None:
-    from cardtool.cards.mynumber.jpki import NoSigningCertificate
-
-    if report.signing_certificate_present is False:
-        raise NoSigningCertificate()
-    report.pins["sign"] = guard.ask_and_verify(report.pins["sign"], ask)
-    label_en, label_ja = CERT_LABELS[CertKind.SIGN]
-    report.signing_certificate = parse_certificate(read_certificate(card, CertKind.SIGN),
-                                                   label_en, label_ja)
-
-
 @dataclass
 class CardReport:
     """What `cardtool read` found: the My Number part, the residence part, or both."""
@@ -297,18 +284,45 @@ class CardReport:
         return out
 
 
-def read_card(session: Session, atr: bytes, options: ReadOptions, ask: AskSecret,
+def read_card(transport: Transport, options: ReadOptions, ask: AskSecret,
               card_number: CardNumberSource, residence_options: ResidenceOptions | None = None
               ) -> CardReport:
     """Detect the card and read it: residence cards need the card number (asked only
     then); My Number cards what ``options`` asks; a 特定在留カード both.
-    ``residence_options`` None: the defaults (no trust anchor)."""
+    ``residence_options`` None: the defaults (no trust anchor). A simulated card (virtual,
+    or a trace of one) may rest its verdict on test keys: it says test-anchor then."""
+    if transport.simulated and not options.allow_test_keys:
+        options = replace(options, allow_test_keys=True)
+    result = _read_card(Session(transport), transport.atr, options, ask, card_number,
+                        residence_options)
+    transport.note_card(result.detection.kind.value)
+    return result
+
+
+def write_card_images(result: CardReport, directory: str) -> list[Path]:
+    """The images a read brought (a residence card's, or the My Number card face), written
+    as PNG files to ``directory``; returns the paths written."""
+    written: list[Path] = []
+    if result.residence is not None:
+        from cardtool.services.read_residence import write_images
+
+        written += write_images(result.residence, directory)
+    if result.mynumber is not None and result.mynumber.face is not None:
+        from cardtool.images import write_pngs
+
+        written += write_pngs(result.mynumber.face.card_images(), directory)
+    return written
+
+
+def _read_card(session: Session, atr: bytes, options: ReadOptions, ask: AskSecret,
+               card_number: CardNumberSource, residence_options: ResidenceOptions | None
+               ) -> CardReport:
     card = MyNumberCard(session)
     # The 在留AP of a 特定在留カード is probed last (by read_mynumber), so a plain My Number
     # card costs no extra SELECT in between.
     detection = detect(card, atr, probe_residence=False)
     if detection.kind in (CardKind.RESIDENCE_FIRST, CardKind.RESIDENCE_SECOND):
-        from cardtool.cards.residence.service import read_residence
+        from cardtool.services.read_residence import read_residence
 
         residence = read_residence(session, card_number, residence_options,
                                    card_type=detection.residence_type)
@@ -316,7 +330,7 @@ def read_card(session: Session, atr: bytes, options: ReadOptions, ask: AskSecret
     report = read_mynumber(session, atr, options, ask, card=card, detection=detection)
     result = CardReport(report.detection, mynumber=report)
     if report.detection.kind is CardKind.SPECIFIED:
-        from cardtool.cards.residence.service import read_residence
+        from cardtool.services.read_residence import read_residence
 
         result.residence = read_residence(session, card_number, residence_options,
                                           card_type=report.detection.residence_type,
@@ -324,5 +338,5 @@ def read_card(session: Session, atr: bytes, options: ReadOptions, ask: AskSecret
     return result
 
 
-__all__ = ["AskSecret", "CardReport", "MyNumberReport", "ReadOptions", "read_card",
-           "read_mynumber"]
+__all__ = ["EXPIRY_NEEDS_CARD_FACE", "EXPIRY_NOT_ON_CARD_FACE", "AskSecret", "CardReport", "KeyStatus", "MyNumberReport", "ReadOptions", "read_card",
+           "read_mynumber", "write_card_images"]

@@ -1,5 +1,5 @@
 """From an open card to the expiry rules' ``CardFacts``, through the read service
-(``cardtool.read.read_card``, the same dispatch as ``cardtool read``).
+(``cardtool.services.read.read_card``, the same dispatch as ``cardtool read``).
 
 Nothing secret is asked except a residence card's number (through ``ask_card_number``, only
 once the card turned out to be a residence card or a 特定在留カード): a My Number card's
@@ -15,17 +15,16 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
 
-from apdu.session import Session
 from apdu.transport import Transport
 from cardtool.authenticity import Authenticity
-from cardtool.cards.detect import CardKind
+from cardtool.card_kind import CardKind
 from cardtool.cards.residence.parse import CardDate
 from cardtool.era import collation_number_b_from_parts
 from cardtool.errors import CardtoolError, UnsupportedCard
 from cardtool.expiry import CardFacts, date_in_jst
 from cardtool.front_dates import FaceDates, Status
-from cardtool.policy.table import RESIDENCE_CARD_NUMBER, PinFormatError, Secret, encode_secret
-from cardtool.read import AskSecret, ReadOptions, read_card
+from cardtool.secret_format import RESIDENCE_CARD_NUMBER, PinFormatError, Secret, encode_secret
+from cardtool.services.read import AskSecret, ReadOptions, read_card
 from cardtool.trust.options import ResidenceOptions
 
 #: Where a 特定在留カード's card expiry came from when its residence side gave it (C5).
@@ -51,12 +50,12 @@ def first_generation_facts(renewal_pending: bool | None, face: FaceDates | None,
     """A first-generation card: the dates read (confidently) from its front image, marked
     "ocr" until staff confirm them; uncertain ones are left out (typed or checked by eye)."""
     if face is None:
-        return CardFacts("residence-first", renewal_pending=renewal_pending,
+        return CardFacts(CardKind.RESIDENCE_FIRST, renewal_pending=renewal_pending,
                          authenticity=authenticity)
     period, card = face.residence_expiry, face.card_expiry
     period_date = period.date if period.status is Status.READ else None
     card_date = card.date if card.status is Status.READ else None
-    return CardFacts("residence-first", renewal_pending=renewal_pending,
+    return CardFacts(CardKind.RESIDENCE_FIRST, renewal_pending=renewal_pending,
                      typed_residence_expiry=period_date, card_expiry=card_date,
                      expiry_source="ocr" if card_date else None,
                      face_source="ocr" if period_date else None,
@@ -107,15 +106,15 @@ def read_card_facts(transport: Transport, ask_card_number: Callable[[], str],
     desk also checks a My Number card's signed data (``verify=True``, a verdict) and its
     face (``face=True``: 照合番号B through ``ask_secret``); the default reads as little as
     the expiry check needs."""
-    report = read_card(Session(transport), transport.atr, replace(read_options, pin_status=False),
-                       ask_secret, ask_card_number, residence_options or ResidenceOptions())
+    report = read_card(transport, replace(read_options, pin_status=False), ask_secret,
+                       ask_card_number, residence_options or ResidenceOptions())
     kind = report.detection.kind
     residence = report.residence
     if kind is CardKind.RESIDENCE_FIRST and residence is not None:
         return first_generation_facts(residence.renewal_pending, residence.face,
                                       residence.authenticity)
     if kind is CardKind.RESIDENCE_SECOND and residence is not None:
-        return CardFacts("residence-second", card_expiry=_date(residence.card_expiry),
+        return CardFacts(CardKind.RESIDENCE_SECOND, card_expiry=_date(residence.card_expiry),
                          residence_expiry=_date(residence.residence_expiry),
                          renewal_pending=residence.renewal_pending, expiry_source="chip",
                          authenticity=residence.authenticity)
@@ -127,13 +126,13 @@ def read_card_facts(transport: Transport, ask_card_number: Callable[[], str],
     card_expiry = mynumber.card_expiry.date if mynumber.card_expiry else None
     source = mynumber.card_expiry.source.value if mynumber.card_expiry else None
     if kind is CardKind.MYNUMBER or residence is None:
-        return CardFacts("mynumber", card_expiry=card_expiry, certificate_expiry=certificate,
+        return CardFacts(CardKind.MYNUMBER, card_expiry=card_expiry, certificate_expiry=certificate,
                          expiry_source=source, authenticity=mynumber.authenticity)
     c5 = _date(residence.card_expiry)
     if c5 is not None:
         # One card: the residence side's printed-entry date (C5) is the card's validity.
         card_expiry, source = c5, RESIDENCE_C5_SOURCE
-    return CardFacts("specified", card_expiry=card_expiry, certificate_expiry=certificate,
+    return CardFacts(CardKind.SPECIFIED, card_expiry=card_expiry, certificate_expiry=certificate,
                      residence_expiry=_date(residence.residence_expiry),
                      renewal_pending=residence.renewal_pending, expiry_source=source,
                      authenticity=report.authenticity)

@@ -29,14 +29,13 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from apdu.jsonsafe import NOT_JSON, JsonRejected, loads_bounded
+from cardtool.card_kind import MYNUMBER_KINDS, RESIDENCE_KINDS, kind_label
 from cardtool.errors import BadInputFile, UsageError
 from cardtool.expiry import (
     LEVEL_NAMES,
-    MYNUMBER_KINDS,
-    RESIDENCE_KINDS,
     Assessment,
     DateCheck,
     DateField,
@@ -45,6 +44,7 @@ from cardtool.expiry import (
     level_legend,
 )
 from cardtool.files import write_atomic
+from cardtool.i18n import Messages
 from cardtool.jst import now_jst
 
 REPORT_FORMAT = "cardtool-office-report"
@@ -95,8 +95,11 @@ def clean_reference(text: str | None) -> str | None:
     looks like a My Number or a residence card number: those must never reach a report."""
     if text is None:
         return None
+    # Control characters and line/paragraph separators go: a reference is one line in a
+    # CSV cell, a table and a calendar event.
     cleaned = "".join(c for c in unicodedata.normalize("NFKC", text)
-                      if unicodedata.category(c)[0] != "C").strip()
+                      if unicodedata.category(c)[0] != "C"
+                      and unicodedata.category(c) not in ("Zl", "Zp")).strip()
     if not cleaned:
         return None
     if looks_like_a_number(cleaned):
@@ -117,6 +120,40 @@ def clean_reference(text: str | None) -> str | None:
 # --- rows --------------------------------------------------------------------------------
 
 
+class FindingRow(TypedDict):
+    code: str
+    level: str  # Level.code
+    date: str | None  # ISO date
+    message_ja: str
+    message_en: str
+
+
+class OfficeRow(TypedDict):
+    """One client's row, as written to the JSON report (``JSON_ROW_KEYS``) and read back when
+    a report is continued. Dates are ISO strings (JSON has no date type)."""
+
+    no: int
+    read_at: str
+    as_of: str
+    reference: str
+    kinds: list[str]
+    level: str
+    residence_expiry: str | None
+    residence_days_left: int | None
+    residence_expiry_source: str
+    renewal_pending: bool | None
+    residence_card_expiry: str | None
+    residence_card_days_left: int | None
+    residence_card_expiry_source: str
+    mynumber_card_expiry: str | None
+    mynumber_card_days_left: int | None
+    certificate_expiry: str | None
+    certificate_days_left: int | None
+    findings: list[FindingRow]
+    authenticity: str | None
+    authenticity_failures: list[str]
+
+
 def _pick(dates: Iterable[DateCheck], latest: bool = False) -> DateCheck | None:
     chosen = sorted(dates, key=lambda c: (c.date, c.card_index))
     if not chosen:
@@ -125,7 +162,7 @@ def _pick(dates: Iterable[DateCheck], latest: bool = False) -> DateCheck | None:
 
 
 def row_from_assessment(assessment: Assessment, number: int, read_at: dt.datetime
-                        ) -> dict[str, Any]:
+                        ) -> OfficeRow:
     """The JSON form of a client's row (``JSON_ROW_KEYS``)."""
     dates = assessment.dates
     # The newest residence card tells the stay (a client may bring the old one too); for
@@ -193,9 +230,9 @@ def _cell(value: Any) -> str:
     return str(value).replace("\r", "")
 
 
-def csv_cells(row: dict[str, Any]) -> list[str]:
+def csv_cells(row: OfficeRow) -> list[str]:
     """A JSON row as CSV cells in ``ROW_KEYS`` order."""
-    flat = dict(row)
+    flat: dict[str, Any] = dict(row)
     findings = row["findings"]
     flat["kinds"] = " ".join(row["kinds"])
     flat["findings"] = " ".join(f["code"] for f in findings)
@@ -212,12 +249,23 @@ def _csv_line(cells: Sequence[str]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def urgency_key(row: dict[str, Any]) -> tuple[int, int, int, int]:
+def row_dates(row: OfficeRow) -> dict[str, tuple[str | None, int | None]]:
+    """The row's four dates with their days left, by the date's key."""
+    # .get: a report continued from an older version may lack a column.
+    return {
+        "residence_expiry": (row.get("residence_expiry"), row.get("residence_days_left")),
+        "residence_card_expiry": (row.get("residence_card_expiry"),
+                                  row.get("residence_card_days_left")),
+        "mynumber_card_expiry": (row.get("mynumber_card_expiry"),
+                                 row.get("mynumber_card_days_left")),
+        "certificate_expiry": (row.get("certificate_expiry"), row.get("certificate_days_left")),
+    }
+
+
+def urgency_key(row: OfficeRow) -> tuple[int, int, int, int]:
     """Most urgent first: a card that is not genuine, then the level, then the nearest
     date, then the reading order."""
-    lefts = [row[k] for k in ("residence_days_left", "residence_card_days_left",
-                              "mynumber_card_days_left", "certificate_days_left")
-             if row.get(k) is not None]
+    lefts = [left for _, left in row_dates(row).values() if left is not None]
     nearest = min(lefts) if lefts else 10**6
     return (0 if row.get("authenticity") == "invalid" else 1, -LEVEL_BY_CODE[row["level"]],
             nearest, int(row["no"]))
@@ -285,7 +333,7 @@ class CsvLog:
         self._fh.flush()
         os.fsync(self._fh.fileno())
 
-    def append(self, row: dict[str, Any]) -> None:
+    def append(self, row: OfficeRow) -> None:
         line = _csv_line(csv_cells(row))
         fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX)
         try:
@@ -307,7 +355,7 @@ def read_csv_rows(path: str | Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
-def load_json_report(path: str | Path) -> list[dict[str, Any]]:
+def load_json_report(path: str | Path) -> list[OfficeRow]:
     """The rows of an existing JSON report, [] when the file is absent or empty."""
     p = Path(path)
     try:
@@ -331,11 +379,11 @@ def load_json_report(path: str | Path) -> list[dict[str, Any]]:
                            detail="not a cardtool office report; choose another file")
     if data.get("version") != REPORT_VERSION or not isinstance(data.get("rows"), list):
         raise BadInputFile(path=str(p), detail=f"unsupported report version {data.get('version')}")
-    rows: list[dict[str, Any]] = data["rows"]
+    rows: list[OfficeRow] = data["rows"]
     return rows
 
 
-def json_document(rows: Sequence[dict[str, Any]], generated_at: dt.datetime,
+def json_document(rows: Sequence[OfficeRow], generated_at: dt.datetime,
                   thresholds: Thresholds) -> dict[str, Any]:
     return {
         "format": REPORT_FORMAT,
@@ -349,7 +397,7 @@ def json_document(rows: Sequence[dict[str, Any]], generated_at: dt.datetime,
 
 # --- HTML --------------------------------------------------------------------------------
 
-_HTML_TEXT: dict[str, tuple[str, str]] = {
+_HTML_TEXT = Messages({
     "title": ("Card expiry check", "在留カード・マイナンバーカード 有効期限チェック"),
     "generated": ("Generated {when} (JST)", "作成日時 {when}(日本時間)"),
     "thresholds": ("Soon: {soon} days or fewer; urgent: {urgent} days or fewer.",
@@ -375,13 +423,7 @@ _HTML_TEXT: dict[str, tuple[str, str]] = {
     "confirmed": ("read from the card image, confirmed", "画像から読取・確認済み"),
     "footer": ("No My Number, name, photo or card number is recorded in this report.",
                "この報告書にはマイナンバー・氏名・写真・カード番号を記録していません。"),
-}
-KIND_LABELS: dict[str, tuple[str, str]] = {  # short: a narrow column
-    "mynumber": ("My Number", "マイナンバー"),
-    "residence-first": ("Residence, 1st gen.", "在留・第1世代"),
-    "residence-second": ("Residence, 2nd gen.", "在留・第2世代"),
-    "specified": ("特定在留カード", "特定在留カード"),
-}
+})
 #: Short names of the authenticity statuses (a narrow column).
 AUTHENTICITY_LABELS: dict[str, tuple[str, str]] = {
     "genuine": ("genuine", "真正"),
@@ -433,11 +475,6 @@ footer { margin-top: 3mm; font-size: 7pt; color: #555; }
 """
 
 
-def _t(key: str, lang: str, **params: object) -> str:
-    en, ja = _HTML_TEXT[key]
-    return (ja if lang == "ja" else en).format(**params)
-
-
 def _badge(level_code: str, lang: str) -> str:
     bg, fg = _LEVEL_COLOURS[level_code]
     en, ja = LEVEL_NAMES[LEVEL_BY_CODE[level_code]]
@@ -445,13 +482,11 @@ def _badge(level_code: str, lang: str) -> str:
     return f'<span class="badge" style="background:{bg};color:{fg}">{html.escape(name)}</span>'
 
 
-def _date_cell(row: dict[str, Any], date_key: str, left_key: str, lang: str,
-               note: str = "") -> str:
-    value = row.get(date_key)
+def _date_cell(row: OfficeRow, date_key: str, lang: str, note: str = "") -> str:
+    value, n = row_dates(row)[date_key]
     if not value:
         return f'<td class="date">{html.escape(note)}</td>'
     day = dt.date.fromisoformat(value)
-    n = row.get(left_key)
     if n is None:
         rel = ""
     elif lang == "ja":
@@ -466,10 +501,10 @@ def _date_cell(row: dict[str, Any], date_key: str, left_key: str, lang: str,
 def _source_note(source: str, lang: str) -> str:
     """How a first-generation card's date was obtained, for the printed report."""
     key = "check_by_eye" if source == "check-by-eye" else source
-    return _t(key, lang) if key in ("check_by_eye", "typed", "ocr", "confirmed") else ""
+    return _HTML_TEXT(key, lang) if key in ("check_by_eye", "typed", "ocr", "confirmed") else ""
 
 
-def render_html(rows: Sequence[dict[str, Any]], generated_at: dt.datetime,
+def render_html(rows: Sequence[OfficeRow], generated_at: dt.datetime,
                 thresholds: Thresholds, lang: str) -> str:
     """A one-page A4 report (more pages when the list is long; the header row repeats)."""
     when = generated_at.strftime("%Y-%m-%d %H:%M")
@@ -485,7 +520,7 @@ def render_html(rows: Sequence[dict[str, Any]], generated_at: dt.datetime,
         card_note = _source_note(row.get("residence_card_expiry_source") or "", lang)
         findings = "".join(f"<li>{html.escape(f['message_ja' if lang == 'ja' else 'message_en'])}"
                            "</li>" for f in row["findings"])
-        pending = _t("yes", lang) if row.get("renewal_pending") else ""
+        pending = _HTML_TEXT("yes", lang) if row.get("renewal_pending") else ""
         status = row.get("authenticity") or ""
         auth_en, auth_ja = AUTHENTICITY_LABELS.get(status, (status, status))
         failures = " ".join(row.get("authenticity_failures") or [])
@@ -495,11 +530,11 @@ def render_html(rows: Sequence[dict[str, Any]], generated_at: dt.datetime,
             f"<td>{int(row['no'])}</td>"
             f"<td>{html.escape(str(row.get('reference') or ''))}</td>"
             f'<td class="kinds">{kinds}</td>'
-            + _date_cell(row, "residence_expiry", "residence_days_left", lang, note)
-            + _date_cell(row, "residence_card_expiry", "residence_card_days_left", lang,
+            + _date_cell(row, "residence_expiry", lang, note)
+            + _date_cell(row, "residence_card_expiry", lang,
                          card_note)
-            + _date_cell(row, "mynumber_card_expiry", "mynumber_card_days_left", lang)
-            + _date_cell(row, "certificate_expiry", "certificate_days_left", lang)
+            + _date_cell(row, "mynumber_card_expiry", lang)
+            + _date_cell(row, "certificate_expiry", lang)
             + f"<td>{html.escape(pending)}</td>"
             f'<td class="auth {html.escape(status)}">'
             f"{html.escape(auth_ja if lang == 'ja' else auth_en)}"
@@ -507,8 +542,8 @@ def render_html(rows: Sequence[dict[str, Any]], generated_at: dt.datetime,
             f'<td class="findings">{"<ul>" + findings + "</ul>" if findings else ""}</td>'
             "</tr>")
     if not body:
-        body.append(f'<tr><td colspan="11">{html.escape(_t("empty", lang))}</td></tr>')
-    heads = "".join(f"<th>{html.escape(_t(k, lang))}</th>" for k in (
+        body.append(f'<tr><td colspan="11">{html.escape(_HTML_TEXT("empty", lang))}</td></tr>')
+    heads = "".join(f"<th>{html.escape(_HTML_TEXT(k, lang))}</th>" for k in (
         "level", "no", "reference", "kinds", "residence", "residence_card", "mynumber",
         "certificate", "pending", "authenticity", "findings"))
     cols = ('<colgroup><col class="c-level"><col class="c-no"><col class="c-ref">'
@@ -517,21 +552,20 @@ def render_html(rows: Sequence[dict[str, Any]], generated_at: dt.datetime,
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{"ja" if lang == "ja" else "en"}"><head><meta charset="utf-8">'
-        f"<title>{html.escape(_t('title', lang))}</title><style>{_CSS}</style></head><body>"
-        f"<h1>{html.escape(_t('title', lang))}</h1>"
-        f'<p class="meta">{html.escape(_t("generated", lang, when=when))} · '
-        f"{html.escape(_t('summary', lang, n=len(rows)))} · "
-        f"{html.escape(_t('thresholds', lang, soon=thresholds.soon_days, urgent=thresholds.urgent_days))}"
+        f"<title>{html.escape(_HTML_TEXT('title', lang))}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{html.escape(_HTML_TEXT('title', lang))}</h1>"
+        f'<p class="meta">{html.escape(_HTML_TEXT("generated", lang, when=when))} · '
+        f"{html.escape(_HTML_TEXT('summary', lang, n=len(rows)))} · "
+        f"{html.escape(_HTML_TEXT('thresholds', lang, soon=thresholds.soon_days, urgent=thresholds.urgent_days))}"
         "</p>"
-        f'<div class="legend"><strong>{html.escape(_t("legend", lang))}</strong>{legend}</div>'
+        f'<div class="legend"><strong>{html.escape(_HTML_TEXT("legend", lang))}</strong>{legend}</div>'
         f"<table>{cols}<thead><tr>{heads}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-        f"<footer>{html.escape(_t('footer', lang))}</footer>"
+        f"<footer>{html.escape(_HTML_TEXT('footer', lang))}</footer>"
         "</body></html>\n")
 
 
 def _t_kind(kind: str, lang: str) -> str:
-    en, ja = KIND_LABELS.get(kind, (kind, kind))
-    return ja if lang == "ja" else en
+    return kind_label(kind, lang, short=True)
 
 
 # --- the session's report -------------------------------------------------------------------
@@ -550,7 +584,7 @@ class OfficeReport:
         self.now = now
         self.json_path = Path(json_path) if json_path else None
         self.html_path = Path(html_path) if html_path else None
-        self.rows: list[dict[str, Any]] = (load_json_report(self.json_path)
+        self.rows: list[OfficeRow] = (load_json_report(self.json_path)
                                            if self.json_path else [])
         self._csv = CsvLog(csv_path) if csv_path else None
         try:
@@ -559,7 +593,7 @@ class OfficeReport:
             self.close()
             raise
 
-    def add(self, assessment: Assessment) -> dict[str, Any]:
+    def add(self, assessment: Assessment) -> OfficeRow:
         """A new client's row."""
         number = max((int(r["no"]) for r in self.rows), default=0) + 1
         row = row_from_assessment(assessment, number, self.now())
@@ -567,7 +601,7 @@ class OfficeReport:
         self._written(row)
         return row
 
-    def replace(self, number: int, assessment: Assessment) -> dict[str, Any]:
+    def replace(self, number: int, assessment: Assessment) -> OfficeRow:
         """Client ``number`` again, now with one more card: the same ``no``. The CSV gets the
         complete row appended; JSON and HTML hold it once."""
         for i, existing in enumerate(self.rows):
@@ -578,12 +612,12 @@ class OfficeReport:
                 return row
         raise KeyError(number)
 
-    def replace_last(self, assessment: Assessment) -> dict[str, Any]:
+    def replace_last(self, assessment: Assessment) -> OfficeRow:
         if not self.rows:
             return self.add(assessment)
         return self.replace(int(self.rows[-1]["no"]), assessment)
 
-    def _written(self, row: dict[str, Any]) -> None:
+    def _written(self, row: OfficeRow) -> None:
         if self._csv is not None:
             self._csv.append(row)
         self._snapshots()

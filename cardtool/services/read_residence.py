@@ -41,6 +41,7 @@ from cardtool.images import (
     write_pngs,
 )
 from cardtool.jst import days_left, today_jst
+from cardtool.secret_format import mask_card_number
 from cardtool.trust.options import ResidenceOptions as ResidenceOptions  # re-exported
 from cardtool.trust.store import TrustAnchor
 
@@ -62,13 +63,6 @@ class SpecifiedCardTypeUnreadable(CardtoolError):
 CardNumberSource = Callable[[], str]
 
 
-
-
-def mask_card_number(number: str) -> str:
-    """AB********CD: enough to tell cards apart, not enough to authenticate."""
-    if len(number) != ids.CARD_NUMBER_LENGTH:
-        return "*" * len(number)
-    return number[:2] + "*" * 8 + number[-2:]
 
 
 @dataclass
@@ -299,3 +293,10 @@ def write_images(result: ResidenceResult, directory: str | Path) -> list[Path]:
     """PNG files (front/photo or name/photo/address) in ``directory``: every image is
     decoded first, so an undecodable one writes nothing; each file is written atomically."""
     return write_pngs(result.card_images(), directory, prefix="residence-")
+
+
+# What a face renders of a residence read reaches it through this service: the result types
+# and the label tables of the residence card's codes (card types, sexes, work restrictions).
+__all__ = ["CardDate", "CardNumberSource", "FirstGenData", "ResidenceOptions", "ResidenceResult",
+           "SecondGenData", "SignatureStatus", "ids", "period_text", "read_residence",
+           "write_images"]
