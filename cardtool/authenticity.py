@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from cardtool.i18n import pick
+
 
 class Status(Enum):
     GENUINE = "genuine"
@@ -67,7 +69,7 @@ class Check:
     detail_ja: str
 
     def detail(self, lang: str) -> str:
-        return self.detail_ja if lang == "ja" else self.detail_en
+        return pick((self.detail_en, self.detail_ja), lang)
 
     def to_json(self, lang: str = "en") -> dict[str, str]:
         return {"name": self.name, "result": self.result.value, "detail": self.detail(lang)}
@@ -119,11 +121,10 @@ class Authenticity:
         return self.status is Status.INVALID
 
     def label(self, lang: str) -> str:
-        en, ja = STATUS_LABELS[self.status]
-        return ja if lang == "ja" else en
+        return pick(STATUS_LABELS[self.status], lang)
 
     def advice(self, lang: str) -> str:
-        return self.advice_ja if lang == "ja" else self.advice_en
+        return pick((self.advice_en, self.advice_ja), lang)
 
     def failures(self) -> list[Check]:
         return [c for c in self.checks if c.result is Result.FAIL]

@@ -48,7 +48,7 @@ from typing import Any
 from cardtool.authenticity import Authenticity, Status
 from cardtool.card_kind import EXPIRY_KINDS, MYNUMBER_KINDS, RESIDENCE_KINDS, CardKind, kind_label
 from cardtool.errors import CardtoolError, UsageError
-from cardtool.i18n import pick
+from cardtool.i18n import Messages, pick
 from cardtool.jst import days_left, to_jst
 
 #: The kinds the rules check (``cardtool.card_kind``; a kind compares equal to its string).
@@ -106,8 +106,7 @@ def level_legend(level: Level, lang: str, thresholds: Thresholds) -> str:
                        f"残り{urgent}日以内(満了日当日まで有効)"),
         Level.EXPIRED: ("the date has passed", "期限を過ぎています"),
     }
-    en, ja = texts[level]
-    return ja if lang == "ja" else en
+    return pick(texts[level], lang)
 
 
 class BadThresholds(UsageError):
@@ -293,7 +292,7 @@ class Finding:
     card_index: int | None = None
 
     def message(self, lang: str) -> str:
-        return self.message_ja if lang == "ja" else self.message_en
+        return pick((self.message_en, self.message_ja), lang)
 
 
 @dataclass(frozen=True)
@@ -340,28 +339,29 @@ _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oc
               "Dec")
 
 
+_DATES = Messages({
+    "date": ("{day} {month_en} {year}", "{year}年{month}月{day}日"),
+    "today": ("today", "本日"),
+    "tomorrow": ("tomorrow", "明日"),
+    "yesterday": ("yesterday", "昨日"),
+    "in_days": ("in {n} days", "あと{n}日"),
+    "days_ago": ("{n} days ago", "{n}日前"),
+})
+
+
 def format_date(day: dt.date, lang: str) -> str:
-    if lang == "ja":
-        return f"{day.year}年{day.month}月{day.day}日"
-    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+    return _DATES("date", lang, year=day.year, month=day.month, day=day.day,
+                  month_en=_MONTHS_EN[day.month - 1])
 
 
 def relative_days(days: int, lang: str) -> str:
-    if lang == "ja":
-        if days == 0:
-            return "本日"
-        if days == 1:
-            return "明日"
-        if days == -1:
-            return "昨日"
-        return f"あと{days}日" if days > 0 else f"{-days}日前"
     if days == 0:
-        return "today"
+        return _DATES("today", lang)
     if days == 1:
-        return "tomorrow"
+        return _DATES("tomorrow", lang)
     if days == -1:
-        return "yesterday"
-    return f"in {days} days" if days > 0 else f"{-days} days ago"
+        return _DATES("yesterday", lang)
+    return _DATES("in_days", lang, n=days) if days > 0 else _DATES("days_ago", lang, n=-days)
 
 
 #: code -> (English, Japanese) templates. Placeholders: {date} {rel} (the finding's date and
@@ -722,13 +722,11 @@ def kind_name(kind: str, lang: str) -> str:
 
 
 def days_text(days: int, lang: str) -> str:
-    if lang == "ja":
-        if days < 0:
-            return f"{-days}日経過"
-        return "本日まで" if days == 0 else f"残り{days}日"
     if days < 0:
-        return f"{-days} days ago"
-    return "last day today" if days == 0 else f"{days} days left"
+        return pick((f"{-days} days ago", f"{-days}日経過"), lang)
+    if days == 0:
+        return pick(("last day today", "本日まで"), lang)
+    return pick((f"{days} days left", f"残り{days}日"), lang)
 
 
 

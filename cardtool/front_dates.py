@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from cardtool.cards.residence import front_layout as layout
 from cardtool.errors import CardtoolError
+from cardtool.i18n import pick
 from cardtool.images import RESIDENCE_FRONT, CardImage, decode_card_image
 
 if TYPE_CHECKING:
@@ -109,8 +110,7 @@ class FaceDate:
     reason: str | None = None  # a REASONS key when UNCERTAIN
 
     def reason_text(self, lang: str) -> str:
-        pair = REASONS.get(self.reason or "", (self.reason or "", self.reason or ""))
-        return pair[1] if lang == "ja" else pair[0]
+        return pick(REASONS.get(self.reason or "", (self.reason or "", self.reason or "")), lang)
 
     def to_json(self) -> dict[str, Any]:
         return {"field": self.field, "status": self.status.value,

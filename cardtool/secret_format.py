@@ -129,17 +129,12 @@ class PinFormatError(CardtoolError):
     """The value does not follow the secret's rule. Never carries the value itself."""
 
     en = "The {label} must be {rule}. Nothing was sent to the card; no try was used."
-    ja = "{label}は{rule}で入力してください。カードには送信していません(試行回数は減っていません)。"
+    ja = "{label_ja}は{rule_ja}で入力してください。カードには送信していません(試行回数は減っていません)。"
     exit_code = EXIT_PIN
 
     def __init__(self, s: Secret) -> None:
-        super().__init__(label=s.label_en, rule=s.rule.describe_en)
-        self._ja = (s.label_ja, s.rule.describe_ja)
-
-    def render(self, lang: str = "en") -> str:
-        if lang == "ja":
-            return self.ja.format(label=self._ja[0], rule=self._ja[1])
-        return super().render(lang)
+        super().__init__(label=s.label_en, rule=s.rule.describe_en,
+                         label_ja=s.label_ja, rule_ja=s.rule.describe_ja)
 
 
 def encode_secret(s: Secret, typed: str) -> bytes:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import click
 
 from cardtool.errors import UsageError
+from cardtool.i18n import pick
 from cardtool.secret_format import RESIDENCE_CARD_NUMBER, encode_secret
 
 ENV_CARD_NUMBER = "CARDTOOL_CARD_NUMBER"
@@ -46,9 +47,8 @@ class CardNumberAsker:
         if self._preset is not None:
             return self._preset
         s = RESIDENCE_CARD_NUMBER
-        ja = self.lang == "ja"
-        label = s.label_ja if ja else s.label_en
-        hint = s.rule.describe_ja if ja else s.rule.describe_en
+        label = pick((s.label_en, s.label_ja), self.lang)
+        hint = pick((s.rule.describe_en, s.rule.describe_ja), self.lang)
         value: str = click.prompt(f"{label} ({hint})", hide_input=True, err=True,
                                   show_default=False)
         return value

@@ -10,7 +10,17 @@ from types import FrameType
 import click
 
 from cardtool.cli.util import app, err
+from cardtool.i18n import Messages
 from cardtool.services.emulation import MATCH_MODES, STRICT, Emulation, EmulationRequest
+
+MESSAGES = Messages({
+    "ready": ("ready: {what} on vpcd slot {slot} ({host}:{port}); Ctrl-C to stop",
+              "{what_ja}を vpcd スロット {slot}({host}:{port})で提供中。Ctrl-C で終了。"),
+    "left_early": ("the program stopped after {served} of the {total} recorded exchanges",
+                   "記録された {total} 件の交換のうち {served} 件で終わりました"),
+    "recorded": ("recorded {n} exchanges to {path}", "{n} 件の交換を {path} に記録しました"),
+    "served": ("served {n} APDUs", "{n} 件の APDU に応答しました"),
+})
 
 
 @click.command()
@@ -58,18 +68,13 @@ def emulate(kind: str | None, persona: str | None, slot: int, host: str, latency
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    ready = (f"{emulation.what_ja}を vpcd スロット {slot}({host}:{emulation.port})で提供中。"
-             "Ctrl-C で終了。" if a.lang == "ja" else
-             f"ready: {emulation.what} on vpcd slot {slot} ({host}:{emulation.port}); "
-             "Ctrl-C to stop")
+    ready = MESSAGES("ready", a.lang, what=emulation.what, what_ja=emulation.what_ja, slot=slot,
+                     host=host, port=emulation.port)
     click.echo(ready, nl=True)
     result = emulation.serve()
     if result.replay_left_early is not None:
         served, total = result.replay_left_early
-        err(f"the program stopped after {served} of the {total} recorded exchanges"
-            if a.lang != "ja" else f"記録された {total} 件の交換のうち {served} 件で終わりました")
+        err(MESSAGES("left_early", a.lang, served=served, total=total))
     if result.recorded is not None:
-        err(f"recorded {result.recorded} exchanges to {request.record}" if a.lang != "ja"
-            else f"{result.recorded} 件の交換を {request.record} に記録しました")
-    err(f"served {result.apdu_count} APDUs" if a.lang != "ja"
-        else f"{result.apdu_count} 件の APDU に応答しました")
+        err(MESSAGES("recorded", a.lang, n=result.recorded, path=request.record))
+    err(MESSAGES("served", a.lang, n=result.apdu_count))

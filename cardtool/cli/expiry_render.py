@@ -29,10 +29,27 @@ from cardtool.expiry import level_name as level_name
 from cardtool.front_dates import FIELD_NAMES as FACE_FIELD_NAMES
 from cardtool.front_dates import FaceDates
 from cardtool.front_dates import Status as FaceStatus
-from cardtool.i18n import pick
+from cardtool.i18n import Messages, Text, pick
 from cardtool.services.office_report import LEVEL_BY_CODE, OfficeRow, row_dates
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+MESSAGES = Messages({
+    "days_ago": ("{n} days ago", "{n}日経過"),
+    "last_day": ("last day today", "本日まで"),
+    "days_left": ("{n} days left", "残り{n}日"),
+    "no_date": ("no date in the chip (see the card face)", "日付なし(カード表面を確認)"),
+    "findings": ("Findings:", "所見:"),
+    "chip_data": ("Chip data: {label}", "ICチップ真正性: {label}"),
+    "not_genuine": ("Warning: the dates above come from chip data that failed its authenticity "
+                    "check: do not rely on them.",
+                    "注意: 上記の日付は真正性の検証に失敗したチップのデータです。信頼しないでください。"),
+    "result": ("Result: {level}", "判定: {level}"),
+    "confidence": ("confidence", "確信度"),
+    "indefinite": ("indefinite (無期限)", "無期限"),
+    "uncertain": ("uncertain: {reason}; type it from the card", "不確実: {reason}。手入力してください"),
+})
+
 
 def thresholds_options(f: F) -> F:
     """--soon-days / --urgent-days; the command receives ``soon_days`` and ``urgent_days``."""
@@ -65,8 +82,7 @@ def card_date_lines(assessment: Assessment, index: int, lang: str) -> list[str]:
     then the card's authenticity verdict, when it has one."""
     dates = [c for c in assessment.dates if c.card_index == index]
     if not dates:
-        lines = ["  " + ("日付なし(カード表面を確認)" if lang == "ja"
-                         else "no date in the chip (see the card face)")]
+        lines = ["  " + MESSAGES("no_date", lang)]
     else:
         lines = [_date_line(c, lang) for c in dates]
     return lines + card_authenticity_lines(assessment, index, lang)
@@ -78,7 +94,7 @@ def card_authenticity_lines(assessment: Assessment, index: int, lang: str) -> li
     if auth is None:
         return []
     lines = authenticity_lines(auth, lang, lambda en, ja, value:
-                               f"{ja if lang == 'ja' else en}: {value}")
+                               f"{pick((en, ja), lang)}: {value}")
     return ["  " + line for line in lines]
 
 
@@ -89,18 +105,16 @@ def render_assessment(assessment: Assessment, lang: str) -> list[str]:
         lines.append(kind_name(kind, lang) + ":")
         lines.extend(card_date_lines(assessment, index, lang))
     if assessment.findings:
-        lines.append("所見:" if lang == "ja" else "Findings:")
+        lines.append(MESSAGES("findings", lang))
         for f in assessment.findings:
             lines.append(f"  [{level_name(f.level, lang)}] {f.message(lang)}")
     auth = assessment.authenticity
     if auth is not None:
-        lines.append(("ICチップ真正性: " if lang == "ja" else "Chip data: ") + auth.label(lang))
+        lines.append(MESSAGES("chip_data", lang, label=auth.label(lang)))
     if assessment.not_genuine:
-        lines.append("注意: 上記の日付は真正性の検証に失敗したチップのデータです。信頼しないでください。"
-                     if lang == "ja" else "Warning: the dates above come from chip data that "
-                     "failed its authenticity check: do not rely on them.")
+        lines.append(MESSAGES("not_genuine", lang))
     overall = level_name(assessment.level, lang)  # the last line, always
-    lines.append(f"判定: {overall}" if lang == "ja" else f"Result: {overall}")
+    lines.append(MESSAGES("result", lang, level=overall))
     return lines
 
 
@@ -131,10 +145,10 @@ def thresholds_from(soon_days: int, urgent_days: int) -> Thresholds:
 
 # --- the office's live table -----------------------------------------------------------------
 
-_TABLE_HEAD = {
-    "en": ("No.", "Reference", "Level", "Cards", "Nearest date", "Findings"),
-    "ja": ("No.", "参照番号", "区分", "カード", "直近の期限", "所見"),
-}
+_TABLE_HEAD: tuple[Text, ...] = (
+    ("No.", "No."), ("Reference", "参照番号"), ("Level", "区分"), ("Cards", "カード"),
+    ("Nearest date", "直近の期限"), ("Findings", "所見"),
+)
 
 
 def _pad(text: str, width: int) -> str:
@@ -151,7 +165,7 @@ def _nearest(row: OfficeRow) -> str:
 
 def table_lines(rows: Sequence[OfficeRow], lang: str) -> list[str]:
     """The rows read so far, in reading order, aligned for a terminal (CJK is two columns)."""
-    head = _TABLE_HEAD["ja" if lang == "ja" else "en"]
+    head = tuple(pick(text, lang) for text in _TABLE_HEAD)
     body = []
     for row in rows:
         kinds = "+".join(kind_name(k, lang) for k in row["kinds"])
@@ -190,12 +204,10 @@ def face_lines(face: FaceDates | None, lang: str) -> list[str]:
             continue
         name = pick(FACE_FIELD_NAMES[d.field], lang)
         if d.status is FaceStatus.READ and d.date is not None:
-            value = f"{d.date.isoformat()} ({'確信度' if lang == 'ja' else 'confidence'} " \
-                    f"{d.confidence:.2f})"
+            value = f"{d.date.isoformat()} ({MESSAGES('confidence', lang)} {d.confidence:.2f})"
         elif d.status is FaceStatus.INDEFINITE:
-            value = "無期限" if lang == "ja" else "indefinite (無期限)"
+            value = MESSAGES("indefinite", lang)
         else:
-            value = ("不確実: " if lang == "ja" else "uncertain: ") + d.reason_text(lang) + (
-                "。手入力してください" if lang == "ja" else "; type it from the card")
+            value = MESSAGES("uncertain", lang, reason=d.reason_text(lang))
         lines.append(f"  {name}: {value}")
     return lines

@@ -41,7 +41,7 @@ from cardtool.cli.util import (
 from cardtool.errors import UsageError
 from cardtool.expiry import Assessment, CardFacts, assess_card
 from cardtool.front_dates import FaceDates
-from cardtool.i18n import Messages
+from cardtool.i18n import Messages, pick
 from cardtool.jst import today_jst
 from cardtool.services.office import (
     PROMPT_ATTEMPTS,
@@ -134,7 +134,7 @@ class Prompter:
                             level=level_name(LEVEL_BY_CODE[str(row["level"])], lang)))
         for f in findings:
             click.echo(f"  [{level_name(LEVEL_BY_CODE[f['level']], lang)}] "
-                       f"{f['message_ja'] if lang == 'ja' else f['message_en']}")
+                       f"{pick((f['message_en'], f['message_ja']), lang)}")
         click.echo("")
         for line in table_lines(list(rows)[-TABLE_ROWS:], lang):
             click.echo(line)

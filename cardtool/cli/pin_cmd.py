@@ -7,7 +7,16 @@ import click
 from cardtool.cli.read_cmd import secret_options
 from cardtool.cli.secrets import SecretAsker
 from cardtool.cli.util import app, card_source_options, json_option, open_card, print_json
+from cardtool.i18n import Messages, pick
 from cardtool.services.pins import SECRET_NAMES, pin_status, verify_pin
+
+MESSAGES = Messages({
+    "absent": ("absent", "なし"),
+    "blocked": ("BLOCKED", "ロック中"),
+    "max_unverified": (" (max unverified)", " (上限は未確認)"),
+    "verified": ("The {label} is correct ({remaining}/{max} tries).",
+                 "{label}は正しいです(残り {remaining}/{max} 回)。"),
+})
 
 
 @click.group()
@@ -31,18 +40,17 @@ def status(as_json: bool) -> None:
                               **({} if r.present else {"present": False})}
                              for r in rows], "apdu_count": report.apdu_count})
         return
-    ja = a.lang == "ja"
     for r in rows:
-        label = r.secret.label_ja if ja else r.secret.label_en
+        label = pick((r.secret.label_en, r.secret.label_ja), a.lang)
         if not r.present:
-            value = "なし" if ja else "absent"
+            value = MESSAGES("absent", a.lang)
         elif r.remaining is None:
             value = "?"
         elif r.remaining == 0:
-            value = "ロック中" if ja else "BLOCKED"
+            value = MESSAGES("blocked", a.lang)
         else:
             value = f"{r.remaining}/{r.key.max_tries}"
-        note = "" if r.secret.max_tries_verified else (" (上限は未確認)" if ja else " (max unverified)")
+        note = "" if r.secret.max_tries_verified else MESSAGES("max_unverified", a.lang)
         click.echo(f"{r.secret.name:<9} {r.key.application:<7} {value:<8} {label}{note}")
 
 
@@ -59,8 +67,5 @@ def verify(name: str, application: str | None, pin_stdin: bool, force: bool) -> 
     with open_card() as transport:
         after = verify_pin(transport, name, application, asker, force=force)
     s, key = after.secret, after.key
-    label = s.label_ja if a.lang == "ja" else s.label_en
-    if a.lang == "ja":
-        click.echo(f"{label}は正しいです(残り {after.remaining}/{key.max_tries} 回)。")
-    else:
-        click.echo(f"The {label} is correct ({after.remaining}/{key.max_tries} tries).")
+    click.echo(MESSAGES("verified", a.lang, label=pick((s.label_en, s.label_ja), a.lang),
+                        remaining=after.remaining, max=key.max_tries))

@@ -9,7 +9,7 @@ import click
 from cardtool.cli.secrets import SecretAsker
 from cardtool.cli.util import app, card_source_options, json_option, open_card, print_json
 from cardtool.errors import EXIT_FINDINGS, EXIT_OK
-from cardtool.i18n import Messages
+from cardtool.i18n import Messages, pick
 from cardtool.services.conform import KeyResult, chosen_keys, conform_card, refuse_live_source
 
 MESSAGES = Messages({
@@ -66,14 +66,13 @@ def _report(results: list[KeyResult], lang: str, as_json: bool) -> None:
         print_json({"conformant": bool(tested) and len(ok) == len(tested),
                     "keys": [r.to_json() for r in results]})
         return
-    ja = lang == "ja"
     for r in results:
         if r.skipped is not None:
-            status = f"{MESSAGES('skipped', lang)}: {(r.skipped_ja if ja else r.skipped)}"
+            status = f"{MESSAGES('skipped', lang)}: {pick((str(r.skipped), str(r.skipped_ja)), lang)}"
         elif r.conformant:
             status = f"{MESSAGES('conformant', lang)} ({MESSAGES('steps', lang, n=len(r.steps))})"
         else:
-            status = f"{MESSAGES('not', lang)}: {(r.problem_ja if ja else r.problem)}"
+            status = f"{MESSAGES('not', lang)}: {pick((str(r.problem), str(r.problem_ja)), lang)}"
         click.echo(f"{r.label:<16} {status}")
     click.echo(MESSAGES("total", lang, ok=len(ok), tested=len(tested),
                     skipped=len(results) - len(tested)))

@@ -18,6 +18,7 @@ import click
 from cardtool.cli.util import app
 from cardtool.errors import UsageError
 from cardtool.files import write_atomic
+from cardtool.i18n import pick
 from cardtool.jst import today_jst
 from cardtool.register import Register
 from cardtool.services.office import parse_typed_date
@@ -53,7 +54,7 @@ def opened(db_url: str | None) -> Iterator[Register]:
 
 
 def _say(en: str, ja: str) -> None:
-    click.echo(ja if app().lang == "ja" else en)
+    click.echo(pick((en, ja), app().lang))
 
 
 def _write_private(target: str, data: bytes) -> None:
@@ -182,11 +183,10 @@ def register_purge(db_url: str | None, desk: str, older_than: str, yes: bool) ->
                  f"{cutoff.isoformat()} より前のチェックはありません。削除するものはありません。")
             return
         if not yes:
-            ja = app().lang == "ja"
-            question = (f"{reg.url_for_display} の {cutoff.isoformat()} より前のチェック "
-                        f"{count} 件(とチェックの残らない顧客)を削除しますか?" if ja else
-                        f"Delete {count} checks made before {cutoff.isoformat()} (and the "
-                        f"clients left with none) from {reg.url_for_display}?")
+            question = pick((f"Delete {count} checks made before {cutoff.isoformat()} (and the "
+                             f"clients left with none) from {reg.url_for_display}?",
+                             f"{reg.url_for_display} の {cutoff.isoformat()} より前のチェック "
+                             f"{count} 件(とチェックの残らない顧客)を削除しますか?"), app().lang)
             try:
                 confirmed = click.confirm(question, default=False)
             except click.Abort:

@@ -7,7 +7,7 @@ import unicodedata
 
 from cardtool.card_kind import CardKind, kind_label
 from cardtool.cli.render_authenticity import authenticity_lines
-from cardtool.i18n import pick
+from cardtool.i18n import Messages, pick
 from cardtool.jst import days_left
 from cardtool.services.read import EXPIRY_NOT_ON_CARD_FACE, KeyStatus, MyNumberReport
 
@@ -24,6 +24,25 @@ SEX_NAMES = {"male": ("male", "男"), "female": ("female", "女"),
              "not-applicable": ("not applicable", "適用不能"), "unknown": ("unknown", "不明")}
 
 
+MESSAGES = Messages({
+    "expired": ("{day} (EXPIRED {n:,} days ago)", "{day}(期限切れ: {n} 日経過)"),
+    "expires_today": ("{day} (expires today)", "{day}(本日まで)"),
+    "days_left": ("{day} ({n:,} days left)", "{day}(残り {n:,} 日)"),
+    "blocked": ("BLOCKED", "ロック中"),
+    "smartphone": ("This is a smartphone JPKI token; cardtool reads cards.",
+                   "スマートフォン用電子証明書です(カードではありません)。"),
+    "expiry_not_on_face": ("not on the card face (DF29 holds no date): see the printed card",
+                           "券面事項(DF29)に日付がありません。カード券面を確認してください"),
+    "expiry_with_face": ("this card gives it only with the card face: use --face (照合番号B)",
+                         "このカードは券面事項でのみ提供します。--face(照合番号B)で読めます"),
+    "signing_present": ("present", "あり"),
+    "signing_none": ("none (cards of people under 15 have none)", "なし"),
+    "redacted": (" (redacted in the trace)", " (トレースで秘匿化済み)"),
+    "check_digit_mismatch": (" (check digit mismatch)", " (チェックデジット不一致)"),
+    "not_signed": ("  [not signed]", "  [署名なし]"),
+})
+
+
 def display_width(text: str) -> int:
     """Terminal columns: East Asian wide and full-width characters take two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
@@ -31,17 +50,11 @@ def display_width(text: str) -> int:
 
 def when(day: dt.date, today: dt.date, lang: str) -> str:
     n = days_left(day, today)
-    if lang == "ja":
-        if n < 0:
-            return f"{day.isoformat()}(期限切れ: {-n} 日経過)"
-        if n == 0:
-            return f"{day.isoformat()}(本日まで)"
-        return f"{day.isoformat()}(残り {n:,} 日)"
     if n < 0:
-        return f"{day.isoformat()} (EXPIRED {-n:,} days ago)"
+        return MESSAGES("expired", lang, day=day.isoformat(), n=-n)
     if n == 0:
-        return f"{day.isoformat()} (expires today)"
-    return f"{day.isoformat()} ({n:,} days left)"
+        return MESSAGES("expires_today", lang, day=day.isoformat())
+    return MESSAGES("days_left", lang, day=day.isoformat(), n=n)
 
 
 def pin_line(statuses: dict[str, KeyStatus], lang: str) -> str:
@@ -50,7 +63,7 @@ def pin_line(statuses: dict[str, KeyStatus], lang: str) -> str:
         if s.remaining is None:
             value = "?"
         elif s.remaining == 0:
-            value = "ロック中" if lang == "ja" else "BLOCKED"
+            value = MESSAGES("blocked", lang)
         else:
             value = f"{s.remaining}/{s.key.max_tries}"
         parts.append(f"{name} {value}")
@@ -58,32 +71,25 @@ def pin_line(statuses: dict[str, KeyStatus], lang: str) -> str:
 
 
 def render_mynumber(report: MyNumberReport, lang: str, show_number: bool) -> list[str]:
-    ja = lang == "ja"
     today = report.today
     d = report.detection
 
     def row(en: str, jp: str, value: str) -> str:
-        label = (jp if ja else en) + ":"
+        label = pick((en, jp), lang) + ":"
         return label + " " * max(1, 23 - display_width(label)) + value
 
     lines = [row("Card", "カード種別", kind_label(d.kind, lang))]
     if d.kind is CardKind.JPKI_SMARTPHONE:
-        lines.append("This is a smartphone JPKI token; cardtool reads cards."
-                     if not ja else "スマートフォン用電子証明書です(カードではありません)。")
+        lines.append(MESSAGES("smartphone", lang))
         return lines
     if report.card_expiry is not None:
         src = pick(SOURCE_NAMES[report.card_expiry.source.value], lang)
         lines.append(row("Card expiry", "カード有効期限",
                          f"{when(report.card_expiry.date, today, lang)}  [{src}]"))
     elif report.card_expiry_unavailable == EXPIRY_NOT_ON_CARD_FACE:
-        lines.append(row("Card expiry", "カード有効期限",
-                         "not on the card face (DF29 holds no date): see the printed card"
-                         if not ja else "券面事項(DF29)に日付がありません。カード券面を確認してください"))
+        lines.append(row("Card expiry", "カード有効期限", MESSAGES("expiry_not_on_face", lang)))
     else:
-        lines.append(row("Card expiry", "カード有効期限",
-                         "this card gives it only with the card face: use --face (照合番号B)"
-                         if not ja else
-                         "このカードは券面事項でのみ提供します。--face(照合番号B)で読めます"))
+        lines.append(row("Card expiry", "カード有効期限", MESSAGES("expiry_with_face", lang)))
     cert = report.auth_certificate
     if cert is not None:
         lines.append(row("Auth certificate", "利用者証明用証明書",
@@ -94,17 +100,16 @@ def render_mynumber(report: MyNumberReport, lang: str, show_number: bool) -> lis
     if report.signing_certificate_present is not None:
         present = report.signing_certificate_present
         lines.append(row("Signing certificate", "署名用証明書",
-                         ("あり" if present else "なし") if ja else
-                         ("present" if present else "none (cards of people under 15 have none)")))
+                         MESSAGES("signing_present" if present else "signing_none", lang)))
     if report.pins:
         lines.append(row("PIN tries left", "暗証番号の残り回数", pin_line(report.pins, lang)))
     if report.my_number is not None:
         number = report.my_number.digits if show_number else report.my_number.masked()
         ok = report.my_number.check_digit_ok
         if report.my_number.redacted:
-            note = " (トレースで秘匿化済み)" if ja else " (redacted in the trace)"
+            note = MESSAGES("redacted", lang)
         else:
-            note = "" if ok else (" (チェックデジット不一致)" if ja else " (check digit mismatch)")
+            note = "" if ok else MESSAGES("check_digit_mismatch", lang)
         lines.append(row("My Number", "個人番号", number + note))
     if report.basic_info is not None:
         b = report.basic_info
@@ -120,7 +125,7 @@ def render_mynumber(report: MyNumberReport, lang: str, show_number: bool) -> lis
         lines.append(row("Face: sex", "券面: 性別", pick(SEX_NAMES.get(f.sex, ("?", "?")), lang)))
         lines.append(row("Face: card expiry", "券面: 有効期限",
                          (when(f.card_expiry, today, lang) if f.card_expiry
-                          else f.card_expiry_text) + ("  [署名なし]" if ja else "  [not signed]")))
+                          else f.card_expiry_text) + MESSAGES("not_signed", lang)))
     if report.signing_certificate is not None:
         sc = report.signing_certificate
         lines.append(row("Signing certificate", "署名用証明書",

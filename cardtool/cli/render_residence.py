@@ -9,6 +9,7 @@ from apdu.trace import is_redacted_fill as is_masked
 from cardtool.cli.expiry_render import face_lines
 from cardtool.cli.render import display_width, when
 from cardtool.cli.render_authenticity import authenticity_lines
+from cardtool.i18n import Messages, pick
 from cardtool.services.read_residence import (
     CardDate,
     FirstGenData,
@@ -18,6 +19,22 @@ from cardtool.services.read_residence import (
     ids,
     period_text,
 )
+
+MESSAGES = Messages({
+    "redacted": ("(redacted in the trace)", "(トレースで秘匿化済み)"),
+    "yes": ("yes", "あり"),
+    "no": ("no", "なし"),
+    "none": ("none", "なし"),
+    "kind_first": ("{name_en} (first generation, type {code})", "{name_ja}(第1世代、種別 {code})"),
+    "kind": ("{name_en} (type {code})", "{name_ja}(種別 {code})"),
+    "number_differs": (" (differs from the number entered)", "(カード内の番号と入力が異なります)"),
+    "in_image": ("only in the front image on first-generation cards "
+                 "(no text on the chip; write it with --images DIR)",
+                 "券面画像にのみ記録(第1世代のカードには文字データがありません。--images で出力)"),
+    "municipality": ("municipality", "市区町村コード"),
+    "image_only": ("image only (write it with --images DIR)", "画像のみ(--images で出力)"),
+    "until": ("until", "期限"),
+})
 
 
 def pad_label(text: str, width: int) -> str:
@@ -33,7 +50,7 @@ def _when(day: CardDate | None, today: dt.date, lang: str) -> str:
 
 
 def _redacted(lang: str) -> str:
-    return "(トレースで秘匿化済み)" if lang == "ja" else "(redacted in the trace)"
+    return MESSAGES("redacted", lang)
 
 
 def _shown(text: str | None, lang: str, empty: str = "-") -> str:
@@ -45,9 +62,7 @@ def _shown(text: str | None, lang: str, empty: str = "-") -> str:
 def _yes_no(value: bool | None, lang: str, raw: str | None = None) -> str:
     if value is None:
         return _redacted(lang) if is_masked(raw) else "-"
-    if lang == "ja":
-        return "あり" if value else "なし"
-    return "yes" if value else "no"
+    return MESSAGES("yes" if value else "no", lang)
 
 
 _STATUS_TEXT = {
@@ -58,19 +73,14 @@ _STATUS_TEXT = {
 
 
 def render_text(result: ResidenceResult, lang: str) -> list[str]:
-    ja = lang == "ja"
     today = result.today
 
     def row(en: str, jp: str, value: str) -> str:
-        return pad_label(f"{jp if ja else en}:", 22 if ja else 26) + " " + value
+        return pick((pad_label(f"{en}:", 26), pad_label(f"{jp}:", 22)), lang) + " " + value
 
     name_en, name_ja = ids.CARD_TYPE_NAMES[result.card_type]
-    code = result.card_type.value
-    if result.generation is ids.Generation.FIRST:
-        kind = f"{name_ja}(第1世代、種別 {code})" if ja else \
-            f"{name_en} (first generation, type {code})"
-    else:
-        kind = f"{name_ja}(種別 {code})" if ja else f"{name_en} (type {code})"
+    kind = MESSAGES("kind_first" if result.generation is ids.Generation.FIRST else "kind", lang,
+                    name_en=name_en, name_ja=name_ja, code=result.card_type.value)
     specified = result.generation is ids.Generation.SPECIFIED
     lines = [row("Residence application" if specified else "Card",
                  "在留AP" if specified else "カード種別", kind)]
@@ -78,17 +88,16 @@ def render_text(result: ResidenceResult, lang: str) -> list[str]:
         lines.append(row("Spec version", "仕様バージョン", result.spec_version))
     number = result.masked_number
     if result.card_number_matches is False:
-        number += "(カード内の番号と入力が異なります)" if ja else " (differs from the number entered)"
+        number += MESSAGES("number_differs", lang)
     lines.append(row("Card number", "在留カード番号", number))
     if result.first is not None:
         lines.extend(_first_lines(result.first, lang, row))
         lines.extend(face_lines(result.face, lang))
     elif result.second is not None:
         lines.extend(_second_lines(result.second, today, lang, row))
-    status_en, status_ja = _STATUS_TEXT[result.signature.status]
     lines.append(row("Signature", "電子署名",
-                     f"{status_ja}: {result.signature.reason('ja')}" if ja else
-                     f"{status_en}: {result.signature.reason('en')}"))
+                     f"{pick(_STATUS_TEXT[result.signature.status], lang)}: "
+                     f"{result.signature.reason(lang)}"))
     lines += authenticity_lines(result.authenticity, lang, row)
     images = result.images()
     if images:
@@ -101,10 +110,7 @@ Row = Callable[[str, str, str], str]
 
 
 def _first_lines(f: FirstGenData, lang: str, row: Row) -> list[str]:
-    ja = lang == "ja"
-    in_image = ("券面画像にのみ記録(第1世代のカードには文字データがありません。--images で出力)"
-                if ja else "only in the front image on first-generation cards "
-                           "(no text on the chip; write it with --images DIR)")
+    in_image = MESSAGES("in_image", lang)
     lines = [row("Card expiry", "カード有効期限", in_image)]
     if f.card_type is ids.CardType.RESIDENCE_1:  # special permanent residents have none
         lines.append(row("Residence expiry", "在留期間満了日", in_image))
@@ -114,10 +120,10 @@ def _first_lines(f: FirstGenData, lang: str, row: Row) -> list[str]:
             continue
         lines.append(row("Address", "住居地",
                          f"{entry.address}  [{entry.written.iso() or '-'}, "
-                         f"{'市区町村コード' if ja else 'municipality'} "
+                         f"{MESSAGES('municipality', lang)} "
                          f"{entry.municipality_code or '-'}]"))
     if f.card_type is ids.CardType.RESIDENCE_1:
-        none = "なし" if ja else "none"
+        none = MESSAGES("none", lang)
         lines.append(row("Permission (general)", "資格外活動(包括)",
                          _shown(f.comprehensive_permission, lang, none)))
         lines.append(row("Permission (individual)", "資格外活動(個別)",
@@ -128,7 +134,6 @@ def _first_lines(f: FirstGenData, lang: str, row: Row) -> list[str]:
 
 
 def _second_lines(s: SecondGenData, today: dt.date, lang: str, row: Row) -> list[str]:
-    ja = lang == "ja"
     e = s.entries
     lines = [row("Card expiry", "カード有効期限", _when(e.card_expiry, today, lang))]
     if e.residence_expiry is not None:
@@ -138,10 +143,9 @@ def _second_lines(s: SecondGenData, today: dt.date, lang: str, row: Row) -> list
         lines.append(row("Residence expiry", "在留期間満了日", "-"))
     sex = ids.SEX_CODES.get(e.sex)
     lines += [
-        row("Name", "氏名", "画像のみ(--images で出力)" if ja else
-            "image only (write it with --images DIR)"),
+        row("Name", "氏名", MESSAGES("image_only", lang)),
         row("Birth date", "生年月日", e.birth_date.iso() or "-"),
-        row("Sex", "性別", (sex[2] if ja else sex[1]) if sex else e.sex),
+        row("Sex", "性別", pick((sex[1], sex[2]), lang) if sex else e.sex),
         row("Nationality (code)", "国籍・地域(コード)", e.nationality),
         row("Status (code)", "在留資格(コード)", e.status),
         row("Period of stay", "在留期間", f"{period_text(e.period_of_stay, lang)}"
@@ -153,23 +157,21 @@ def _second_lines(s: SecondGenData, today: dt.date, lang: str, row: Row) -> list
     if e.work_restriction is not None:
         work = ids.WORK_RESTRICTION_CODES.get(e.work_restriction)
         lines.append(row("Work restriction", "就労制限",
-                         (work[1] if ja else work[0]) if work else e.work_restriction))
+                         pick(work, lang) if work else e.work_restriction))
     if s.comprehensive_permission is not None:  # DF2/EF01 was read (type 05/07)
         masked = is_masked(s.comprehensive_permission)
         known = ids.COMPREHENSIVE_PERMISSION_CODES.get(s.comprehensive_permission)
-        text = (known[1] if ja else known[0]) if known else _shown(s.comprehensive_permission,
-                                                                   lang)
+        text = pick(known, lang) if known else _shown(s.comprehensive_permission, lang)
         expiry = s.comprehensive_permission_expiry
         if expiry is not None and not masked:
-            text += f", {'期限' if ja else 'until'} " + _when(expiry, today, lang)
+            text += f", {MESSAGES('until', lang)} " + _when(expiry, today, lang)
         lines.append(row("Permission (general)", "資格外活動(包括)", text))
         lines.append(row("Permission (individual)", "資格外活動(個別)",
                          _yes_no(s.individual_permission, lang, "*" if masked else None)))
     if s.card_type not in ids.SPECIAL_PERMANENT_TYPES or s.renewal_pending is not None:
         lines.append(row("Renewal pending", "在留期間更新等申請中",
                          _yes_no(s.renewal_pending, lang, s.renewal_pending_text)))
-    lines.append(row("Address", "住居地", "画像のみ(--images で出力)" if ja else
-                     "image only (write it with --images DIR)"))
+    lines.append(row("Address", "住居地", MESSAGES("image_only", lang)))
     if s.reserved_text:
         lines.append(row("Other entries", "その他の記載", _shown(s.reserved_text, lang)))
     return lines

@@ -10,6 +10,7 @@ import click
 
 from cardtool.era import collation_number_b_from_parts
 from cardtool.errors import UsageError
+from cardtool.i18n import pick
 from cardtool.secret_format import PinFormatError, Secret
 
 #: The three parts of 照合番号B as printed on the card: (key, English, Japanese, hidden).
@@ -41,7 +42,7 @@ class SecretAsker:
                     f"--pin-stdin: 標準入力に{label_ja}の行がありません。",
                 )
             return line.rstrip("\r\n")
-        value: str = click.prompt(label_ja if self.lang == "ja" else label_en,
+        value: str = click.prompt(pick((label_en, label_ja), self.lang),
                                   hide_input=hidden, err=True, show_default=False)
         return value
 

@@ -11,6 +11,7 @@ import click
 
 from cardtool.cli.util import app, err, trust_anchor_option
 from cardtool.errors import UsageError
+from cardtool.i18n import pick
 from cardtool.trust.options import residence_options as trust_options
 
 
@@ -61,8 +62,8 @@ def serve(port: int, no_browser: bool, db_url: str | None, desk: str, allow_test
                               trust_anchors, virtual=bool(virtual) or allow_test_keys))
 
     def ready(url: str) -> None:
-        err(("窓口を開きました: " if a.lang == "ja" else "The desk is open at: ") + url)
-        err("終了: Ctrl-C" if a.lang == "ja" else "Stop it with Ctrl-C.")
+        err(pick(("The desk is open at: ", "窓口を開きました: "), a.lang) + url)
+        err(pick(("Stop it with Ctrl-C.", "終了: Ctrl-C"), a.lang))
         if not no_browser:
             webbrowser.open(url)
 

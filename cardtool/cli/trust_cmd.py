@@ -5,8 +5,24 @@ from __future__ import annotations
 import click
 
 from cardtool.cli.util import app, json_option, print_json
+from cardtool.i18n import Messages, pick
 from cardtool.trust.official import GENERATION_NAMES
 from cardtool.trust.store import TrustAnchor, add, listing
+
+MESSAGES = Messages({
+    "unofficial_ca": ("{id}: unofficial CA (never a genuine verdict), {subject}, valid {valid}",
+                      "{id}: 非公式 CA(真正の判定にはなりません)、{subject}、有効期間 {valid}"),
+    "already_installed": ("already installed", "インストール済み(既存)"),
+    "installed_now": ("installed", "インストールしました"),
+    "directory": ("Directory: {path}", "保存先: {path}"),
+    "installed": ("  installed: {anchor}", "  インストール済み: {anchor}"),
+    "missing": ("  missing:   {anchor}", "  未インストール: {anchor}"),
+    "no_production": ("  no official production CA: download it from the ISA website and "
+                      "run 'cardtool trust add FILE'",
+                      "  公式の本番用 CA がありません: ISA のウェブサイトからダウンロードし "
+                      "'cardtool trust add FILE' でインストールしてください"),
+    "unofficial": ("Unofficial", "非公式"),
+})
 
 
 @click.group()
@@ -19,12 +35,8 @@ def _describe(anchor: TrustAnchor, lang: str) -> str:
         return anchor.official.describe(lang)
     c = anchor.certificate
     valid = f"{c.not_valid_before_utc.date()} – {c.not_valid_after_utc.date()}"
-    subject = c.subject.rfc4514_string()
-    if lang == "ja":
-        return (f"{anchor.anchor.id}: 非公式 CA(真正の判定にはなりません)、{subject}、"
-                f"有効期間 {valid}")
-    return (f"{anchor.anchor.id}: unofficial CA (never a genuine verdict), {subject}, "
-            f"valid {valid}")
+    return MESSAGES("unofficial_ca", lang, id=anchor.anchor.id,
+                    subject=c.subject.rfc4514_string(), valid=valid)
 
 
 @trust.command("add")
@@ -38,8 +50,7 @@ def trust_add(files: tuple[str, ...], unofficial: bool) -> None:
     unless --unofficial."""
     lang = app().lang
     for added in add(files, unofficial=unofficial):
-        verb = ("インストール済み(既存)" if added.already else "インストールしました") \
-            if lang == "ja" else ("already installed" if added.already else "installed")
+        verb = MESSAGES("already_installed" if added.already else "installed_now", lang)
         click.echo(f"{verb}: {_describe(added.anchor, lang)}")
 
 
@@ -48,30 +59,25 @@ def trust_add(files: tuple[str, ...], unofficial: bool) -> None:
 def trust_list(as_json: bool) -> None:
     """What is installed, and which official CA is missing, per card generation."""
     lang = app().lang
-    ja = lang == "ja"
     found = listing()
     if as_json:
         print_json(found.to_json())
         return
-    click.echo(("保存先" if ja else "Directory") + f": {found.directory}")
+    click.echo(MESSAGES("directory", lang, path=found.directory))
     for generation in ("first", "second"):
-        en, jp = GENERATION_NAMES[generation]
         click.echo("")
-        click.echo(jp if ja else en)
+        click.echo(pick(GENERATION_NAMES[generation], lang))
         have = [a for a in found.installed
                 if a.official is not None and a.official.generation == generation]
         for a in have:
-            click.echo(("  インストール済み: " if ja else "  installed: ") + _describe(a, lang))
+            click.echo(MESSAGES("installed", lang, anchor=_describe(a, lang)))
         for ca in found.missing[generation]:
-            click.echo(("  未インストール: " if ja else "  missing:   ") + ca.describe(lang))
+            click.echo(MESSAGES("missing", lang, anchor=ca.describe(lang)))
         if not any(a.official and not a.official.is_test for a in have):
-            click.echo("  公式の本番用 CA がありません: ISA のウェブサイトからダウンロードし "
-                       "'cardtool trust add FILE' でインストールしてください" if ja else
-                       "  no official production CA: download it from the ISA website and "
-                       "run 'cardtool trust add FILE'")
+            click.echo(MESSAGES("no_production", lang))
     others = [a for a in found.installed if a.official is None]
     if others:
         click.echo("")
-        click.echo("非公式" if ja else "Unofficial")
+        click.echo(MESSAGES("unofficial", lang))
         for a in others:
             click.echo("  " + _describe(a, lang))

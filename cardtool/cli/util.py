@@ -13,7 +13,7 @@ import click
 
 from cardtool.authenticity import Authenticity
 from cardtool.errors import EXIT_NOT_GENUINE
-from cardtool.i18n import detect_lang, t
+from cardtool.i18n import Messages, detect_lang, t
 from cardtool.sources import DEFAULT_WAIT_SECONDS, SourceOptions, Transport, open_transport
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -146,16 +146,21 @@ def print_json(obj: Any) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
 
 
+_MESSAGES = Messages({
+    "not_genuine": (
+        "cardtool: error: authenticity check failed ({name}: {detail}). "
+        "Do not accept this card as proof of identity.",
+        "cardtool: エラー: 真正性の検証に失敗しました({name}: {detail})。"
+        "このカードを本人確認に使わないでください。"),
+})
+
+
 def exit_if_not_genuine(authenticity: Authenticity | None) -> None:
     """After the report is printed: exit code 7 when an authenticity check failed, with one
     line on stderr naming the check and what to do (the report says the rest)."""
     if authenticity is None or not authenticity.is_invalid:
         return
     failure = authenticity.failures()[0]
-    if app().lang == "ja":
-        err(f"cardtool: エラー: 真正性の検証に失敗しました({failure.name}: "
-            f"{failure.detail_ja})。このカードを本人確認に使わないでください。")
-    else:
-        err(f"cardtool: error: authenticity check failed ({failure.name}: {failure.detail_en}). "
-            "Do not accept this card as proof of identity.")
+    lang = app().lang
+    err(_MESSAGES("not_genuine", lang, name=failure.name, detail=failure.detail(lang)))
     raise SystemExit(EXIT_NOT_GENUINE)

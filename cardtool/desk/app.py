@@ -33,6 +33,7 @@ from cardtool.desk.security import DeskSecurity, Refused, SecurityMiddleware
 from cardtool.desk.texts import LANGS, text
 from cardtool.desk.view import RESULT_KEYS, card_view
 from cardtool.expiry import Thresholds
+from cardtool.i18n import pick
 
 log = logging.getLogger("cardtool.desk")
 
@@ -121,7 +122,7 @@ def create_app(config: DeskConfig, reader: DeskReader, register: RegisterAccess,
             return text(key, lang, **params)
 
         page = env.get_template(template).render(
-            t=t, lang=lang, other_lang="en" if lang == "ja" else "ja", path=request.url.path,
+            t=t, lang=lang, other_lang=pick(("ja", "en"), lang), path=request.url.path,
             demo=reader.watcher.demo, snapshot=reader.snapshot(), desk=config.desk,
             register_error=register.error_text(lang), **values)
         return HTMLResponse(page, status_code=status)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cardtool.i18n import pick
+
 LANGS = ("ja", "en")
 
 #: key -> (English, Japanese)
@@ -127,8 +129,7 @@ TEXTS: dict[str, tuple[str, str]] = {
 
 
 def text(key: str, lang: str, **params: object) -> str:
-    en, ja = TEXTS[key]
-    template = ja if lang == "ja" else en
+    template = pick(TEXTS[key], lang)
     return template.format(**params) if params else template
 
 

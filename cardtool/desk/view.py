@@ -68,7 +68,7 @@ class CardView:
 def authenticity_panel(auth: Authenticity, lang: str, words: dict[Result, str]) -> Panel:
     lines = [auth.advice(lang)] if auth.advice_en else []
     if auth.anchor is not None:
-        lines.append(("トラストアンカー: " if lang == "ja" else "Trust anchor: ")
+        lines.append(pick(("Trust anchor: ", "トラストアンカー: "), lang)
                      + auth.anchor.description)
     checks = tuple((words[c.result], c.name, c.detail(lang)) for c in auth.checks)
     return Panel(TONE_OF_STATUS[auth.status], auth.label(lang), tuple(lines), checks)

@@ -29,19 +29,13 @@ class _PinError(CardtoolError):
     ja_template: ClassVar[str] = ""
 
     def __init__(self, secret: Secret, **params: object) -> None:
-        super().__init__(label=secret.label_en, **params)
-        self._label_ja = secret.label_ja
-
-    def render(self, lang: str = "en") -> str:
-        if lang == "ja":
-            return self.ja.format(**{**self.params, "label": self._label_ja})
-        return super().render(lang)
+        super().__init__(label=secret.label_en, label_ja=secret.label_ja, **params)
 
 
 class PinBlocked(_PinError):
     en = ("The {label} is blocked. Nothing was sent to the card. It can be reset at your "
           "municipal office{hint_en}.")
-    ja = "{label}がロックされています。カードには送信していません。市区町村の窓口{hint_ja}で解除できます。"
+    ja = "{label_ja}がロックされています。カードには送信していません。市区町村の窓口{hint_ja}で解除できます。"
 
     def __init__(self, secret: Secret) -> None:
         sign = secret.name == "sign"
@@ -53,18 +47,18 @@ class PinBlocked(_PinError):
 class LastTryRefused(_PinError):
     en = ("Only one try is left for the {label}: a wrong entry would block it. Nothing was "
           "sent. If you are sure, run again with --force.")
-    ja = "{label}の残り試行回数は1回です。間違えるとロックされるため送信していません。確実な場合は --force を付けて再実行してください。"
+    ja = "{label_ja}の残り試行回数は1回です。間違えるとロックされるため送信していません。確実な場合は --force を付けて再実行してください。"
 
 
 class TriesUnknown(_PinError):
     en = ("The card does not tell how many tries are left for the {label}, so nothing was "
           "sent. If you are sure, run again with --force.")
-    ja = "カードが{label}の残り試行回数を返さないため送信していません。確実な場合は --force を付けて再実行してください。"
+    ja = "カードが{label_ja}の残り試行回数を返さないため送信していません。確実な場合は --force を付けて再実行してください。"
 
 
 class WrongPin(_PinError):
     en = "Wrong {label}: {remaining} tries left."
-    ja = "{label}が違います。残り {remaining} 回です。"
+    ja = "{label_ja}が違います。残り {remaining} 回です。"
 
     def __init__(self, secret: Secret, remaining: int) -> None:
         super().__init__(secret, remaining=remaining)
@@ -73,7 +67,7 @@ class WrongPin(_PinError):
 
 class WrongPinNowBlocked(_PinError):
     en = "Wrong {label}: it is now blocked. It can be reset at your municipal office."
-    ja = "{label}が違います。ロックされました。市区町村の窓口で解除できます。"
+    ja = "{label_ja}が違います。ロックされました。市区町村の窓口で解除できます。"
 
 
 @dataclass(frozen=True)

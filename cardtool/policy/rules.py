@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from cardtool.i18n import pick
 from cardtool.policy.table import CONSECUTIVE_FAILURES_ALLOWED
 from cardtool.secret_format import FormatRule
 
@@ -34,7 +35,7 @@ class Rule:
     ignorable: bool = True
 
     def explain(self, lang: str) -> str:
-        return self.ja if lang == "ja" else self.en
+        return pick((self.en, self.ja), lang)
 
 
 _ALLOWED = CONSECUTIVE_FAILURES_ALLOWED

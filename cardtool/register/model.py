@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from cardtool.card_kind import CardKind
 from cardtool.expiry import KINDS, CardFacts, Kind, Level
+from cardtool.i18n import pick
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class DeadlineRow:
     checked_at: dt.datetime
 
     def action(self, lang: str) -> str:
-        return self.action_ja if lang == "ja" else self.action_en
+        return pick((self.action_en, self.action_ja), lang)
 
 
 __all__ = ["Check", "Client", "DeadlineRow", "as_kind"]

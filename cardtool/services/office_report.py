@@ -44,7 +44,7 @@ from cardtool.expiry import (
     level_legend,
 )
 from cardtool.files import write_atomic
-from cardtool.i18n import Messages
+from cardtool.i18n import Messages, pick
 from cardtool.jst import now_jst
 
 REPORT_FORMAT = "cardtool-office-report"
@@ -421,6 +421,8 @@ _HTML_TEXT = Messages({
     "typed": ("typed", "入力"),
     "ocr": ("read from the card image: confirm against the card", "画像から読取: カードで確認"),
     "confirmed": ("read from the card image, confirmed", "画像から読取・確認済み"),
+    "days_left": ("{n} days left", "残り{n}日"),
+    "days_ago": ("{n} days ago", "{n}日経過"),
     "footer": ("No My Number, name, photo or card number is recorded in this report.",
                "この報告書にはマイナンバー・氏名・写真・カード番号を記録していません。"),
 })
@@ -477,8 +479,7 @@ footer { margin-top: 3mm; font-size: 7pt; color: #555; }
 
 def _badge(level_code: str, lang: str) -> str:
     bg, fg = _LEVEL_COLOURS[level_code]
-    en, ja = LEVEL_NAMES[LEVEL_BY_CODE[level_code]]
-    name = ja if lang == "ja" else en
+    name = pick(LEVEL_NAMES[LEVEL_BY_CODE[level_code]], lang)
     return f'<span class="badge" style="background:{bg};color:{fg}">{html.escape(name)}</span>'
 
 
@@ -489,10 +490,10 @@ def _date_cell(row: OfficeRow, date_key: str, lang: str, note: str = "") -> str:
     day = dt.date.fromisoformat(value)
     if n is None:
         rel = ""
-    elif lang == "ja":
-        rel = f"残り{n}日" if n >= 0 else f"{-n}日経過"
+    elif n >= 0:
+        rel = _HTML_TEXT("days_left", lang, n=n)
     else:
-        rel = f"{n} days left" if n >= 0 else f"{-n} days ago"
+        rel = _HTML_TEXT("days_ago", lang, n=-n)
     extra = f" ({note})" if note else ""
     return (f'<td class="date">{html.escape(day.isoformat())}'
             f"<small>{html.escape(rel + extra)}</small></td>")
@@ -518,11 +519,12 @@ def render_html(rows: Sequence[OfficeRow], generated_at: dt.datetime,
         source = row.get("residence_expiry_source") or ""
         note = _source_note(source, lang)
         card_note = _source_note(row.get("residence_card_expiry_source") or "", lang)
-        findings = "".join(f"<li>{html.escape(f['message_ja' if lang == 'ja' else 'message_en'])}"
-                           "</li>" for f in row["findings"])
+        findings = "".join(
+            f"<li>{html.escape(pick((f['message_en'], f['message_ja']), lang))}</li>"
+            for f in row["findings"])
         pending = _HTML_TEXT("yes", lang) if row.get("renewal_pending") else ""
         status = row.get("authenticity") or ""
-        auth_en, auth_ja = AUTHENTICITY_LABELS.get(status, (status, status))
+        auth_label = pick(AUTHENTICITY_LABELS.get(status, (status, status)), lang)
         failures = " ".join(row.get("authenticity_failures") or [])
         body.append(
             "<tr>"
@@ -537,7 +539,7 @@ def render_html(rows: Sequence[OfficeRow], generated_at: dt.datetime,
             + _date_cell(row, "certificate_expiry", lang)
             + f"<td>{html.escape(pending)}</td>"
             f'<td class="auth {html.escape(status)}">'
-            f"{html.escape(auth_ja if lang == 'ja' else auth_en)}"
+            f"{html.escape(auth_label)}"
             f"{'<small> (' + html.escape(failures) + ')</small>' if failures else ''}</td>"
             f'<td class="findings">{"<ul>" + findings + "</ul>" if findings else ""}</td>'
             "</tr>")
@@ -551,7 +553,7 @@ def render_html(rows: Sequence[OfficeRow], generated_at: dt.datetime,
             '<col class="c-date"><col class="c-pending"><col class="c-auth"><col></colgroup>')
     return (
         "<!DOCTYPE html>\n"
-        f'<html lang="{"ja" if lang == "ja" else "en"}"><head><meta charset="utf-8">'
+        f'<html lang="{pick(("en", "ja"), lang)}"><head><meta charset="utf-8">'
         f"<title>{html.escape(_HTML_TEXT('title', lang))}</title><style>{_CSS}</style></head><body>"
         f"<h1>{html.escape(_HTML_TEXT('title', lang))}</h1>"
         f'<p class="meta">{html.escape(_HTML_TEXT("generated", lang, when=when))} · '

@@ -32,6 +32,7 @@ from cardtool.cards.residence.signature import (
 )
 from cardtool.cards.residence.verdict import residence_authenticity
 from cardtool.errors import EXIT_CARD, CardtoolError, UnsupportedCard
+from cardtool.i18n import Messages
 from cardtool.images import (
     RESIDENCE_ADDRESS,
     RESIDENCE_FRONT,
@@ -193,21 +194,29 @@ class ResidenceResult:
         }
 
 
+_PERIOD = Messages({
+    "indefinite": ("indefinite", "無期限"),
+    "years": ("{n} year{s}", "{n}年"),
+    "months": ("{n} month{s}", "{n}月"),
+    "days": ("{n} days", "{n}日"),
+    "separator": (" ", ""),
+})
+
+
 def period_text(code: str, lang: str) -> str:
     """Period of stay: YYMM years and months, DDD days, 0000 indefinite (spec §2)."""
-    ja = lang == "ja"
     if code == ids.PERIOD_INDEFINITE:
-        return "無期限" if ja else "indefinite"
+        return _PERIOD("indefinite", lang)
     if len(code) == 4 and code.isdigit():
         years, months = int(code[:2]), int(code[2:])
         parts = []
         if years:
-            parts.append(f"{years}年" if ja else f"{years} year{'s' * (years != 1)}")
+            parts.append(_PERIOD("years", lang, n=years, s="s" * (years != 1)))
         if months:
-            parts.append(f"{months}月" if ja else f"{months} month{'s' * (months != 1)}")
-        return ("" if ja else " ").join(parts) or code
+            parts.append(_PERIOD("months", lang, n=months, s="s" * (months != 1)))
+        return _PERIOD("separator", lang).join(parts) or code
     if len(code) == 3 and code.isdigit():
-        return f"{int(code)}日" if ja else f"{int(code)} days"
+        return _PERIOD("days", lang, n=int(code))
     return code
 
 

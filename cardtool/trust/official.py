@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from cardtool.authenticity import Anchor, AnchorProfile
+from cardtool.i18n import Messages, pick
 from cardtool.material import package_data_text
 
 #: The official list. Tests replace it (monkeypatch) with the path of a test copy.
@@ -33,6 +34,14 @@ GENERATION_NAMES = {
     "second": ("second generation and 特定在留カード (ZairyuCard CA2)",
                "第2世代・特定在留カード(ZairyuCard CA2)"),
 }
+
+_MESSAGES = Messages({
+    "describe": ("{id}: {kind}, {generation}, valid {valid}, {archive}",
+                 "{id}: {kind}、{generation}、有効期間 {valid}、{archive}"),
+    "test_ca": ("ISA's official TEST CA (for ISA's test cards only, never a genuine verdict)",
+                "ISA の公式テスト用 CA(テストカード専用、真正の判定には使いません)"),
+    "official_ca": ("official ISA CA", "ISA の公式 CA"),
+})
 
 
 @dataclass(frozen=True)
@@ -59,15 +68,12 @@ class OfficialCA:
                       f"{self.not_before.date()}..{self.not_after.date()}")
 
     def describe(self, lang: str) -> str:
-        gen_en, gen_ja = GENERATION_NAMES.get(self.generation, (self.generation,) * 2)
-        valid = f"{self.not_before.date()} – {self.not_after.date()}"
-        if lang == "ja":
-            kind = "ISA の公式テスト用 CA(テストカード専用、真正の判定には使いません)" \
-                if self.is_test else "ISA の公式 CA"
-            return f"{self.id}: {kind}、{gen_ja}、有効期間 {valid}、{self.archive}"
-        kind = ("ISA's official TEST CA (for ISA's test cards only, never a genuine verdict)"
-                if self.is_test else "official ISA CA")
-        return f"{self.id}: {kind}, {gen_en}, valid {valid}, {self.archive}"
+        generation = GENERATION_NAMES.get(self.generation, (self.generation, self.generation))
+        return _MESSAGES(
+            "describe", lang, id=self.id, archive=self.archive,
+            kind=_MESSAGES("test_ca" if self.is_test else "official_ca", lang),
+            generation=pick(generation, lang),
+            valid=f"{self.not_before.date()} – {self.not_after.date()}")
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "generation": self.generation, "profile": self.profile,

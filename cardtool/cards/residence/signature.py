@@ -32,6 +32,7 @@ from cardtool.cards.residence.certificate import (
     issued_by,
     load_certificate_bytes,
 )
+from cardtool.i18n import pick
 
 P384_COORDINATE = 48
 
@@ -62,7 +63,7 @@ class SignatureCheck:
                                                         repr=False)
 
     def reason(self, lang: str) -> str:
-        return self.reason_ja if lang == "ja" else self.reason_en
+        return pick((self.reason_en, self.reason_ja), lang)
 
     def to_json(self) -> dict[str, str | None]:
         return {"status": self.status.value, "reason": self.reason_en, "signer": self.signer,
