@@ -17,7 +17,7 @@ from apdu.errors import ApduError
 from apdu.sw import SW, retries_from_sw
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.errors import EXIT_PIN, CardtoolError
-from cardtool.policy.table import KeyRef, Secret, encode_secret
+from cardtool.policy.table import LAST_TRY, KeyRef, Secret, encode_secret
 
 
 class _PinError(CardtoolError):
@@ -106,7 +106,7 @@ class PinGuard:
             raise PinBlocked(status.secret)
         if status.remaining is None and not self.force:
             raise TriesUnknown(status.secret)
-        if status.remaining == 1 and not self.force:
+        if status.remaining == LAST_TRY and not self.force:
             raise LastTryRefused(status.secret)
 
     def ask_and_verify(self, status: KeyStatus, ask: Callable[[Secret], str]) -> KeyStatus:
