@@ -39,8 +39,11 @@ from collections.abc import Callable
 from typing import Any
 
 from apdu.errors import TraceFormatError
+from apdu.ins import INS
 from apdu.trace import (
     MAX_LINE_BYTES,
+    SECRET_INS,
+    SECRET_PROPRIETARY_INS,
     command_data_span,
     has_long_line,
     validate_event,
@@ -69,7 +72,23 @@ from cardtool.policy.verify_rules import (
 # JSON numbers as TraceWriter writes them; longer ones go to json.loads, which knows
 # Python's limit on digits in an int.
 _NUM = rb"(?:0|[1-9][0-9]{0,17}+)"
-_TRACKED_INS = rb"(?:A4|20|21|24|2C|32)"
+#: The instructions the checker follows: SELECT, and those whose data is a secret
+#: (``apdu.trace.is_secret_command``). ``_linescan.c`` (``tracked``) lists the same bytes,
+#: and the tests hold it to the expressions built from these.
+_TRACKED_INSTRUCTIONS = (INS.SELECT, INS.VERIFY, INS.VERIFY_ODD, INS.CHANGE_REFERENCE_DATA,
+                         INS.RESET_RETRY_COUNTER, INS.CHANGE_KEY)
+assert frozenset(_TRACKED_INSTRUCTIONS) == {INS.SELECT} | SECRET_INS | SECRET_PROPRIETARY_INS
+#: The same as traces spell them; the scanner compares hex, never numbers.
+_TRACKED = frozenset(ins.hex_digits() for ins in _TRACKED_INSTRUCTIONS)
+_SELECT = INS.SELECT.hex_digits()
+_VERIFY = INS.VERIFY.hex_digits()
+_CHANGE_KEY = INS.CHANGE_KEY.hex_digits()
+_TRACKED_INS = rb"(?:" + rb"|".join(ins.hex_digits() for ins in _TRACKED_INSTRUCTIONS) + rb")"
+#: The commands of the lines the grammar knows by heart, as cardtool sends them (CLA 00):
+#: SELECT by DF name and of an EF, both without FCI (P2 0C), and VERIFY with P1 00.
+_SELECT_BY_NAME = _SELECT + b"040C"  # then Lc and the AID
+_SELECT_EF = _SELECT + b"020C02"  # then the file id
+_VERIFY_P1 = _VERIFY + b"00"  # then P2 (and Lc and the data)
 _REDACTED = rb'(?:,"redacted":\[(?:"secret"|"personal"|"secret","personal")\])?'
 _EXCHANGE = rb'\{"type":"exchange","n":'
 _OTHER = rb"[^\n]*+\n?"
@@ -113,18 +132,18 @@ class _Grammar:
         # state machine needs: SELECT by AID (10-byte My Number or 16-byte residence AIDs)
         # and SELECT of an EF, both answered 90 00, and the empty VERIFY (counter query).
         # They share the line's start, matched once.
-        select_aid = (rb'A4040C(?:0A(?=' + h + rb'{20}")|10(?=' + h + rb'{32}"))(?P<aid>' + h
+        select_aid = (_SELECT_BY_NAME + rb'(?:0A(?=' + h + rb'{20}")|10(?=' + h + rb'{32}"))(?P<aid>' + h
                       + rb"{20}(?:" + h + rb'{12})?)","response":"9000' + plain_end)
         # The query's P2 through its status word, one group (``_QUERY`` reads it).
-        query = (rb'2000(?P<q>[89]' + h + rb'","response":"(?:9000|63C' + h + rb"|698[34]))"
+        query = (_VERIFY_P1 + rb'(?P<q>[89]' + h + rb'","response":"(?:9000|63C' + h + rb"|698[34]))"
                  + plain_end)
-        select_ef = rb"A4020C02(?P<fid>" + h + rb'{4})","response":"9000' + plain_end
+        select_ef = _SELECT_EF + rb"(?P<fid>" + h + rb'{4})","response":"9000' + plain_end
         # A SELECT by AID that failed (probing for an application the card lacks).
-        no_select = (rb'A4040C(?:0A(?=' + h + rb'{20}")|10(?=' + h + rb'{32}"))(?P<nosel>' + h
+        no_select = (_SELECT_BY_NAME + rb'(?:0A(?=' + h + rb'{20}")|10(?=' + h + rb'{32}"))(?P<nosel>' + h
                      + rb"{20}(?:" + h + rb'{12})?)","response":"6A82' + plain_end)
         # A VERIFY with redacted data, as the recorder writes it: P2 through the status word
         # in one group (the loop checks that Lc matches the data).
-        redacted_verify = (rb"2000(?P<v>[89]" + h + h + rb"{2}(?:XX)++" + rb'","response":"'
+        redacted_verify = (_VERIFY_P1 + rb"(?P<v>[89]" + h + h + rb"{2}(?:XX)++" + rb'","response":"'
                            + h + rb"{4})" + rb'","us":' + _NUM + rb',"redacted":\["secret"\]\}\n')
         exchanges = (_EXCHANGE + rb"(?P<n>" + _NUM + rb'),"command":"(?:00(?:' + select_aid + rb"|"
                      + query + rb"|" + redacted_verify + rb"|" + select_ef + rb"|" + no_select
@@ -208,7 +227,6 @@ _MY_NUMBER_HEX = re.compile(rb"(?:3[0-9]){12}")
 
 # --- lookup tables -------------------------------------------------------------------
 
-_TRACKED = frozenset({b"A4", b"20", b"21", b"24", b"2C", b"32"})
 _HEX_BYTE: dict[bytes, int] = {f"{i:02X}".encode(): i for i in range(256)}
 _PLAIN, _SM, _OTHER_CLASS = 0, 1, 2
 _CLA_CLASS: dict[bytes, int] = {
@@ -306,13 +324,13 @@ class _FastState:
                     start, end = command_data_span(
                         binascii.unhexlify(cmd.replace(b"X", b"0")))
                     data = cmd[2 * start : 2 * end]
-            if ins == b"A4":
+            if ins == _SELECT:
                 self.select(cla, cmd[4:6], data, resp[-4:])
             else:
-                if data and (ins != b"32" or _HEX_BYTE[cla] & 0x80) and cla != b"FF" and (
+                if data and (ins != _CHANGE_KEY or _HEX_BYTE[cla] & 0x80) and cla != b"FF" and (
                         data.count(b"X") != len(data)):
                     self.add(n, "secret-unredacted")
-                if ins == b"20":
+                if ins == _VERIFY:
                     self.verify(n, cla, cmd[4:6], cmd[6:8], data, resp[-4:])
         if self.scan_personal and len(resp) > 4 and _MY_NUMBER_HEX.search(resp, 0, len(resp) - 4):
             body = binascii.unhexlify(resp[:-4].replace(b"X", b"0"))
@@ -623,15 +641,15 @@ def check_data(path: str, source: str, data: bytes) -> FileReport:
             verify_text = m[v_group] if v_group > 0 else None
             failed = m[nosel_group] if nosel_group > 0 else None
             if aid:
-                command, response = b"00A4040C%02X%s" % (len(aid) // 2, aid), b"9000"
+                command, response = b"00%s%02X%s" % (_SELECT_BY_NAME, len(aid) // 2, aid), b"9000"
             elif query_text:
-                command, response = b"002000" + query_text[:2], query_text[-4:]
+                command, response = b"00" + _VERIFY_P1 + query_text[:2], query_text[-4:]
             elif verify_text:
-                command, response = b"002000" + verify_text[:-18], verify_text[-4:]
+                command, response = b"00" + _VERIFY_P1 + verify_text[:-18], verify_text[-4:]
             elif failed:
-                command, response = b"00A4040C%02X%s" % (len(failed) // 2, failed), b"6A82"
+                command, response = b"00%s%02X%s" % (_SELECT_BY_NAME, len(failed) // 2, failed), b"6A82"
             elif fid:
-                command, response = b"00A4020C02" + fid, b"9000"
+                command, response = b"00" + _SELECT_EF + fid, b"9000"
             else:
                 command, response = m[cmd_group], m[resp_group]
             state.exchange(int(m[n_group]), command, response)
@@ -733,7 +751,7 @@ def _check_canonical(data: bytes, body_start: int, state: _FastState, grammar: _
                 verify_key(int(n), key, length, None, int(verify[-4:], 16))
             else:  # an unknown key or a wrong Lc: the general handler knows what to say
                 state.app, state.selected_ef = app, selected_ef
-                state.exchange(int(n), b"002000" + verify[:-18], verify[-4:])
+                state.exchange(int(n), b"00" + _VERIFY_P1 + verify[:-18], verify[-4:])
         elif failed:
             if app is not None:
                 rules.lose_security()

@@ -25,6 +25,7 @@ import re
 from typing import Any
 
 from apdu.errors import TraceFormatError
+from apdu.ins import INS
 from apdu.jsonsafe import JsonRejected
 from apdu.trace import (
     command_data_span,
@@ -129,9 +130,9 @@ class PlainState:
             cla, ins = command[0], command[1]
             p1 = None if 2 in redacted else command[2]
             p2 = None if 3 in redacted else command[3]
-            if ins == 0xA4:
+            if ins == INS.SELECT:
                 self.select(cla, p1, data, length, sw)
-            elif ins == 0x20:
+            elif ins == INS.VERIFY:
                 self.verify(n, cla, p1, p2, data, length, sw)
         if self.scan_personal and len(response_hex) > 4:
             body = bytes.fromhex(response_hex[:-4].replace("X", "0"))
