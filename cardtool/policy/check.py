@@ -132,19 +132,22 @@ class _Grammar:
         # state machine needs: SELECT by AID (10-byte My Number or 16-byte residence AIDs)
         # and SELECT of an EF, both answered 90 00, and the empty VERIFY (counter query).
         # They share the line's start, matched once.
-        select_aid = (_SELECT_BY_NAME + rb'(?:0A(?=' + h + rb'{20}")|10(?=' + h + rb'{32}"))(?P<aid>' + h
+        # The Lc (0A or 10) and the AID's length, checked ahead.
+        aid_length = rb'(?:0A(?=' + h + rb'{20}")|10(?=' + h + rb'{32}"))'
+        select_aid = (_SELECT_BY_NAME + aid_length + rb"(?P<aid>" + h
                       + rb"{20}(?:" + h + rb'{12})?)","response":"9000' + plain_end)
         # The query's P2 through its status word, one group (``_QUERY`` reads it).
-        query = (_VERIFY_P1 + rb'(?P<q>[89]' + h + rb'","response":"(?:9000|63C' + h + rb"|698[34]))"
-                 + plain_end)
+        query = (_VERIFY_P1 + rb'(?P<q>[89]' + h + rb'","response":"(?:9000|63C' + h
+                 + rb"|698[34]))" + plain_end)
         select_ef = _SELECT_EF + rb"(?P<fid>" + h + rb'{4})","response":"9000' + plain_end
         # A SELECT by AID that failed (probing for an application the card lacks).
-        no_select = (_SELECT_BY_NAME + rb'(?:0A(?=' + h + rb'{20}")|10(?=' + h + rb'{32}"))(?P<nosel>' + h
+        no_select = (_SELECT_BY_NAME + aid_length + rb"(?P<nosel>" + h
                      + rb"{20}(?:" + h + rb'{12})?)","response":"6A82' + plain_end)
         # A VERIFY with redacted data, as the recorder writes it: P2 through the status word
         # in one group (the loop checks that Lc matches the data).
-        redacted_verify = (_VERIFY_P1 + rb"(?P<v>[89]" + h + h + rb"{2}(?:XX)++" + rb'","response":"'
-                           + h + rb"{4})" + rb'","us":' + _NUM + rb',"redacted":\["secret"\]\}\n')
+        redacted_verify = (_VERIFY_P1 + rb"(?P<v>[89]" + h + h + rb"{2}(?:XX)++"
+                           + rb'","response":"' + h + rb"{4})" + rb'","us":' + _NUM
+                           + rb',"redacted":\["secret"\]\}\n')
         exchanges = (_EXCHANGE + rb"(?P<n>" + _NUM + rb'),"command":"(?:00(?:' + select_aid + rb"|"
                      + query + rb"|" + redacted_verify + rb"|" + select_ef + rb"|" + no_select
                      + rb")|" + exchange(_TRACKED_INS) + rb")")
@@ -647,7 +650,8 @@ def check_data(path: str, source: str, data: bytes) -> FileReport:
             elif verify_text:
                 command, response = b"00" + _VERIFY_P1 + verify_text[:-18], verify_text[-4:]
             elif failed:
-                command, response = b"00%s%02X%s" % (_SELECT_BY_NAME, len(failed) // 2, failed), b"6A82"
+                command = b"00%s%02X%s" % (_SELECT_BY_NAME, len(failed) // 2, failed)
+                response = b"6A82"
             elif fid:
                 command, response = b"00" + _SELECT_EF + fid, b"9000"
             else:
