@@ -3,10 +3,12 @@ and traces. Imports nothing from ``cardtool``."""
 
 from apdu.command import CommandApdu, ResponseApdu
 from apdu.errors import ApduError, ApduLayerError, MalformedData
+from apdu.ins import INS
 from apdu.session import Session
 from apdu.sw import SW, describe_sw
 
 __all__ = [
+    "INS",
     "SW",
     "ApduError",
     "ApduLayerError",

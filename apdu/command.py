@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from apdu.errors import InvalidApdu, MalformedData
+from apdu.ins import INS
 
 MAX_SHORT_LC = 255
 MAX_SHORT_LE = 256
@@ -14,42 +15,42 @@ MAX_EXTENDED_LE = 65536
 
 # Names for the instructions this project meets, used by trace and APDU pretty printers.
 INS_NAMES: dict[int, str] = {
-    0x0E: "ERASE BINARY",
-    0x20: "VERIFY",
-    0x22: "MANAGE SECURITY ENVIRONMENT",
-    0x24: "CHANGE REFERENCE DATA",
-    0x2A: "PERFORM SECURITY OPERATION",
-    0x2C: "RESET RETRY COUNTER",
-    0x32: "CHANGE KEY",
-    0x44: "ACTIVATE FILE",
-    0x70: "MANAGE CHANNEL",
-    0x82: "MUTUAL AUTHENTICATE",
-    0x84: "GET CHALLENGE",
-    0x88: "INTERNAL AUTHENTICATE",
-    0xA4: "SELECT",
-    0xAE: "SET SESSION KEY",
-    0xB0: "READ BINARY",
-    0xB1: "READ BINARY (odd)",
-    0xB2: "READ RECORD",
-    0xC0: "GET RESPONSE",
-    0xCA: "GET DATA",
-    0xCB: "GET DATA (odd)",
-    0xD6: "UPDATE BINARY",
-    0xDC: "UPDATE RECORD",
+    INS.ERASE_BINARY: "ERASE BINARY",
+    INS.VERIFY: "VERIFY",
+    INS.MANAGE_SECURITY_ENVIRONMENT: "MANAGE SECURITY ENVIRONMENT",
+    INS.CHANGE_REFERENCE_DATA: "CHANGE REFERENCE DATA",
+    INS.PERFORM_SECURITY_OPERATION: "PERFORM SECURITY OPERATION",
+    INS.RESET_RETRY_COUNTER: "RESET RETRY COUNTER",
+    INS.CHANGE_KEY: "CHANGE KEY",
+    INS.ACTIVATE_FILE: "ACTIVATE FILE",
+    INS.MANAGE_CHANNEL: "MANAGE CHANNEL",
+    INS.MUTUAL_AUTHENTICATE: "MUTUAL AUTHENTICATE",
+    INS.GET_CHALLENGE: "GET CHALLENGE",
+    INS.INTERNAL_AUTHENTICATE: "INTERNAL AUTHENTICATE",
+    INS.SELECT: "SELECT",
+    INS.SET_SESSION_KEY: "SET SESSION KEY",
+    INS.READ_BINARY: "READ BINARY",
+    INS.READ_BINARY_ODD: "READ BINARY (odd)",
+    INS.READ_RECORD: "READ RECORD",
+    INS.GET_RESPONSE: "GET RESPONSE",
+    INS.GET_DATA: "GET DATA",
+    INS.GET_DATA_ODD: "GET DATA (odd)",
+    INS.UPDATE_BINARY: "UPDATE BINARY",
+    INS.UPDATE_RECORD: "UPDATE RECORD",
 }
 
 # Proprietary-class instructions named by (INS) when CLA has bit 8 set.
 PROPRIETARY_INS_NAMES: dict[int, str] = {
-    0x2A: "COMPUTE DIGITAL SIGNATURE",
-    0x32: "CHANGE KEY",
-    0xAE: "SET SESSION KEY",
-    0xCA: "GET DATA (UID)",
+    INS.PERFORM_SECURITY_OPERATION: "COMPUTE DIGITAL SIGNATURE",
+    INS.CHANGE_KEY: "CHANGE KEY",
+    INS.SET_SESSION_KEY: "SET SESSION KEY",
+    INS.GET_DATA: "GET DATA (UID)",
 }
 
 
 def command_name(cla: int, ins: int) -> str:
     """A readable name for an instruction, e.g. ``SELECT`` or ``COMPUTE DIGITAL SIGNATURE``."""
-    if cla == 0xFF and ins == 0xCA:
+    if cla == 0xFF and ins == INS.GET_DATA:
         return "GET DATA (reader UID)"
     if cla & 0x80 and ins in PROPRIETARY_INS_NAMES:
         return PROPRIETARY_INS_NAMES[ins]

@@ -10,6 +10,7 @@ from collections.abc import Callable, Collection
 from apdu import tlv
 from apdu.command import MAX_EXTENDED_LE, MAX_SHORT_LE, CommandApdu, ResponseApdu
 from apdu.errors import ApduError, InvalidApdu, MalformedData, TransmitFailed
+from apdu.ins import INS
 from apdu.sw import SW
 from apdu.transport import Transport
 
@@ -73,7 +74,8 @@ class Session:
             if rounds > MAX_GET_RESPONSE_ROUNDS:
                 break
             # GET RESPONSE keeps the logical channel bits of the original class byte.
-            get_response = CommandApdu(command.cla & 0x03, 0xC0, 0, 0, le=response.sw2 or 256)
+            get_response = CommandApdu(command.cla & 0x03, INS.GET_RESPONSE, 0, 0,
+                                       le=response.sw2 or 256)
             response = self._exchange(get_response)
             data += response.data
         if len(data) != len(response.data):
@@ -99,15 +101,15 @@ class Session:
 
     def select_df(self, aid: bytes) -> None:
         """SELECT by DF name, no FCI (P2=0C)."""
-        self.send(CommandApdu(0x00, 0xA4, 0x04, 0x0C, aid))
+        self.send(CommandApdu(0x00, INS.SELECT, 0x04, 0x0C, aid))
 
     def select_ef(self, fid: bytes) -> None:
         """SELECT an EF under the current DF by file identifier, no FCI."""
-        self.send(CommandApdu(0x00, 0xA4, 0x02, 0x0C, fid))
+        self.send(CommandApdu(0x00, INS.SELECT, 0x02, 0x0C, fid))
 
     def try_select_df(self, aid: bytes) -> bool:
         """SELECT by DF name; False if the card says it has no such application."""
-        response = self.transmit(CommandApdu(0x00, 0xA4, 0x04, 0x0C, aid))
+        response = self.transmit(CommandApdu(0x00, INS.SELECT, 0x04, 0x0C, aid))
         if response.sw == SW.OK:
             return True
         if response.sw in (SW.FILE_NOT_FOUND, SW.INCORRECT_P1P2, SW.WRONG_PARAMETERS,
@@ -121,10 +123,11 @@ class Session:
         if first and sfi is not None:
             if position > 0xFF:
                 raise InvalidApdu(detail=f"offset {position} too large for a read by SFI")
-            return CommandApdu(cla, 0xB0, 0x80 | sfi, position, le=le, extended=extended)
+            return CommandApdu(cla, INS.READ_BINARY, 0x80 | sfi, position, le=le, extended=extended)
         if position > MAX_OFFSET:
             raise InvalidApdu(detail=f"offset {position} exceeds READ BINARY's 15-bit range")
-        return CommandApdu(cla, 0xB0, position >> 8, position & 0xFF, le=le, extended=extended)
+        return CommandApdu(cla, INS.READ_BINARY, position >> 8, position & 0xFF, le=le,
+                           extended=extended)
 
     def read_binary(
         self,

@@ -20,6 +20,7 @@ from typing import IO, Any, Protocol
 
 from apdu.command import MAX_EXTENDED_LC, MAX_EXTENDED_LE, CommandApdu
 from apdu.errors import MalformedData, TraceFormatError
+from apdu.ins import INS
 from apdu.jsonsafe import JsonRejected, loads_bounded
 
 FORMAT_NAME = "cardtool-trace"
@@ -28,9 +29,10 @@ FORMAT_VERSION = 1
 EVENT_TYPES = frozenset({"exchange", "random", "reset", "removed", "transport-error", "card"})
 
 #: Instructions whose command data is a secret (PINs, passwords, card numbers).
-SECRET_INS = frozenset({0x20, 0x21, 0x24, 0x2C})
+SECRET_INS: frozenset[int] = frozenset({
+    INS.VERIFY, INS.VERIFY_ODD, INS.CHANGE_REFERENCE_DATA, INS.RESET_RETRY_COUNTER})
 #: Proprietary (CLA bit 8) instructions whose data is a secret: CHANGE KEY on 住基/共通 DFs.
-SECRET_PROPRIETARY_INS = frozenset({0x32})
+SECRET_PROPRIETARY_INS: frozenset[int] = frozenset({INS.CHANGE_KEY})
 
 REDACTION_SECRETS = "secrets"  # VERIFY / CHANGE REFERENCE DATA / RESET RETRY COUNTER data
 

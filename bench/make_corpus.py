@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from apdu.command import CommandApdu
+from apdu.ins import INS
 from apdu.session import Session
 from apdu.trace import NoRedaction
 from apdu.transport.recording import RecordingTransport
@@ -224,7 +225,7 @@ def clean_tasks(r: Recorder, rng: random.Random, count: int, *, typos: bool = Tr
 
 def _raw_verify(r: Recorder, key: KeyRef, data: bytes) -> None:
     r.card.select(key.aid)
-    r.session.transmit(CommandApdu(0x00, 0x20, 0x00, 0x80 | key.key_ef, data))
+    r.session.transmit(CommandApdu(0x00, INS.VERIFY, 0x00, 0x80 | key.key_ef, data))
 
 
 def plant_format_length(r: Recorder, rel: str) -> list[Planted]:
@@ -243,7 +244,7 @@ def plant_format_charset(r: Recorder, rel: str) -> list[Planted]:
 
 def plant_unknown_key(r: Recorder, rel: str) -> list[Planted]:
     r.card.select(ids.JPKI_AID)
-    r.session.transmit(CommandApdu(0x00, 0x20, 0x00, 0x80 | 0x1F, b"1234"))
+    r.session.transmit(CommandApdu(0x00, INS.VERIFY, 0x00, 0x80 | 0x1F, b"1234"))
     return [Planted(rel, r.n, "unknown-key", "jpki/EF 001F")]
 
 

@@ -18,12 +18,13 @@ from __future__ import annotations
 from apdu import tlv
 from apdu.command import CommandApdu
 from apdu.errors import MalformedData
+from apdu.ins import INS
 from apdu.trace import SecretRedactor
 from cardtool.cards.mynumber.ids import PERSONAL_FILES
 from cardtool.cards.residence.ids import PERSONAL_DFS
 
 REDACTION_PERSONAL = "personal"
-_READS = frozenset({0xB0, 0xB2})
+_READS: frozenset[int] = frozenset({INS.READ_BINARY, INS.READ_RECORD})
 
 #: Tags whose value is a sequence of TLVs in the cards' files, trusted even when a chunk
 #: cuts the value. Other tags with the constructed bit (e.g. FF10, whose value is the My
@@ -107,7 +108,7 @@ class CardRedactor(SecretRedactor):
             self._boundaries = {0}
 
     def _track_select(self, command: CommandApdu, response: bytes) -> None:
-        if command.ins != 0xA4 or response[-2:] != b"\x90\x00" or command.cla & 0x80:
+        if command.ins != INS.SELECT or response[-2:] != b"\x90\x00" or command.cla & 0x80:
             return
         if command.p1 == 0x04:
             self._aid = command.data
@@ -126,7 +127,7 @@ class CardRedactor(SecretRedactor):
         if parsed.ins not in _READS or parsed.cla & 0x0C or len(response) <= 2:
             return command_hex, response_hex, applied
         offset = 0
-        if parsed.ins == 0xB0:
+        if parsed.ins == INS.READ_BINARY:
             if parsed.p1 & 0x80:
                 self._set_ef(parsed.p1 & 0x1F)  # a read by short EF id makes it current
                 offset = parsed.p2
@@ -140,6 +141,6 @@ class CardRedactor(SecretRedactor):
             rule = tlv.TagRule.BER
         else:
             return command_hex, response_hex, applied
-        boundaries = self._boundaries if parsed.ins == 0xB0 else {0}
+        boundaries = self._boundaries if parsed.ins == INS.READ_BINARY else {0}
         redacted = redact_values(response, offset, boundaries, rule)
         return command_hex, redacted, (*applied, REDACTION_PERSONAL)

@@ -27,6 +27,7 @@ from apdu.errors import (
     TransmitFailed,
 )
 from apdu.importers import read_any_trace
+from apdu.ins import INS
 from apdu.trace import REDACTED_FILL, Trace, matches_redacted
 from apdu.transport import Transport
 
@@ -36,7 +37,8 @@ MATCH_MODES = (STRICT, BY_COMMAND)
 
 #: Instructions that open a secure-messaging session from host randomness: MUTUAL
 #: AUTHENTICATE, GENERAL AUTHENTICATE (both forms).
-_SM_OPENING_INS = frozenset({0x82, 0x86, 0x87})
+_SM_OPENING_INS: frozenset[int] = frozenset({
+    INS.MUTUAL_AUTHENTICATE, INS.GENERAL_AUTHENTICATE, INS.GENERAL_AUTHENTICATE_ODD})
 
 # Events that carry information but no behaviour; replay steps over them.
 _PASSIVE = frozenset({"card"})

@@ -2,7 +2,9 @@
 
 The rules and what they follow are defined by the reference implementation in
 ``check_plain.py`` (read its docstring first); this module must report exactly the same
-findings, only faster, because CI pipelines run it over thousands of traces.
+findings, only faster, because CI pipelines run it over thousands of traces. Both are
+parsers: what a VERIFY of a policy key means (per-key state, the VERIFY rules) is decided
+by the one engine both feed, ``verify_rules.VerifyRules``.
 
 How it is fast: a file is read as bytes in one call and goes down the first of three
 paths that can take it, each giving the same findings as the reference.
@@ -20,8 +22,7 @@ paths that can take it, each giving the same findings as the reference.
 2. **One expression, state machine in Python** (``_check_canonical``), for the same kind
    of trace with findings (they need exchange numbers): the compiled expression
    ``_Grammar.flat`` validates the lines in C and hands over the fields of followed
-   exchanges as tuples; command fields are compared as hex against precomputed tables;
-   per-key state is a small list, "verified" an epoch number.
+   exchanges as tuples; command fields are compared as hex against precomputed tables.
 3. **Line by line** (``_Grammar.block`` / ``_Grammar.every``): anything the expressions do
    not recognise (other field orders, escapes, lower-case hex, a broken or torn line)
    goes to (bounded) ``json.loads`` and the reference validator, so correctness never depends on
@@ -38,8 +39,11 @@ from collections.abc import Callable
 from typing import Any
 
 from apdu.errors import TraceFormatError
+from apdu.ins import INS
 from apdu.trace import (
     MAX_LINE_BYTES,
+    SECRET_INS,
+    SECRET_PROPRIETARY_INS,
     command_data_span,
     has_long_line,
     validate_event,
@@ -52,24 +56,39 @@ from cardtool.policy.check_plain import (
     has_my_number,
     parse_json_line,
 )
-from cardtool.policy.rules import (
-    TORN,
-    UNREADABLE,
-    FileReport,
-    Finding,
-    format_problem,
-    key_label,
-    unknown_key_label,
+from cardtool.policy.rules import TORN, UNREADABLE, FileReport, Finding
+from cardtool.policy.table import CONSECUTIVE_FAILURES_ALLOWED
+from cardtool.policy.verify_rules import (
+    BLOCKED_AT_UNNUMBERED,
+    NOT_VERIFIED,
+    POLICY_KEYS,
+    KeyState,
+    PolicyKey,
+    VerifyRules,
 )
-from cardtool.policy.table import CONSECUTIVE_FAILURES_ALLOWED, KEYS
-from cardtool.secret_format import FormatRule
 
 # --- the line grammar ---------------------------------------------------------------
 
 # JSON numbers as TraceWriter writes them; longer ones go to json.loads, which knows
 # Python's limit on digits in an int.
 _NUM = rb"(?:0|[1-9][0-9]{0,17}+)"
-_TRACKED_INS = rb"(?:A4|20|21|24|2C|32)"
+#: The instructions the checker follows: SELECT, and those whose data is a secret
+#: (``apdu.trace.is_secret_command``). ``_linescan.c`` (``tracked``) lists the same bytes,
+#: and the tests hold it to the expressions built from these.
+_TRACKED_INSTRUCTIONS = (INS.SELECT, INS.VERIFY, INS.VERIFY_ODD, INS.CHANGE_REFERENCE_DATA,
+                         INS.RESET_RETRY_COUNTER, INS.CHANGE_KEY)
+assert frozenset(_TRACKED_INSTRUCTIONS) == {INS.SELECT} | SECRET_INS | SECRET_PROPRIETARY_INS
+#: The same as traces spell them; the scanner compares hex, never numbers.
+_TRACKED = frozenset(ins.hex_digits() for ins in _TRACKED_INSTRUCTIONS)
+_SELECT = INS.SELECT.hex_digits()
+_VERIFY = INS.VERIFY.hex_digits()
+_CHANGE_KEY = INS.CHANGE_KEY.hex_digits()
+_TRACKED_INS = rb"(?:" + rb"|".join(ins.hex_digits() for ins in _TRACKED_INSTRUCTIONS) + rb")"
+#: The commands of the lines the grammar knows by heart, as cardtool sends them (CLA 00):
+#: SELECT by DF name and of an EF, both without FCI (P2 0C), and VERIFY with P1 00.
+_SELECT_BY_NAME = _SELECT + b"040C"  # then Lc and the AID
+_SELECT_EF = _SELECT + b"020C02"  # then the file id
+_VERIFY_P1 = _VERIFY + b"00"  # then P2 (and Lc and the data)
 _REDACTED = rb'(?:,"redacted":\[(?:"secret"|"personal"|"secret","personal")\])?'
 _EXCHANGE = rb'\{"type":"exchange","n":'
 _OTHER = rb"[^\n]*+\n?"
@@ -113,19 +132,22 @@ class _Grammar:
         # state machine needs: SELECT by AID (10-byte My Number or 16-byte residence AIDs)
         # and SELECT of an EF, both answered 90 00, and the empty VERIFY (counter query).
         # They share the line's start, matched once.
-        select_aid = (rb'A4040C(?:0A(?=' + h + rb'{20}")|10(?=' + h + rb'{32}"))(?P<aid>' + h
+        # The Lc (0A or 10) and the AID's length, checked ahead.
+        aid_length = rb'(?:0A(?=' + h + rb'{20}")|10(?=' + h + rb'{32}"))'
+        select_aid = (_SELECT_BY_NAME + aid_length + rb"(?P<aid>" + h
                       + rb"{20}(?:" + h + rb'{12})?)","response":"9000' + plain_end)
         # The query's P2 through its status word, one group (``_QUERY`` reads it).
-        query = (rb'2000(?P<q>[89]' + h + rb'","response":"(?:9000|63C' + h + rb"|698[34]))"
-                 + plain_end)
-        select_ef = rb"A4020C02(?P<fid>" + h + rb'{4})","response":"9000' + plain_end
+        query = (_VERIFY_P1 + rb'(?P<q>[89]' + h + rb'","response":"(?:9000|63C' + h
+                 + rb"|698[34]))" + plain_end)
+        select_ef = _SELECT_EF + rb"(?P<fid>" + h + rb'{4})","response":"9000' + plain_end
         # A SELECT by AID that failed (probing for an application the card lacks).
-        no_select = (rb'A4040C(?:0A(?=' + h + rb'{20}")|10(?=' + h + rb'{32}"))(?P<nosel>' + h
+        no_select = (_SELECT_BY_NAME + aid_length + rb"(?P<nosel>" + h
                      + rb"{20}(?:" + h + rb'{12})?)","response":"6A82' + plain_end)
         # A VERIFY with redacted data, as the recorder writes it: P2 through the status word
         # in one group (the loop checks that Lc matches the data).
-        redacted_verify = (rb"2000(?P<v>[89]" + h + h + rb"{2}(?:XX)++" + rb'","response":"'
-                           + h + rb"{4})" + rb'","us":' + _NUM + rb',"redacted":\["secret"\]\}\n')
+        redacted_verify = (_VERIFY_P1 + rb"(?P<v>[89]" + h + h + rb"{2}(?:XX)++"
+                           + rb'","response":"' + h + rb"{4})" + rb'","us":' + _NUM
+                           + rb',"redacted":\["secret"\]\}\n')
         exchanges = (_EXCHANGE + rb"(?P<n>" + _NUM + rb'),"command":"(?:00(?:' + select_aid + rb"|"
                      + query + rb"|" + redacted_verify + rb"|" + select_ef + rb"|" + no_select
                      + rb")|" + exchange(_TRACKED_INS) + rb")")
@@ -208,7 +230,6 @@ _MY_NUMBER_HEX = re.compile(rb"(?:3[0-9]){12}")
 
 # --- lookup tables -------------------------------------------------------------------
 
-_TRACKED = frozenset({b"A4", b"20", b"21", b"24", b"2C", b"32"})
 _HEX_BYTE: dict[bytes, int] = {f"{i:02X}".encode(): i for i in range(256)}
 _PLAIN, _SM, _OTHER_CLASS = 0, 1, 2
 _CLA_CLASS: dict[bytes, int] = {
@@ -216,63 +237,49 @@ _CLA_CLASS: dict[bytes, int] = {
 _SELECTED = b"selected"
 _P2_KEY_EF: dict[bytes, bytes] = {b"80": _SELECTED} | {
     f"{0x80 | ef:02X}".encode(): f"{ef:04X}".encode() for ef in range(1, 0x20)}
-_SW_OK, _SW_BLOCKED = -1, -2
-_SW_KIND: dict[bytes, int] = ({b"9000": _SW_OK, b"6983": _SW_BLOCKED, b"6984": _SW_BLOCKED}
-                              | {f"63C{x:X}".encode(): x for x in range(16)})
+#: The status words the grammar's empty VERIFY (``q``) takes, as hex and as a number.
+_QUERY_SWS: dict[bytes, int] = {
+    sw.encode(): int(sw, 16) for sw in ("9000", "6983", "6984", *(f"63C{x:X}" for x in range(16)))}
 _APP_NAMES: dict[bytes, str] = {aid.hex().upper().encode(): name
                                 for aid, name in APPLICATION_NAMES.items()}
 
 
-class _Key:
-    """A policy key, keyed by (AID hex, key EF hex) for the fast lookups."""
-
-    __slots__ = ("label", "maximum", "rule")
-
-    def __init__(self, label: str, maximum: int, rule: FormatRule) -> None:
-        self.label = label
-        self.maximum = maximum
-        self.rule = rule
-
-
-_KEYS: dict[tuple[bytes | None, bytes | None], _Key] = {
-    (aid.hex().upper().encode(), f"{ef:04X}".encode()):
-        _Key(key_label(secret.name, key.application), key.max_tries, secret.rule)
-    for (aid, ef), (secret, key) in KEYS.items()}
+#: (AID hex, key EF hex) -> the policy's key, for the fast lookups.
+_KEYS: dict[tuple[bytes | None, bytes | None], PolicyKey] = {
+    (aid.hex().upper().encode(), f"{ef:04X}".encode()): key
+    for (aid, ef), key in POLICY_KEYS.items()}
 
 #: (AID hex, P2 hex) -> key, for a VERIFY that names its key EF in P2 (80|EF).
-_P2_KEYS: dict[tuple[bytes | None, bytes], _Key] = {
+_P2_KEYS: dict[tuple[bytes | None, bytes], PolicyKey] = {
     (aid.hex().upper().encode(), f"{0x80 | ef:02X}".encode()): _KEYS[
         (aid.hex().upper().encode(), f"{ef:04X}".encode())]
-    for aid, ef in KEYS if ef <= 0x1F}
+    for aid, ef in POLICY_KEYS if ef <= 0x1F}
 
 #: The same, per application: {AID hex: {P2 hex: key}} and {AID hex: {EF hex: key}}.
-_NO_KEYS: dict[bytes | None, _Key] = {}
-_P2_KEYS_BY_APP: dict[bytes | None, dict[bytes | None, _Key]] = {}
-_EF_KEYS_BY_APP: dict[bytes | None, dict[bytes | None, _Key]] = {}
+_NO_KEYS: dict[bytes | None, PolicyKey] = {}
+_P2_KEYS_BY_APP: dict[bytes | None, dict[bytes | None, PolicyKey]] = {}
+_EF_KEYS_BY_APP: dict[bytes | None, dict[bytes | None, PolicyKey]] = {}
 for (_aid, _p2), _key in _P2_KEYS.items():
     _P2_KEYS_BY_APP.setdefault(_aid, {})[_p2] = _key
 for (_aid, _ef), _key in _KEYS.items():
     _EF_KEYS_BY_APP.setdefault(_aid, {})[_ef] = _key
 
 #: The ``q`` group of an empty VERIFY (P2 through SW, e.g. ``98","response":"63C3``) ->
-#: (P2, or None for 80 = the selected key EF; the SW's kind as in ``_SW_KIND``).
+#: (P2, or None for 80 = the selected key EF; the status word).
 _QUERY: dict[bytes, tuple[bytes | None, int]] = {
-    b'%02X","response":"%s' % (p2, sw): (None if p2 == 0x80 else b"%02X" % p2, kind)
-    for p2 in range(0x80, 0xA0) for sw, kind in _SW_KIND.items()}
+    b'%02X","response":"%s' % (p2, sw_hex): (None if p2 == 0x80 else b"%02X" % p2, sw)
+    for p2 in range(0x80, 0xA0) for sw_hex, sw in _QUERY_SWS.items()}
 
 #: Per application (AID hex, or None): the ``q`` group of an empty VERIFY -> (the key it
-#: names, or None for P2 = 80: the selected key EF; the SW's kind). Unknown keys absent.
-_QUERY_BY_APP: dict[bytes | None, dict[bytes, tuple[_Key | None, int]]] = {}
+#: names, or None for P2 = 80: the selected key EF; the status word). Unknown keys absent.
+_QUERY_BY_APP: dict[bytes | None, dict[bytes, tuple[PolicyKey | None, int]]] = {}
 for _app in [None, *_P2_KEYS_BY_APP]:
     _QUERY_BY_APP[_app] = {
-        text: (None if p2 is None else _P2_KEYS_BY_APP.get(_app, {}).get(p2), kind)
-        for text, (p2, kind) in _QUERY.items()
+        text: (None if p2 is None else _P2_KEYS_BY_APP.get(_app, {}).get(p2), sw)
+        for text, (p2, sw) in _QUERY.items()
         if p2 is None or p2 in _P2_KEYS_BY_APP.get(_app, {})}
 _QUERY_NO_APP = _QUERY_BY_APP[None]
 
-_ALLOWED = CONSECUTIVE_FAILURES_ALLOWED
-# Per-key state slots (a list per key and trace, not an object: cheaper to touch).
-_COUNT, _FAILURES, _VERIFIED, _BLOCKED_AT, _ABOVE_MAX_REPORTED = 0, 1, 2, 3, 4
 
 
 def _app_name(app: bytes | None) -> str | None:
@@ -288,10 +295,8 @@ class _FastState:
         self.findings: list[Finding] = []
         self.app: bytes | None = None
         self.selected_ef: bytes | None = None
-        self.keys: dict[_Key, list[Any]] = {}
-        #: Bumped whenever the security state is lost (reset, removal, another
-        #: application); a key is verified while its ``_VERIFIED`` slot equals it.
-        self.epoch = 0
+        #: The per-key state and the VERIFY rules, shared with the reference checker.
+        self.rules = VerifyRules(self.add)
 
     def add(self, n: int | None, rule: str, key: str = "", detail: str = "") -> None:
         self.findings.append(Finding(self.path, n, rule, key, detail))
@@ -299,11 +304,11 @@ class _FastState:
     def power_cycle(self) -> None:
         self.app = None
         self.selected_ef = None
-        self.epoch += 1
+        self.rules.lose_security()
 
     def set_app(self, app: bytes | None) -> None:
         if app != self.app:
-            self.epoch += 1
+            self.rules.lose_security()
             self.app = app
 
     def exchange(self, n: int | None, cmd: bytes, resp: bytes) -> None:
@@ -322,13 +327,13 @@ class _FastState:
                     start, end = command_data_span(
                         binascii.unhexlify(cmd.replace(b"X", b"0")))
                     data = cmd[2 * start : 2 * end]
-            if ins == b"A4":
+            if ins == _SELECT:
                 self.select(cla, cmd[4:6], data, resp[-4:])
             else:
-                if data and (ins != b"32" or _HEX_BYTE[cla] & 0x80) and cla != b"FF" and (
+                if data and (ins != _CHANGE_KEY or _HEX_BYTE[cla] & 0x80) and cla != b"FF" and (
                         data.count(b"X") != len(data)):
                     self.add(n, "secret-unredacted")
-                if ins == b"20":
+                if ins == _VERIFY:
                     self.verify(n, cla, cmd[4:6], cmd[6:8], data, resp[-4:])
         if self.scan_personal and len(resp) > 4 and _MY_NUMBER_HEX.search(resp, 0, len(resp) - 4):
             body = binascii.unhexlify(resp[:-4].replace(b"X", b"0"))
@@ -375,77 +380,14 @@ class _FastState:
         length = len(data) >> 1
         if key is None:
             if length:
-                self.add(n, "unknown-key", unknown_key_label(
-                    _app_name(self.app), int(key_ef, 16) if key_ef is not None else None))
+                self.rules.unknown_key(n, _app_name(self.app),
+                                       int(key_ef, 16) if key_ef is not None else None)
             return
-        self.verify_key(n, key, length, data, sw)
-
-    def verify_key(self, n: int | None, key: _Key, length: int, data: bytes, sw: bytes) -> None:
-        """A VERIFY of a known key: ``length`` data bytes (0: the counter query), ``data``
-        their hex (X allowed), ``sw`` the status word's hex."""
-        state = self.keys.get(key)
-        if state is None:
-            state = self.keys[key] = [None, 0, -1, None, False]
-        label = key.label
-        maximum = key.maximum
-        prev = state[_COUNT]
-        if length:
-            problem = format_problem(
-                key.rule, None if b"X" in data else binascii.unhexlify(data), length)
-            if problem is not None:
-                self.add(n, "pin-format", label, problem)
-            if prev is None:
-                self.add(n, "blind-verify", label)
-            elif prev == 0:
-                self.add(n, "verify-blocked", label)
-            elif prev == 1:
-                self.add(n, "last-try", label)
-            if state[_VERIFIED] == self.epoch:
-                self.add(n, "reverify", label)
-        kind = _SW_KIND.get(sw)
-        if kind == _SW_OK:
-            if length:
-                if prev == 0:
-                    self.add(n, "blocked-wrong-sw", label, "SW 9000")
-                state[_FAILURES] = 0
-                state[_VERIFIED] = self.epoch
-            elif prev is not None and prev < maximum:
-                self.add(n, "counter-increased", label, f"{prev} -> {maximum}")
-            state[_COUNT] = maximum
-        elif kind is None:
-            if length and prev == 0:
-                self.add(n, "blocked-wrong-sw", label, "SW " + sw.decode("ascii"))
-        elif kind == _SW_BLOCKED:
-            if length:
-                state[_VERIFIED] = -1
-            state[_COUNT] = 0
-        else:
-            left = kind
-            if left > maximum and not state[_ABOVE_MAX_REPORTED]:
-                state[_ABOVE_MAX_REPORTED] = True
-                self.add(n, "max-above-policy", label, f"{left} > {maximum}")
-            if length:
-                if prev == 0:
-                    self.add(n, "blocked-wrong-sw", label, "SW " + sw.decode("ascii"))
-                elif prev is not None and left > prev:
-                    self.add(n, "counter-increased", label, f"{prev} -> {left}")
-                elif prev is not None and left != prev - 1:
-                    self.add(n, "counter-step", label, f"{prev} -> {left}")
-                failures = state[_FAILURES] = state[_FAILURES] + 1
-                if failures == _ALLOWED + 1:
-                    self.add(n, "repeated-failures", label, f"{failures} in a row")
-                state[_VERIFIED] = -1
-                if left == 0 and prev != 0:
-                    state[_BLOCKED_AT] = n if n is not None else -1
-            elif prev is not None and left > prev:
-                self.add(n, "counter-increased", label, f"{prev} -> {left}")
-            state[_COUNT] = left
+        self.rules.verify(n, key, length, None if b"X" in data else binascii.unhexlify(data),
+                          int(sw, 16))
 
     def finish(self) -> None:
-        for key, state in self.keys.items():
-            blocked_at = state[_BLOCKED_AT]
-            if blocked_at is not None and state[_COUNT] == 0:
-                self.add(blocked_at if blocked_at >= 0 else None, "key-blocked", key.label)
+        self.rules.finish()
 
 
 # --- the automaton ----------------------------------------------------------------------
@@ -464,11 +406,11 @@ class _FastState:
 _KeySlot = tuple[int, "int | None", int, bool, bool, bool]
 _StateKey = tuple["bytes | None", "bytes | None", tuple[_KeySlot, ...]]
 
-_KEY_LIST: list[_Key] = list(_KEYS.values())
-_KEY_INDEX: dict[_Key, int] = {key: index for index, key in enumerate(_KEY_LIST)}
+_KEY_LIST: list[PolicyKey] = list(_KEYS.values())
+_KEY_INDEX: dict[PolicyKey, int] = {key: index for index, key in enumerate(_KEY_LIST)}
 #: Failures in a row beyond this behave alike (``repeated-failures`` fires once, at
-#: ``_ALLOWED + 1``), so the state counts no further.
-_FAILURES_CAP = _ALLOWED + 2
+#: ``CONSECUTIVE_FAILURES_ALLOWED + 1``), so the state counts no further.
+_FAILURES_CAP = CONSECUTIVE_FAILURES_ALLOWED + 2
 #: The token of a reset or removal (see ``_Grammar.lines``).
 _POWER = b"r"
 _RESPONSE_SEPARATOR = b'","response":"'
@@ -542,19 +484,21 @@ class _Automaton:
 def _state_of(key: _StateKey) -> _FastState:
     app, selected_ef, slots = key
     state = _FastState("", False)
-    state.app, state.selected_ef, state.epoch = app, selected_ef, 1
+    state.app, state.selected_ef = app, selected_ef
+    rules = state.rules
     for index, count, failures, verified, blocked, above_max in slots:
-        state.keys[_KEY_LIST[index]] = [count, failures, 1 if verified else -1,
-                                        -1 if blocked else None, above_max]
+        rules.keys[_KEY_LIST[index]] = KeyState(
+            count, failures, rules.epoch if verified else NOT_VERIFIED,
+            BLOCKED_AT_UNNUMBERED if blocked else None, above_max)
     return state
 
 
 def _key_of(state: _FastState) -> _StateKey:
-    epoch = state.epoch
-    slots = sorted((_KEY_INDEX[key], slot[_COUNT], min(slot[_FAILURES], _FAILURES_CAP),
-                    slot[_VERIFIED] == epoch, slot[_BLOCKED_AT] is not None,
-                    bool(slot[_ABOVE_MAX_REPORTED]))
-                   for key, slot in state.keys.items())
+    epoch = state.rules.epoch
+    slots = sorted((_KEY_INDEX[key], slot.count, min(slot.failures, _FAILURES_CAP),
+                    slot.verified_in == epoch, slot.blocked_at is not None,
+                    slot.above_max_reported)
+                   for key, slot in state.rules.keys.items())
     return (state.app, state.selected_ef, tuple(slots))
 
 
@@ -700,15 +644,16 @@ def check_data(path: str, source: str, data: bytes) -> FileReport:
             verify_text = m[v_group] if v_group > 0 else None
             failed = m[nosel_group] if nosel_group > 0 else None
             if aid:
-                command, response = b"00A4040C%02X%s" % (len(aid) // 2, aid), b"9000"
+                command, response = b"00%s%02X%s" % (_SELECT_BY_NAME, len(aid) // 2, aid), b"9000"
             elif query_text:
-                command, response = b"002000" + query_text[:2], query_text[-4:]
+                command, response = b"00" + _VERIFY_P1 + query_text[:2], query_text[-4:]
             elif verify_text:
-                command, response = b"002000" + verify_text[:-18], verify_text[-4:]
+                command, response = b"00" + _VERIFY_P1 + verify_text[:-18], verify_text[-4:]
             elif failed:
-                command, response = b"00A4040C%02X%s" % (len(failed) // 2, failed), b"6A82"
+                command = b"00%s%02X%s" % (_SELECT_BY_NAME, len(failed) // 2, failed)
+                response = b"6A82"
             elif fid:
-                command, response = b"00A4020C02" + fid, b"9000"
+                command, response = b"00" + _SELECT_EF + fid, b"9000"
             else:
                 command, response = m[cmd_group], m[resp_group]
             state.exchange(int(m[n_group]), command, response)
@@ -773,8 +718,8 @@ def _check_canonical(data: bytes, body_start: int, state: _FastState, grammar: _
     validates the lines and hands over the tracked ones as tuples of fields. Returns False,
     having changed nothing the caller keeps, as soon as a line needs the general loop
     (a torn, broken or merely unusual line), which then starts over."""
-    keys = state.keys
-    add = state.add
+    rules = state.rules
+    verify_key = rules.verify
     app: bytes | None = None
     selected_ef: bytes | None = None
     p2_keys = ef_keys = _NO_KEYS  # the keys of the selected application
@@ -786,32 +731,15 @@ def _check_canonical(data: bytes, body_start: int, state: _FastState, grammar: _
             entry = queries.get(query)
             if entry is None:
                 continue  # an empty VERIFY of an unknown key: harmless, not followed
-            key, kind = entry
+            key, sw = entry
             if key is None:
                 key = ef_keys.get(selected_ef)
                 if key is None:
                     continue
-            found_state = keys.get(key)
-            if found_state is None:
-                found_state = keys[key] = [None, 0, -1, None, False]
-            key_state = found_state
-            prev = key_state[_COUNT]
-            if kind == _SW_OK:
-                if prev is not None and prev < key.maximum:
-                    add(int(n), "counter-increased", key.label, f"{prev} -> {key.maximum}")
-                key_state[_COUNT] = key.maximum
-            elif kind == _SW_BLOCKED:
-                key_state[_COUNT] = 0
-            else:
-                if kind > key.maximum and not key_state[_ABOVE_MAX_REPORTED]:
-                    key_state[_ABOVE_MAX_REPORTED] = True
-                    add(int(n), "max-above-policy", key.label, f"{kind} > {key.maximum}")
-                if prev is not None and kind > prev:
-                    add(int(n), "counter-increased", key.label, f"{prev} -> {kind}")
-                key_state[_COUNT] = kind
+            verify_key(int(n), key, 0, b"", sw)
         elif aid:
             if aid != app:
-                state.epoch += 1
+                rules.lose_security()
                 app = aid
                 p2_keys = _P2_KEYS_BY_APP.get(app, _NO_KEYS)
                 ef_keys = _EF_KEYS_BY_APP.get(app, _NO_KEYS)
@@ -823,13 +751,14 @@ def _check_canonical(data: bytes, body_start: int, state: _FastState, grammar: _
             p2 = verify[:2]
             key = p2_keys.get(p2) if p2 != b"80" else ef_keys.get(selected_ef)
             if key is not None and _HEX_BYTE[verify[2:4]] == length:
-                state.verify_key(int(n), key, length, verify[4:4 + 2 * length], verify[-4:])
+                # The grammar took the data as XX only: redacted, its length is all there is.
+                verify_key(int(n), key, length, None, int(verify[-4:], 16))
             else:  # an unknown key or a wrong Lc: the general handler knows what to say
                 state.app, state.selected_ef = app, selected_ef
-                state.exchange(int(n), b"002000" + verify[:-18], verify[-4:])
+                state.exchange(int(n), b"00" + _VERIFY_P1 + verify[:-18], verify[-4:])
         elif failed:
             if app is not None:
-                state.epoch += 1
+                rules.lose_security()
                 app = None
                 p2_keys = ef_keys = _NO_KEYS
                 queries = _QUERY_NO_APP
@@ -837,7 +766,7 @@ def _check_canonical(data: bytes, body_start: int, state: _FastState, grammar: _
         elif fid:
             if fid == b"3F00":
                 if app is not None:
-                    state.epoch += 1
+                    rules.lose_security()
                     app = None
                     p2_keys = ef_keys = _NO_KEYS
                     queries = _QUERY_NO_APP

@@ -1,6 +1,8 @@
 """The reference trace checker: bounded ``json.loads`` on every line, bytes and ``CommandApdu`` for
 every command, one plain state machine. It defines what the rules mean; the fast checker
-(``check.py``) must report exactly the same findings, and the tests hold it to that.
+(``check.py``) must report exactly the same findings, and the tests hold it to that. The
+VERIFY rules themselves (and the per-key state below) live in ``verify_rules.py``, the one
+engine both checkers feed: this module is the plain *parser* in front of it.
 
 What is followed, per trace:
 
@@ -20,10 +22,10 @@ no counter: only the "unredacted secret" rule applies to it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from apdu.errors import TraceFormatError
+from apdu.ins import INS
 from apdu.jsonsafe import JsonRejected
 from apdu.trace import (
     command_data_span,
@@ -34,17 +36,8 @@ from apdu.trace import (
 )
 from cardtool.cards.mynumber.ids import APPLICATION_NAMES
 from cardtool.mynumber_digits import is_valid_my_number
-from cardtool.policy.rules import (
-    TORN,
-    UNREADABLE,
-    FileReport,
-    Finding,
-    format_problem,
-    key_label,
-    unknown_key_label,
-)
-from cardtool.policy.table import CONSECUTIVE_FAILURES_ALLOWED, key_for
-from cardtool.secret_format import KeyRef, Secret
+from cardtool.policy.rules import TORN, UNREADABLE, FileReport, Finding
+from cardtool.policy.verify_rules import POLICY_KEYS, PolicyKey, VerifyRules
 
 PERSONAL = "personal"
 SM_CARD_NUMBER_P2 = 0x86
@@ -87,16 +80,6 @@ def has_my_number(data: bytes) -> bool:
     return False
 
 
-@dataclass
-class _KeyState:
-    count: int | None = None
-    failures: int = 0
-    verified: bool = False
-    blocked_at: int | None = None
-    #: A count above the policy's maximum is a property of the card: reported once per key.
-    above_max_reported: bool = False
-
-
 class PlainState:
     def __init__(self, path: str, header: dict[str, Any]) -> None:
         self.path = path
@@ -105,8 +88,8 @@ class PlainState:
         self.exchanges = 0
         self.app: bytes | None = None
         self.selected_ef: int | None = None
-        self.keys: dict[tuple[bytes, int], _KeyState] = {}
-        self.labels: dict[tuple[bytes, int], str] = {}
+        #: The per-key state and the VERIFY rules, shared with the fast checker.
+        self.rules = VerifyRules(self.add)
 
     def add(self, exchange: int | None, rule: str, key: str = "", detail: str = "") -> None:
         self.findings.append(Finding(self.path, exchange, rule, key, detail))
@@ -125,13 +108,11 @@ class PlainState:
             # counters are not (they live in the card's EEPROM).
             self.set_app(None)
             self.selected_ef = None
-            for state in self.keys.values():
-                state.verified = False
+            self.rules.lose_security()
 
     def set_app(self, aid: bytes | None) -> None:
         if aid != self.app:
-            for state in self.keys.values():
-                state.verified = False
+            self.rules.lose_security()
         self.app = aid
 
     def exchange(self, n: int | None, command_hex: str, response_hex: str) -> None:
@@ -149,9 +130,9 @@ class PlainState:
             cla, ins = command[0], command[1]
             p1 = None if 2 in redacted else command[2]
             p2 = None if 3 in redacted else command[3]
-            if ins == 0xA4:
+            if ins == INS.SELECT:
                 self.select(cla, p1, data, length, sw)
-            elif ins == 0x20:
+            elif ins == INS.VERIFY:
                 self.verify(n, cla, p1, p2, data, length, sw)
         if self.scan_personal and len(response_hex) > 4:
             body = bytes.fromhex(response_hex[:-4].replace("X", "0"))
@@ -188,76 +169,19 @@ class PlainState:
         if 0x04 <= cla <= 0x0F and p2 == SM_CARD_NUMBER_P2:
             return  # residence card number: no counter
         key_ef: int | None = None
-        found: tuple[Secret, KeyRef] | None = None
+        key: PolicyKey | None = None
         if cla <= 0x03 and p1 == 0x00 and p2 is not None and p2 & 0xE0 == 0x80:
             key_ef = p2 & 0x1F or self.selected_ef
             if self.app is not None and key_ef is not None:
-                found = key_for(self.app, key_ef)
-        if found is None:
+                key = POLICY_KEYS.get((self.app, key_ef))
+        if key is None:
             if length:
-                self.add(n, "unknown-key", unknown_key_label(application_name(self.app), key_ef))
+                self.rules.unknown_key(n, application_name(self.app), key_ef)
             return
-        secret, key = found
-        ident = (key.aid, key.key_ef)
-        state = self.keys.setdefault(ident, _KeyState())
-        label = key_label(secret.name, key.application)
-        maximum = key.max_tries
-        prev = state.count
-        if length:
-            problem = format_problem(secret.rule, data, length)
-            if problem is not None:
-                self.add(n, "pin-format", label, problem)
-            if prev is None:
-                self.add(n, "blind-verify", label)
-            elif prev == 0:
-                self.add(n, "verify-blocked", label)
-            elif prev == 1:
-                self.add(n, "last-try", label)
-            if state.verified:
-                self.add(n, "reverify", label)
-        if sw == 0x9000:
-            if length:
-                if prev == 0:
-                    self.add(n, "blocked-wrong-sw", label, "SW 9000")
-                state.failures = 0
-                state.verified = True
-            elif prev is not None and prev < maximum:
-                self.add(n, "counter-increased", label, f"{prev} -> {maximum}")
-            state.count = maximum
-        elif sw >> 4 == 0x63C:
-            left = sw & 0x0F
-            if left > maximum and not state.above_max_reported:
-                state.above_max_reported = True
-                self.add(n, "max-above-policy", label, f"{left} > {maximum}")
-            if length:
-                if prev == 0:
-                    self.add(n, "blocked-wrong-sw", label, f"SW {sw:04X}")
-                elif prev is not None and left > prev:
-                    self.add(n, "counter-increased", label, f"{prev} -> {left}")
-                elif prev is not None and left != prev - 1:
-                    self.add(n, "counter-step", label, f"{prev} -> {left}")
-                state.failures += 1
-                if state.failures == CONSECUTIVE_FAILURES_ALLOWED + 1:
-                    self.add(n, "repeated-failures", label, f"{state.failures} in a row")
-                state.verified = False
-                if left == 0 and prev != 0:
-                    state.blocked_at = n if n is not None else -1
-            elif prev is not None and left > prev:
-                self.add(n, "counter-increased", label, f"{prev} -> {left}")
-            state.count = left
-        elif sw in (0x6983, 0x6984):
-            if length:
-                state.verified = False
-            state.count = 0
-        elif length and prev == 0:
-            self.add(n, "blocked-wrong-sw", label, f"SW {sw:04X}")
-        self.labels[ident] = label
+        self.rules.verify(n, key, length, data, sw)
 
     def finish(self) -> None:
-        for ident, state in self.keys.items():
-            if state.blocked_at is not None and state.count == 0:
-                at = state.blocked_at if state.blocked_at >= 0 else None
-                self.add(at, "key-blocked", self.labels[ident])
+        self.rules.finish()
 
 
 def check_data_plain(path: str, source: str, data: bytes) -> FileReport:

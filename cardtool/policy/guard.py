@@ -17,6 +17,7 @@ from apdu.errors import ApduError
 from apdu.sw import SW, retries_from_sw
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.errors import EXIT_PIN, CardtoolError
+from cardtool.policy.table import LAST_TRY
 from cardtool.secret_format import KeyRef, Secret, encode_secret
 
 #: Asks the user for a secret (no-echo prompt, stdin or a web form); called only when a
@@ -104,7 +105,7 @@ class PinGuard:
             raise PinBlocked(status.secret)
         if status.remaining is None and not self.force:
             raise TriesUnknown(status.secret)
-        if status.remaining == 1 and not self.force:
+        if status.remaining == LAST_TRY and not self.force:
             raise LastTryRefused(status.secret)
 
     def ask_and_verify(self, status: KeyStatus, ask: AskSecret) -> KeyStatus:

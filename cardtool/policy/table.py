@@ -66,6 +66,12 @@ KEYS: dict[tuple[bytes, int], tuple[Secret, KeyRef]] = {
 CONSECUTIVE_FAILURES_ALLOWED = 2
 
 
+#: The tries left at which one more wrong entry blocks a key. With this count the guard
+#: refuses to send a VERIFY unless forced, and the trace checker reports one that was sent
+#: (rule ``last-try``).
+LAST_TRY = 1
+
+
 def key_for(aid: bytes, key_ef: int) -> tuple[Secret, KeyRef] | None:
     """The policy's secret and key for a key EF in an application, or None if unknown."""
     return KEYS.get((aid, key_ef))

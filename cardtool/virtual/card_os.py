@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from apdu.command import MAX_SHORT_LE, CommandApdu
 from apdu.errors import MalformedData
+from apdu.ins import INS
 from apdu.sw import SW
 from cardtool.virtual.quirks import Quirk, quirks_in
 
@@ -154,7 +155,7 @@ class CardOS:
         if cmd.is_extended and not self.extended_length:
             return sw(SW.WRONG_LENGTH)
         if Quirk.GET_RESPONSE_ALWAYS in self.quirks:
-            if cmd.cla & 0xFC == 0x00 and cmd.ins == 0xC0:
+            if cmd.cla & 0xFC == 0x00 and cmd.ins == INS.GET_RESPONSE:
                 return self._get_response(cmd)
             self._pending = None
             return self._via_get_response(self._respond(cmd))
@@ -179,7 +180,7 @@ class CardOS:
                 return sw(SW.CLA_NOT_SUPPORTED)
             return self.dispatch(cmd)
         finally:
-            if cmd.ins == 0xA4:
+            if cmd.ins == INS.SELECT:
                 self.fresh_after_reset = False
 
     # -- quirks ------------------------------------------------------------------------
@@ -189,16 +190,17 @@ class CardOS:
         quirks = self.quirks
         if not quirks:
             return None
-        if Quirk.NO_GET_DATA in quirks and cmd.cla == 0x00 and cmd.ins == 0xCA:
+        if Quirk.NO_GET_DATA in quirks and cmd.cla == 0x00 and cmd.ins == INS.GET_DATA:
             return SW.INS_NOT_SUPPORTED
         if Quirk.NO_SHORT_EF_ID in quirks:
-            if cmd.ins == 0xB0 and cmd.p1 & 0x80:
+            if cmd.ins == INS.READ_BINARY and cmd.p1 & 0x80:
                 return SW.COMMAND_NOT_ALLOWED  # as reported of a real card: 00 B0 86 00 -> 69 86
-            if cmd.ins == 0xB2 and cmd.p2 >> 3:
+            if cmd.ins == INS.READ_RECORD and cmd.p2 >> 3:
                 return SW.INCORRECT_P1P2
-            if cmd.ins == 0x20 and cmd.p2 & 0x80 and cmd.p2 & 0x1F:
+            if cmd.ins == INS.VERIFY and cmd.p2 & 0x80 and cmd.p2 & 0x1F:
                 return SW.REFERENCE_NOT_FOUND
-            if cmd.cla & 0x80 and cmd.ins == 0x2A and cmd.p2 & 0x80 and cmd.p2 & 0x1F:
+            if (cmd.cla & 0x80 and cmd.ins == INS.PERFORM_SECURITY_OPERATION
+                    and cmd.p2 & 0x80 and cmd.p2 & 0x1F):
                 return SW.INCORRECT_P1P2
         return None
 
@@ -227,15 +229,15 @@ class CardOS:
 
     def dispatch(self, cmd: CommandApdu) -> Response:
         ins = cmd.ins
-        if ins == 0xA4:
+        if ins == INS.SELECT:
             return self.select(cmd)
-        if ins == 0xB0:
+        if ins == INS.READ_BINARY:
             return self.read_binary(cmd)
-        if ins == 0xB2:
+        if ins == INS.READ_RECORD:
             return self.read_record(cmd)
-        if ins == 0x20:
+        if ins == INS.VERIFY:
             return self.verify(cmd)
-        if ins == 0x24:
+        if ins == INS.CHANGE_REFERENCE_DATA:
             return self.change_reference_data(cmd)
         return sw(SW.INS_NOT_SUPPORTED)
 

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from apdu import tlv
 from apdu.command import CommandApdu
+from apdu.ins import INS
 from apdu.sw import SW
 from cardtool.cards.mynumber import ids, records
 from cardtool.era import collation_number_b, era_yymmdd
@@ -180,8 +181,8 @@ class VirtualMyNumberCard(CardOS):
         if Quirk.NO_COMMON_DF in self.quirks:
             del self.dfs[ids.COMMON_AID]
         self.handlers[(0x80, ids.SIGN_INS)] = self._sign_dispatch
-        self.handlers[(0x00, 0xCA)] = self._get_data
-        self.handlers[(0xFF, 0xCA)] = self._uid
+        self.handlers[(0x00, INS.GET_DATA)] = self._get_data
+        self.handlers[(0xFF, INS.GET_DATA)] = self._uid
 
     # -- applications ------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from apdu import tlv
 from apdu.command import CommandApdu
 from apdu.errors import MalformedData
+from apdu.ins import INS
 from apdu.sw import SW
 from cardtool.cards.residence import ids
 from cardtool.cards.residence.ids import Tag
@@ -224,10 +225,10 @@ class ResidenceCard(CardOS):
         default_atr = ATR_FIRST if self.generation is ids.Generation.FIRST else ATR_SECOND
         super().__init__(atr or default_atr)
         self.base = CardCrypto(self.generation, card_number_key(card_number))
-        self.handlers[(0x00, 0x84)] = self.get_challenge
-        self.handlers[(0x00, 0x82)] = self.mutual_authenticate
-        self.handlers[(ids.SM_CLA, 0x20)] = self.sm_verify
-        self.handlers[(ids.SM_CLA, 0xB0)] = self.sm_read_binary
+        self.handlers[(0x00, INS.GET_CHALLENGE)] = self.get_challenge
+        self.handlers[(0x00, INS.MUTUAL_AUTHENTICATE)] = self.mutual_authenticate
+        self.handlers[(ids.SM_CLA, INS.VERIFY)] = self.sm_verify
+        self.handlers[(ids.SM_CLA, INS.READ_BINARY)] = self.sm_read_binary
 
     def clear_volatile_state(self) -> None:
         super().clear_volatile_state()

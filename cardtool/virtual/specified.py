@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from apdu import tlv
 from apdu.command import CommandApdu
 from apdu.errors import MalformedData
+from apdu.ins import INS
 from apdu.sw import SW
 from cardtool.cards.residence import ids
 from cardtool.material import fixtures_dir
@@ -72,8 +73,8 @@ class SpecifiedCard(VirtualMyNumberCard):
         add_second_generation_files(self, ap, persona, self.card_type)
         self.delivery_key = load_delivery_private_key()
         self.handlers[(ids.SET_SESSION_KEY_CLA, ids.SET_SESSION_KEY_INS)] = self.set_session_key
-        self.handlers[(ids.SPECIFIED_SM_CLA, 0x20)] = self.sm_verify
-        self.handlers[(ids.SPECIFIED_SM_CLA, 0xB0)] = self.sm_read_binary
+        self.handlers[(ids.SPECIFIED_SM_CLA, INS.VERIFY)] = self.sm_verify
+        self.handlers[(ids.SPECIFIED_SM_CLA, INS.READ_BINARY)] = self.sm_read_binary
 
     def _drop_session(self) -> None:
         self.ks_enc: bytes | None = None

@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 from apdu.command import CommandApdu, ResponseApdu
 from apdu.errors import ApduError
+from apdu.ins import INS
 from apdu.session import Session
 from apdu.sw import SHORTCUT_REFUSALS, SW, retries_from_sw
 
@@ -106,7 +107,7 @@ class MyNumberCard:
         self.select(aid)
         if self.record_by_sfi is not False and fid <= MAX_SFI:
             response = self.session.transmit(
-                CommandApdu(0x00, 0xB2, record, (fid << 3) | 0x04, le=256))
+                CommandApdu(0x00, INS.READ_RECORD, record, (fid << 3) | 0x04, le=256))
             if response.sw == SW.OK:
                 self.record_by_sfi = True
                 self.current_ef = fid
@@ -115,13 +116,14 @@ class MyNumberCard:
                 raise ApduError(response.sw, "READ RECORD")
             self.record_by_sfi = False
         self._select_ef(fid)
-        return self.session.send(CommandApdu(0x00, 0xB2, record, 0x04, le=256))
+        return self.session.send(CommandApdu(0x00, INS.READ_RECORD, record, 0x04, le=256))
 
     # -- keys -------------------------------------------------------------------------
 
     def _verify_command(self, key_ef: int, data: bytes) -> ResponseApdu:
         if self.verify_by_sfi is not False and key_ef <= MAX_SFI:
-            response = self.session.transmit(CommandApdu(0x00, 0x20, 0x00, 0x80 | key_ef, data))
+            response = self.session.transmit(
+                CommandApdu(0x00, INS.VERIFY, 0x00, 0x80 | key_ef, data))
             self.current_ef = None  # whether a key reference changes the current EF varies
             if response.sw not in SHORTCUT_REFUSALS or self.verify_by_sfi is True:
                 self.verify_by_sfi = True
@@ -129,7 +131,7 @@ class MyNumberCard:
             # Refused for its form: no key was reached, no try was used.
             self.verify_by_sfi = False
         self._select_ef(key_ef)
-        return self.session.transmit(CommandApdu(0x00, 0x20, 0x00, 0x80, data))
+        return self.session.transmit(CommandApdu(0x00, INS.VERIFY, 0x00, 0x80, data))
 
     def tries_left(self, aid: bytes, key_ef: int) -> int | None:
         """Remaining tries from the empty VERIFY (consumes none). None if the card does not

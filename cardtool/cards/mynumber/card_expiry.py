@@ -10,6 +10,7 @@ from enum import Enum
 from apdu import tlv
 from apdu.command import CommandApdu
 from apdu.errors import ApduError, MalformedData
+from apdu.ins import INS
 from apdu.sw import SHORTCUT_REFUSALS, SW
 from cardtool.cards.mynumber import ids
 from cardtool.cards.mynumber.card import MyNumberCard
@@ -33,7 +34,8 @@ def get_data_expiry(card: MyNumberCard) -> dt.date | None:
     (a card that refuses GET DATA is not asked again in this card session)."""
     if card.get_data_works is False:
         return None
-    response = card.session.transmit(CommandApdu(0x00, 0xCA, 0x00, ids.GET_DATA_EXPIRY, le=256))
+    response = card.session.transmit(
+        CommandApdu(0x00, INS.GET_DATA, 0x00, ids.GET_DATA_EXPIRY, le=256))
     if response.sw in SHORTCUT_REFUSALS:
         card.get_data_works = False
     if response.sw != SW.OK:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from apdu.ins import INS
+
 # --- applications (SELECT by DF name, P2=0C) ------------------------------------------
 JPKI_AID = bytes.fromhex("D392F000260100000001")  # 公的個人認証AP
 TEXT_AID = bytes.fromhex("D3921000310001010408")  # 券面事項入力補助AP
@@ -119,7 +121,7 @@ GET_DATA_MUNICIPALITY = 0x00F0
 
 #: COMPUTE DIGITAL SIGNATURE: 80 2A 00 80 Lc <DigestInfo> 00.
 SIGN_CLA = 0x80
-SIGN_INS = 0x2A
+SIGN_INS = INS.PERFORM_SECURITY_OPERATION
 SIGN_P1 = 0x00
 SIGN_P2 = 0x80
 

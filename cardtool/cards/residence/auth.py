@@ -14,6 +14,7 @@ from typing import Protocol
 
 from apdu.command import MAX_EXTENDED_LE, CommandApdu
 from apdu.errors import ApduError, MalformedData
+from apdu.ins import INS
 from apdu.session import Session
 from apdu.sm import CbcCipher, decrypt_data_object, protect
 from apdu.sw import SW
@@ -116,11 +117,12 @@ def open_card_cryptogram(suite: Suite, key: bytes, answer: bytes, rnd_ifd: bytes
 
 def verify_command(channel: Channel, card_number: bytes) -> CommandApdu:
     """``08 20 00 86 13 86 11 01 <cryptogram>``: the card number, padded and encrypted."""
-    return channel.command(0x20, 0x00, ids.CARD_NUMBER_KEY_REFERENCE, card_number)
+    return channel.command(INS.VERIFY, 0x00, ids.CARD_NUMBER_KEY_REFERENCE, card_number)
 
 
 def get_challenge(session: Session) -> bytes:
-    response = session.transmit(CommandApdu(0x00, 0x84, 0x00, 0x00, le=ids.CHALLENGE_LENGTH))
+    response = session.transmit(
+        CommandApdu(0x00, INS.GET_CHALLENGE, 0x00, 0x00, le=ids.CHALLENGE_LENGTH))
     if response.sw != SW.OK:
         raise ApduError(response.sw, "GET CHALLENGE", response.data)
     if len(response.data) != ids.CHALLENGE_LENGTH:
@@ -135,7 +137,7 @@ def mutual_authenticate(session: Session, suite: Suite, card_number: bytes) -> S
     rnd_icc = get_challenge(session)
     rnd_ifd = session.host_random(ids.CHALLENGE_LENGTH, "RND.IFD")
     k_ifd = session.host_random(ids.KEY_LENGTH, "K.IFD")
-    command = CommandApdu(0x00, 0x82, 0x00, 0x00,
+    command = CommandApdu(0x00, INS.MUTUAL_AUTHENTICATE, 0x00, 0x00,
                           host_cryptogram(suite, key, rnd_ifd, rnd_icc, k_ifd), le=256)
     response = session.transmit(command)
     if response.sw == SW.VERIFY_FAILED:

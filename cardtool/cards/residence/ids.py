@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import Enum, IntEnum
 
+from apdu.ins import INS
+
 # 在留AP inside a 特定在留カード (unverified): kept outside this package so that detection
 # can probe for it without importing the residence reader.
 from cardtool.cards.residence_ap import RESIDENCE_AP_AID as RESIDENCE_AP_AID
@@ -242,7 +244,7 @@ SESSION_KEY_COUNTER = bytes.fromhex("00000001")  # KSenc = SHA-1((K.IFD^K.ICC) |
 #  2. SET SESSION KEY = 80 AE 00 00, the 256-byte OAEP cryptogram as extended-length data,
 #     no Le; the card answers 90 00 without data.
 SET_SESSION_KEY_CLA = 0x80
-SET_SESSION_KEY_INS = 0xAE
+SET_SESSION_KEY_INS = INS.SET_SESSION_KEY
 #  3. OAEP with SHA-256 and MGF1-SHA-256, empty label.
 SPECIFIED_OAEP_HASH = "sha256"
 #  4. The delivered plaintext is KSenc (16) || KSmac (16).

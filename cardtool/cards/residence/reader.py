@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from apdu.command import CommandApdu
 from apdu.errors import ApduError
+from apdu.ins import INS
 from apdu.session import Session
 from apdu.sw import SW
 from cardtool.cards.residence import ids
@@ -59,7 +60,7 @@ def read_card_type(session: Session) -> ids.CardType | None:
     selecting the MF once if the read finds nothing. None: not a residence card."""
     raw = _read_public(session, ids.SFI_CARD_TYPE, "card type (MF/EF02)")
     if raw is None:
-        response = session.transmit(CommandApdu(0x00, 0xA4, 0x00, 0x00, ids.MF_FID))
+        response = session.transmit(CommandApdu(0x00, INS.SELECT, 0x00, 0x00, ids.MF_FID))
         if response.sw != SW.OK:
             return None
         raw = _read_public(session, ids.SFI_CARD_TYPE, "card type (MF/EF02)")
@@ -91,7 +92,7 @@ class ResidenceReader:
 
     def sm_read(self, sfi: int) -> bytes:
         """``08 B0 80|SFI 00 00 00 04 96 02 00 00 00 00``: the whole EF, decrypted."""
-        response = self.session.transmit(self.channel.command(0xB0, 0x80 | sfi, 0x00,
+        response = self.session.transmit(self.channel.command(INS.READ_BINARY, 0x80 | sfi, 0x00,
                                                               expected=0))
         if response.sw != SW.OK:
             raise ApduError(response.sw, "READ BINARY (secure messaging)", response.data)
