@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 
 import click
 
-from cardtool.era import collation_number_b_from_parts
 from cardtool.errors import UsageError
 from cardtool.i18n import pick
-from cardtool.secret_format import PinFormatError, Secret
+from cardtool.secret_format import Secret
 
 #: The three parts of 照合番号B as printed on the card: (key, English, Japanese, hidden).
 NUMBER_B_PARTS = (
@@ -55,14 +53,10 @@ class SecretAsker:
                           True)
 
     def _number_b(self, secret: Secret) -> str:
-        birth, year, code = (self._line(en, ja, hidden).strip()
+        # Imported here: the card-facts service loads residence code a My Number read
+        # does not need.
+        from cardtool.services.card_facts import number_b_from_printed
+
+        birth, year, code = (self._line(en, ja, hidden)
                              for _key, en, ja, hidden in NUMBER_B_PARTS)
-        try:
-            born = dt.date.fromisoformat(birth)
-            expiry_year = int(year)
-        except ValueError:
-            raise PinFormatError(secret) from None
-        if not (len(year) == 4 and 2000 <= expiry_year <= 2200 and len(code) == 4
-                and code.isdigit() and dt.date(1868, 10, 23) <= born <= dt.date.today()):
-            raise PinFormatError(secret)
-        return collation_number_b_from_parts(born, expiry_year, code)
+        return number_b_from_printed(secret, birth, year, code)

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from cardtool.register.errors import RegisterUnavailable
 
@@ -83,7 +83,10 @@ def resolve_url(url: str | None) -> URL:
             "Use sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/DBNAME.",
             "sqlite:///PATH または postgresql+psycopg://USER:PASSWORD@HOST/DBNAME の形で"
             "指定してください。") from None
-    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    try:
+        backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    except NoSuchModuleError:  # a scheme SQLAlchemy has no dialect for (foo://…)
+        backend, driver = "", ""
     if backend in ("postgresql", "postgres") and driver in ("psycopg2", "psycopg", ""):
         # Written as postgresql://…: SQLAlchemy would pick psycopg2, which is not installed.
         return parsed.set(drivername="postgresql+psycopg")

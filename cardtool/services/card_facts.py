@@ -69,6 +69,22 @@ def check_card_number_format(number: str) -> None:
     encode_secret(RESIDENCE_CARD_NUMBER, number)
 
 
+def number_b_from_printed(secret: Secret, birth: str, expiry_year: str, code: str) -> str:
+    """照合番号B's 14 digits from what is printed on a My Number card: the birth date
+    (YYYY-MM-DD), the expiry's year and the security code. A value that cannot be one is a
+    format error (``PinFormatError``), before anything is sent."""
+    try:
+        born = dt.date.fromisoformat(birth.strip())
+        year = int(expiry_year.strip())
+    except ValueError:
+        raise PinFormatError(secret) from None
+    digits = code.strip()
+    if not (len(expiry_year.strip()) == 4 and 2000 <= year <= 2200 and len(digits) == 4
+            and digits.isdigit() and dt.date(1868, 10, 23) <= born <= dt.date.today()):
+        raise PinFormatError(secret)
+    return collation_number_b_from_parts(born, year, digits)
+
+
 def printed_number_b_asker(birth: str, expiry_year: str, code: str) -> AskSecret:
     """Answers the card's request for 照合番号B with the 14 digits built from what is printed
     on a My Number card (birth date YYYY-MM-DD, the expiry's year, the security code), as
@@ -78,16 +94,7 @@ def printed_number_b_asker(birth: str, expiry_year: str, code: str) -> AskSecret
     def ask(secret: Secret) -> str:
         if secret.name != "number-b":
             return _no_pin(secret)
-        try:
-            born = dt.date.fromisoformat(birth.strip())
-            year = int(expiry_year.strip())
-        except ValueError:
-            raise PinFormatError(secret) from None
-        digits = code.strip()
-        if not (len(expiry_year.strip()) == 4 and 2000 <= year <= 2200 and len(digits) == 4
-                and digits.isdigit() and dt.date(1868, 10, 23) <= born <= dt.date.today()):
-            raise PinFormatError(secret)
-        return collation_number_b_from_parts(born, year, digits)
+        return number_b_from_printed(secret, birth, expiry_year, code)
 
     return ask
 

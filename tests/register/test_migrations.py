@@ -97,5 +97,8 @@ def test_an_unreachable_server_names_the_url_without_its_password() -> None:
 def test_unsupported_and_memory_urls_are_refused() -> None:
     with pytest.raises(RegisterUnavailable, match="not supported"):
         Register.open("mysql://u:p@host/db")
+    # A scheme SQLAlchemy knows no dialect for: the same refusal, not an internal error.
+    with pytest.raises(RegisterUnavailable, match="not supported"):
+        Register.open("foo://bar")
     with pytest.raises(RegisterUnavailable, match="must be a file"):
         Register.open("sqlite://")
