@@ -102,21 +102,23 @@ def register_routes(render: Render, register: RegisterAccess, config: DeskConfig
     async def export_page(request: Request) -> Response:
         return render(request, "export.html")
 
-    async def deadlines_csv(request: Request) -> Response:
+    async def export(request: Request, produce: Callable[[], bytes], subject: str,
+                     filename: str, media_type: str) -> Response:
+        """An export, made off the event loop and audited once it is made."""
         try:
-            body = await run_in_threadpool(register.deadlines_csv, today_jst())
+            body = await run_in_threadpool(produce)
         except ApduLayerError as exc:
             return failed(request, exc)
-        register.audit(config.desk, "export", "deadlines.csv")
-        return _download(body, "deadlines.csv", "text/csv; charset=utf-8")
+        register.audit(config.desk, "export", subject)
+        return _download(body, filename, media_type)
+
+    async def deadlines_csv(request: Request) -> Response:
+        return await export(request, lambda: register.deadlines_csv(today_jst()),
+                            "deadlines.csv", "deadlines.csv", "text/csv; charset=utf-8")
 
     async def deadlines_ics(request: Request) -> Response:
-        try:
-            body = await run_in_threadpool(register.deadlines_ics, today_jst())
-        except ApduLayerError as exc:
-            return failed(request, exc)
-        register.audit(config.desk, "export", "deadlines.ics")
-        return _download(body, "deadlines.ics", "text/calendar; charset=utf-8")
+        return await export(request, lambda: register.deadlines_ics(today_jst()),
+                            "deadlines.ics", "deadlines.ics", "text/calendar; charset=utf-8")
 
     async def history_csv(request: Request) -> Response:
         try:
