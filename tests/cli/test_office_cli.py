@@ -173,3 +173,24 @@ def test_office_with_a_register_that_cannot_be_opened_stops_before_any_card(
     assert out.returncode == 8, out.stderr
     assert "Hold the next card" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_office_records_one_trace_per_card_and_replays_one(tmp_path: Path) -> None:
+    """office takes the global sources: --record writes one numbered trace per card, and
+    --replay of one of them is a session of that one card with the same row."""
+    trace = tmp_path / "o.jsonl"
+    out = cardtool("office", "--virtual", "mynumber", "--virtual", "mynumber:office-renewed-mynumber",
+                   "--record", str(trace), "--json", str(tmp_path / "live.json"),
+                   stdin="A-1\nA-2\n")
+    assert out.returncode == 0, out.stderr
+    assert sorted(p.name for p in tmp_path.glob("o*.jsonl")) == ["o-1.jsonl", "o-2.jsonl"]
+    out = cardtool("office", "--replay", str(tmp_path / "o-2.jsonl"),
+                   "--json", str(tmp_path / "replayed.json"), stdin="A-2\n")
+    assert out.returncode == 0, out.stderr
+    live = json.loads((tmp_path / "live.json").read_text(encoding="utf-8"))["rows"]
+    replayed = json.loads((tmp_path / "replayed.json").read_text(encoding="utf-8"))["rows"]
+    assert len(replayed) == 1
+    keys = ("reference", "kinds", "level", "mynumber_card_expiry", "certificate_expiry")
+    assert {k: replayed[0][k] for k in keys} == {k: live[1][k] for k in keys}
+    out = cardtool("read", "--virtual", "mynumber", "--virtual", "residence", stdin="")
+    assert out.returncode == 1 and "only a session of several cards" in one_line_error(out)
