@@ -9,6 +9,7 @@ import webbrowser
 
 import click
 
+from cardtool.cli.register_cmd import ENV_DB
 from cardtool.cli.util import app, err, trust_anchor_option
 from cardtool.errors import UsageError
 from cardtool.i18n import pick
@@ -19,9 +20,10 @@ from cardtool.trust.options import residence_options as trust_options
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
               help="Port on 127.0.0.1 (0: any free port).")
 @click.option("--no-browser", is_flag=True, help="Do not open the default browser.")
-@click.option("--db", "db_url", metavar="URL",
+@click.option("--db", "db_url", metavar="URL", envvar=ENV_DB,
               help="The client register: a SQLAlchemy URL (postgresql+psycopg://… for a shared "
-                   "office; default: a SQLite file in the user data directory).")
+                   f"office; default: ${ENV_DB}, else a SQLite file in the user data "
+                   "directory).")
 @click.option("--desk", default=socket.gethostname, show_default="the host name",
               help="This desk's name in the register and its audit records.")
 @click.option("--allow-test-keys", is_flag=True,
@@ -50,7 +52,13 @@ def serve(port: int, no_browser: bool, db_url: str | None, desk: str, allow_test
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     a = app()
     source = a.source
-    given = virtual_cards or ((source.virtual,) if source.virtual else ())
+    if source.replay is not None or source.record is not None:
+        raise UsageError(
+            "The desk watches readers or holds virtual cards: --replay and --record are for "
+            "one read (cardtool read, office).",
+            "窓口はリーダーまたは仮想カードを使います。--replay と --record は1回の読み取り"
+            "(cardtool read、office)用です。")
+    given = virtual_cards or source.virtual_cards
     virtual = tuple(spec.strip() for item in given for spec in item.split(",") if spec.strip())
     reader = reader or source.reader
     if virtual and reader:

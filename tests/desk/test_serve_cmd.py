@@ -77,3 +77,17 @@ def test_the_desk_binds_loopback_only() -> None:
             bind_loopback(port)  # taken: a clear error, not a traceback
     finally:
         sock.close()
+
+
+@pytest.mark.parametrize("source", [("--replay", "trace.jsonl"), ("--record", "trace.jsonl")])
+def test_serve_refuses_a_trace_source_in_one_line(tmp_path: Path,
+                                                  source: tuple[str, str]) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "cardtool", source[0], str(tmp_path / source[1]), "serve",
+         "--no-browser"], capture_output=True, text=True, cwd=ROOT, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "CARDTOOL_DATA_DIR": str(tmp_path),
+             "CARDTOOL_LANG": "en"})
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines() == [
+        "cardtool: error: The desk watches readers or holds virtual cards: --replay and "
+        "--record are for one read (cardtool read, office)."]
