@@ -45,6 +45,7 @@ from cardtool.register.engine import (
     create_register_engine,
     display_url,
     prepare_sqlite_file,
+    read_only_media_url,
     resolve_url,
 )
 from cardtool.register.errors import (
@@ -249,9 +250,11 @@ class Register:
         ``postgresql+psycopg://USER:PASSWORD@HOST/DBNAME``."""
         resolved = resolve_url(url)
         shown = display_url(resolved)
+        connect_url = resolved
         if resolved.get_backend_name() == "sqlite":
             prepare_sqlite_file(resolved, default_location=url is None)
-        engine = create_register_engine(resolved)
+            connect_url = read_only_media_url(resolved)
+        engine = create_register_engine(connect_url)
         try:
             migrate.upgrade(engine, shown)
             with engine.connect() as connection:
