@@ -335,3 +335,55 @@ def test_desk_read_path_fault_sweep(kind: str, number: str | None, tmp_path: Pat
     assert _count(db, "checks") == _count(db, "clients") == done + 1
     print(f"\ndesk read path {kind}: {sum(outcomes.values())} runs over {n} exchanges; "
           "outcomes " + ", ".join(f"{k}->{s}: {v}" for (k, s), v in sorted(outcomes.items())))
+
+
+@needs_ocr
+def test_ocr_office_fault_sweep(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """`office` with a first-generation card: the dates read by OCR are shown and confirmed
+    (Enter); with a fault around the front image the session goes on, and a row, when there
+    is one, holds the printed dates only."""
+    monkeypatch.chdir(ROOT)
+    persona = load_persona(None, "residence")
+    stdin = f"{RESIDENCE_NUMBER}\n\nR1\n"
+
+    def office(plan: str | None, out: Path) -> tuple[int, str, FaultyCard]:
+        made: list[FaultyCard] = []
+
+        def faulty(spec: str) -> FaultyCard:
+            card = FaultyCard(ORIGINAL_MAKE(spec),
+                              FaultPlan.parse(plan) if plan else FaultPlan(()))
+            made.append(card)
+            return card
+
+        monkeypatch.setattr(virtual, "make_virtual_card", faulty)
+        code, _out, err = _run_cli(["office", "--virtual", "residence", "--json", str(out)],
+                                   stdin, capsys, monkeypatch)
+        assert made, err
+        return code, err, made[0]
+
+    code, err, card = office(None, tmp_path / "base.json")
+    assert code == 0, err
+    (row,) = json.loads((tmp_path / "base.json").read_text(encoding="utf-8"))["rows"]
+    assert row["residence_expiry_source"] == "confirmed", row  # the OCR read it
+    front = next(i for i, c in enumerate(card.log, 1) if len(c) > 2 and c[1] == 0xB0
+                 and c[2] == FRONT_FILE_SFI)
+    positions = range(max(1, front - 1), card.exchange + 1)
+    outcomes: collections.Counter[tuple[str, int]] = collections.Counter()
+    for i, plan in enumerate(plans(card.exchange)):
+        if int(plan.split("@")[1].split("=")[0]) not in positions:
+            continue
+        report = tmp_path / f"office{i}.json"
+        code, err, _ = office(plan, report)
+        context = f"ocr office {plan}: exit {code}: {err[-400:]!r}"
+        assert code == 0 and "Traceback" not in err and "Internal error" not in err, context
+        rows = json.loads(report.read_text(encoding="utf-8"))["rows"] if report.exists() else []
+        for row in rows:
+            assert RESIDENCE_NUMBER not in json.dumps(row), context
+            if row["residence_expiry"] is not None:
+                assert row["residence_expiry"] == persona.residence_expiry.isoformat(), context
+            if row["residence_card_expiry"] is not None:
+                assert row["residence_card_expiry"] == persona.card_expiry.isoformat(), context
+        outcomes[(plan.split("@")[0], len(rows))] += 1
+    print(f"\nocr office: {sum(outcomes.values())} runs over {len(positions)} exchanges; rows "
+          "written: " + ", ".join(f"{k}->{r} rows: {v}" for (k, r), v in sorted(outcomes.items())))
