@@ -15,8 +15,8 @@ LA PNGs (decoded at 4 bytes a pixel, as RGBA) and its photo a 640 x 800 RGB JPEG
 within the 32 KB the card face record may hold; a first-generation residence card's front
 image as a 2048 x 2048 G4 TIFF and its photo a 640 x 800 JPEG 2000 of at most 3000 bytes; a
 second-generation card's name and address as 2048 x 1024 G4 TIFFs of at most 2500 bytes.
-Synthetic images only. For comparison, the same read of the default virtual card without
-``--images`` is measured first.
+Synthetic images only. For comparison, each read is also measured with the virtual card's
+own (small) images. The images are drawn by this process, not by the measured one.
 """
 
 from __future__ import annotations
@@ -154,22 +154,27 @@ def _largest_images() -> dict[str, bytes]:
     return made
 
 
-def run_images_child(kind: str, out: str) -> None:
-    """In the measured child: make the virtual card's images the largest legal ones, then
-    run `cardtool read --images` as a user would."""
-    made = _largest_images()
+def run_images_child(kind: str, out: str, images_dir: str | None) -> None:
+    """In the measured child: make the virtual card's images the largest legal ones (made by
+    the parent, so drawing them is not measured), then run `cardtool read --images` as a
+    user would. Without ``images_dir``: the virtual card's own (small) images."""
+    from cardtool.cli import main
+
+    args = {"mynumber": ["read", "--virtual", "mynumber", "--pin-stdin"],
+            "residence": ["read", "--virtual", "residence"],
+            "residence2": ["read", "--virtual", "residence2"]}[kind]
+    if images_dir is None:
+        main(["--lang", "en", *args, "--images", out])
+        return
+    made = {p.stem: p.read_bytes() for p in Path(images_dir).iterdir()}
     import cardtool.virtual.mynumber as mynumber
     import cardtool.virtual.residence as residence
-    from cardtool.cli import main
 
     mynumber.text_png = lambda *a, **k: made["mynumber_text"]  # type: ignore[assignment]
     mynumber.photo_jp2 = lambda *a, **k: made["mynumber_photo"]  # type: ignore[assignment]
     residence.front_image = lambda *a, **k: made["residence_front"]  # type: ignore[assignment]
     residence.photo = lambda *a, **k: made["residence_photo"]  # type: ignore[assignment]
     residence.text_image = lambda *a, **k: made["residence_line"]  # type: ignore[assignment]
-    args = {"mynumber": ["read", "--virtual", "mynumber", "--pin-stdin"],
-            "residence": ["read", "--virtual", "residence"],
-            "residence2": ["read", "--virtual", "residence2"]}[kind]
     main(["--lang", "en", *args, "--images", out])
 
 
@@ -180,25 +185,26 @@ def bench_images() -> None:
     persona = load_persona(None, "mynumber")
     face = collation_number_b(persona.birth_date, persona.card_expiry,
                               persona.security_code or "")
-    sizes = {k: len(v) for k, v in _largest_images().items()}
+    made = _largest_images()
     print("largest legal images (bytes as stored): "
-          + ", ".join(f"{k} {v:,}" for k, v in sizes.items()))
-    base = measure([sys.executable, "-m", "cardtool", "read", "--virtual", "mynumber",
-                    "--face", "--pin-stdin"], stdin=face + "\n")
-    print(f"baseline read --virtual mynumber --face (no --images, default images): exit "
-          f"{base['exit']}, tree peak {base['tree_peak_mb']:.1f} MB")
-    for kind, stdin, number in (("mynumber", face + "\n", None),
-                                ("residence", "", "AB12345678CD"),
-                                ("residence2", "", "AB98765432CD")):
-        with tempfile.TemporaryDirectory() as out:
-            argv = [sys.executable, "-m", "bench.peak_memory", "_images-child", kind, out]
-            env = {"CARDTOOL_CARD_NUMBER": number} if number else {}
-            result = measure(argv, stdin=stdin, env=env)
-            written = sorted(p.name for p in Path(out).iterdir())
-        print(f"read --virtual {kind} --images DIR: exit {result['exit']}, "
-              f"tree peak {result['tree_peak_mb']:.1f} MB, largest process "
-              f"{result['largest_process_mb']:.1f} MB, {result['wall_s']:.1f} s; wrote "
-              + ", ".join(written))
+          + ", ".join(f"{k} {len(v):,}" for k, v in made.items()))
+    with tempfile.TemporaryDirectory() as images_dir:
+        for name, data in made.items():
+            (Path(images_dir) / f"{name}.bin").write_bytes(data)
+        for kind, stdin, number in (("mynumber", face + "\n", None),
+                                    ("residence", "", "AB12345678CD"),
+                                    ("residence2", "", "AB98765432CD")):
+            for label, extra in (("default images", []), ("largest legal images",
+                                                          ["--images-from", images_dir])):
+                with tempfile.TemporaryDirectory() as out:
+                    argv = [sys.executable, "-m", "bench.peak_memory", "_images-child", kind,
+                            out, *extra]
+                    env = {"CARDTOOL_CARD_NUMBER": number} if number else {}
+                    result = measure(argv, stdin=stdin, env=env)
+                    written = len(list(Path(out).iterdir()))
+                print(f"read --virtual {kind} --images DIR, {label}: exit {result['exit']}, "
+                      f"tree peak {result['tree_peak_mb']:.1f} MB, {result['wall_s']:.1f} s, "
+                      f"{written} PNG written")
 
 
 def bench_trace_check(corpus: Path, jobs: int) -> None:
@@ -223,13 +229,14 @@ def main() -> None:
     child = sub.add_parser("_images-child")
     child.add_argument("kind")
     child.add_argument("out")
+    child.add_argument("--images-from")
     args = parser.parse_args()
     if args.what == "images":
         bench_images()
     elif args.what == "trace-check":
         bench_trace_check(args.corpus, args.jobs)
     else:
-        run_images_child(args.kind, args.out)
+        run_images_child(args.kind, args.out, args.images_from)
 
 
 if __name__ == "__main__":
