@@ -148,8 +148,9 @@ def test_kill_9_during_saves_loses_no_committed_check(tmp_path: Path) -> None:
     with closing(sqlite3.connect(db)) as conn:
         checks, clients = (int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
                            for t in ("checks", "clients"))
-    # A kill between the new client's row and its check leaves a client without a check
-    # (two transactions); never a check without its client, nor a confirmed save missing.
+        # A new client and its check are one transaction: no client without its check.
+        assert conn.execute("SELECT count(*) FROM clients WHERE id NOT IN "
+                            "(SELECT client_id FROM checks)").fetchone() == (0,)
     print(f"\nkill -9 during saves: {rounds} kills, {len(committed)} confirmed saves, all "
           f"in the register ({checks} checks, {clients} clients); integrity_check ok")
 
@@ -344,3 +345,35 @@ def test_slow_clients_and_dropped_streams_do_not_stall_the_others(tmp_path: Path
             sock.close()
         running.stop()
     assert running.thread is not None and not running.thread.is_alive()
+
+
+def test_a_failed_save_to_a_new_client_leaves_no_client_behind(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The new client and its check are one transaction: when the check's row fails (the
+    disk fills up between the two, or the process is killed there), the client is not
+    left behind without it, and saving again under the same reference works."""
+    from sqlalchemy.exc import OperationalError
+
+    import cardtool.register.store as store
+
+    db = tmp_path / "register.sqlite3"
+    access = RegisterAccess.open(str(db))
+    assert access.ready and access.register is not None
+    real_insert = store.insert
+
+    def insert_failing_on_checks(table: object) -> object:
+        if table is store.checks:
+            raise OperationalError("INSERT INTO checks", {}, Exception("database or disk is full"))
+        return real_insert(table)
+
+    with desk("mynumber", register=access) as (client, reader):
+        wait_version(reader, 0)
+        monkeypatch.setattr(store, "insert", insert_failing_on_checks)
+        answer = _save(client, reader, "NEW-1")
+        assert answer.status_code == 503, answer.text  # type: ignore[attr-defined]
+        assert "disk is full" in answer.text  # type: ignore[attr-defined]
+        monkeypatch.undo()
+        assert access.find_clients("NEW-1") == []  # no client without its check
+        answer = _save(client, reader, "NEW-1")  # the same reference is still free
+        assert answer.status_code == 303, answer.text  # type: ignore[attr-defined]
+    assert [ref for _, ref in _checks(db)] == ["NEW-1"]
