@@ -49,6 +49,10 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     register = RegisterAccess.open(str(folder / "register.sqlite3"))
     app = create_app(DeskConfig("fuzz", PORT), reader, register,
                      security=DeskSecurity(PORT, token=TOKEN))
+    # The event stream never ends while the desk runs, and the test client waits for the
+    # whole body: in the "stopping" state a signed-in GET /events is answered and ended at
+    # once (the streams themselves are driven over uvicorn in tests/desk/test_load.py).
+    app.state.close_streams()
     with TestClient(app, base_url=GOOD_ORIGIN, client=("127.0.0.1", 1),
                     raise_server_exceptions=False, follow_redirects=False) as test_client:
         yield test_client
