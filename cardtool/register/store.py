@@ -77,6 +77,10 @@ _ACTION = re.compile(r"^[a-z][a-z0-9.-]{0,39}$")
 
 # --- what a database error means, in words ------------------------------------------------
 
+#: The largest id a row can have (a 64-bit signed integer in SQLite and PostgreSQL): a
+#: larger one, typed in a URL or on the command line, names no client (and would overflow
+#: the driver's integer).
+MAX_ID = 2**63 - 1
 _FULL = ("the disk is full", "ディスクの空き容量がありません")
 _READ_ONLY = ("the register is read-only", "台帳が読み取り専用です")
 _BUSY = ("another desk kept the register locked too long", "他の端末が台帳を長くロックしています")
@@ -377,6 +381,8 @@ class Register:
 
     @staticmethod
     def _client_in(connection: Connection, client_id: int) -> Client:
+        if not 0 < client_id <= MAX_ID:  # typed in a URL or --history: no such client
+            raise ClientNotFound(client_id=client_id)
         row = connection.execute(select(clients).where(clients.c.id == client_id)
                                  ).mappings().one_or_none()
         if row is None:

@@ -12,7 +12,7 @@ from sqlalchemy import event, make_url
 from sqlalchemy.exc import DBAPIError
 
 from cardtool.errors import EXIT_REGISTER
-from cardtool.register import Register, RegisterUnavailable, RegisterWriteFailed
+from cardtool.register import ClientNotFound, Register, RegisterUnavailable, RegisterWriteFailed
 from cardtool.register.store import _cause
 from tests.register.facts import mynumber, residence
 
@@ -140,3 +140,17 @@ def test_a_register_on_a_read_only_file_system_opens_and_refuses_writes(
         with pytest.raises(RegisterWriteFailed) as raised:
             register.save_check(client.id, mynumber(100), desk="d")
         assert "read-only" in raised.value.render("en")
+
+
+@pytest.mark.parametrize("client_id", [0, -1, 2**63, 10**21])
+def test_an_id_no_row_can_have_names_no_client(tmp_path: Path, client_id: int) -> None:
+    """An id typed in a URL (/clients/999999999999999999999) or given to --history beyond
+    the 64-bit range: "no such client", not the driver's OverflowError (an internal error,
+    exit 70, found by the desk's HTTP fuzz)."""
+    with Register.open(str(tmp_path / "register.sqlite3")) as register:
+        with pytest.raises(ClientNotFound):
+            register.client(client_id)
+        with pytest.raises(ClientNotFound):
+            register.history(client_id)
+        with pytest.raises(ClientNotFound):
+            register.save_check(client_id, mynumber(100), desk="d")
