@@ -28,7 +28,7 @@ pytest: $(STAMP)
 test: lint typecheck pytest
 
 fuzz: $(STAMP)
-	CARDTOOL_FUZZ=long $(PY) -m pytest -q tests/fuzz
+	CARDTOOL_FUZZ=long $(PY) -m pytest -q tests/fuzz --hypothesis-show-statistics
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build cardtool/policy/*.so

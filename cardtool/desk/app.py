@@ -181,22 +181,21 @@ def create_app(config: DeskConfig, reader: DeskReader, register: RegisterAccess,
         if result.facts is None or str(result.version) != _field(form, "version"):
             return RedirectResponse("/check?m=stale", status_code=303)
         client_id_text = _field(form, "client_id")
+        client_id, new_client = None, None
+        if client_id_text.isdigit():
+            client_id = int(client_id_text)
+        else:  # a new client, created with the check in one transaction
+            new_client = (_field(form, "reference"), _field(form, "display_name"))
         try:
-            if client_id_text.isdigit():
-                client_id = int(client_id_text)
-            else:
-                client_id = await run_in_threadpool(
-                    register.create_client, _field(form, "reference"),
-                    _field(form, "display_name"), config.desk)
-            await run_in_threadpool(register.save_check, client_id, result.facts,
-                                    config.desk, result.card_number)
+            check = await run_in_threadpool(register.save_check, client_id, result.facts,
+                                            config.desk, result.card_number, new_client)
         except ApduLayerError as exc:
             log.error("save failed: %s: %s", type(exc).__name__, exc.render("en"))
             lang = lang_of(request, config)
             return render(request, "error.html", status=503,
                           message=text("save_failed", lang, reason=exc.render(lang)))
         reader.mark_saved(result.version)
-        return RedirectResponse(f"/clients/{client_id}?m=saved", status_code=303)
+        return RedirectResponse(f"/clients/{check.client_id}?m=saved", status_code=303)
 
     async def events(request: Request) -> Response:
         if len(hub.queues) >= MAX_EVENT_CLIENTS:

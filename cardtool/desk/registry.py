@@ -80,9 +80,16 @@ class RegisterAccess:
         return self._reg().update_client(client_id, reference.strip(),
                                          display_name.strip() or None, desk=desk)
 
-    def save_check(self, client_id: int, facts: CardFacts, desk: str,
-                   card_number: str | None) -> Check:
-        return self._reg().save_check(client_id, facts, desk=desk, card_number=card_number)
+    def save_check(self, client_id: int | None, facts: CardFacts, desk: str,
+                   card_number: str | None,
+                   new_client: tuple[str, str] | None = None) -> Check:
+        """Save a check for client ``client_id``, or for a new client ``(reference,
+        display name)`` created in the same transaction (never a client left without it)."""
+        created = None
+        if new_client is not None:
+            created = (new_client[0].strip(), new_client[1].strip() or None)
+        return self._reg().save_check(client_id, facts, desk=desk, card_number=card_number,
+                                      new_client=created)
 
     def history(self, client_id: int) -> list[Check]:
         return list(self._reg().history(client_id))

@@ -135,6 +135,25 @@ def prepare_sqlite_file(url: URL, *, default_location: bool) -> None:
         raise RegisterUnavailable(display_url(url), *detail, *_SQLITE_ADVICE) from None
 
 
+def read_only_media_url(url: URL) -> URL:
+    """The URL to open a SQLite register with. A register on a read-only file system (a
+    share mounted read-only, a backup medium) cannot be opened as usual: a WAL database
+    needs its shared-memory file, which cannot be created there. Nobody can write to it
+    either, so it is opened immutable and read-only: its pages show, and every write is
+    refused as read-only (RegisterWriteFailed), not as "cannot be opened"."""
+    if _is_sqlite_uri(url) or url.database is None:
+        return url
+    path = Path(url.database)
+    try:
+        read_only = path.is_file() and bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return url
+    if not read_only:
+        return url
+    return url.set(database=f"file:{path}").update_query_dict(
+        {"mode": "ro", "immutable": "1", "uri": "true"})
+
+
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # cardtool emits BEGIN itself (_sqlite_on_begin); pysqlite's own implicit BEGIN is
     # deferred and cannot be made immediate per transaction.
@@ -176,5 +195,6 @@ __all__ = [
     "default_directory",
     "display_url",
     "prepare_sqlite_file",
+    "read_only_media_url",
     "resolve_url",
 ]

@@ -13,7 +13,7 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 
-from icalendar import Alarm, Calendar, Event
+from icalendar import Alarm, Calendar, Event, vText
 
 from cardtool.card_kind import kind_label
 from cardtool.expiry import LEVEL_NAMES, Thresholds
@@ -100,6 +100,17 @@ def event_uid(row: DeadlineRow) -> str:
     return f"{row.client_id}-{row.card_kind}-{row.date_kind}-{row.date}@cardtool"
 
 
+class _Text(vText):
+    """TEXT escaped as RFC 5545 3.3.11 says. icalendar's own escaping first turns a typed
+    backslash-N into a line break (a reference "A\\N1" would come back as "A", newline,
+    "1"); here every backslash is escaped, so the text parses back as it was."""
+
+    def to_ical(self) -> bytes:
+        text = (str(self).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+                .replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n"))
+        return text.encode("utf-8")
+
+
 def deadlines_ics(rows: Iterable[DeadlineRow], thresholds: Thresholds,
                   stamp: dt.datetime) -> bytes:
     """One all-day event per dated row, with a display alarm at each reminder day."""
@@ -121,16 +132,16 @@ def deadlines_ics(rows: Iterable[DeadlineRow], thresholds: Thresholds,
         event.add("dtstamp", stamp.astimezone(dt.UTC))
         event.add("dtstart", row.date)
         # A DATE start without an end is one whole day (RFC 5545 3.6.1).
-        event.add("summary", summary)
-        event.add("description", "\n".join((
+        event.add("summary", _Text(summary))
+        event.add("description", _Text("\n".join((
             f"{kind_ja} / {kind_en}", f"{level_ja} / {level_en}", "",
-            row.action_ja, "", row.action_en)))
+            row.action_ja, "", row.action_en))))
         event.add("categories", [level_en])
         event.add("transp", "TRANSPARENT")  # a reminder, not a busy slot
         for days in reminders:
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
-            alarm.add("description", summary)
+            alarm.add("description", _Text(summary))
             alarm.add("trigger", dt.timedelta(days=-days))
             event.add_component(alarm)
         calendar.add_component(event)

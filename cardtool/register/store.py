@@ -45,6 +45,7 @@ from cardtool.register.engine import (
     create_register_engine,
     display_url,
     prepare_sqlite_file,
+    read_only_media_url,
     resolve_url,
 )
 from cardtool.register.errors import (
@@ -76,6 +77,10 @@ _ACTION = re.compile(r"^[a-z][a-z0-9.-]{0,39}$")
 
 # --- what a database error means, in words ------------------------------------------------
 
+#: The largest id a row can have (a 64-bit signed integer in SQLite and PostgreSQL): a
+#: larger one, typed in a URL or on the command line, names no client (and would overflow
+#: the driver's integer).
+MAX_ID = 2**63 - 1
 _FULL = ("the disk is full", "ディスクの空き容量がありません")
 _READ_ONLY = ("the register is read-only", "台帳が読み取り専用です")
 _BUSY = ("another desk kept the register locked too long", "他の端末が台帳を長くロックしています")
@@ -249,9 +254,11 @@ class Register:
         ``postgresql+psycopg://USER:PASSWORD@HOST/DBNAME``."""
         resolved = resolve_url(url)
         shown = display_url(resolved)
+        connect_url = resolved
         if resolved.get_backend_name() == "sqlite":
             prepare_sqlite_file(resolved, default_location=url is None)
-        engine = create_register_engine(resolved)
+            connect_url = read_only_media_url(resolved)
+        engine = create_register_engine(connect_url)
         try:
             migrate.upgrade(engine, shown)
             with engine.connect() as connection:
@@ -374,6 +381,8 @@ class Register:
 
     @staticmethod
     def _client_in(connection: Connection, client_id: int) -> Client:
+        if not 0 < client_id <= MAX_ID:  # typed in a URL or --history: no such client
+            raise ClientNotFound(client_id=client_id)
         row = connection.execute(select(clients).where(clients.c.id == client_id)
                                  ).mappings().one_or_none()
         if row is None:
@@ -423,10 +432,21 @@ class Register:
         number = encode_secret(RESIDENCE_CARD_NUMBER, card_number)
         return hmac.new(self._secret, number, hashlib.sha256).hexdigest()
 
-    def save_check(self, client_id: int, facts: CardFacts, *, desk: str,
-                   card_number: str | None = None, at: dt.datetime | None = None) -> Check:
+    def save_check(self, client_id: int | None, facts: CardFacts, *, desk: str,
+                   card_number: str | None = None, at: dt.datetime | None = None,
+                   new_client: tuple[str | None, str | None] | None = None) -> Check:
         """Store one card's check for a client. ``card_number`` (residence cards only) is kept
-        masked and as an HMAC, never as typed. ``at``: when (default now; naive = UTC)."""
+        masked and as an HMAC, never as typed. ``at``: when (default now; naive = UTC).
+        ``new_client`` (reference, display name) with ``client_id`` None: the client is
+        created in the same transaction, so a save that fails (or a process killed in the
+        middle) leaves no client without its check."""
+        if (client_id is None) == (new_client is None):
+            raise RegisterUsageError("Give either a client id or a new client, not both.",
+                                     "顧客IDか新しい顧客のどちらか一方を指定してください。")
+        reference = name = None
+        if new_client is not None:
+            reference = clean_reference(new_client[0])
+            name = _clean_text(new_client[1], DISPLAY_NAME_LENGTH, "display name", "表示名")
         checked_at = _utc_naive(at)
         masked = number_hmac = None
         if card_number is not None:
@@ -444,7 +464,14 @@ class Register:
         values = _check_values(facts)
         cleaned_desk = _clean_desk(desk)
         with self._writing("check", "チェック結果") as connection:
-            self._client_in(connection, client_id)
+            if client_id is None:
+                self._refuse_taken_reference(connection, reference, None)
+                created = connection.execute(insert(clients).values(
+                    reference=reference, display_name=name, created_at=checked_at))
+                client_id = _new_id(created)
+                self._audit(connection, desk, "client.create", f"client:{client_id}")
+            else:
+                self._client_in(connection, client_id)
             result = connection.execute(insert(checks).values(
                 client_id=client_id, checked_at=checked_at, desk=cleaned_desk,
                 findings=json.dumps(found), card_number_masked=masked,

@@ -82,7 +82,12 @@ class RegisterLink:
             if found is None and card_number is not None:
                 found = self.register.client_for_card_number(card_number)
             if found is None:
-                found = self.register.create_client(reference, None, desk=self.desk)
+                # A new client, created with its first check in one transaction.
+                check = self.register.save_check(None, card, desk=self.desk,
+                                                  card_number=card_number,
+                                                  new_client=(reference, None))
+                self.client_ids[client_number] = check.client_id
+                return
             client_id = self.client_ids[client_number] = found.id
         self.register.save_check(client_id, card, desk=self.desk, card_number=card_number)
 

@@ -154,3 +154,18 @@ def test_history_csv_of_checks_round_trip() -> None:
     assert cells["desk"] == "'+desk"
     assert (cells["renewal_pending"], cells["no_period"]) == ("true", "false")
     assert cells["certificate_expiry"] == "" and cells["authenticity"] == "invalid"
+
+
+def test_ics_text_with_backslashes_parses_back() -> None:
+    """A typed backslash-N is text, not a line break (icalendar's own escaping turns it into
+    one; found by the register's ICS fuzz at 20,000 examples)."""
+    row = DeadlineRow(client_id=1, reference="A\\N1;x,y\\", display_name=None,
+                      card_kind="mynumber", date_kind="card-expiry", date=days(10), days_left=10,
+                      level=Level.OK, findings=(), action_ja="対応\\N", action_en="act\\n",
+                      renewal_pending=None, authenticity=None, check_id=1, checked_at=AT)
+    calendar = icalendar.Calendar.from_ical(deadlines_ics([row], Thresholds(), AT))
+    (event,) = calendar.walk("VEVENT")
+    assert str(event.get("summary")).startswith("A\\N1;x,y\\: ")
+    assert str(event.get("description")).endswith("対応\\N\n\nact\\n")
+    assert all(str(a.get("description")) == str(event.get("summary"))
+               for a in event.walk("VALARM"))

@@ -12,7 +12,7 @@ from sqlalchemy import event, make_url
 from sqlalchemy.exc import DBAPIError
 
 from cardtool.errors import EXIT_REGISTER
-from cardtool.register import Register, RegisterUnavailable, RegisterWriteFailed
+from cardtool.register import ClientNotFound, Register, RegisterUnavailable, RegisterWriteFailed
 from cardtool.register.store import _cause
 from tests.register.facts import mynumber, residence
 
@@ -113,3 +113,44 @@ def test_no_room_for_a_new_register_file(tmp_path: Path, monkeypatch: pytest.Mon
     assert "the disk is full" in raised.value.render("en")
     assert raised.value.exit_code == EXIT_REGISTER
     assert not (tmp_path / "register.sqlite3").exists()
+
+
+def test_a_register_on_a_read_only_file_system_opens_and_refuses_writes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A WAL register on read-only media cannot make its shared-memory file: it is opened
+    immutable and read-only, so its checks show and a save says "read-only" (the desk's
+    test mounts a real read-only tmpfs; here the file system only says it is read-only)."""
+    import os
+
+    import cardtool.register.engine as engine
+
+    path = tmp_path / "register.sqlite3"
+    with Register.open(str(path)) as register:
+        client = register.create_client("A-0001", None, desk="d")
+        saved = register.save_check(client.id, residence(100), desk="d")
+    real = os.statvfs
+
+    class ReadOnly:
+        def __init__(self, result: os.statvfs_result) -> None:
+            self.f_flag = result.f_flag | os.ST_RDONLY
+
+    monkeypatch.setattr(engine.os, "statvfs", lambda p: ReadOnly(real(p)))
+    with Register.open(str(path)) as register:
+        assert register.history(client.id) == [saved]
+        with pytest.raises(RegisterWriteFailed) as raised:
+            register.save_check(client.id, mynumber(100), desk="d")
+        assert "read-only" in raised.value.render("en")
+
+
+@pytest.mark.parametrize("client_id", [0, -1, 2**63, 10**21])
+def test_an_id_no_row_can_have_names_no_client(tmp_path: Path, client_id: int) -> None:
+    """An id typed in a URL (/clients/999999999999999999999) or given to --history beyond
+    the 64-bit range: "no such client", not the driver's OverflowError (an internal error,
+    exit 70, found by the desk's HTTP fuzz)."""
+    with Register.open(str(tmp_path / "register.sqlite3")) as register:
+        with pytest.raises(ClientNotFound):
+            register.client(client_id)
+        with pytest.raises(ClientNotFound):
+            register.history(client_id)
+        with pytest.raises(ClientNotFound):
+            register.save_check(client_id, mynumber(100), desk="d")

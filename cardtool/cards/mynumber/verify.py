@@ -60,6 +60,9 @@ def parse_cv_certificate(data: bytes) -> CvCertificate:
     outer = tlv.parse_one(data, what=what)
     if outer.tag != records.CvTag.CERTIFICATE:
         raise MalformedData(what, 0, f"tag {outer.tag:X} instead of 7F21")
+    if any(b not in (0x00, 0xFF) for b in data[outer.end:]):
+        # As for the signed records (_record): only padding may follow the certificate.
+        raise MalformedData(what, outer.end, "bytes other than padding after the certificate")
     children = outer.children()
     body = tlv.require(children, records.CvTag.BODY, what).value
     signature = tlv.require(children, records.CvTag.SIGNATURE, what).value
