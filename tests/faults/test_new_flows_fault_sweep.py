@@ -15,7 +15,6 @@ import collections
 import datetime as dt
 import io
 import json
-import os
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -32,6 +31,7 @@ from cardtool.cli import main
 from cardtool.virtual.faults import FaultPlan, FaultyCard
 from cardtool.virtual.persona import load_persona
 from tests.faults.test_fault_sweep import DOCUMENTED_EXIT_CODES, ORIGINAL_MAKE, plans
+from tests.support.ocr import needs_ocr
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACES = ROOT / "fixtures" / "traces"
@@ -168,21 +168,6 @@ def test_trace_import_of_cut_and_flipped_logs(name: str, tmp_path: Path,
 
 
 # --- 3. OCR of a first-generation residence card's front image ---------------------------
-
-def _tesseract_ready() -> bool:
-    from cardtool import front_dates
-
-    try:
-        front_dates.check_tesseract()
-    except front_dates.OcrUnavailable:
-        return False
-    return True
-
-
-needs_ocr = pytest.mark.skipif(
-    os.environ.get("CARDTOOL_REQUIRE_OCR") != "1" and not _tesseract_ready(),
-    reason="Tesseract with jpn is not installed (scripts/debian-deps.sh build; pip install "
-           "'.[ocr]')")
 
 RESIDENCE_NUMBER = "AB12345678CD"
 FRONT_FILE_SFI = 0x85  # READ BINARY by short EF id 05: the front image (cards/residence/ids)

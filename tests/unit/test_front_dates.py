@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 from collections.abc import Sequence
 
 import pytest
@@ -15,23 +14,10 @@ from cardtool import front_dates
 from cardtool.cards.residence import front_layout as layout
 from cardtool.front_dates import Status, Token, read_front_dates
 from cardtool.virtual.residence_images import FrontFace, front_image
+from tests.support.ocr import needs_ocr
 
 LIMIT = 7000
 TODAY = dt.date(2026, 11, 30)
-
-
-def _tesseract_ready() -> bool:
-    try:
-        front_dates.check_tesseract()
-    except front_dates.OcrUnavailable:
-        return False
-    return True
-
-
-needs_ocr = pytest.mark.skipif(
-    not _tesseract_ready() and os.environ.get("CARDTOOL_REQUIRE_OCR") != "1",
-    reason="Tesseract with jpn is not installed (scripts/debian-deps.sh build; pip install "
-           "'.[ocr]')")
 
 
 def face(**changes: object) -> FrontFace:
