@@ -16,17 +16,20 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from apdu.errors import ApduLayerError, CardRemoved, TransportError
 from cardtool.errors import CardtoolError, UsageError
 from cardtool.expiry import CardFacts
+from cardtool.secret_format import PinFormatError
 from cardtool.services.card_facts import (
+    CardNumberMismatch,
     check_card_number_format,
     printed_number_b_asker,
     read_card_facts,
+    refuse_secrets,
 )
 from cardtool.services.read import ReadOptions
 from cardtool.services.reader_watch import ReaderEvent, ReaderState, ReaderWatcher
@@ -206,18 +209,14 @@ class DeskReader:
                 check_card_number_format(card_number)
             if event.state is not ReaderState.PRESENT:
                 raise NoCardToRead()
+            ask_secret = (refuse_secrets if face is None else
+                          printed_number_b_asker(face.birth, face.expiry_year, face.code))
             transport = self.watcher.open_card()
             try:
-                if transport.simulated and not options.allow_test_keys:
-                    # A virtual card's keys are TEST keys: at best test-anchor, as `read`.
-                    options = replace(options, allow_test_keys=True)
-                if face is None:
-                    facts = read_card_facts(transport, ask_card_number, self.residence_options,
-                                            read_options=options)
-                else:
-                    facts = read_card_facts(
-                        transport, ask_card_number, self.residence_options, read_options=options,
-                        ask_secret=printed_number_b_asker(face.birth, face.expiry_year, face.code))
+                # A virtual card (simulated) may rest its verdict on TEST keys: read_card
+                # allows them for it, at best test-anchor.
+                facts = read_card_facts(transport, ask_card_number, self.residence_options,
+                                        read_options=options, ask_secret=ask_secret)
             finally:
                 transport.close()
         except CardNumberNeeded as exc:
@@ -267,10 +266,7 @@ class DeskReader:
 
 
 def _is_card_number_error(error: ApduLayerError | None) -> bool:
-    # By name: the classes live in the card application and the policy table, which a face
-    # does not import (design.md, Layers).
-    name = type(error).__name__
-    return name in ("CardNumberMismatch", "PinFormatError")
+    return isinstance(error, (CardNumberMismatch, PinFormatError))
 
 
 __all__ = ["CardNumberNeeded", "CheckResult", "DeskReader", "FaceParts", "ReadInProgress",

@@ -18,6 +18,7 @@ from dataclasses import replace
 from apdu.transport import Transport
 from cardtool.authenticity import Authenticity
 from cardtool.card_kind import CardKind
+from cardtool.cards.residence.auth import CardNumberMismatch
 from cardtool.cards.residence.parse import CardDate
 from cardtool.era import collation_number_b_from_parts
 from cardtool.errors import CardtoolError, UnsupportedCard
@@ -36,8 +37,9 @@ class NoSecretInExpiryCheck(CardtoolError):
     ja = "有効期限チェックではマイナンバーカードの暗証番号({secret})を求めません。"
 
 
-def _no_pin(secret: Secret) -> str:
-    # read_mynumber asks only for what ReadOptions requests; the defaults request nothing.
+def refuse_secrets(secret: Secret) -> str:
+    """The expiry check's answer to a request for a secret: none is given (read_mynumber
+    asks only for what ReadOptions requests; the defaults request nothing)."""
     raise NoSecretInExpiryCheck(secret=secret.name)
 
 
@@ -93,7 +95,7 @@ def printed_number_b_asker(birth: str, expiry_year: str, code: str) -> AskSecret
 
     def ask(secret: Secret) -> str:
         if secret.name != "number-b":
-            return _no_pin(secret)
+            return refuse_secrets(secret)
         return number_b_from_printed(secret, birth, expiry_year, code)
 
     return ask
@@ -106,7 +108,7 @@ EXPIRY_READ = ReadOptions(pin_status=False, verify=False)
 def read_card_facts(transport: Transport, ask_card_number: Callable[[], str],
                     residence_options: ResidenceOptions | None = None, *,
                     read_options: ReadOptions = EXPIRY_READ,
-                    ask_secret: AskSecret = _no_pin) -> CardFacts:
+                    ask_secret: AskSecret = refuse_secrets) -> CardFacts:
     """Detect the card and read what the expiry rules need from it (``read_card`` does the
     dispatch, as for ``cardtool read``; no PIN is requested). ``residence_options``: the
     trust anchors a residence card is checked against (None: none). ``read_options``: the
@@ -145,4 +147,6 @@ def read_card_facts(transport: Transport, ask_card_number: Callable[[], str],
                      authenticity=report.authenticity)
 
 
-__all__ = ["check_card_number_format", "printed_number_b_asker", "read_card_facts"]
+# CardNumberMismatch: the typed residence card number is not this card's (a face asks again).
+__all__ = ["CardNumberMismatch", "check_card_number_format", "printed_number_b_asker",
+           "read_card_facts", "refuse_secrets"]

@@ -277,30 +277,25 @@ class SourceFeed:
         source.check()
         self.source = source
         self.virtual = list(source.virtual_cards)
-        self.replay_done = False
-        self.cards = 0
+        self.cards = 0  # cards opened so far
 
-    def _options(self) -> SourceOptions:
-        record = self.source.record
-        self.cards += 1
-        return dataclasses.replace(
-            self.source, virtual=self.virtual.pop(0) if self.virtual else None,
-            virtual_cards=(), wait=1.0,
-            record=numbered_trace(record, self.cards) if record is not None else None)
+    def _open(self, virtual: str | None) -> Transport:
+        number, record = self.cards + 1, self.source.record
+        transport = open_transport(dataclasses.replace(
+            self.source, virtual=virtual, virtual_cards=(), wait=1.0,
+            record=numbered_trace(record, number) if record is not None else None))
+        self.cards = number
+        return transport
 
     def next_card(self) -> Transport | None:
-        if self.source.replay is not None:
-            if self.replay_done:
-                return None
-            self.replay_done = True
-            return open_transport(self._options())
+        if self.source.replay is not None:  # a trace holds one card
+            return self._open(None) if self.cards == 0 else None
         if self.source.virtual_cards:
-            return open_transport(self._options()) if self.virtual else None
+            return self._open(self.virtual.pop(0)) if self.virtual else None
         while True:
             try:
-                return open_transport(self._options())
-            except NoCard:
-                self.cards -= 1
+                return self._open(None)
+            except NoCard:  # no card yet: wait on (open_transport waited a second)
                 continue
 
     def wait_removed(self, transport: Transport) -> None:

@@ -12,7 +12,7 @@ from apdu.transport import Transport
 from apdu.transport.virtual import VirtualTransport
 from cardtool.errors import UnsupportedCard
 from cardtool.policy.table import SECRETS
-from cardtool.services.card_facts import NoSecretInExpiryCheck, _no_pin, read_card_facts
+from cardtool.services.card_facts import NoSecretInExpiryCheck, read_card_facts, refuse_secrets
 from cardtool.virtual import make_virtual_card
 from cardtool.virtual.persona import load_persona
 from tests.support.scripted import EchoFileCard
@@ -138,5 +138,5 @@ def test_an_unknown_card_is_refused() -> None:
 
 def test_the_pin_callback_refuses() -> None:
     with pytest.raises(NoSecretInExpiryCheck) as info:
-        _no_pin(SECRETS["auth"])
+        refuse_secrets(SECRETS["auth"])
     assert "auth" in str(info.value)
