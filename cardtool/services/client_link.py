@@ -29,9 +29,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cardtool.services")
 
-#: The audit actions of a read (``Register.record_audit``).
-READ_AUDIT_ACTIONS = ("read", "read-failed")
-
 
 @dataclass(frozen=True)
 class ExistingClient:
@@ -105,5 +102,5 @@ class ClientLink:
             log.error("audit not written (%s %s): %s", action, subject, exc.render("en"))
 
 
-__all__ = ["READ_AUDIT_ACTIONS", "ClientLink", "ClientTarget", "ExistingClient", "NewClient",
+__all__ = ["ClientLink", "ClientTarget", "ExistingClient", "NewClient",
            "read_audit_entry"]
