@@ -20,9 +20,10 @@ from cardtool.virtual import make_virtual_card
 from cardtool.virtual.persona import load_persona
 from cardtool.virtual.residence import ResidenceCard
 from tests.support.cli import cardtool
+from tests.support.ocr import needs_ocr
 from tests.support.pcsc import emulated, served, vpcd_reader_name, wait_for
 
-pytestmark = pytest.mark.pcsc
+pytestmark = [pytest.mark.pcsc, needs_ocr]
 SLOT = 0
 READER = vpcd_reader_name(SLOT)
 ROOT = Path(__file__).resolve().parents[2]
