@@ -31,7 +31,7 @@ test: lint typecheck pytest
 # and takes under ~2 s (tests/support/tiers.py). `make test` and CI still run everything.
 QUICK_TIER := not slow and not pcsc and not browser and not pg and not ocr
 quick: $(STAMP)
-	$(PY) -m pytest -q -m "$(QUICK_TIER)"
+	$(PY) -m pytest -q -n 2 -m "$(QUICK_TIER)"
 
 fuzz: $(STAMP)
 	CARDTOOL_FUZZ=long $(PY) -m pytest -q tests/fuzz --hypothesis-show-statistics

@@ -110,8 +110,8 @@ class CheckResult:
     card_serial: int = 0
     facts: CardFacts | None = None
     face_checked: bool = False
+    #: Why the read failed, or (stage needs-card-number) why the number is asked again.
     error: ApduLayerError | None = None
-    #: The error came from what staff typed (a wrong card number): ask again.
     read_ms: float | None = None
     read_at: dt.datetime | None = None
     #: The residence card number that opened the card, for the save (keyed hash, masked
