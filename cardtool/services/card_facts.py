@@ -115,8 +115,9 @@ def read_card_facts(transport: Transport, ask_card_number: Callable[[], str],
     desk also checks a My Number card's signed data (``verify=True``, a verdict) and its
     face (``face=True``: 照合番号B through ``ask_secret``); the default reads as little as
     the expiry check needs."""
-    report = read_card(transport, replace(read_options, pin_status=False), ask_secret,
-                       ask_card_number, residence_options or ResidenceOptions())
+    # No PIN tries and no signing-certificate flag: the expiry rules use neither.
+    report = read_card(transport, replace(read_options, pin_status=False, signing_flag=False),
+                       ask_secret, ask_card_number, residence_options or ResidenceOptions())
     kind = report.detection.kind
     residence = report.residence
     if kind is CardKind.RESIDENCE_FIRST and residence is not None:

@@ -382,14 +382,15 @@ def verify_visual_ap(card: MyNumberCard, store: CvKeyStore, face_ef: bytes,
         found.chip_challenge = True
 
 
-def verify_without_secret(card: MyNumberCard, store: CvKeyStore, auth_der: bytes,
-                          auth_ca_der: bytes | None, found: Findings) -> None:
-    """What can be checked with no secret: the JPKI authentication certificate against the
-    card's CA certificate, and both CV certificates' chains. None of it proves the card in
-    hand: the card data and the chip need a secret."""
-    found.checks.append(check_jpki_auth_certificate(auth_der, auth_ca_der))
-    for aid in (ids.TEXT_AID, ids.VISUAL_AID):
-        _ap_key(card, aid, store, found)
+def check_ap_certificate(card: MyNumberCard, aid: bytes, store: CvKeyStore,
+                         found: Findings) -> None:
+    """The no-secret check of one AP (text or visual): its EF 0004's chain. The read plan
+    calls it while that AP is selected for its other work (one SELECT per AP)."""
+    _ap_key(card, aid, store, found)
+
+
+def note_card_data_unchecked(found: Findings) -> None:
+    """The last of the no-secret checks: the card data and the chip were not checked."""
     found.checks.append(skipped(
         "card-data", "no PIN or collation number was given, so the card data and the chip were "
                      "not checked: use --face (照合番号B) or --text (PIN)",
