@@ -102,7 +102,7 @@ def printed_number_b_asker(birth: str, expiry_year: str, code: str) -> AskSecret
 
 
 #: What the expiry check reads by default: no PIN status, no My Number verdict.
-EXPIRY_READ = ReadOptions(pin_status=False, verify=False)
+EXPIRY_READ = ReadOptions(pin_status=False, verify=False, signing_flag=False)
 
 
 def read_card_facts(transport: Transport, ask_card_number: Callable[[], str],
