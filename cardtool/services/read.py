@@ -55,7 +55,6 @@ from cardtool.jst import days_left, today_jst
 from cardtool.material import test_pki_file
 from cardtool.policy.guard import AskSecret, KeyStatus, PinGuard
 from cardtool.policy.table import SECRETS
-from cardtool.services.certificates import read_signing_certificate
 
 if TYPE_CHECKING:
     # Imported where a residence card is read (read_card), so reading a My Number card
@@ -229,6 +228,8 @@ def read_mynumber(session: Session, atr: bytes, options: ReadOptions, ask: AskSe
         found.checks.append(check_jpki_auth_certificate(
             auth_der, _optional_auth_ca_certificate(card)))
     if options.sign_cert:
+        from cardtool.services.certificates import read_signing_certificate
+
         pins["sign"], report.signing_certificate = read_signing_certificate(
             card, guard, pins["sign"], ask, present=report.signing_certificate_present)
 

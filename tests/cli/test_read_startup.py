@@ -41,6 +41,9 @@ NOT_FOR_A_PLAIN_READ = (
     "cardtool.desk", "starlette", "uvicorn", "jinja2",  # the desk
     "pytesseract", "icalendar", "hypothesis", "pytest",
     "cardtool.services.office_report", "cardtool.expiry",
+    # PEM output and SSH keys (`cardtool cert --pem`), the signing certificate (--sign-cert)
+    "cryptography.hazmat.primitives.serialization.ssh", "bcrypt",
+    "cardtool.services.certificates", "cardtool.services.pins",
 )
 
 
