@@ -202,7 +202,7 @@ def read_mynumber(session: Session, atr: bytes, options: ReadOptions, ask: AskSe
     detection), text AP, 住基AP, visual AP, then the 共通 DF only when GET DATA gave no
     expiry, and the 在留AP probe last, so a 特定在留カード's residence read goes on in the
     application the probe left selected. Only ``--images`` (whose meaning depends on the
-    card kind) probes before the visual AP."""
+    card kind) probes earlier, after JPKI's own reads."""
     card = card or MyNumberCard(session)
     detection = detection or detect(card, atr, probe_residence=False)
     report = MyNumberReport(detection, options.today or today_jst())
@@ -212,8 +212,6 @@ def read_mynumber(session: Session, atr: bytes, options: ReadOptions, ask: AskSe
     guard = PinGuard(card, force=options.force)
     found = Findings([], [])
     pin_status = options.pin_status or options.text or options.sign_cert
-    # Without a secret, the checks are the JPKI certificate pair and both CV certificates.
-    no_secret_checks = options.verify and not (options.text or options.face)
     pins: dict[str, KeyStatus] = {}
 
     # 公的個人認証AP, selected by detection.
@@ -224,14 +222,25 @@ def read_mynumber(session: Session, atr: bytes, options: ReadOptions, ask: AskSe
         report.signing_certificate_present = has_signing_certificate(card)
     if pin_status:
         pins.update(read_pin_statuses(card, guard, "jpki"))
-    if no_secret_checks:
-        found.checks.append(check_jpki_auth_certificate(
-            auth_der, _optional_auth_ca_certificate(card)))
     if options.sign_cert:
         from cardtool.services.certificates import read_signing_certificate
 
         pins["sign"], report.signing_certificate = read_signing_certificate(
             card, guard, pins["sign"], ask, present=report.signing_certificate_present)
+    # --images means the card face on a My Number card, the residence images on a
+    # 特定在留カード: only then is the 在留AP probed this early (the checks depend on it; a
+    # 特定在留カード then selects JPKI and the 在留AP once more).
+    face = options.face
+    probed = False
+    if options.images and not face:
+        detection = probe_specified(card, detection)
+        probed = True
+        face = detection.kind is CardKind.MYNUMBER
+    # Without a secret, the checks are the JPKI certificate pair and both CV certificates.
+    no_secret_checks = options.verify and not (options.text or face)
+    if no_secret_checks:
+        found.checks.append(check_jpki_auth_certificate(
+            auth_der, _optional_auth_ca_certificate(card)))
 
     # 券面事項入力補助AP.
     if pin_status:
@@ -253,13 +262,7 @@ def read_mynumber(session: Session, atr: bytes, options: ReadOptions, ask: AskSe
     if pin_status:
         report.pins = pins
 
-    # 券面事項確認AP. On a 特定在留カード, --images means its residence images, not the face.
-    face = options.face
-    probed = False
-    if options.images and not face:
-        detection = probe_specified(card, detection)
-        probed = True
-        face = detection.kind is CardKind.MYNUMBER
+    # 券面事項確認AP.
     if face:
         secret = SECRETS[options.face_key]
         guard.ask_and_verify(guard.status(secret, secret.key_in("visual")), ask)
@@ -269,8 +272,7 @@ def read_mynumber(session: Session, atr: bytes, options: ReadOptions, ask: AskSe
             verify_visual_ap(card, options.key_store, face_ef, found,
                              redacted=is_redacted_fill(report.face.birth_date_text))
     if no_secret_checks:
-        if not face:  # (--images made it a face read: its checks replace these)
-            check_ap_certificate(card, ids.VISUAL_AID, options.key_store, found)
+        check_ap_certificate(card, ids.VISUAL_AID, options.key_store, found)
         note_card_data_unchecked(found)
     if options.verify:
         report.authenticity = verdict(found.checks, found.weakest_anchor(),
