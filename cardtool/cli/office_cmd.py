@@ -42,6 +42,7 @@ from cardtool.errors import UsageError
 from cardtool.expiry import Assessment, CardFacts, assess_card
 from cardtool.front_dates import FaceDates
 from cardtool.i18n import Messages, pick
+from cardtool.install import require_extra
 from cardtool.jst import today_jst
 from cardtool.services.office import (
     PROMPT_ATTEMPTS,
@@ -182,6 +183,7 @@ def office(csv_path: str | None, json_path: str | None, html_path: str | None,
         stack.callback(report.close)
         link = None
         if db_url is not None:
+            require_extra("office", "Saving to the client register (--db)", "顧客台帳への保存(--db)")
             from cardtool.register import Register
 
             register = Register.open(db_url)  # cannot be opened: exit 8 before any card

@@ -21,7 +21,7 @@ from cardtool.cards.mynumber.verify import (
     check_signed_card_key,
     check_text_integrity,
 )
-from cardtool.material import fixtures_dir
+from cardtool.material import test_pki_file
 from cardtool.virtual import jpki_pki
 from cardtool.virtual.mynumber import VirtualMyNumberCard
 from cardtool.virtual.persona import load_persona
@@ -29,7 +29,7 @@ from tests.fuzz.conftest import FUZZ_EXAMPLES
 
 fuzz = settings(max_examples=FUZZ_EXAMPLES, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow])
-STORE = CvKeyStore(allow_test=True, extra_file=fixtures_dir() / "pki" / "mynumber-cv-TEST.json")
+STORE = CvKeyStore(allow_test=True, extra_file=test_pki_file("mynumber-cv-TEST.json"))
 
 
 @cache
