@@ -3,8 +3,10 @@
 # each into fresh virtual environments OUTSIDE the tree (plain, and with every extra), and
 # run the commands a new user runs from a directory with no checkout, PYTHONPATH unset.
 #
-#   scripts/installed-smoke.sh [--quick] [--python PY]
+#   scripts/installed-smoke.sh [--prepare|--quick] [--python PY]
 #
+#   --prepare fill the wheelhouse (below) and stop: run it where the network is, before
+#             entering a private network namespace (.ci/run does).
 #   --quick   the wheel only, in a plain environment (what `make test` runs through
 #             tests/packaging/test_installed_smoke.py): build, tags, file list, --help,
 #             --virtual reads, expiry, --record + trace check, the missing-extra hints.
@@ -14,17 +16,22 @@
 #             pcscd with the vpcd driver (run it under scripts/isolated-pcscd.sh) and
 #             opensc-tool.
 #
-# Dependencies come from PyPI through pip's cache (PIP_CACHE_DIR is honoured). Exit 0 when
-# every check passed; otherwise the first failing check says what it expected.
+# Dependencies (and the build backend) come from a wheelhouse, SMOKE_WHEELHOUSE (default
+# .venv/smoke-wheelhouse), filled from PyPI when something is missing; every install and
+# build then runs with --no-index from it, so the checks also run without a network (in
+# scripts/isolated-pcscd.sh's namespace) and in a few minutes. Exit 0 when every check
+# passed; otherwise the first failing check says what it expected.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 QUICK=0
+PREPARE=0
 PY=${PYTHON:-python3}
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
+    --prepare) PREPARE=1 ;;
     --python) PY=$2; shift ;;
-    *) echo "usage: $0 [--quick] [--python PY]" >&2; exit 1 ;;
+    *) echo "usage: $0 [--prepare|--quick] [--python PY]" >&2; exit 1 ;;
   esac
   shift
 done
@@ -66,8 +73,24 @@ expect() {
   echo "ok: $* -> $rc"
 }
 
+WH=${SMOKE_WHEELHOUSE:-$ROOT/.venv/smoke-wheelhouse}
+mkdir -p "$WH"
+# wheelhouse SPEC...: make sure the wheelhouse holds SPEC and everything it needs (offline
+# first; PyPI only for what is missing).
+wheelhouse() {
+  if "$PY" -m pip wheel -q --no-index --find-links "$WH" -w "$WH" "$@" >"$WORK/wh.log" 2>&1; then
+    return 0
+  fi
+  echo "smoke: filling the wheelhouse $WH from PyPI: $*"
+  "$PY" -m pip wheel -q --find-links "$WH" -w "$WH" "$@" >"$WORK/wh.log" 2>&1 \
+    || { grep -v "^WARNING: Location" "$WORK/wh.log" | tail -n 30; fail "pip wheel $*"; }
+}
+
 step "build the sdist and the wheel from $ROOT"
 "$PY" -m build --version >/dev/null 2>&1 || fail "$PY -m build is missing (pip install build; it is in the test extra)"
+# The build backend, for python -m build's isolated environment and the sdist's install.
+wheelhouse "setuptools>=77"
+export PIP_NO_INDEX=1 PIP_FIND_LINKS="$WH"
 if [ "$QUICK" = 1 ]; then
   (cd "$ROOT" && "$PY" -m build --wheel --outdir "$WORK/dist" . >"$WORK/build.log" 2>&1) \
     || { tail -n 30 "$WORK/build.log"; fail "python -m build --wheel"; }
@@ -78,6 +101,12 @@ else
 fi
 WHEEL=$(ls "$WORK"/dist/cardtool_jp-*.whl)
 echo "built: $(cd "$WORK/dist" && ls)"
+(unset PIP_NO_INDEX PIP_FIND_LINKS; wheelhouse "$WHEEL[office,pg,ocr]" pytest)
+rm -f "$WH"/cardtool_jp-*  # the wheel under test is installed by path, never from here
+if [ "$PREPARE" = 1 ]; then
+  echo "smoke: wheelhouse ready: $WH"
+  exit 0
+fi
 
 step "the wheel's tag is honest and its files are the package's"
 "$PY" - "$WHEEL" <<'EOF'
@@ -110,7 +139,8 @@ EOF
 new_venv() {
   local name=$1 spec=$2; shift 2
   "$PY" -m venv "$WORK/$name"
-  (cd "$RUN" && env "$@" "$WORK/$name/bin/python" -m pip install -q "$spec" \
+  (cd "$RUN" && env "$@" "$WORK/$name/bin/python" -m pip install -q --no-index \
+      --find-links "$WH" "$spec" \
       >"$WORK/$name.log" 2>&1) || { grep -v "^WARNING: Location" "$WORK/$name.log" | tail -n 30; fail "pip install $spec"; }
   # The package imported is the installed one, not this checkout (-I: isolated mode).
   local where
@@ -192,6 +222,13 @@ expect 0 "" -- sh -c "'$FULL/bin/cardtool' office --virtual mynumber --db '$WORK
 expect 0 "" -- "$FULL/bin/cardtool" register export --db "$WORK/register.sqlite3" --csv "$WORK/deadlines.csv"
 grep -q "A-0001" "$WORK/deadlines.csv" || fail "the exported deadlines lack client A-0001"
 echo "ok: register export holds the client saved by office --db"
+if [ -n "${CARDTOOL_TEST_PG_URL:-}" ]; then
+  # PostgreSQL through the pg extra's driver (CI starts a server: scripts/start-postgres.sh).
+  expect 0 "" -- sh -c "printf 'P-0001\\n' | '$FULL/bin/cardtool' office --virtual mynumber --db '$CARDTOOL_TEST_PG_URL' --csv '$WORK/office-pg.csv'"
+  expect 0 "" -- "$FULL/bin/cardtool" register export --db "$CARDTOOL_TEST_PG_URL" --csv "$WORK/deadlines-pg.csv"
+  grep -q "P-0001" "$WORK/deadlines-pg.csv" || fail "the PostgreSQL register lacks client P-0001"
+  echo "ok: the PostgreSQL register (pg extra) saved and exported a client"
+fi
 
 step "emulate through pcscd, read by OpenSC (an independent PC/SC client)"
 command -v opensc-tool >/dev/null || fail "opensc-tool is missing (Debian: opensc)"
@@ -211,7 +248,8 @@ echo "ok: opensc-tool read the emulated card's authentication PIN: 3 tries left"
 
 step "the pytest plugin's example project (examples/pyscard-hello), outside the tree"
 cp -r "$ROOT/examples/pyscard-hello" "$WORK/example"
-"$FULL/bin/python" -m pip install -q pytest >"$WORK/pytest-install.log" 2>&1 || fail "pip install pytest"
+"$FULL/bin/python" -m pip install -q --no-index --find-links "$WH" pytest \
+  >"$WORK/pytest-install.log" 2>&1 || fail "pip install pytest"
 (cd "$WORK/example" && CARDTOOL_REQUIRE_PCSC=1 "$FULL/bin/python" -m pytest -q -p no:cacheprovider \
    -o cardtool_require_pcsc=true) || fail "the example project's tests"
 
