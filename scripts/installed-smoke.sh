@@ -278,4 +278,7 @@ print("ok: the desk answered a ja-JP browser in Japanese")
 EOF
 kill -INT "$DESK"; wait "$DESK" || true
 
+step "start-up of the installed command (a figure, not a check)"
+(cd "$RUN" && "$WORK/wheel-plain/bin/python" -I "$ROOT/bench/cli_startup.py" --runs 5)
+
 echo; echo "smoke (full): every check passed"

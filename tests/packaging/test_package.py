@@ -78,3 +78,13 @@ def test_a_licence_file_matching_the_metadata() -> None:
     assert PYPROJECT["project"]["license"] == "MIT" and text.startswith("MIT License")
     assert "cardtool developers" in text
     assert "LICENSE" in PYPROJECT["project"]["license-files"]
+
+
+def test_no_module_reaches_above_its_package() -> None:
+    """An installed cardtool has no repository around it: no path climbs out of the package
+    (data is read through importlib.resources, cardtool.material)."""
+    offenders = [f"{path.relative_to(ROOT)}:{n}" for path in
+                 sorted([*PACKAGE.rglob("*.py"), *(ROOT / "apdu").rglob("*.py")])
+                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if "parents[" in line or ".parent.parent" in line]
+    assert offenders == []
