@@ -33,9 +33,16 @@ REINSTALL_HINT = f"reinstall cardtool (pip install --force-reinstall {DISTRIBUTI
 REINSTALL_HINT_JA = f"cardtool を再インストールしてください(pip install --force-reinstall {DISTRIBUTION})"
 
 
+#: The extras an extra is only useful with (a PostgreSQL driver without the register is
+#: nothing), named together in the hint so that a reinstall keeps them.
+EXTRA_WITH: dict[str, str] = {"pg": "office,pg"}
+
+
 def install_command(extra: str | None = None) -> str:
     """What a user types to add ``extra`` (or to install cardtool)."""
-    return f"pip install '{DISTRIBUTION}[{extra}]'" if extra else f"pip install {DISTRIBUTION}"
+    if extra is None:
+        return f"pip install {DISTRIBUTION}"
+    return f"pip install '{DISTRIBUTION}[{EXTRA_WITH.get(extra, extra)}]'"
 
 
 def extra_of_module(module: str | None) -> str | None:
@@ -51,16 +58,17 @@ def missing_modules(extra: str) -> list[str]:
 
 class MissingExtra(CardtoolError):
     en = ("{feature} needs the optional '{extra}' part of cardtool ({modules} not installed): "
-          "{command} (with pipx: pipx install --force '{dist}[{extra}]').")
+          "{command} (with pipx: pipx install --force '{dist}[{extras}]').")
     ja = ("{feature_ja}にはcardtoolの追加機能 '{extra}' が必要です({modules} が未インストール): "
-          "{command}(pipx の場合: pipx install --force '{dist}[{extra}]')。")
+          "{command}(pipx の場合: pipx install --force '{dist}[{extras}]')。")
     exit_code = EXIT_MISSING_EXTRA
 
     def __init__(self, extra: str, feature: str, feature_ja: str,
                  modules: list[str] | None = None) -> None:
         super().__init__(extra=extra, feature=feature, feature_ja=feature_ja,
                          modules=", ".join(modules or EXTRA_MODULES[extra]),
-                         command=install_command(extra), dist=DISTRIBUTION)
+                         command=install_command(extra), dist=DISTRIBUTION,
+                         extras=EXTRA_WITH.get(extra, extra))
         self.extra = extra
 
 
@@ -72,5 +80,5 @@ def require_extra(extra: str, feature: str, feature_ja: str) -> None:
         raise MissingExtra(extra, feature, feature_ja, missing)
 
 
-__all__ = ["DISTRIBUTION", "EXTRA_MODULES", "REINSTALL_HINT", "REINSTALL_HINT_JA", "MissingExtra", "extra_of_module",
+__all__ = ["DISTRIBUTION", "EXTRA_MODULES", "EXTRA_WITH", "REINSTALL_HINT", "REINSTALL_HINT_JA", "MissingExtra", "extra_of_module",
            "install_command", "missing_modules", "require_extra"]

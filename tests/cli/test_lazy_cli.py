@@ -136,4 +136,4 @@ def test_postgresql_without_its_driver_names_the_pg_extra() -> None:
                              "--db", "postgresql://nobody@127.0.0.1:1/none", hidden=("psycopg",))
     assert code == 2, stderr
     line, = stderr.strip().splitlines()
-    assert f"pip install '{DISTRIBUTION}[pg]'" in line and "PostgreSQL" in line
+    assert f"pip install '{DISTRIBUTION}[office,pg]'" in line and "PostgreSQL" in line
