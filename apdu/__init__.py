@@ -7,7 +7,6 @@ status-word tables, so ``cardtool --help`` stays cheap."""
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -17,24 +16,31 @@ if TYPE_CHECKING:
     from apdu.session import Session
     from apdu.sw import SW, describe_sw
 
-_HOME: dict[str, str] = {
-    "CommandApdu": "apdu.command",
-    "ResponseApdu": "apdu.command",
-    "ApduError": "apdu.errors",
-    "ApduLayerError": "apdu.errors",
-    "MalformedData": "apdu.errors",
-    "INS": "apdu.ins",
-    "Session": "apdu.session",
-    "SW": "apdu.sw",
-    "describe_sw": "apdu.sw",
-}
-
 
 def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module 'apdu' has no attribute {name!r}")
-    return getattr(importlib.import_module(home), name)
+    # Each submodule imported by name (mypy and grep see it), only when one of its names is
+    # asked for.
+    if name in ("CommandApdu", "ResponseApdu"):
+        from apdu import command
+
+        return getattr(command, name)
+    if name in ("ApduError", "ApduLayerError", "MalformedData"):
+        from apdu import errors
+
+        return getattr(errors, name)
+    if name == "INS":
+        from apdu import ins
+
+        return ins.INS
+    if name == "Session":
+        from apdu import session
+
+        return session.Session
+    if name in ("SW", "describe_sw"):
+        from apdu import sw
+
+        return getattr(sw, name)
+    raise AttributeError(f"module 'apdu' has no attribute {name!r}")
 
 
 __all__ = [
