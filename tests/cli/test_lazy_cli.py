@@ -75,7 +75,8 @@ def test_a_commands_help_imports_no_extra(command: str) -> None:
     assert within(modules, EXTRAS) == set()
 
 
-@pytest.mark.parametrize("command", ["read", "serve", "register", "readers", "apdu", "emulate"])
+@pytest.mark.parametrize("command", ["read", "expiry", "office", "serve", "register", "readers",
+                                     "apdu", "emulate"])
 def test_these_helps_load_no_card_code(command: str) -> None:
     _, _, _, modules = run(command, "--help")
     assert within(modules, ("cryptography.x509", "cardtool.cards", "cardtool.register",
