@@ -169,20 +169,31 @@ def verdict(checks: Iterable[Check], anchor: Anchor | None, *, chip_challenge: b
 NOTHING_READ = Authenticity(Status.NOT_CHECKED, (), None)
 
 #: From the weakest claim to the strongest: a card with two sides (a 特定在留カード's My
-#: Number chip and residence data) is only as genuine as its weaker side.
+#: Number chip and residence data) is only as genuine as its weaker side, and a client's row
+#: shows the weakest of the client's cards. The one order (the expiry rules, the office
+#: report and the register use it through ``weakest``). ``not-checked`` is weaker than
+#: ``unanchored``: of a pair of cards, one not checked at all and one whose signatures match
+#: its own certificate, showing "unanchored" would claim a signature check the first card
+#: never had; "not checked" overstates nothing.
 STRENGTH = (Status.INVALID, Status.NOT_CHECKED, Status.UNANCHORED, Status.TEST_ANCHOR,
             Status.DATA_GENUINE, Status.GENUINE)
+
+
+def weakest(verdicts: Iterable[Authenticity | None]) -> Authenticity | None:
+    """The verdict with the weakest claim (``STRENGTH``), the first of equals; None when
+    none was given."""
+    given = [v for v in verdicts if v is not None]
+    return min(given, key=lambda v: STRENGTH.index(v.status), default=None)
 
 
 def combine(*verdicts: Authenticity | None) -> Authenticity | None:
     """One verdict for a card checked in parts: the weakest part's status, anchor and
     advice, with every part's checks."""
     parts = [v for v in verdicts if v is not None]
-    if not parts:
-        return None
-    if len(parts) == 1:
-        return parts[0]
-    weakest = min(parts, key=lambda v: STRENGTH.index(v.status))
+    if len(parts) <= 1:
+        return parts[0] if parts else None
+    weakest_part = weakest(parts)
+    assert weakest_part is not None
     checks = tuple(c for v in parts for c in v.checks)
-    return Authenticity(weakest.status, checks, weakest.anchor, weakest.advice_en,
-                        weakest.advice_ja)
+    return Authenticity(weakest_part.status, checks, weakest_part.anchor,
+                        weakest_part.advice_en, weakest_part.advice_ja)

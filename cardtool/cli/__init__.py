@@ -18,7 +18,7 @@ from cardtool.errors import (
     EXIT_OK,
     EXIT_USAGE,
 )
-from cardtool.i18n import detect_lang, t
+from cardtool.i18n import LANGS, detect_lang, t
 
 #: The commands, each imported when used, so a run pays only for the modules it needs
 #: (start-up time counts when staff read card after card).
@@ -113,9 +113,9 @@ def cli(ctx: click.Context) -> None:
 
 def _lang_from_argv(argv: Sequence[str]) -> str:
     for i, arg in enumerate(argv):
-        if arg == "--lang" and i + 1 < len(argv) and argv[i + 1] in ("ja", "en"):
+        if arg == "--lang" and i + 1 < len(argv) and argv[i + 1] in LANGS:
             return argv[i + 1]
-        if arg.startswith("--lang=") and arg[7:] in ("ja", "en"):
+        if arg.startswith("--lang=") and arg[7:] in LANGS:
             return arg[7:]
     return detect_lang()
 

@@ -18,22 +18,20 @@ that looks like a My Number or a residence card number.
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as dt
 import fcntl
 import html
-import io
 import json
 import os
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypedDict
 
 from apdu.jsonsafe import NOT_JSON, JsonRejected, loads_bounded
-from cardtool.card_kind import MYNUMBER_KINDS, RESIDENCE_KINDS, kind_label
-from cardtool.errors import BadInputFile, UsageError
+from cardtool import excel_csv
+from cardtool.card_kind import kind_label, kind_profile
+from cardtool.errors import BadInputFile
+from cardtool.excel_csv import BOM, CSV_EOL, csv_line
 from cardtool.expiry import (
     LEVEL_NAMES,
     Assessment,
@@ -41,11 +39,14 @@ from cardtool.expiry import (
     DateField,
     Level,
     Thresholds,
+    days_text,
     level_legend,
+    urgency_order,
 )
 from cardtool.files import write_atomic
 from cardtool.i18n import Messages, pick
 from cardtool.jst import now_jst
+from cardtool.typed_text import ReferenceRejected, clean_reference
 
 REPORT_FORMAT = "cardtool-office-report"
 REPORT_VERSION = 1
@@ -71,50 +72,6 @@ JSON_ROW_KEYS: tuple[str, ...] = tuple(k for k in ROW_KEYS
 FINDING_KEYS: tuple[str, ...] = ("code", "level", "date", "message_ja", "message_en")
 
 LEVEL_BY_CODE: dict[str, Level] = {level.code: level for level in Level}
-BOM = "\ufeff".encode()
-CSV_EOL = b"\r\n"  # rows end in CRLF; line breaks inside a cell are a bare LF
-
-MAX_REFERENCE_LENGTH = 40
-_MY_NUMBER_LIKE = re.compile(r"\d{12}")
-_CARD_NUMBER_LIKE = re.compile(r"[A-Z]{2}\d{8}[A-Z]{2}")
-
-
-class ReferenceRejected(UsageError):
-    pass
-
-
-def looks_like_a_number(text: str) -> bool:
-    """Whether ``text`` holds something shaped like a My Number or a residence card number,
-    ignoring spaces, dashes, dots and slashes between the characters."""
-    compact = re.sub(r"[\s\-‐_./]", "", unicodedata.normalize("NFKC", text)).upper()
-    return bool(_MY_NUMBER_LIKE.search(compact) or _CARD_NUMBER_LIKE.search(compact))
-
-
-def clean_reference(text: str | None) -> str | None:
-    """The office's file number for a client, or None when empty. Refuses anything that
-    looks like a My Number or a residence card number: those must never reach a report."""
-    if text is None:
-        return None
-    # Control characters and line/paragraph separators go: a reference is one line in a
-    # CSV cell, a table and a calendar event.
-    cleaned = "".join(c for c in unicodedata.normalize("NFKC", text)
-                      if unicodedata.category(c)[0] != "C"
-                      and unicodedata.category(c) not in ("Zl", "Zp")).strip()
-    if not cleaned:
-        return None
-    if looks_like_a_number(cleaned):
-        raise ReferenceRejected(
-            "The client reference looks like a My Number or a card number; use the office's "
-            "file number instead.",
-            "参照番号がマイナンバーまたはカード番号のように見えます。事務所の管理番号を"
-            "入力してください。",
-        )
-    if len(cleaned) > MAX_REFERENCE_LENGTH:
-        raise ReferenceRejected(
-            f"The client reference is longer than {MAX_REFERENCE_LENGTH} characters.",
-            f"参照番号が{MAX_REFERENCE_LENGTH}文字を超えています。",
-        )
-    return cleaned
 
 
 # --- rows --------------------------------------------------------------------------------
@@ -169,9 +126,9 @@ def row_from_assessment(assessment: Assessment, number: int, read_at: dt.datetim
     # every other date the earliest is the one to act on.
     residence = _pick((c for c in dates if c.field is DateField.RESIDENCE), latest=True)
     residence_card = _pick(c for c in dates
-                           if c.field is DateField.CARD and c.kind in RESIDENCE_KINDS)
+                           if c.field is DateField.CARD and kind_profile(c.kind).is_residence)
     mynumber_card = _pick(c for c in dates
-                          if c.field is DateField.CARD and c.kind in MYNUMBER_KINDS)
+                          if c.field is DateField.CARD and kind_profile(c.kind).has_mynumber)
     certificate = _pick(c for c in dates if c.field is DateField.CERTIFICATE)
     if residence is not None:
         residence_source = residence.source or ""
@@ -222,16 +179,9 @@ def row_from_assessment(assessment: Assessment, number: int, read_at: dt.datetim
     }
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value).replace("\r", "")
-
-
 def csv_cells(row: OfficeRow) -> list[str]:
-    """A JSON row as CSV cells in ``ROW_KEYS`` order."""
+    """A JSON row as CSV cells in ``ROW_KEYS`` order (``excel_csv.cell``: a typed reference
+    such as ``=HYPERLINK(...)`` is written as text, never a formula)."""
     flat: dict[str, Any] = dict(row)
     findings = row["findings"]
     flat["kinds"] = " ".join(row["kinds"])
@@ -240,13 +190,9 @@ def csv_cells(row: OfficeRow) -> list[str]:
     flat["messages_en"] = "\n".join(f["message_en"] for f in findings)
     flat["authenticity"] = row.get("authenticity")
     flat["authenticity_failures"] = " ".join(row.get("authenticity_failures") or [])
-    return [_cell(flat[key]) for key in ROW_KEYS]
-
-
-def _csv_line(cells: Sequence[str]) -> bytes:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerow(cells)
-    return buf.getvalue().encode("utf-8")
+    # No CR inside a cell: the log's crash recovery finds rows by their CRLF ends.
+    return [excel_csv.cell(v.replace("\r", "") if isinstance(v, str) else v)
+            for v in (flat[key] for key in ROW_KEYS)]
 
 
 def row_dates(row: OfficeRow) -> dict[str, tuple[str | None, int | None]]:
@@ -262,13 +208,12 @@ def row_dates(row: OfficeRow) -> dict[str, tuple[str | None, int | None]]:
     }
 
 
-def urgency_key(row: OfficeRow) -> tuple[int, int, int, int]:
-    """Most urgent first: a card that is not genuine, then the level, then the nearest
-    date, then the reading order."""
+def urgency_key(row: OfficeRow) -> tuple[int, int, int, int, int]:
+    """Most urgent first (``cardtool.expiry.urgency_order``: a card that is not genuine, then the
+    level, then the nearest date), then the reading order."""
     lefts = [left for _, left in row_dates(row).values() if left is not None]
-    nearest = min(lefts) if lefts else 10**6
-    return (0 if row.get("authenticity") == "invalid" else 1, -LEVEL_BY_CODE[row["level"]],
-            nearest, int(row["no"]))
+    return (*urgency_order(LEVEL_BY_CODE[row["level"]], min(lefts) if lefts else None,
+                     row.get("authenticity")), int(row["no"]))
 
 
 # --- writers -------------------------------------------------------------------------------
@@ -288,7 +233,7 @@ class CsvLog:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        header = _csv_line(ROW_KEYS)
+        header = csv_line(ROW_KEYS)
         try:
             fh = open(self.path, "a+b")  # noqa: SIM115 - kept open for the whole session
         except OSError as exc:
@@ -334,7 +279,7 @@ class CsvLog:
         os.fsync(self._fh.fileno())
 
     def append(self, row: OfficeRow) -> None:
-        line = _csv_line(csv_cells(row))
+        line = csv_line(csv_cells(row))
         fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX)
         try:
             self._fh.seek(0, os.SEEK_END)
@@ -351,8 +296,7 @@ class CsvLog:
 
 def read_csv_rows(path: str | Path) -> list[dict[str, str]]:
     """The rows of an office CSV (BOM skipped), for tests and tools."""
-    text = Path(path).read_bytes().decode("utf-8-sig")
-    return list(csv.DictReader(io.StringIO(text, newline="")))
+    return excel_csv.read_csv_rows(Path(path).read_bytes())
 
 
 def load_json_report(path: str | Path) -> list[OfficeRow]:
@@ -421,8 +365,6 @@ _HTML_TEXT = Messages({
     "typed": ("typed", "入力"),
     "ocr": ("read from the card image: confirm against the card", "画像から読取: カードで確認"),
     "confirmed": ("read from the card image, confirmed", "画像から読取・確認済み"),
-    "days_left": ("{n} days left", "残り{n}日"),
-    "days_ago": ("{n} days ago", "{n}日経過"),
     "footer": ("No My Number, name, photo or card number is recorded in this report.",
                "この報告書にはマイナンバー・氏名・写真・カード番号を記録していません。"),
 })
@@ -488,12 +430,7 @@ def _date_cell(row: OfficeRow, date_key: str, lang: str, note: str = "") -> str:
     if not value:
         return f'<td class="date">{html.escape(note)}</td>'
     day = dt.date.fromisoformat(value)
-    if n is None:
-        rel = ""
-    elif n >= 0:
-        rel = _HTML_TEXT("days_left", lang, n=n)
-    else:
-        rel = _HTML_TEXT("days_ago", lang, n=-n)
+    rel = "" if n is None else days_text(n, lang)
     extra = f" ({note})" if note else ""
     return (f'<td class="date">{html.escape(day.isoformat())}'
             f"<small>{html.escape(rel + extra)}</small></td>")
