@@ -107,6 +107,17 @@ STATUS_LABELS: dict[Status, tuple[str, str]] = {
 }
 
 
+#: Short names of the statuses, by value (a narrow column: the office report, the desk).
+SHORT_LABELS: dict[str, tuple[str, str]] = {
+    "genuine": ("genuine", "真正"),
+    "data-genuine": ("data genuine", "データ真正"),
+    "test-anchor": ("TEST key only", "テスト鍵のみ"),
+    "unanchored": ("no trust anchor", "アンカー未確認"),
+    "not-checked": ("not checked", "未検証"),
+    "invalid": ("NOT GENUINE", "不正"),
+}
+
+
 @dataclass(frozen=True)
 class Authenticity:
     status: Status

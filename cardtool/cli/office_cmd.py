@@ -54,7 +54,8 @@ from cardtool.services.office import (
     run_office,
     with_typed_expiry,
 )
-from cardtool.services.office_report import LEVEL_BY_CODE, OfficeReport, OfficeRow
+from cardtool.services.office_files import OfficeReport
+from cardtool.services.office_report import LEVEL_BY_CODE, OfficeRow
 
 #: Rows shown in the live table (the newest); the files hold them all.
 TABLE_ROWS = 20

@@ -38,7 +38,8 @@ from cardtool.front_dates import FaceDates
 from cardtool.i18n import Messages, pick
 from cardtool.jst import today_jst
 from cardtool.secret_format import RESIDENCE_CARD_NUMBER
-from cardtool.services.office_report import OfficeReport, OfficeRow
+from cardtool.services.office_files import OfficeReport
+from cardtool.services.office_report import OfficeRow
 from cardtool.sources import SourceOptions, open_transport
 from cardtool.trust.options import ResidenceOptions
 from cardtool.typed_text import ReferenceRejected, clean_reference

@@ -6,8 +6,9 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from cardtool.excel_csv import BOM
 from cardtool.jst import today_jst
-from cardtool.services.office_report import BOM, read_csv_rows
+from cardtool.services.office_files import read_csv_rows
 from cardtool.virtual.persona import load_persona
 from tests.support.cli import cardtool, one_line_error
 
