@@ -62,7 +62,7 @@ class Anchor:
 
 
 @dataclass(frozen=True)
-class Check:
+class AuthenticityCheck:
     name: str  # e.g. "text-integrity", "cv-certificate", "chip-challenge"
     result: Result
     detail_en: str
@@ -75,16 +75,16 @@ class Check:
         return {"name": self.name, "result": self.result.value, "detail": self.detail(lang)}
 
 
-def passed(name: str, en: str, ja: str) -> Check:
-    return Check(name, Result.PASS, en, ja)
+def passed(name: str, en: str, ja: str) -> AuthenticityCheck:
+    return AuthenticityCheck(name, Result.PASS, en, ja)
 
 
-def failed(name: str, en: str, ja: str) -> Check:
-    return Check(name, Result.FAIL, en, ja)
+def failed(name: str, en: str, ja: str) -> AuthenticityCheck:
+    return AuthenticityCheck(name, Result.FAIL, en, ja)
 
 
-def skipped(name: str, en: str, ja: str) -> Check:
-    return Check(name, Result.SKIPPED, en, ja)
+def skipped(name: str, en: str, ja: str) -> AuthenticityCheck:
+    return AuthenticityCheck(name, Result.SKIPPED, en, ja)
 
 
 STATUS_LABELS: dict[Status, tuple[str, str]] = {
@@ -121,7 +121,7 @@ SHORT_LABELS: dict[str, tuple[str, str]] = {
 @dataclass(frozen=True)
 class Authenticity:
     status: Status
-    checks: tuple[Check, ...]
+    checks: tuple[AuthenticityCheck, ...]
     anchor: Anchor | None = None
     #: What to do next, when the status asks for it (e.g. how to install an anchor).
     advice_en: str = ""
@@ -137,7 +137,7 @@ class Authenticity:
     def advice(self, lang: str) -> str:
         return pick((self.advice_en, self.advice_ja), lang)
 
-    def failures(self) -> list[Check]:
+    def failures(self) -> list[AuthenticityCheck]:
         return [c for c in self.checks if c.result is Result.FAIL]
 
     def to_json(self, lang: str = "en") -> dict[str, Any]:
@@ -151,8 +151,9 @@ class Authenticity:
         return out
 
 
-def verdict(checks: Iterable[Check], anchor: Anchor | None, *, chip_challenge: bool | None,
-            advice_en: str = "", advice_ja: str = "") -> Authenticity:
+def verdict(checks: Iterable[AuthenticityCheck], anchor: Anchor | None, *,
+            chip_challenge: bool | None, advice_en: str = "",
+            advice_ja: str = "") -> Authenticity:
     """The one rule that turns checks into a status.
 
     ``chip_challenge``: True when the chip answered a challenge verified with a certified

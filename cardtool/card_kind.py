@@ -111,6 +111,13 @@ class KindProfile:
 _MYNUMBER_APPS = frozenset({Application.JPKI, Application.CARD_FACE})
 
 
+def _residence_card(kind: CardKind, label: KindLabel, dates: DateSource) -> KindProfile:
+    """A residence card without My Number functions: both its dates come from ``dates``."""
+    return KindProfile(kind, label, frozenset({Application.RESIDENCE}), residence_expiry=dates,
+                       card_expiry=dates, certificate_expiry=None, renewal_flag=True,
+                       card_expiry_rules=CardExpiryRules.RESIDENCE_CARD)
+
+
 def _declared(kind: CardKind) -> KindProfile:
     """Each kind's profile: the one place a kind's capabilities are written."""
     match kind:
@@ -131,19 +138,14 @@ def _declared(kind: CardKind) -> KindProfile:
                 card_expiry=DateSource.CHIP, certificate_expiry=DateSource.CERTIFICATE,
                 renewal_flag=True, card_expiry_rules=CardExpiryRules.SPECIFIED_CARD)
         case CardKind.RESIDENCE_FIRST:
-            return KindProfile(
-                kind, KindLabel(("residence card, first generation", "在留カード(第1世代)"),
-                                ("Residence, 1st gen.", "在留・第1世代")),
-                frozenset({Application.RESIDENCE}), residence_expiry=DateSource.FACE,
-                card_expiry=DateSource.FACE, certificate_expiry=None, renewal_flag=True,
-                card_expiry_rules=CardExpiryRules.RESIDENCE_CARD)
+            # Its dates are printed only (the chip holds the front image).
+            return _residence_card(kind, KindLabel(
+                ("residence card, first generation", "在留カード(第1世代)"),
+                ("Residence, 1st gen.", "在留・第1世代")), DateSource.FACE)
         case CardKind.RESIDENCE_SECOND:
-            return KindProfile(
-                kind, KindLabel(("residence card, second generation", "在留カード(第2世代)"),
-                                ("Residence, 2nd gen.", "在留・第2世代")),
-                frozenset({Application.RESIDENCE}), residence_expiry=DateSource.CHIP,
-                card_expiry=DateSource.CHIP, certificate_expiry=None, renewal_flag=True,
-                card_expiry_rules=CardExpiryRules.RESIDENCE_CARD)
+            return _residence_card(kind, KindLabel(
+                ("residence card, second generation", "在留カード(第2世代)"),
+                ("Residence, 2nd gen.", "在留・第2世代")), DateSource.CHIP)
         case CardKind.JPKI_SMARTPHONE:
             return KindProfile(
                 kind, KindLabel(("smartphone JPKI (not a card)", "スマートフォン用電子証明書"),

@@ -224,7 +224,7 @@ def expiry(typed_expiry: str | None, card_number_stdin: bool, trust_anchors: tup
     with open_card() as transport:
         card = read_facts(transport, ask_number)
     if typed is not None:
-        if card.kind != "residence-first":
+        if not card.profile.dates_typed:
             raise UsageError("--typed-expiry is only for first-generation residence cards.",
                              "--typed-expiry は第1世代の在留カード専用です。")
         card = with_typed_expiry(card, typed)

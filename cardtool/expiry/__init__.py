@@ -6,9 +6,9 @@ model (``CardFacts``, one per card; ``ClientRecord``, the cards of one client); 
 returns the dates with their days left and level, and the findings, each with a stable code
 and a ja/en message a client could be shown.
 
-The input model carries dates and flags only: no My Number, name, image, photo or card
-number can enter it, so none can reach a report. (A first-generation card's OCR result
-rides along for display: the text of its date fields only, never written to a report.)
+The input model carries dates and flags only (``model``): no My Number, name, image, photo
+or card number can reach a report. Which rules a card gets is its kind's profile
+(``cardtool.card_kind``).
 
 Facts (``shared/spec/residence-card.md`` §6, §9, §10; ``mynumber-card.md`` §4):
 

@@ -15,6 +15,10 @@ key's run and is reported):
 The keys are left **blocked**: run it on a virtual card, or on a TEST card you are ready to
 have reset. It sends VERIFY directly, not through the PIN guard: trying wrong values and
 using up tries is its purpose. Secret values are never part of a step or a message.
+
+The run is handed its card and a ``secret_of`` function (``cardtool.services.conform``
+chooses it: a virtual card's persona, or what staff type); it never looks inside a virtual
+card.
 """
 
 from __future__ import annotations
