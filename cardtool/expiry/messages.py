@@ -218,7 +218,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 #: Every code a finding can carry (the message variants share their finding's code).
 FINDING_CODES: frozenset[str] = frozenset(MESSAGES) - {
     "mynumber-card-expiring-with-stay", "residence-renewal-pending-no-date"}
-_CODE_OF_VARIANT = {"mynumber-card-expiring-with-stay": "mynumber-card-expiring",
+CODE_OF_VARIANT = {"mynumber-card-expiring-with-stay": "mynumber-card-expiring",
                     "residence-renewal-pending-no-date": "residence-renewal-pending"}
 
 

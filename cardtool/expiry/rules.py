@@ -12,7 +12,7 @@ from typing import assert_never
 
 from cardtool.card_kind import CardExpiryRules, DateSource
 from cardtool.expiry.law import SPECIAL_PERIOD_MONTHS, months_period_end, special_period_end
-from cardtool.expiry.messages import _CODE_OF_VARIANT, MESSAGES, format_date, relative_days
+from cardtool.expiry.messages import CODE_OF_VARIANT, MESSAGES, format_date, relative_days
 from cardtool.expiry.model import (
     Assessment,
     CardFacts,
@@ -38,7 +38,7 @@ def _finding(template: str, level: Level, today: dt.date, date: dt.date | None,
             params["rel"] = relative_days(days_left(date, today), lang)
         return text.format(**params)
 
-    return Finding(_CODE_OF_VARIANT.get(template, template), level, date, fill(en, "en"),
+    return Finding(CODE_OF_VARIANT.get(template, template), level, date, fill(en, "en"),
                    fill(ja, "ja"), card_index)
 
 
