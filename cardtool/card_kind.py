@@ -99,6 +99,12 @@ class KindProfile:
         return Application.RESIDENCE in self.applications
 
     @property
+    def separate_mynumber_card(self) -> bool:
+        """A My Number card on its own (no residence side): the desk offers its card-face
+        check (照合番号B)."""
+        return self.has_mynumber and not self.is_residence
+
+    @property
     def expiry_checked(self) -> bool:
         return self.card_expiry_rules is not None
 

@@ -57,8 +57,7 @@ ReadCardFacts = Callable[[Transport, Callable[[], str]], CardFacts]
 def _complement(first: KindProfile, second: KindProfile) -> bool:
     """A separate My Number card and a residence card without My Number functions: the two
     cards a resident usually brings together."""
-    return (first.has_mynumber and not first.is_residence
-            and second.is_residence and not second.has_mynumber)
+    return first.separate_mynumber_card and second.is_residence and not second.has_mynumber
 
 
 @dataclass

@@ -70,6 +70,7 @@ def test_every_declared_kind_has_a_profile_and_the_sets_follow_from_it() -> None
         CardKind.MYNUMBER, CardKind.SPECIFIED, CardKind.RESIDENCE_FIRST,
         CardKind.RESIDENCE_SECOND}
     assert [k for k in CardKind if kind_profile(k).dates_typed] == [CardKind.RESIDENCE_FIRST]
+    assert [k for k in CardKind if kind_profile(k).separate_mynumber_card] == [CardKind.MYNUMBER]
     with pytest.raises(card_kind.UnknownKind):
         kind_profile("no-such-kind")
 
