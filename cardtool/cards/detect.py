@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from apdu.session import Session
-from cardtool.card_kind import CardKind
+from cardtool.card_kind import CardKind, kind_profile
 from cardtool.cards.mynumber import ids as mn
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cards.mynumber.card_expiry import CardExpiry, ExpirySource, get_data_expiry
@@ -32,12 +32,11 @@ class Detection:
 
     @property
     def has_mynumber_applications(self) -> bool:
-        return self.kind in (CardKind.MYNUMBER, CardKind.SPECIFIED)
+        return kind_profile(self.kind).has_mynumber
 
     @property
     def is_residence(self) -> bool:
-        return self.kind in (CardKind.RESIDENCE_FIRST, CardKind.RESIDENCE_SECOND,
-                             CardKind.SPECIFIED)
+        return kind_profile(self.kind).is_residence
 
 
 _TOKEN_KINDS = {
