@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from apdu.errors import ApduLayerError
 from cardtool.expiry import CardFacts
 from cardtool.register import Check, Client
+from cardtool.typed_text import clean_reference
 
 if TYPE_CHECKING:
     # Only a face that opened a register (office extra) gets here with one.
@@ -40,7 +41,7 @@ class ExistingClient:
 @dataclass(frozen=True)
 class NewClient:
     """Save to a new client, created with the check in one transaction (never a client left
-    without it). Both values as typed; the register cleans and checks them."""
+    without it). Both values as typed; the register cleans them (``cardtool.typed_text``)."""
 
     reference: str | None
     display_name: str | None = None
@@ -58,13 +59,6 @@ def read_audit_entry(kind: str | None) -> tuple[str, str]:
     return "read", f"card:{kind}"
 
 
-def _typed(value: str | None) -> str | None:
-    """A value typed in a form or at a prompt: surrounding blanks dropped; empty is none."""
-    if value is None:
-        return None
-    return value.strip() or None
-
-
 class ClientLink:
     """The register as seen by one desk (``desk`` names it in every check and audit line)."""
 
@@ -76,7 +70,7 @@ class ClientLink:
                         card_number: str | None = None) -> Client | None:
         """Which client this card is: by ``reference`` first, else by the residence card
         number (the latest check wins when a card was ever attached to two clients)."""
-        reference = _typed(reference)
+        reference = clean_reference(reference)  # as the register keeps it
         found = self.register.client_by_reference(reference) if reference else None
         if found is None and card_number:
             found = self.register.client_for_card_number(card_number)
@@ -91,7 +85,7 @@ class ClientLink:
                                             card_number=card_number)
         return self.register.save_check(
             None, facts, desk=self.desk, card_number=card_number,
-            new_client=(_typed(target.reference), _typed(target.display_name)))
+            new_client=(target.reference, target.display_name))  # the register cleans both
 
     def audit_read(self, kind: str | None) -> None:
         """Record one read (``read_audit_entry``); a failure to write it is logged only."""
