@@ -7,6 +7,7 @@ import unicodedata
 
 from cardtool.card_kind import CardKind, kind_label
 from cardtool.cli.render_authenticity import authenticity_lines
+from cardtool.day_words import days_text
 from cardtool.i18n import Messages, pick
 from cardtool.jst import days_left
 from cardtool.services.read import EXPIRY_NOT_ON_CARD_FACE, KeyStatus, MyNumberReport
@@ -49,10 +50,6 @@ def display_width(text: str) -> int:
 
 
 def when(day: dt.date, today: dt.date, lang: str) -> str:
-    # The days phrase lives with the expiry rules; imported here, where text is rendered,
-    # so a `read --json` process does not load the expiry package.
-    from cardtool.expiry import days_text
-
     n = days_left(day, today)
     if n < 0:
         return MESSAGES("expired", lang, day=day.isoformat(), ago=days_text(n, lang))
