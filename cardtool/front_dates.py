@@ -261,9 +261,9 @@ _CONF = re.compile(r"x_conf ([\d.]+)")
 def parse_hocr(hocr: bytes) -> list[Word]:
     """Tesseract's hOCR with character boxes (``hocr_char_boxes=1``): one ``Word`` per
     character, with the character's own confidence (the LSTM's, not the word's)."""
-    import xml.etree.ElementTree as ET  # noqa: N817, S405 - Tesseract's own output, local
+    import xml.etree.ElementTree as ET
 
-    root = ET.fromstring(hocr)  # noqa: S314 - produced by the local Tesseract process
+    root = ET.fromstring(hocr)
     out: list[Word] = []
     line = 0
     for element in root.iter():
@@ -345,15 +345,10 @@ def _prepare(image: Image.Image) -> _Page:
     from PIL import Image as PILImage
     from PIL import ImageOps
 
-    from PIL import ImageFilter
-
     grey = _despeckle(image.convert("L"))
-    width = int(os.environ.get("XW", WORK_WIDTH))
-    scale = width / grey.width
-    size = (width, max(1, round(grey.height * scale)))
+    scale = WORK_WIDTH / grey.width
+    size = (WORK_WIDTH, max(1, round(grey.height * scale)))
     big = grey.resize(size, PILImage.Resampling.LANCZOS)
-    if os.environ.get("XB"):
-        big = big.filter(ImageFilter.GaussianBlur(float(os.environ["XB"])))
     return _Page(ImageOps.expand(big, border=_PAD, fill=255), scale)
 
 
@@ -502,7 +497,7 @@ def _nearest(value: Box, labels: Sequence[_Label], kinds: Iterable[str]
 class _Reading:
     """The candidates found for one field."""
 
-    field: str
+    name: str
     label: _Label | None = None
     dates: list[_Date] = field(default_factory=list)
     indefinite: _Label | None = None
@@ -559,7 +554,7 @@ def _classify(lines: Sequence[_Line], special: bool
 
 
 def _judge(reading: _Reading, to_original: Any) -> FaceDate:
-    name = reading.field
+    name = reading.name
     label_box = to_original(reading.label.box) if reading.label else None
     candidates = reading.dates
     if reading.indefinite is not None and not candidates:
@@ -745,6 +740,7 @@ def read_face_image(image: Image.Image, *, special: bool, engine: Engine | None 
     size = (image.width, image.height)
     grey = image.convert("L")
     lowest, highest = grey.getextrema()
+    assert isinstance(lowest, (int, float)) and isinstance(highest, (int, float))
     if lowest > 127 or highest < 128:
         return _all_uncertain("blank-image", special, size=size)
     if engine is None:

@@ -137,7 +137,7 @@ class _Pen:
     y: int
     boxes: dict[str, Box]
 
-    def font(self, size: float) -> ImageFont.FreeTypeFont:
+    def font(self, size: float) -> ImageFont.FreeTypeFont:  # .size: whole pixels
         # never below what a person could read on the stored image
         return _font(self.layout.font, max(11, round(size * self.scale)))
 
@@ -163,8 +163,9 @@ class _Pen:
         lay = self.layout
         vfont = self.font(value_size or lay.value_size)
         lfont = self.font(lay.label_size)
-        pitch = round(vfont.size * 1.25)
-        gap = round(vfont.size * (0.6 + lay.row_gap))
+        vsize, lsize = int(vfont.size), int(lfont.size)
+        pitch = round(vsize * 1.25)
+        gap = round(vsize * (0.6 + lay.row_gap))
         x = self.x0
         bottom = self.y
         share = (self.right - self.x0) // max(1, len(items))
@@ -179,26 +180,26 @@ class _Pen:
                 ly = top
                 for t in label_lines:
                     self._text((x, ly), t, lfont)
-                    ly += round(lfont.size * 1.2)
-                vx, vy = x, ly + round(lfont.size * 0.2)
-                width = share - round(vfont.size * 0.8) if len(items) > 1 else self.right - x
+                    ly += round(lsize * 1.2)
+                vx, vy = x, ly + round(lsize * 0.2)
+                width = share - round(vsize * 0.8) if len(items) > 1 else self.right - x
             else:
-                ly = top + max(0, (vfont.size - lfont.size) // 2)
+                ly = top + max(0, (vsize - lsize) // 2)
                 for t in label_lines:
                     self._text((x, ly), t, lfont)
-                    ly += round(lfont.size * 1.15)
+                    ly += round(lsize * 1.15)
                 column = max(lw, label_width if len(items) == 1 or x == self.x0 else 0)
-                vx = x + column + round(lfont.size * 0.9) if label else x
+                vx = x + column + round(lsize * 0.9) if label else x
                 vy = top
-                width = (x + share - vx - round(vfont.size * 0.8) if len(items) > 1
+                width = (x + share - vx - round(vsize * 0.8) if len(items) > 1
                          else self.right - vx)
             # A date is never broken (the card prints it on one line), other values wrap.
             lines = ([value] if date_field else
-                     self._wrap(value, vfont, max(width, vfont.size * 3)) if value else [])
+                     self._wrap(value, vfont, max(width, vsize * 3)) if value else [])
             if date_field == "card_expiry":
                 head = "このカードは"
                 lines = ([head, value[len(head):]] if lay.expiry_wrap
-                         else self._wrap(value, vfont, max(width, vfont.size * 3)))
+                         else self._wrap(value, vfont, max(width, vsize * 3)))
             end_x = vx
             ly_value = vy
             for line in lines:
@@ -211,8 +212,8 @@ class _Pen:
                         max(old[3], box[3]))
                 ly_value += pitch
             bottom = max(bottom, ly_value, ly)
-            x = max(end_x + round(vfont.size * 1.2), x + share) if len(items) > 1 else end_x
-        self.y = bottom + gap - pitch + vfont.size
+            x = max(end_x + round(vsize * 1.2), x + share) if len(items) > 1 else end_x
+        self.y = bottom + gap - pitch + vsize
 
 
 def draw_face(face: FrontFace, layout: FaceLayout) -> tuple[Image.Image, dict[str, Box]]:
