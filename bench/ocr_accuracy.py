@@ -141,41 +141,62 @@ def card(set_name: str, n: int) -> tuple[FrontFace, dict[str, str], int, str]:
     return face, truth, seed, fonts[n % len(fonts)]
 
 
-def run(set_name: str, count: int, engine: Engine, progress: bool = False
-        ) -> dict[str, object]:
-    tally = {name: {"exact": 0, "uncertain": 0, "wrong": 0} for name in FIELDS}
-    reasons: dict[str, int] = {}
-    wrong: list[dict[str, str]] = []
-    cards_all_exact = 0
-    cpu = 0.0
-    for n in range(count):
-        face, truth, seed, font = card(set_name, n)
+class Tally:
+    """The outcomes of one set so far."""
+
+    def __init__(self, set_name: str, engine: str) -> None:
+        self.set_name = set_name
+        self.engine = engine
+        self.fields = {name: {"exact": 0, "uncertain": 0, "wrong": 0} for name in FIELDS}
+        self.reasons: dict[str, int] = {}
+        self.wrong: list[dict[str, str]] = []
+        self.cards = 0
+        self.cards_all_exact = 0
+        self.cpu = 0.0
+
+    def add(self, n: int, engine: Engine) -> None:
+        face, truth, seed, font = card(self.set_name, n)
         image, _ = draw_face(face, random_layout(seed, font))
         started = _cpu()
         result = read_face_image(image, special=face.special, engine=engine,
                                  today=dt.date(2041, 1, 1))
-        cpu += _cpu() - started
+        self.cpu += _cpu() - started
+        self.cards += 1
         all_exact = True
         for d in result.dates:
             outcome = _outcome(d.status, d.date, truth[d.field])
-            tally[d.field][outcome] += 1
+            self.fields[d.field][outcome] += 1
             all_exact &= outcome == "exact"
             if outcome == "uncertain":
-                reasons[d.reason or "?"] = reasons.get(d.reason or "?", 0) + 1
+                self.reasons[d.reason or "?"] = self.reasons.get(d.reason or "?", 0) + 1
             if outcome == "wrong":
-                wrong.append({"seed": str(seed), "font": font, "field": d.field,
-                              "truth": truth[d.field],
-                              "read": d.date.isoformat() if d.date else d.status.value,
-                              "text": d.text})
-        cards_all_exact += all_exact
-        if progress and (n + 1) % 25 == 0:
-            exact = sum(t["exact"] for t in tally.values())
-            print(f"  {set_name}: {n + 1}/{count} cards, {exact}/{4 * (n + 1)} fields exact, "
-                  f"{len(wrong)} wrong, {cpu / (n + 1):.2f} s CPU/card", file=sys.stderr,
-                  flush=True)
-    return {"set": set_name, "engine": engine.name, "count": count, "fields": tally,
-            "uncertain_reasons": reasons, "cards_all_exact": cards_all_exact,
-            "wrong": wrong, "cpu_seconds_per_card": cpu / max(1, count)}
+                self.wrong.append({"seed": str(seed), "font": font, "field": d.field,
+                                   "truth": truth[d.field],
+                                   "read": d.date.isoformat() if d.date else d.status.value,
+                                   "text": d.text})
+        self.cards_all_exact += all_exact
+
+    def report(self) -> dict[str, object]:
+        return {"set": self.set_name, "engine": self.engine, "count": self.cards,
+                "fields": self.fields, "uncertain_reasons": self.reasons,
+                "cards_all_exact": self.cards_all_exact, "wrong": self.wrong,
+                "cpu_seconds_per_card": self.cpu / max(1, self.cards)}
+
+
+def run(names: list[str], count: int, engine: Engine, checkpoint: int = 0
+        ) -> list[dict[str, object]]:
+    """The sets' cards interleaved (card n of each set in turn), so that a run stopped early
+    still has both sets; with ``checkpoint``, the tables so far every that many cards."""
+    tallies = [Tally(name, engine.name) for name in names]
+    for n in range(count):
+        for tally in tallies:
+            tally.add(n, engine)
+        if checkpoint and (n + 1) % checkpoint == 0 and n + 1 < count:
+            print(f"--- checkpoint: {n + 1} cards per set ---", flush=True)
+            for tally in tallies:
+                print_report(tally.report())
+            sys.stdout.flush()
+    return [tally.report() for tally in tallies]
 
 
 def print_report(report: dict[str, object]) -> None:
@@ -190,7 +211,7 @@ def print_report(report: dict[str, object]) -> None:
     print(f"cards with every field exact: {report['cards_all_exact']} / {count}")
     print(f"uncertain reasons: {report['uncertain_reasons']}")
     print(f"time per card: {report['cpu_seconds_per_card']:.2f} s CPU on one core "
-          "(this process and its tesseract processes)")
+          "(this process and its tesseract processes)", flush=True)
     for w in report["wrong"]:  # type: ignore[attr-defined]
         print("WRONG", w)
 
@@ -199,15 +220,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--count", type=int, default=100, help="cards per set")
     parser.add_argument("--set", choices=("both", *SETS), default="both")
+    parser.add_argument("--checkpoint", type=int, default=0,
+                        help="print the tables so far every N cards per set")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     engine = Tesseract()
     names = list(SETS) if args.set == "both" else [args.set]
-    reports = [run(name, args.count, engine, progress=not args.json) for name in names]
+    print(f"bench/ocr_accuracy.py --count {args.count} --set {args.set}", flush=True)
+    reports = run(names, args.count, engine, 0 if args.json else args.checkpoint)
     if args.json:
         print(json.dumps(reports, indent=2, ensure_ascii=False))
         return 0
-    print(f"bench/ocr_accuracy.py --count {args.count} --set {args.set}")
     for report in reports:
         print_report(report)
     return 0

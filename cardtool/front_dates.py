@@ -308,11 +308,20 @@ def default_engine() -> Engine:
     return Tesseract()
 
 
+def default_fallback() -> tuple[Engine, int]:
+    """A second reading of the page when the first found a field's label or value not at
+    all: another page mode (automatic layout, 3) at another scale, so the engine segments
+    and sees the page differently."""
+    return Tesseract(psm=3), FALLBACK_WIDTH
+
+
 # --- the image ------------------------------------------------------------------------------
 
 #: The width the page is scaled to before recognition: card text then stands about 25-40
 #: pixels high, where Tesseract reads best (any stored width from about 400 to 2000 px).
 WORK_WIDTH = 1400
+#: The fallback reading's width (see ``default_fallback``).
+FALLBACK_WIDTH = 1100
 _PAD = 16  # white border added around the page (pixels of the scaled image)
 
 
@@ -341,13 +350,13 @@ def _despeckle(image: Image.Image) -> Image.Image:
     return ImageChops.lighter(image, alone)
 
 
-def _prepare(image: Image.Image) -> _Page:
+def _prepare(image: Image.Image, width: int = WORK_WIDTH) -> _Page:
     from PIL import Image as PILImage
     from PIL import ImageOps
 
     grey = _despeckle(image.convert("L"))
-    scale = WORK_WIDTH / grey.width
-    size = (WORK_WIDTH, max(1, round(grey.height * scale)))
+    scale = width / grey.width
+    size = (width, max(1, round(grey.height * scale)))
     big = grey.resize(size, PILImage.Resampling.LANCZOS)
     return _Page(ImageOps.expand(big, border=_PAD, fill=255), scale)
 
@@ -648,10 +657,13 @@ def _cross_check(dates: dict[str, FaceDate], special: bool, today: dt.date) -> N
 
 
 def dates_from_words(words: Sequence[Word], *, special: bool, today: dt.date,
-                     to_original: Any = None) -> tuple[dict[str, FaceDate], str | None]:
+                     to_original: Any = None, check: bool = True
+                     ) -> tuple[dict[str, FaceDate], str | None]:
     """The fields' dates from the engine's words (the part of the reader that does not look
     at pixels), and an overall reason when the page shows no label of a card face at all.
-    ``to_original`` maps an engine box to the stored image's pixels."""
+    ``to_original`` maps an engine box to the stored image's pixels; ``check``: the
+    cross-checks between the fields (False: the caller runs them once it has every
+    reading)."""
     def same(box: Box) -> Box:
         return box
 
@@ -675,7 +687,8 @@ def dates_from_words(words: Sequence[Word], *, special: bool, today: dt.date,
     if special and any(d.reason == "not-expected" for d in dates.values()):
         # The chip says 特別永住者証明書, the image shows a period of stay: not this face.
         return {}, "not-expected"
-    _cross_check(dates, special, today)
+    if check:
+        _cross_check(dates, special, today)
     return dates, None
 
 
@@ -733,9 +746,16 @@ def _second_look(grey: Image.Image, dates: dict[str, FaceDate], engine: Engine) 
             dates[name] = _demote(d, "second-look-differs")
 
 
+#: A first reading with these reasons may find the field on a second reading of the page.
+_NOT_SEEN = frozenset({"label-missing", "not-found", "ambiguous"})
+
+
 def read_face_image(image: Image.Image, *, special: bool, engine: Engine | None = None,
-                    today: dt.date | None = None) -> FaceDates:
-    """The dates of a decoded front image (any size). Never raises for bad input."""
+                    today: dt.date | None = None,
+                    fallback: tuple[Engine, int] | bool | None = True) -> FaceDates:
+    """The dates of a decoded front image (any size). ``fallback``: a second engine and
+    page width for the fields the first reading did not find (True: ``default_fallback``;
+    None/False: none). Never raises for bad input."""
     started = time.perf_counter()
     size = (image.width, image.height)
     grey = image.convert("L")
@@ -748,6 +768,7 @@ def read_face_image(image: Image.Image, *, special: bool, engine: Engine | None 
             engine = default_engine()
         except OcrUnavailable:
             return _all_uncertain("no-ocr-engine", special, size=size)
+    today = today or dt.date.today()
     page = _prepare(grey)
     try:
         words = engine.words(page.image)
@@ -757,12 +778,34 @@ def read_face_image(image: Image.Image, *, special: bool, engine: Engine | None 
         result = _all_uncertain("ocr-failed", special, engine.name, size)
         return FaceDates(result.dates, engine.name, "ocr-failed", image_size=size,
                          extra={"error": type(exc).__name__})
-    dates, reason = dates_from_words(words, special=special, today=today or dt.date.today(),
+    dates, reason = dates_from_words(words, special=special, today=today, check=False,
                                      to_original=lambda b: page.to_original(b, size))
+    if fallback is True:
+        try:
+            fallback = default_fallback() if isinstance(engine, Tesseract) else None
+        except OcrUnavailable:
+            fallback = None
+    if fallback and (reason == "no-text" or any(
+            d.reason in _NOT_SEEN for d in dates.values())):
+        second_engine, width = fallback
+        second_page = _prepare(grey, width)
+        try:
+            more = second_engine.words(second_page.image)
+        except Exception:  # noqa: BLE001 - the first reading stands
+            more = []
+        again, again_reason = dates_from_words(
+            more, special=special, today=today, check=False,
+            to_original=lambda b: second_page.to_original(b, size))
+        if reason is not None and again_reason is None:
+            dates, reason = again, None
+        elif reason is None and again_reason is None:
+            for name, d in dates.items():
+                if d.reason in _NOT_SEEN and again[name].status is not Status.UNCERTAIN:
+                    dates[name] = again[name]
     if reason is not None:
         return _all_uncertain(reason, special, engine.name, size)
     _second_look(grey, dates, engine)
-    _cross_check(dates, special, today or dt.date.today())
+    _cross_check(dates, special, today)
     return FaceDates(tuple(dates[name] for name in FIELDS), engine.name,
                      seconds=time.perf_counter() - started, image_size=size)
 
