@@ -77,7 +77,7 @@ def test_expiry_reads_the_dates_from_the_front_image(
 #: fonts and arrangements of the same printed fields (``extra.front_layout``).
 OTHER_LAYOUTS = [
     ("residence-default", {"seed": 11, "font": "ipa-pmincho", "width": 760}),
-    ("residence-permanent", {"seed": 3, "font": "vl-pgothic", "width": 640}),
+    ("residence-permanent", {"seed": 40, "font": "ipa-pgothic", "width": 720}),
     ("residence-sp", {"seed": 21, "font": "noto-serif", "width": 880}),
 ]
 
