@@ -435,13 +435,16 @@ class _Label:
 _VALUE_NEXT = r"(?=$|[(\d０-９OoIl|])"  # a label ends its line or its value follows
 _LABEL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("period", re.compile(rf"(?:在留期間|.留期間|在.期間|在留.間|在留期.)(?:\(?.了日?\)?)?"
-                          rf"{_VALUE_NEXT[:-1]}|無)|期間\(?.了|満了日\)")),
+                          rf"{_VALUE_NEXT[:-1]}|無)|期間\(?.了|満了日\)"
+                          # 在留 and two misread characters, the value right after (not
+                          # 在留資格, 在留カード)
+                          r"|在留(?![資格カ])[^\W\d]{2}(?=[(\d無])")),
     ("indefinite", re.compile(r"無期限")),
     ("expiry-head", re.compile(r"このカード|カードは")),
     ("expiry-tail", re.compile(r"まで有効|で有効|有効です")),
     ("birth", re.compile(rf"(?:生年.日?|生.月日|(?:^|(?<=\W))[^\W\d]年月日){_VALUE_NEXT}")),
-    ("permission", re.compile(rf"(?:許可[^\d]{{1,3}}|(?<![0-9])可年.日){_VALUE_NEXT}")),
-    ("issue", re.compile(rf"(?:交付[^\d]{{1,3}}|(?<![0-9])付年.日){_VALUE_NEXT}")),
+    ("permission", re.compile(rf"(?:許可(?![の(])[^\d(]{{1,3}}|(?<![0-9])可年.日){_VALUE_NEXT}")),
+    ("issue", re.compile(rf"(?:交付[^\d(]{{1,3}}|(?<![0-9])付年.日){_VALUE_NEXT}")),
 )
 
 
@@ -643,10 +646,9 @@ def _cross_check(dates: dict[str, FaceDate], special: bool, today: dt.date) -> N
             dates[layout.RESIDENCE_EXPIRY] = _demote(period, card_date.reason or "not-found")
         return
     if period.date is None or card_date.date is None:
-        if period.status is Status.UNCERTAIN and card_date.status is Status.READ \
-                and period.reason not in ("low-confidence", "no-such-date"):
-            # The period row was not read at all: the card's date alone is not checked.
-            dates[layout.CARD_EXPIRY] = _demote(card_date, period.reason or "not-found")
+        # The period row not read: the card's date, found by its own sentence and confirmed
+        # by the second look, stands as on a permanent resident's card (nothing to check it
+        # against); the period is the deadline and never stands alone (above).
         return
     agree = card_date.date == period.date
     if not agree and birth is not None and card_date.date < period.date:
@@ -697,6 +699,24 @@ _LOOK_HEIGHT = 44
 _LOOK_GAP = 28
 
 
+def _own_line(crop: Image.Image, top: int, bottom: int) -> Image.Image:
+    """``crop`` with whatever lies beyond the first white row above ``top`` and below
+    ``bottom`` painted white: the edge of a neighbouring line, not the date's own glyphs."""
+    def white(y: int) -> bool:
+        lowest = crop.crop((0, y, crop.width, y + 1)).getextrema()[0]
+        return isinstance(lowest, (int, float)) and lowest >= 128
+
+    for y in range(min(bottom, crop.height - 1), crop.height):
+        if white(y):
+            crop.paste(255, (0, y, crop.width, crop.height))
+            break
+    for y in range(max(0, min(top, crop.height) - 1), -1, -1):
+        if white(y):
+            crop.paste(255, (0, 0, crop.width, y + 1))
+            break
+    return crop
+
+
 def _second_look(grey: Image.Image, dates: dict[str, FaceDate], engine: Engine) -> None:
     """Demote (in place) every read date whose crop, read again on its own at another
     scale, does not give the same date: one reading of the page is not enough for a date
@@ -708,23 +728,29 @@ def _second_look(grey: Image.Image, dates: dict[str, FaceDate], engine: Engine) 
     if not wanted:
         return
     crops = []
+    bands = []  # where the date itself lies in each crop, pixels from the crop's top
     for name in wanted:
         left, top, right, bottom = dates[name].box or (0, 0, 0, 0)
         pad = max(2, (bottom - top) // 4)
         side = max(3, (bottom - top) * 2 // 3)
-        crop = grey.crop((max(0, left - side), max(0, top - pad),
-                          min(grey.width, right + side), min(grey.height, bottom + pad)))
+        upper = max(0, top - pad)
+        crop = _own_line(grey.crop((max(0, left - side), upper, min(grey.width, right + side),
+                                    min(grey.height, bottom + pad))),
+                         top - upper, bottom - upper)
         scale = _LOOK_HEIGHT / max(1, crop.height)
         crops.append(ImageOps.expand(crop.resize(
             (max(1, round(crop.width * scale)), _LOOK_HEIGHT), PILImage.Resampling.LANCZOS),
             border=8, fill=255))
+        bands.append((8 + (top - upper) * scale, 8 + (bottom - upper) * scale))
     sheet = PILImage.new("L", (max(c.width for c in crops) + 16,
                                sum(c.height + _LOOK_GAP for c in crops) + _LOOK_GAP), 255)
     rows = []
     y = _LOOK_GAP
-    for c in crops:
+    for c, (inner_top, inner_bottom) in zip(crops, bands, strict=True):
         sheet.paste(c, (8, y))
-        rows.append((y, y + c.height))
+        # a character counts for this date only if its middle lies on the date's own line,
+        # not on a neighbouring line's edge that the crop's margin caught
+        rows.append((y + inner_top, y + inner_bottom))
         y += c.height + _LOOK_GAP
     try:
         words = engine.words(sheet)
@@ -733,8 +759,8 @@ def _second_look(grey: Image.Image, dates: dict[str, FaceDate], engine: Engine) 
     texts = ["" for _ in wanted]
     for w in words:  # the engine's reading order
         middle = (w.box[1] + w.box[3]) / 2
-        for n, (top, bottom) in enumerate(rows):
-            if top <= middle < bottom:
+        for n, (row_top, row_bottom) in enumerate(rows):
+            if row_top <= middle < row_bottom:
                 texts[n] += re.sub(r"\s+", "", unicodedata.normalize("NFKC", w.text))
     for name, text in zip(wanted, texts, strict=True):
         # The same eight digits in a row: the second look confirms the digits, the first
