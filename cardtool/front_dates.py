@@ -40,7 +40,6 @@ Accuracy and time: ``bench/ocr_accuracy.py`` (development and held-out layouts s
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import time
 import unicodedata
@@ -853,12 +852,32 @@ def read_front_dates(front_image: bytes, *, special: bool, signature_invalid: bo
     return read_face_image(image, special=special, engine=engine, today=today)
 
 
-def one_core() -> None:
-    """Tesseract's OpenMP threads limited to one (set before the first call): a desk PC or a
-    benchmark measures one card on one core."""
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+def crop_png(front_image: bytes, box: Box, margin: float = 0.3) -> bytes:
+    """A PNG of ``box`` (a ``FaceDate.crop_box`` or ``.box``) cut from the card's own front
+    image (DF1/EF01 bytes as read), widened by ``margin`` of the box's height on every side:
+    what a person compares the OCR'd date with. Rendered on demand, never stored. Raises
+    ``CardtoolError`` for an image that does not decode or a box outside it."""
+    import io
+
+    decoded = decode_card_image(CardImage("front", RESIDENCE_FRONT, front_image))
+    with decoded:
+        image = decoded.convert("L")
+    left, top, right, bottom = box
+    pad = round(max(1, bottom - top) * margin)
+    bounds = (max(0, left - pad), max(0, top - pad), min(image.width, right + pad),
+              min(image.height, bottom + pad))
+    if bounds[0] >= bounds[2] or bounds[1] >= bounds[3]:
+        raise CropOutside(box=str(box), size=f"{image.width}x{image.height}")
+    out = io.BytesIO()
+    image.crop(bounds).save(out, "PNG", optimize=True)
+    return out.getvalue()
 
 
-__all__ = ["FIELDS", "THRESHOLD", "Box", "Engine", "FaceDate", "FaceDates", "OcrUnavailable",
-           "Status", "Tesseract", "Word", "dates_from_words", "read_face_image",
-           "read_front_dates"]
+class CropOutside(CardtoolError):
+    en = "the box {box} lies outside the front image ({size})"
+    ja = "指定の範囲 {box} は表面画像({size})の外です"
+
+
+__all__ = ["FIELDS", "THRESHOLD", "Box", "CropOutside", "Engine", "FaceDate", "FaceDates",
+           "OcrUnavailable", "Status", "Tesseract", "Word", "crop_png", "dates_from_words",
+           "read_face_image", "read_front_dates"]

@@ -323,3 +323,16 @@ def test_the_json_carries_the_boxes() -> None:
                              "x", None, (1, 2, 3, 4), (0, 2, 1, 4))
     assert d.to_json()["box"] == [1, 2, 3, 4] and d.to_json()["label_box"] == [0, 2, 1, 4]
     assert d.crop_box == (0, 2, 3, 4)
+
+
+def test_the_crop_a_person_compares_the_date_with() -> None:
+    image = Image.new("1", (640, 404), 1)
+    image.paste(0, (100, 200, 300, 230))
+    data = _g4(image)
+    with Image.open(io.BytesIO(front_dates.crop_png(data, (100, 200, 300, 230)))) as crop:
+        assert crop.size == (200 + 2 * 9, 30 + 2 * 9)  # widened by 0.3 of the box's height
+        assert crop.convert("L").getpixel((109, 24)) == 0
+    with pytest.raises(front_dates.CropOutside):
+        front_dates.crop_png(data, (700, 500, 800, 520))
+    with pytest.raises(front_dates.CardtoolError):
+        front_dates.crop_png(b"not an image", (0, 0, 10, 10))
