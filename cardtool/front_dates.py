@@ -31,10 +31,20 @@ type it. Never a guessed date. Checks before a date is ``read``:
   16th birthday if earlier), so the two dates, read separately, must agree; a birth date
   before the permission date before the card's end.
 
+For a person to confirm each date (the desk, ``office``): ``FaceDate.status`` / ``.date`` /
+``.confidence`` / ``.reason`` (``reason_text(lang)``), ``.box`` (the value) and ``.label_box``,
+``.crop_box`` (both), in pixels of the stored image (``FaceDates.image_size``), also for an
+uncertain date when a candidate was seen; ``crop_png(front_image, box)`` renders the crop
+from the card's own image.
+
 The OCR engine is Tesseract 5 (Debian ``tesseract-ocr`` + ``tesseract-ocr-jpn``, LSTM model)
-through ``pytesseract`` (the ``ocr`` extra), one call per card. Without it every date is
-``uncertain`` with reason ``no-ocr-engine`` and the typed-date path works as before.
-Accuracy and time: ``bench/ocr_accuracy.py`` (development and held-out layouts separately).
+through ``pytesseract`` (the ``ocr`` extra): one call for the page (hOCR with each
+character's box and confidence, page mode 11), one for the second look at the dates' crops,
+and a third (page mode 3, another scale) only when a field was not found at all. Without it
+every date is ``uncertain`` with reason ``no-ocr-engine`` and the typed-date path works as
+before. Not measured: faces with a dotted zero (the fixed-pitch IPA Gothic / Takao Gothic),
+which Tesseract reads as 6 or 9; on such a card the second look and the cross-checks are the
+only guard. Accuracy and time: ``bench/ocr_accuracy.py`` (development and held-out layouts separately).
 """
 
 from __future__ import annotations
