@@ -522,6 +522,7 @@ class _Reading:
     label: _Label | None = None
     dates: list[_Date] = field(default_factory=list)
     indefinite: _Label | None = None
+    scores: dict[int, float] = field(default_factory=dict)  # id(date): distance to label
 
 
 def _classify(lines: Sequence[_Line], special: bool
@@ -565,6 +566,7 @@ def _classify(lines: Sequence[_Line], special: bool
         name = kinds[kind]
         readings[name].label = tied[0]
         readings[name].dates.append(d)
+        readings[name].scores[id(d)] = tied[1]
     for lab in labels:
         if lab.kind == "indefinite":
             tied = _nearest(lab.box, labels, ("period",))
@@ -572,6 +574,21 @@ def _classify(lines: Sequence[_Line], special: bool
                 readings[layout.RESIDENCE_EXPIRY].indefinite = lab
                 readings[layout.RESIDENCE_EXPIRY].label = tied[0]
     return readings, labels
+
+
+def _nearest_on_its_line(reading: _Reading) -> list[_Date]:
+    """Of several dates right of one label on one line (許可年月日 2024年12月20日 交付年月日
+    2024年12月25日 with the second label misread), the nearest, when other words stand
+    between it and the next: those are another entry's label. Two dates side by side with
+    nothing between them stay two candidates (ambiguous)."""
+    ranked = sorted(reading.dates, key=lambda d: reading.scores.get(id(d), 99.0))
+    best, others = ranked[0], ranked[1:]
+    between = re.match(r"[^\d]*", best.after)
+    letters = re.findall(r"[^\W\d_]", between.group() if between else "")
+    if len(letters) >= 2 and all(o.line == best.line and o.box[0] > best.box[0]
+                                 for o in others) and id(best) in reading.scores:
+        return [best]
+    return reading.dates
 
 
 def _judge(reading: _Reading, to_original: Any) -> FaceDate:
@@ -589,6 +606,8 @@ def _judge(reading: _Reading, to_original: Any) -> FaceDate:
     if not candidates:
         return FaceDate(name, Status.UNCERTAIN, reason="not-found" if reading.label
                         else "label-missing", label_box=label_box)
+    if len(candidates) > 1 and reading.indefinite is None:
+        candidates = _nearest_on_its_line(reading)
     if len(candidates) > 1 or reading.indefinite is not None:
         box = _union(to_original(c.box) for c in candidates)
         text = " / ".join(c.text for c in candidates)

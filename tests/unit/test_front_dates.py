@@ -175,9 +175,14 @@ def test_strict_form(birth: str, reason: str) -> None:
     assert (d.status, d.date, d.reason) == (Status.UNCERTAIN, None, reason)
 
 
-def test_two_candidate_dates_for_one_label_are_ambiguous() -> None:
-    words = card_lines() + line("1991年02月01日", 330, 94, 20)  # right of 生年月日 too
-    d = read(words)[layout.BIRTH_DATE]
+@pytest.mark.parametrize("second", [
+    line("1991年02月01日", 58, 108, 10),  # just below the label
+    line("1991年02月01日", 100, 94, 2),  # squeezed in between label and value
+])
+def test_two_candidate_dates_for_one_label_are_ambiguous(second: list[Word]) -> None:
+    d = read(card_lines(birth="1990年01月31日1991年02月01日"))[layout.BIRTH_DATE]
+    assert (d.status, d.date, d.reason) == (Status.UNCERTAIN, None, "ambiguous")
+    d = read(card_lines() + second)[layout.BIRTH_DATE]
     assert (d.status, d.date, d.reason) == (Status.UNCERTAIN, None, "ambiguous")
 
 
@@ -336,3 +341,11 @@ def test_the_crop_a_person_compares_the_date_with() -> None:
         front_dates.crop_png(data, (700, 500, 800, 520))
     with pytest.raises(front_dates.CardtoolError):
         front_dates.crop_png(b"not an image", (0, 0, 10, 10))
+
+
+def test_the_next_entry_with_its_label_misread_is_not_a_second_candidate() -> None:
+    words = [w for w in card_lines() if not (400 <= w.box[0] < 470 and w.box[1] == 268)]
+    assert len(words) == len(card_lines()) - 5
+    words += line("叶層年HH", 400, 268, 12)  # 交付年月日, misread
+    dates = read(words)
+    assert dates[layout.PERMISSION_DATE].date == dt.date(2024, 12, 20)
