@@ -310,7 +310,7 @@ def test_missing_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(front_dates, "default_engine", missing)
     result = read_front_dates(_page(), special=False)
     _all(result, "no-ocr-engine")
-    assert "cardtool[ocr]" in result.dates[0].reason_text("en")
+    assert "[ocr]" in result.dates[0].reason_text("en")
 
 
 def test_a_failing_engine_is_uncertain() -> None:
