@@ -16,7 +16,8 @@ import errno
 import os
 import re
 import stat
-from pathlib import Path
+import urllib.parse
+from pathlib import Path, PurePath
 from typing import Any
 
 from sqlalchemy import create_engine, event
@@ -123,6 +124,8 @@ def prepare_sqlite_file(url: URL, *, default_location: bool) -> None:
     except FileExistsError:
         return
     except OSError as exc:
+        if path.is_file():
+            return  # read-only media may refuse even a create that would find the file
         if exc.errno == errno.ENOSPC:
             detail = ("the disk is full", "ディスクの空き容量がありません")
         elif exc.errno == errno.ENOENT:
@@ -144,14 +147,40 @@ def read_only_media_url(url: URL) -> URL:
     if _is_sqlite_uri(url) or url.database is None:
         return url
     path = Path(url.database)
-    try:
-        read_only = path.is_file() and bool(os.statvfs(path).f_flag & os.ST_RDONLY)
-    except OSError:
+    if not (path.is_file() and on_read_only_media(path)):
         return url
-    if not read_only:
-        return url
-    return url.set(database=f"file:{path}").update_query_dict(
+    return url.set(database=sqlite_file_uri(path.absolute())).update_query_dict(
         {"mode": "ro", "immutable": "1", "uri": "true"})
+
+
+#: Windows' "the media is write protected" (ERROR_WRITE_PROTECT): Python maps it to EACCES,
+#: which alone could also mean missing rights.
+_ERROR_WRITE_PROTECT = 19
+
+
+def on_read_only_media(path: Path) -> bool:
+    """Whether the file system holding ``path`` (an existing file) refuses every write: the
+    file is opened for writing (nothing is written) and the refusal's reason read. Only
+    EROFS (POSIX) or ERROR_WRITE_PROTECT (Windows) count: a file merely without write
+    permission may still be written by others, so it must not be opened immutable."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError as exc:
+        return exc.errno == errno.EROFS or getattr(exc, "winerror", None) == _ERROR_WRITE_PROTECT
+    os.close(fd)
+    return False
+
+
+def sqlite_file_uri(path: PurePath) -> str:
+    r"""SQLite's ``file:`` URI of an absolute path, percent-encoded (a "?", "#" or "%" in a
+    folder name would otherwise end the path), on every OS: ``/srv/r.db`` ->
+    ``file:///srv/r.db``; ``C:\r.db`` -> ``file:///C:/r.db``; a UNC path
+    ``\\server\share\r.db`` (a network drive) -> ``file:////server/share/r.db`` (the empty
+    authority SQLite requires, then the UNC path)."""
+    posix = path.as_posix()
+    if not posix.startswith("/"):
+        posix = "/" + posix  # a drive letter: SQLite drops the slash before it on Windows
+    return "file://" + urllib.parse.quote(posix, safe="/:")
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
