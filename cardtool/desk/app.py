@@ -27,6 +27,7 @@ from starlette.staticfiles import StaticFiles
 
 from apdu.errors import ApduLayerError
 from cardtool.authenticity import Result
+from cardtool.desk.language import LANG_COOKIE, LANG_COOKIE_MAX_AGE, page_lang
 from cardtool.desk.reading import CardNumberNeeded, DeskReader, FaceParts, ReadInProgress, Stage
 from cardtool.desk.registry import RegisterAccess
 from cardtool.desk.security import DeskSecurity, Refused, SecurityMiddleware
@@ -43,7 +44,6 @@ MAX_EVENT_CLIENTS = 64
 KEEPALIVE_SECONDS = 15.0
 #: Form fields longer than this are not what a person typed.
 MAX_FIELD_CHARS = 200
-LANG_COOKIE = "cardtool_desk_lang"
 
 
 @dataclass
@@ -93,8 +93,8 @@ def _templates() -> Environment:
 
 
 def lang_of(request: Request, config: DeskConfig) -> str:
-    chosen = request.cookies.get(LANG_COOKIE)
-    return chosen if chosen in LANGS else config.default_lang
+    return page_lang(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"),
+                     config.default_lang)
 
 
 def _field(form: FormData, name: str) -> str:
@@ -125,7 +125,9 @@ def create_app(config: DeskConfig, reader: DeskReader, register: RegisterAccess,
             t=t, lang=lang, other_lang=pick(("ja", "en"), lang), path=request.url.path,
             demo=reader.watcher.demo, snapshot=reader.snapshot(), desk=config.desk,
             register_error=register.error_text(lang), **values)
-        return HTMLResponse(page, status_code=status)
+        # The page's words follow the browser's Accept-Language and the switch's cookie.
+        return HTMLResponse(page, status_code=status,
+                            headers={"Vary": "Accept-Language, Cookie", "Content-Language": lang})
 
     def result_words(lang: str) -> dict[Result, str]:
         return {r: text(k, lang) for r, k in RESULT_KEYS.items()}
@@ -233,7 +235,8 @@ def create_app(config: DeskConfig, reader: DeskReader, register: RegisterAccess,
             target = "/check"  # only our own pages
         response = RedirectResponse(target, status_code=303)
         if chosen in LANGS:
-            response.set_cookie(LANG_COOKIE, chosen, httponly=True, samesite="strict")
+            response.set_cookie(LANG_COOKIE, chosen, max_age=LANG_COOKIE_MAX_AGE, httponly=True,
+                                samesite="strict")
         return response
 
     from cardtool.desk.register_pages import register_routes
