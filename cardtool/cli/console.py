@@ -77,12 +77,6 @@ def make_safe(stream: TextIO) -> None:
         stream.reconfigure(errors=ERROR_HANDLER)
 
 
-#: Said (in English: the console cannot show Japanese) when messages switch to English.
-ENGLISH_NOTICE = ("cardtool: this console's encoding ({encoding}) cannot show Japanese: "
-                  "messages are in English. For Japanese, use a UTF-8 console or set "
-                  "PYTHONIOENCODING=utf-8.")
-
-
 def prepare_console(lang: str, *, explicit: bool) -> str:
     """Make stdout and stderr safe, and return the language to speak: Japanese becomes
     English where stdout or stderr cannot show Japanese, unless the user chose it explicitly
@@ -91,7 +85,8 @@ def prepare_console(lang: str, *, explicit: bool) -> str:
     make_safe(sys.stderr)
     if lang == "ja" and not explicit and not (can_show_japanese(sys.stdout)
                                                 and can_show_japanese(sys.stderr)):
-        sys.stderr.write(ENGLISH_NOTICE.format(encoding=_codec(sys.stderr)) + "\n")
+        # Silently: a notice would make every error two lines. CARDTOOL_LANG=ja or
+        # --lang ja keeps Japanese (README, "Language").
         return "en"
     return lang
 
