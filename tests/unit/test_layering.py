@@ -37,7 +37,7 @@ FACE_MAY_IMPORT = (
     "cardtool.authenticity", "cardtool.card_kind", "cardtool.secret_format",
     "cardtool.errors", "cardtool.i18n", "cardtool.jst", "cardtool.files", "cardtool.era",
     "apdu.errors", "apdu.sw", "apdu.ins", "apdu.command", "apdu.trace", "apdu.importers",
-    "apdu.jsonsafe",
+    "apdu.jsonsafe", "apdu.pcsc_service",
 )
 
 #: The one import between the faces: ``cardtool serve`` (a command) starts the desk.
