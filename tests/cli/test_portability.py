@@ -222,3 +222,19 @@ def test_errors_are_one_line_not_exit_70(tmp_path: Path, encoding: str) -> None:
                                   str(not_a_db), "--csv", "-", lang="ja_JP.UTF-8")
     assert code == EXIT_REGISTER, err
     assert len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize(("encoding", "lang", "index"), [
+    ("cp932", "ja_JP.UTF-8", 1), ("cp1252", "ja_JP.UTF-8", 0), ("cp1252", "en_US.UTF-8", 0)])
+def test_no_pcsc_service_is_one_line_naming_this_os_service(tmp_path: Path, encoding: str,
+                                                            lang: str, index: int) -> None:
+    """pcscd not running (its socket absent): exit 2, one line with this OS's advice, in
+    Japanese where the code page shows it and in English where it cannot (cp1252)."""
+    from apdu.errors import EXIT_NO_READER
+    from apdu.pcsc_service import service_hint
+
+    code, out, err = _windowsish(tmp_path, encoding, "read", lang=lang,
+                                 extra_env={"PCSCLITE_CSOCK_NAME": str(tmp_path / "none")})
+    assert code == EXIT_NO_READER, err
+    assert out == "" and len(err.strip().splitlines()) == 1, err
+    assert service_hint().action[index] in err
