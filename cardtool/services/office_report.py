@@ -292,10 +292,14 @@ LOCK_TIMEOUT_SECONDS = 30.0
 
 def _lock_path(csv_path: Path) -> Path:
     """The lock file that orders writers of ``csv_path`` (another `office` on the same CSV),
-    on every OS (filelock: flock on POSIX, LockFileEx on Windows). It lives in the user's
-    cache folder, named by the CSV's full path, so the office's folder gets no stray file;
-    where that folder cannot be made, next to the CSV."""
-    resolved = str(csv_path.resolve())
+    on every OS (filelock: flock on POSIX, msvcrt's byte lock on Windows; both end with
+    the process, so a crash leaves no stale lock). It lives in the user's cache folder,
+    named by the CSV's full path, so the office's folder gets no stray file; where that
+    folder cannot be made, next to the CSV."""
+    try:
+        resolved = str(csv_path.resolve())
+    except OSError:  # an unreachable network drive: the path as given still names it
+        resolved = str(csv_path.absolute())
     name = hashlib.sha256(resolved.encode("utf-8", "surrogatepass")).hexdigest()[:32] + ".lock"
     folder = Path(user_cache_dir("cardtool", appauthor=False)) / "locks"
     try:
