@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import locale
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Mapping
 
@@ -97,6 +96,8 @@ def parse_apple_languages(output: str) -> str | None:
 def mac_preferred_language(timeout: float = MAC_PROBE_TIMEOUT_SECONDS) -> str | None:
     """The macOS user's first preferred language (System Settings > Language & Region),
     read with ``defaults``; None when it is missing, slow or fails."""
+    import subprocess  # only on macOS: the CLI's start-up does not pay for it elsewhere
+
     try:
         done = subprocess.run(["defaults", "read", "-g", "AppleLanguages"],
                               capture_output=True, text=True, timeout=timeout,
