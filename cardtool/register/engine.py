@@ -16,8 +16,10 @@ import errno
 import os
 import re
 import stat
+import sys
 import urllib.parse
-from pathlib import Path, PurePath
+from collections.abc import Callable
+from pathlib import Path, PurePath, PureWindowsPath
 from typing import Any
 
 from sqlalchemy import create_engine, event
@@ -184,7 +186,44 @@ def sqlite_file_uri(path: PurePath) -> str:
     return "file://" + urllib.parse.quote(posix, safe="/:")
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+#: GetDriveTypeW's answer for a network drive (a mapped share, Z:).
+_DRIVE_REMOTE = 4
+
+
+def _windows_drive_type(root: str) -> int:
+    if sys.platform != "win32":
+        return 0
+    import ctypes
+
+    return int(ctypes.windll.kernel32.GetDriveTypeW(root))
+
+
+def on_network_drive(path: PurePath, *, platform: str | None = None,
+                     drive_type: Callable[[str], int] | None = None) -> bool:
+    """Whether a Windows register path is on a network share: a UNC path
+    (``\\\\server\\share\\…``) or a drive letter mapped to one. SQLite's WAL needs shared
+    memory on one machine and "does not work over a network filesystem" (sqlite.org/wal.html
+    §"Disadvantages"); such a register keeps a rollback journal instead. POSIX network
+    mounts (NFS, CIFS) are not told apart (os has no statfs)."""
+    platform = sys.platform if platform is None else platform
+    if platform != "win32":
+        return False
+    drive = PureWindowsPath(path).drive
+    if drive.startswith("\\"):
+        return True
+    if not drive:
+        return False
+    return (drive_type or _windows_drive_type)(drive + "\\") == _DRIVE_REMOTE
+
+
+def journal_mode_for(url: URL) -> str:
+    """WAL (readers never wait for the writer), except on a network drive: DELETE."""
+    if url.database is None or _is_sqlite_uri(url):
+        return "WAL"
+    return "DELETE" if on_network_drive(Path(url.database)) else "WAL"
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any, journal_mode: str = "WAL") -> None:
     # cardtool emits BEGIN itself (_sqlite_on_begin); pysqlite's own implicit BEGIN is
     # deferred and cannot be made immediate per transaction.
     dbapi_connection.isolation_level = None
@@ -195,7 +234,7 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
         # purged client's name or an edited display name must really be gone.
         cursor.execute("PRAGMA secure_delete = ON")
         # Persistent once set; a read-only connection keeps whatever mode the file has.
-        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute(f"PRAGMA journal_mode = {journal_mode}")
     finally:
         cursor.close()
 
@@ -208,7 +247,9 @@ def _sqlite_on_begin(connection: Connection) -> None:
 def create_register_engine(url: URL) -> Engine:
     if url.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
-        event.listen(engine, "connect", _sqlite_on_connect)
+        journal_mode = journal_mode_for(url)
+        event.listen(engine, "connect", lambda dbapi_connection, record: _sqlite_on_connect(
+            dbapi_connection, record, journal_mode))
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     # PostgreSQL's driver is its own extra: without it, one line naming the extra (exit 2).

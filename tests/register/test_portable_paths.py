@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import pytest
@@ -72,3 +73,46 @@ def test_only_a_file_system_refusal_counts_as_read_only_media(
     write_protected.winerror = 19  # type: ignore[attr-defined]  # set by Windows' OSError
     _refusing(monkeypatch, write_protected)
     assert on_read_only_media(path)
+
+
+def test_network_drives_are_told_on_windows() -> None:
+    """A UNC path or a drive letter mapped to a share (GetDriveTypeW: DRIVE_REMOTE) is a
+    network drive: the register there keeps a rollback journal, as WAL needs one machine."""
+    from cardtool.register.engine import on_network_drive
+
+    asked: list[str] = []
+
+    def drive_type(remote: set[str]) -> Callable[[str], int]:
+        def probe(root: str) -> int:
+            asked.append(root)
+            return 4 if root in remote else 3  # DRIVE_REMOTE, DRIVE_FIXED
+        return probe
+
+    unc = PureWindowsPath(r"\\fileserver\office\register.sqlite3")
+    assert on_network_drive(unc, platform="win32", drive_type=drive_type(set()))
+    assert asked == []  # a UNC path needs no question
+    mapped = PureWindowsPath(r"Z:\cardtool\register.sqlite3")
+    assert on_network_drive(mapped, platform="win32", drive_type=drive_type({"Z:\\"}))
+    assert not on_network_drive(PureWindowsPath(r"C:\Users\s\register.sqlite3"),
+                                platform="win32", drive_type=drive_type({"Z:\\"}))
+    assert asked == ["Z:\\", "C:\\"]
+    assert not on_network_drive(PurePosixPath("/mnt/share/register.sqlite3"), platform="linux")
+
+
+def test_a_register_on_a_network_drive_keeps_a_rollback_journal(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opened through the real engine: the journal mode SQLite reports is what the path
+    asks for (DELETE on a network drive, WAL elsewhere), and the register works."""
+    import sqlite3
+
+    path = tmp_path / "register.sqlite3"
+    monkeypatch.setattr(engine, "on_network_drive", lambda _path: True)
+    with Register.open(str(path)) as register:
+        client = register.create_client("A-0001", None, desk="d")
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    monkeypatch.setattr(engine, "on_network_drive", lambda _path: False)
+    with Register.open(str(path)) as register:
+        assert register.client(client.id).reference == "A-0001"
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
