@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from apdu.pcsc_service import service_hint
-from cardtool.i18n import pick
+from cardtool.i18n import LANGS, pick
 
 #: This operating system's PC/SC service, named in the reader banner.
 _SERVICE = service_hint()
-
-LANGS = ("ja", "en")
 
 #: key -> (English, Japanese)
 TEXTS: dict[str, tuple[str, str]] = {

@@ -14,9 +14,9 @@ from pathlib import Path
 import filelock
 import pytest
 
-import cardtool.services.office_report as office_report
+import cardtool.services.office_files as office_report
 from cardtool.errors import BadInputFile
-from cardtool.services.office_report import CsvLog, _lock_path, read_csv_rows
+from cardtool.services.office_files import CsvLog, _lock_path, read_csv_rows
 from tests.support.office_demo import demo_rows
 
 
