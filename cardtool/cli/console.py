@@ -34,7 +34,8 @@ def _codec(stream: TextIO) -> str | None:
 
 def speaks_utf8(stream: TextIO) -> bool:
     """Whether ``stream`` encodes as UTF-8 (so it can carry any character)."""
-    return _codec(stream) in ("utf-8", "utf-8-sig", None)
+    codec = _codec(stream)
+    return codec is None or codec.startswith("utf-8")  # with or without a signature
 
 
 def can_show_japanese(stream: TextIO) -> bool:
