@@ -19,8 +19,11 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check apdu cardtool tests bench examples
 
+# Also as Windows and macOS see the code: no POSIX-only call may hide on a user's path.
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy apdu cardtool
+	$(VENV)/bin/mypy --platform win32 apdu cardtool
+	$(VENV)/bin/mypy --platform darwin apdu cardtool
 
 pytest: $(STAMP)
 	$(PY) -m pytest -q

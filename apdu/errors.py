@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from apdu.pcsc_service import service_hint
+
 # Exit codes shared by every front end (README lists them).
 EXIT_OK = 0
 EXIT_USAGE = 1
@@ -75,14 +77,16 @@ class TransportError(ApduLayerError):
 
 
 class PcscUnavailable(TransportError):
-    en = (
-        "The PC/SC service is not available ({detail}). Start pcscd "
-        "(e.g. 'sudo systemctl start pcscd') and try again."
-    )
-    ja = (
-        "PC/SC サービスが利用できません({detail})。pcscd を起動して"
-        "(例: 'sudo systemctl start pcscd')再実行してください。"
-    )
+    """The PC/SC service is not running or not reachable; the advice names this operating
+    system's service (``apdu.pcsc_service``)."""
+
+    en = "The PC/SC service is not available ({detail}). {service_action_en} Then try again."
+    ja = "PC/SC サービスが利用できません({detail})。{service_action_ja}その後、再実行してください。"
+
+    def __init__(self, **params: Any) -> None:
+        hint = service_hint()
+        super().__init__(**{"service_action_en": hint.action[0],
+                            "service_action_ja": hint.action[1], **params})
 
 
 class NoReader(TransportError):

@@ -161,6 +161,15 @@ def _lang_from_argv(argv: Sequence[str]) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     lang = _lang_from_argv(args)
+    # Once, before anything is written: output survives any console or pipe encoding.
+    from cardtool.cli.console import prepare_console
+
+    explicit = (any(a == "--lang" or a.startswith("--lang=") for a in args)
+                or os.environ.get("CARDTOOL_LANG", "").strip().lower() == lang)
+    spoken = prepare_console(lang, explicit=explicit)
+    if spoken != lang:
+        lang = spoken
+        args = ["--lang", lang, *args]
     prefix = "cardtool: " + t("error", lang) + ": "
     try:
         cli.main(args=args, prog_name="cardtool", standalone_mode=False)

@@ -145,7 +145,9 @@ def open_card(ctx: click.Context | None = None) -> Iterator[Transport]:
 
 
 def print_json(obj: Any) -> None:
-    click.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+    from cardtool.cli.console import json_must_be_ascii
+
+    click.echo(json.dumps(obj, ensure_ascii=json_must_be_ascii(), indent=2, default=str))
 
 
 _MESSAGES = Messages({

@@ -23,6 +23,7 @@ from cardtool.desk.config import (
     form_field,
     lang_of,
 )
+from cardtool.desk.language import LANG_COOKIE_MAX_AGE
 from cardtool.desk.rendering import render, result_words
 from cardtool.desk.texts import LANGS, text
 from cardtool.desk.view import card_view
@@ -167,7 +168,8 @@ async def set_lang(request: Request) -> Response:
         target = "/check"  # only our own pages
     response = RedirectResponse(target, status_code=303)
     if chosen in LANGS:
-        response.set_cookie(LANG_COOKIE, chosen, httponly=True, samesite="strict")
+        response.set_cookie(LANG_COOKIE, chosen, max_age=LANG_COOKIE_MAX_AGE, httponly=True,
+                            samesite="strict")
     return response
 
 

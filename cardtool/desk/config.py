@@ -16,14 +16,13 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from cardtool.desk.language import LANG_COOKIE, page_lang
 from cardtool.desk.registry import RegisterAccess
-from cardtool.desk.texts import LANGS
 from cardtool.expiry import Thresholds
 from cardtool.services.check_session import CheckSession
 
 #: Form fields longer than this are not what a person typed.
 MAX_FIELD_CHARS = 200
-LANG_COOKIE = "cardtool_desk_lang"
 
 
 @dataclass
@@ -82,8 +81,8 @@ def desk_state(request: Request) -> DeskState:
 
 
 def lang_of(request: Request, config: DeskConfig) -> str:
-    chosen = request.cookies.get(LANG_COOKIE)
-    return chosen if chosen in LANGS else config.default_lang
+    return page_lang(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"),
+                     config.default_lang)
 
 
 def form_field(form: FormData, name: str) -> str:

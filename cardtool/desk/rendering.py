@@ -38,7 +38,9 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
         t=t, lang=lang, other_lang=pick(("ja", "en"), lang), path=request.url.path,
         demo=session.watcher.demo, snapshot=session.snapshot(), desk=config.desk,
         register_error=register.error_text(lang), **values)
-    return HTMLResponse(page, status_code=status)
+    # The page's words follow the browser's Accept-Language and the switch's cookie.
+    return HTMLResponse(page, status_code=status,
+                        headers={"Vary": "Accept-Language, Cookie", "Content-Language": lang})
 
 
 def result_words(lang: str) -> dict[Result, str]:

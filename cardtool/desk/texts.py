@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from apdu.pcsc_service import service_hint
 from cardtool.i18n import LANGS, pick
+
+#: This operating system's PC/SC service, named in the reader banner.
+_SERVICE = service_hint()
 
 #: key -> (English, Japanese)
 TEXTS: dict[str, tuple[str, str]] = {
@@ -17,10 +21,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "next_card": ("Next card", "次のカード"),
     "cards_left": ("virtual cards still to come: {n}", "残りの仮想カード: {n}枚"),
     # reader states
-    "reader_no-service": ("The card reader service (pcscd) is not running. Start it (e.g. "
-                          "'sudo systemctl start pcscd'); this page follows.",
-                          "カードリーダーのサービス(pcscd)が動いていません。起動してください"
-                          "(例: sudo systemctl start pcscd)。このページは自動で更新されます。"),
+    "reader_no-service": (f"The card reader service ({_SERVICE.name[0]}) is not running. "
+                          f"{_SERVICE.action[0]} This page follows.",
+                          f"カードリーダーのサービス({_SERVICE.name[1]})が動いていません。"
+                          f"{_SERVICE.action[1]}このページは自動で更新されます。"),
     "reader_no-reader": ("No card reader is connected. Connect the reader (e.g. Sony RC-S300).",
                          "カードリーダーが接続されていません。リーダー(例: Sony RC-S300)を接続してください。"),
     "reader_waiting": ("Waiting for a card: put the card on the reader.",

@@ -16,7 +16,10 @@ import errno
 import os
 import re
 import stat
-from pathlib import Path
+import sys
+import urllib.parse
+from collections.abc import Callable
+from pathlib import Path, PurePath, PureWindowsPath
 from typing import Any
 
 from sqlalchemy import create_engine, event
@@ -124,6 +127,8 @@ def prepare_sqlite_file(url: URL, *, default_location: bool) -> None:
     except FileExistsError:
         return
     except OSError as exc:
+        if path.is_file():
+            return  # read-only media may refuse even a create that would find the file
         if exc.errno == errno.ENOSPC:
             detail = ("the disk is full", "ディスクの空き容量がありません")
         elif exc.errno == errno.ENOENT:
@@ -145,17 +150,80 @@ def read_only_media_url(url: URL) -> URL:
     if _is_sqlite_uri(url) or url.database is None:
         return url
     path = Path(url.database)
-    try:
-        read_only = path.is_file() and bool(os.statvfs(path).f_flag & os.ST_RDONLY)
-    except OSError:
+    if not (path.is_file() and on_read_only_media(path)):
         return url
-    if not read_only:
-        return url
-    return url.set(database=f"file:{path}").update_query_dict(
+    return url.set(database=sqlite_file_uri(path.absolute())).update_query_dict(
         {"mode": "ro", "immutable": "1", "uri": "true"})
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+#: Windows' "the media is write protected" (ERROR_WRITE_PROTECT): Python maps it to EACCES,
+#: which alone could also mean missing rights.
+_ERROR_WRITE_PROTECT = 19
+
+
+def on_read_only_media(path: Path) -> bool:
+    """Whether the file system holding ``path`` (an existing file) refuses every write: the
+    file is opened for writing (nothing is written) and the refusal's reason read. Only
+    EROFS (POSIX) or ERROR_WRITE_PROTECT (Windows) count: a file merely without write
+    permission may still be written by others, so it must not be opened immutable."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError as exc:
+        return exc.errno == errno.EROFS or getattr(exc, "winerror", None) == _ERROR_WRITE_PROTECT
+    os.close(fd)
+    return False
+
+
+def sqlite_file_uri(path: PurePath) -> str:
+    r"""SQLite's ``file:`` URI of an absolute path, percent-encoded (a "?", "#" or "%" in a
+    folder name would otherwise end the path), on every OS: ``/srv/r.db`` ->
+    ``file:///srv/r.db``; ``C:\r.db`` -> ``file:///C:/r.db``; a UNC path
+    ``\\server\share\r.db`` (a network drive) -> ``file:////server/share/r.db`` (the empty
+    authority SQLite requires, then the UNC path)."""
+    posix = path.as_posix()
+    if not posix.startswith("/"):
+        posix = "/" + posix  # a drive letter: SQLite drops the slash before it on Windows
+    return "file://" + urllib.parse.quote(posix, safe="/:")
+
+
+#: GetDriveTypeW's answer for a network drive (a mapped share, Z:).
+_DRIVE_REMOTE = 4
+
+
+def _windows_drive_type(root: str) -> int:
+    if sys.platform != "win32":
+        return 0
+    import ctypes
+
+    return int(ctypes.windll.kernel32.GetDriveTypeW(root))
+
+
+def on_network_drive(path: PurePath, *, platform: str | None = None,
+                     drive_type: Callable[[str], int] | None = None) -> bool:
+    """Whether a Windows register path is on a network share: a UNC path
+    (``\\\\server\\share\\…``) or a drive letter mapped to one. SQLite's WAL needs shared
+    memory on one machine and "does not work over a network filesystem" (sqlite.org/wal.html
+    §"Disadvantages"); such a register keeps a rollback journal instead. POSIX network
+    mounts (NFS, CIFS) are not told apart (os has no statfs)."""
+    platform = sys.platform if platform is None else platform
+    if platform != "win32":
+        return False
+    drive = PureWindowsPath(path).drive
+    if drive.startswith("\\"):
+        return True
+    if not drive:
+        return False
+    return (drive_type or _windows_drive_type)(drive + "\\") == _DRIVE_REMOTE
+
+
+def journal_mode_for(url: URL) -> str:
+    """WAL (readers never wait for the writer), except on a network drive: DELETE."""
+    if url.database is None or _is_sqlite_uri(url):
+        return "WAL"
+    return "DELETE" if on_network_drive(Path(url.database)) else "WAL"
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any, journal_mode: str = "WAL") -> None:
     # cardtool emits BEGIN itself (_sqlite_on_begin); pysqlite's own implicit BEGIN is
     # deferred and cannot be made immediate per transaction.
     dbapi_connection.isolation_level = None
@@ -166,7 +234,7 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
         # purged client's name or an edited display name must really be gone.
         cursor.execute("PRAGMA secure_delete = ON")
         # Persistent once set; a read-only connection keeps whatever mode the file has.
-        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute(f"PRAGMA journal_mode = {journal_mode}")
     finally:
         cursor.close()
 
@@ -179,7 +247,9 @@ def _sqlite_on_begin(connection: Connection) -> None:
 def create_register_engine(url: URL) -> Engine:
     if url.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
-        event.listen(engine, "connect", _sqlite_on_connect)
+        journal_mode = journal_mode_for(url)
+        event.listen(engine, "connect", lambda dbapi_connection, record: _sqlite_on_connect(
+            dbapi_connection, record, journal_mode))
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     # PostgreSQL's driver is its own extra: without it, one line naming the extra (exit 2).

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
+import hashlib
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
+
+import filelock
+from platformdirs import user_cache_dir
 
 from apdu.jsonsafe import NOT_JSON, JsonRejected, loads_bounded
 from cardtool import excel_csv
@@ -51,6 +54,29 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+#: How long a CSV row waits for another writer of the same file before giving up.
+LOCK_TIMEOUT_SECONDS = 30.0
+
+
+def _lock_path(csv_path: Path) -> Path:
+    """The lock file that orders writers of ``csv_path`` (another `office` on the same CSV),
+    on every OS (filelock: flock on POSIX, msvcrt's byte lock on Windows; both end with
+    the process, so a crash leaves no stale lock). It lives in the user's cache folder,
+    named by the CSV's full path, so the office's folder gets no stray file; where that
+    folder cannot be made, next to the CSV."""
+    try:
+        resolved = str(csv_path.resolve())
+    except OSError:  # an unreachable network drive: the path as given still names it
+        resolved = str(csv_path.absolute())
+    name = hashlib.sha256(resolved.encode("utf-8", "surrogatepass")).hexdigest()[:32] + ".lock"
+    folder = Path(user_cache_dir("cardtool", appauthor=False)) / "locks"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return csv_path.with_name(f".{csv_path.name}.lock")
+    return folder / name
+
+
 class CsvLog:
     """Append-only CSV: BOM and header when the file is new, then one fsync'd row per call."""
 
@@ -62,15 +88,30 @@ class CsvLog:
         except OSError as exc:
             raise BadInputFile(path=str(self.path), detail=exc.strerror or "cannot open") from None
         self._fh = fh
+        self._lock = filelock.FileLock(_lock_path(self.path), timeout=LOCK_TIMEOUT_SECONDS)
         try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-            try:
+            with self._locked():
                 self._prepare(header)
-            finally:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
         except BaseException:
             fh.close()
             raise
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        try:
+            self._lock.acquire()
+        except filelock.Timeout:
+            raise BadInputFile(path=str(self.path),
+                               detail="another program has held it for "
+                                      f"{LOCK_TIMEOUT_SECONDS:.0f} s; close it and try again"
+                               ) from None
+        except OSError as exc:  # the folder refuses the lock file (read-only, no rights)
+            raise BadInputFile(path=str(self.path),
+                               detail=exc.strerror or "cannot lock the file") from None
+        try:
+            yield
+        finally:
+            self._lock.release()
 
     def _prepare(self, header: bytes) -> None:
         fh = self._fh
@@ -103,15 +144,14 @@ class CsvLog:
 
     def append(self, row: OfficeRow) -> None:
         line = csv_line(csv_cells(row))
-        fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX)
-        try:
-            self._fh.seek(0, os.SEEK_END)
-            self._fh.write(line)
-            self._sync()
-        except OSError as exc:
-            raise BadInputFile(path=str(self.path), detail=exc.strerror or "cannot write") from None
-        finally:
-            fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+        with self._locked():
+            try:
+                self._fh.seek(0, os.SEEK_END)
+                self._fh.write(line)
+                self._sync()
+            except OSError as exc:
+                raise BadInputFile(path=str(self.path),
+                                   detail=exc.strerror or "cannot write") from None
 
     def close(self) -> None:
         self._fh.close()

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Protocol
 
-from apdu.errors import ApduLayerError
+from apdu.errors import ApduLayerError, PcscUnavailable
 from apdu.transport import Transport
 from cardtool.sources import SourceOptions, open_transport
 
@@ -33,8 +34,18 @@ log = logging.getLogger("cardtool.desk.reader")
 PNP_READER = "\\\\?PnP?\\Notification"
 #: How long one SCardGetStatusChange may block: bounds how late ``stop`` is noticed.
 BLOCK_MS = 500
+#: Where the PnP pseudo reader is unsupported (macOS): how often the reader list is read
+#: again (card changes on a known reader are still followed at once).
+POLL_SECONDS = 1.0
 #: After pcscd failed: wait this long before trying again.
 RETRY_SECONDS = 1.0
+
+
+class _StatesSource(Protocol):
+    """What the PnP probe asks of a PC/SC context (``apdu.transport.pcsc._Context``)."""
+
+    def states(self, names: list[str], timeout_ms: int = 0, known: dict[str, int] | None = None
+               ) -> list[tuple[str, int, bytes]]: ...
 
 
 class ReaderState(Enum):
@@ -106,13 +117,23 @@ class _Base:
 
 
 class PcscWatcher(_Base):
-    """Follows the PC/SC readers (all, or the one ``reader_spec`` names) in a thread."""
+    """Follows the PC/SC readers (all, or the one ``reader_spec`` names) in a thread.
+
+    Readers coming and going are told by the PnP pseudo reader where the PC/SC service has
+    it (pcsc-lite, Windows); macOS's does not, and there the reader list is polled every
+    ``POLL_SECONDS``. ``pnp``: None detects (macOS: polling; elsewhere the pseudo reader is
+    asked once), False forces polling, True forces the pseudo reader."""
 
     demo = False
 
-    def __init__(self, reader_spec: str | None = None) -> None:
+    def __init__(self, reader_spec: str | None = None, *, pnp: bool | None = None,
+                 platform: str | None = None) -> None:
         super().__init__()
         self.reader_spec = reader_spec
+        self.pnp = pnp
+        self.platform = sys.platform if platform is None else platform
+        #: How readers are followed, once the watcher ran: "pnp" or "poll".
+        self.mode: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -155,6 +176,11 @@ class PcscWatcher(_Base):
         s = _lib()
         context = _Context()
         try:
+            pnp = self._pnp_supported(s, context) if self.pnp is None else self.pnp
+            if self.mode != ("pnp" if pnp else "poll"):
+                self.mode = "pnp" if pnp else "poll"
+                log.info("reader watcher: %s", "PnP notifications" if pnp
+                         else f"polling the reader list every {POLL_SECONDS:g} s")
             known: dict[str, int] = {}
             while not self._stop.is_set():
                 names = context.reader_names()
@@ -164,14 +190,34 @@ class PcscWatcher(_Base):
                     except ApduLayerError:
                         names = []
                 self._publish_states(s, context.states(names) if names else [], names)
-                watched = [*names, PNP_READER]
+                watched = [*names, PNP_READER] if pnp else names
+                if not watched:  # polling, no reader: look again after the interval
+                    self._stop.wait(POLL_SECONDS)
+                    continue
                 known = {n: known.get(n, s.SCARD_STATE_UNAWARE) for n in watched}
-                changed = context.states(watched, BLOCK_MS, known)
+                wait_ms = BLOCK_MS if pnp else int(POLL_SECONDS * 1000)
+                changed = context.states(watched, wait_ms, known)
                 for name, state, _atr in changed:
                     # Clear SCARD_STATE_CHANGED, or the next call returns at once.
                     known[name] = state & ~s.SCARD_STATE_CHANGED
         finally:
             context.release()
+
+    def _pnp_supported(self, s: object, context: _StatesSource) -> bool:
+        """Whether the PC/SC service has the PnP pseudo reader: macOS's does not (it is
+        not asked); elsewhere it is asked once, without waiting. An unknown reader, or a
+        state of SCARD_STATE_UNKNOWN, means polling."""
+        if self.platform == "darwin":
+            return False
+        unknown = int(getattr(s, "SCARD_STATE_UNKNOWN"))  # noqa: B009 - pyscard constant
+        try:
+            states = context.states([PNP_READER], 0)
+        except PcscUnavailable:
+            raise
+        except ApduLayerError as exc:
+            log.info("reader watcher: no PnP pseudo reader (%s)", exc)
+            return False
+        return not any(state & unknown for _name, state, _atr in states)
 
     def _publish_states(self, s: object, states: list[tuple[str, int, bytes]],
                         names: list[str]) -> None:

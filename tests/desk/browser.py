@@ -52,11 +52,13 @@ def chromium(downloads: Path, size: tuple[int, int] = (1100, 1400)) -> Iterator[
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                      "--no-first-run", "--disable-background-networking", "--disable-sync",
                      "--disable-component-update", f"--window-size={size[0]},{size[1]}",
-                     "--lang=ja"):
+                     # A Japanese office PC's browser: its UI and its Accept-Language (headless
+                     # Chromium sends en-US whatever --lang says, unless told).
+                     "--lang=ja", "--accept-lang=ja-JP,ja"):
         options.add_argument(argument)
     options.add_experimental_option("prefs", {
         "download.default_directory": str(downloads), "download.prompt_for_download": False,
-        "safebrowsing.enabled": False})
+        "safebrowsing.enabled": False, "intl.accept_languages": "ja-JP,ja"})
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     profile = tempfile.mkdtemp(prefix="cardtool-desk-chromium-")
     options.add_argument(f"--user-data-dir={profile}")

@@ -37,13 +37,13 @@ BIRTH, CODE = "1985-04-01", "1234"  # persona default (synthetic)
 
 
 @contextmanager
-def desk_server(db: Path) -> Iterator[str]:
+def desk_server(db: Path, lang: str = "ja") -> Iterator[str]:
     from cardtool.desk.server import DeskOptions, start_in_thread
     from cardtool.trust.options import ResidenceOptions
     from cardtool.trust.store import virtual_test_anchors
 
     options = DeskOptions(desk="browser-test", db_url=str(db), reader=vpcd_reader_name(SLOT),
-                          lang="ja", allow_test_keys=True,
+                          lang=lang, allow_test_keys=True,
                           residence_options=ResidenceOptions(default_anchors=virtual_test_anchors))
     running = start_in_thread(options)
     try:
@@ -221,6 +221,29 @@ def test_a_card_removed_mid_read_is_a_message_in_chromium(tmp_path: Path) -> Non
             wait_present(SLOT, False)
         time.sleep(0.2)
         assert not _console_errors(driver)
+
+
+def test_a_japanese_browser_gets_japanese_from_an_english_server(tmp_path: Path) -> None:
+    """Chromium started with --lang=ja sends Accept-Language: ja: the desk, started in
+    English, answers in Japanese; the page's switch to English outranks the browser and is
+    still in force after a reload."""
+    require_vpcd()
+    require_chromedriver()
+    from selenium.webdriver.common.keys import Keys
+
+    with chromium(tmp_path) as driver, desk_server(tmp_path / "register.sqlite3",
+                                                   lang="en") as url:
+        driver.get(url)
+        wait_until(lambda: "カード待ち" in _text(driver, "reader-text"), "Japanese",
+                   driver=driver)
+        assert driver.find_element("css selector", "html").get_attribute("lang") == "ja"
+        _by_id(driver, "lang-switch").send_keys(Keys.ENTER)
+        wait_until(lambda: "Waiting for a card" in _text(driver, "reader-text"), "English",
+                   driver=driver)
+        driver.refresh()
+        wait_until(lambda: "Waiting for a card" in _text(driver, "reader-text"),
+                   "English after a reload", driver=driver)
+        assert _console_errors(driver) == []
 
 
 def test_the_english_page(tmp_path: Path) -> None:

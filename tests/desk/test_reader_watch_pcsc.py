@@ -84,3 +84,49 @@ def test_no_pcscd_is_the_no_service_state() -> None:
                          env={**os.environ, "PYTHONPATH": str(ROOT),
                               "PCSCLITE_CSOCK_NAME": "/nonexistent/pcscd.comm"})
     assert out.stdout.strip() == "no-service", out.stderr
+
+
+@pytest.mark.parametrize(("options", "mode"), [
+    ({"pnp": False}, "poll"),  # forced: the path macOS takes
+    ({"platform": "darwin"}, "poll"),  # detected by platform
+    ({}, "pnp"),  # pcsc-lite has the pseudo reader
+])
+def test_the_polling_path_follows_cards_and_stops_cleanly(options: dict[str, object],
+                                                          mode: str) -> None:
+    """Where the PnP pseudo reader is unsupported (macOS), the reader list is polled: the
+    same events, against the real pcscd + vpcd, and ``stop`` ends the thread within one
+    interval."""
+    require_vpcd()
+    events = Events()
+    watcher = PcscWatcher(vpcd_reader_name(SLOT), **options)  # type: ignore[arg-type]
+    watcher.start(events)
+    try:
+        events.wait(ReaderState.WAITING)
+        assert watcher.mode == mode
+        with emulated("mynumber", None, SLOT):
+            assert events.wait(ReaderState.PRESENT, serial=1).reader == vpcd_reader_name(SLOT)
+        deadline = time.monotonic() + 10
+        while watcher.current.state is not ReaderState.WAITING and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert watcher.current.state is ReaderState.WAITING  # the card went away
+    finally:
+        watcher.stop()
+    assert watcher._thread is not None and not watcher._thread.is_alive()
+    assert [e.card_serial for e in events.seen if e.state is ReaderState.PRESENT] == [1]
+
+
+def test_polling_with_no_matching_reader_waits_quietly_and_stops() -> None:
+    """No reader matches: the list is read again every interval, the state stays
+    no-reader without an event per round, and ``stop`` ends the thread."""
+    require_vpcd()
+    events = Events()
+    watcher = PcscWatcher("no such reader here", pnp=False)
+    watcher.start(events)
+    try:
+        time.sleep(2.5)  # a few polling rounds
+        assert watcher.mode == "poll"
+        assert watcher.current.state is ReaderState.NO_READER
+        assert events.seen == []
+    finally:
+        watcher.stop()
+    assert watcher._thread is not None and not watcher._thread.is_alive()

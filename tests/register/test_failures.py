@@ -119,7 +119,7 @@ def test_a_register_on_a_read_only_file_system_opens_and_refuses_writes(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A WAL register on read-only media cannot make its shared-memory file: it is opened
     immutable and read-only, so its checks show and a save says "read-only" (the desk's
-    test mounts a real read-only tmpfs; here the file system only says it is read-only)."""
+    test mounts a real read-only tmpfs; here every open for writing says EROFS)."""
     import os
 
     import cardtool.register.engine as engine
@@ -128,13 +128,14 @@ def test_a_register_on_a_read_only_file_system_opens_and_refuses_writes(
     with Register.open(str(path)) as register:
         client = register.create_client("A-0001", None, desk="d")
         saved = register.save_check(client.id, residence(100), desk="d")
-    real = os.statvfs
+    real_open = os.open
 
-    class ReadOnly:
-        def __init__(self, result: os.statvfs_result) -> None:
-            self.f_flag = result.f_flag | os.ST_RDONLY
+    def read_only_media(file: str | os.PathLike[str], flags: int, *args: int) -> int:
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            raise OSError(errno.EROFS, "Read-only file system", str(file))
+        return real_open(file, flags, *args)
 
-    monkeypatch.setattr(engine.os, "statvfs", lambda p: ReadOnly(real(p)))
+    monkeypatch.setattr(engine.os, "open", read_only_media)
     with Register.open(str(path)) as register:
         assert register.history(client.id) == [saved]
         with pytest.raises(RegisterWriteFailed) as raised:

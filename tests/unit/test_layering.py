@@ -67,7 +67,7 @@ FACE_MAY_IMPORT = (
     "cardtool.errors", "cardtool.i18n", "cardtool.jst", "cardtool.files", "cardtool.era",
     "cardtool.excel_csv", "cardtool.typed_text", "cardtool.install", "cardtool.day_words",
     "apdu.errors", "apdu.sw", "apdu.ins", "apdu.command", "apdu.trace", "apdu.importers",
-    "apdu.jsonsafe",
+    "apdu.jsonsafe", "apdu.pcsc_service",
 )
 
 #: The one import between the faces: ``cardtool serve`` (a command) starts the desk.
