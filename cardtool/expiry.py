@@ -47,6 +47,7 @@ from typing import Any
 
 from cardtool.authenticity import Authenticity, Status
 from cardtool.card_kind import EXPIRY_KINDS, MYNUMBER_KINDS, RESIDENCE_KINDS, CardKind, kind_label
+from cardtool.date_sources import SOURCE_NAMES as DATE_SOURCE_NAMES
 from cardtool.errors import CardtoolError, UsageError
 from cardtool.i18n import Messages, pick
 from cardtool.jst import days_left, to_jst
@@ -206,9 +207,9 @@ class CardFacts:
     expiry_source: str | None = None
     typed_residence_expiry: dt.date | None = None
     authenticity: Authenticity | None = None
-    #: First generation: where the face dates (typed_residence_expiry, card_expiry) came
-    #: from: "ocr" (read from the signed front image, not yet confirmed), "confirmed" (read
-    #: and confirmed by staff) or "typed" (typed by staff).
+    #: First generation: where typed_residence_expiry came from (card_expiry's source is
+    #: expiry_source): "ocr" (read from the signed front image, not yet confirmed),
+    #: "ocr-confirmed", "typed" or "eye" (cardtool.date_sources).
     face_source: str | None = None
     #: First generation: the face shows no period of stay (永住者 無期限, 特別永住者証明書).
     no_period: bool = False
@@ -700,11 +701,8 @@ FIELD_NAMES: dict[DateField, tuple[str, str]] = {
 }
 #: Where a date came from (``DateCheck.source``), in words.
 SOURCE_NAMES: dict[str, tuple[str, str]] = {
-    "typed": ("typed by staff", "手入力"),
-    "ocr": ("read from the card image — confirm against the card",
-            "カード画像から読取 — カードで確認してください"),
-    "confirmed": ("read from the card image, confirmed by staff", "カード画像から読取・確認済み"),
-    "chip": ("chip", "ICチップ"),
+    # chip, typed, ocr-confirmed, ocr (unconfirmed), eye: one home (cardtool.date_sources).
+    **DATE_SOURCE_NAMES,
     "certificate": ("certificate", "証明書"),
     "get-data-f2": ("card data (GET DATA)", "カード内データ(GET DATA)"),
     "common-df-record": ("card data (common DF record)", "カード内データ(共通DF)"),

@@ -37,7 +37,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
@@ -108,6 +108,9 @@ class FaceDate:
     confidence: float = 0.0  # lowest character confidence of the date, 0..1
     text: str = ""  # what the OCR saw (for the record; never parsed into a date by anyone)
     reason: str | None = None  # a REASONS key when UNCERTAIN
+    #: Where in the front image the date was read (x0, y0, x1, y1), in the original image's
+    #: pixels; None when not known (then a face shows the whole image).
+    box: tuple[int, int, int, int] | None = None
 
     def reason_text(self, lang: str) -> str:
         return pick(REASONS.get(self.reason or "", (self.reason or "", self.reason or "")), lang)
@@ -117,7 +120,8 @@ class FaceDate:
                 "date": self.date.isoformat() if self.date else None,
                 "confidence": round(self.confidence, 3), "text": self.text,
                 "reason": self.reason,
-                "reason_text": self.reason_text("en") if self.reason else None}
+                "reason_text": self.reason_text("en") if self.reason else None,
+                "box": list(self.box) if self.box is not None else None}
 
 
 @dataclass(frozen=True)
@@ -485,6 +489,8 @@ def read_front_dates(front_image: bytes, *, special: bool, signature_invalid: bo
             if second.status is not Status.UNCERTAIN:
                 dates[name] = second
     _cross_check(dates, special, today or dt.date.today())
+    for name in inked:  # the fixed layout: the value's box is where it was read
+        dates[name] = replace(dates[name], box=layout.VALUE_BOXES[name].bounds)
     return FaceDates(tuple(dates[name] for name in FIELDS), engine.name,
                      seconds=time.perf_counter() - started)
 

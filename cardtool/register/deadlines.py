@@ -7,6 +7,11 @@ assessment becomes one row, carrying the findings about it (their level wins ove
 own: e.g. a passed expiry with a renewal pending is urgent, not expired); a finding without
 a date (check by eye) is a row of its own. One card's equal dates are one deadline (a
 second-generation card valid exactly as long as the stay), as the rules report them once.
+
+Each row says where its date came from (``DeadlineRow.source``: chip, typed, ocr-confirmed).
+A first-generation card's date that nobody confirmed (read by OCR, source ``ocr``, or
+marked ``eye``) is never a dated row (``Check.facts`` leaves it out): its row is a check by
+eye, carrying that source, so the list says "confirm at the next check".
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from cardtool.date_sources import CHIP, gives_deadline
 from cardtool.expiry import (
     ClientRecord,
     DateCheck,
@@ -24,6 +30,7 @@ from cardtool.expiry import (
     assess,
     level_legend,
 )
+from cardtool.i18n import pick
 from cardtool.jst import days_left
 from cardtool.register.model import Check, Client, DeadlineRow
 
@@ -55,9 +62,26 @@ def urgency(row: DeadlineRow) -> tuple[int, int, int, str, int]:
     return (-row.level, no_date, row.days_left or 0, row.reference or "", row.client_id)
 
 
+def _source(check: Check, date_kind: str | None) -> str | None:
+    """Where a row's date came from; a row without a date: the unconfirmed state of the
+    first-generation date it stands for."""
+    if date_kind == "card-expiry":
+        return check.card_expiry_source or (CHIP if check.card_expiry else None)
+    if date_kind == "certificate-expiry":
+        return CHIP
+    return check.residence_expiry_source
+
+
+#: The action of a first-generation card's own validity nobody confirmed.
+_CARD_BY_EYE = ("Check the card's validity on the card by eye (the date read from its image "
+                "was not confirmed) and confirm it at the next check.",
+                "カードの有効期限をカードで目視確認し、次回の読み取りで確認してください"
+                "(画像から読み取った日付は未確認です)。")
+
+
 def _row(client: Client, check: Check, pending: bool | None, date_kind: str | None,
          date: dt.date | None, left: int | None, level: Level, findings: Sequence[Finding],
-         thresholds: Thresholds) -> DeadlineRow:
+         thresholds: Thresholds, source: str | None = None) -> DeadlineRow:
     if findings:
         action_ja = "\n".join(f.message_ja for f in findings)
         action_en = "\n".join(f.message_en for f in findings)
@@ -68,7 +92,7 @@ def _row(client: Client, check: Check, pending: bool | None, date_kind: str | No
     return DeadlineRow(client.id, client.reference, client.display_name, check.card_kind,
                        date_kind, date, left, level, tuple(f.code for f in findings),
                        action_ja, action_en, pending, check.authenticity, check.id,
-                       check.checked_at)
+                       check.checked_at, source)
 
 
 def client_deadlines(client: Client, latest: Sequence[Check], today: dt.date,
@@ -96,14 +120,26 @@ def client_deadlines(client: Client, latest: Sequence[Check], today: dt.date,
     for key, date_check in first.items():
         found = about[key]
         level = max((f.level for f in found), default=date_check.level)
-        rows.append(_row(client, latest[date_check.card_index], pending,
-                         date_check.field.value, date_check.date, date_check.days_left, level,
-                         found, thresholds))
+        check = latest[date_check.card_index]
+        rows.append(_row(client, check, pending, date_check.field.value, date_check.date,
+                         date_check.days_left, level, found, thresholds,
+                         _source(check, date_check.field.value)))
     for finding in undated:
         index = finding.card_index if finding.card_index is not None else 0
         left = days_left(finding.date, today) if finding.date is not None else None
-        rows.append(_row(client, latest[index], pending, None, finding.date, left,
-                         finding.level, (finding,), thresholds))
+        check = latest[index]
+        source = (_source(check, "residence-expiry")
+                  if finding.code == "residence-check-by-eye" else None)
+        rows.append(_row(client, check, pending, None, finding.date, left,
+                         finding.level, (finding,), thresholds, source))
+    for check in latest:
+        source = check.card_expiry_source
+        if check.card_kind == "residence-first" and source and not gives_deadline(source):
+            rows.append(DeadlineRow(
+                client.id, client.reference, client.display_name, check.card_kind,
+                "card-expiry", None, None, Level.CHECK, (), pick(_CARD_BY_EYE, "ja"),
+                pick(_CARD_BY_EYE, "en"), pending, check.authenticity, check.id,
+                check.checked_at, source))
     return rows
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from icalendar import Alarm, Calendar, Event, vText
 
 from cardtool.card_kind import kind_label
+from cardtool.date_sources import SOURCE_NAMES
 from cardtool.expiry import LEVEL_NAMES, Thresholds
 from cardtool.jst import to_jst
 from cardtool.register.model import Check, DeadlineRow
@@ -24,12 +25,12 @@ from cardtool.services.office_report import BOM
 DEADLINE_COLUMNS: tuple[str, ...] = (
     "client_id", "reference", "display_name", "card_kind", "date_kind", "date", "days_left",
     "level", "renewal_pending", "findings", "action_ja", "action_en", "authenticity",
-    "checked_at",
+    "checked_at", "date_source",
 )
 HISTORY_COLUMNS: tuple[str, ...] = (
     "check_id", "checked_at", "desk", "card_kind", "card_expiry", "residence_expiry",
     "residence_expiry_source", "no_period", "certificate_expiry", "renewal_pending",
-    "expiry_source", "findings", "authenticity", "card_number_masked",
+    "expiry_source", "findings", "authenticity", "card_number_masked", "card_expiry_source",
 )
 #: A spreadsheet runs a cell that starts with one of these as a formula (CSV injection):
 #: text typed by staff gets a leading apostrophe, which Excel shows as plain text.
@@ -75,7 +76,7 @@ def deadlines_csv(rows: Iterable[DeadlineRow]) -> bytes:
         [_cell(r.client_id), text_cell(r.reference), text_cell(r.display_name), r.card_kind,
          _cell(r.date_kind), _cell(r.date), _cell(r.days_left), r.level.code,
          _cell(r.renewal_pending), " ".join(r.findings), r.action_ja, r.action_en,
-         _cell(r.authenticity), _cell(r.checked_at)]
+         _cell(r.authenticity), _cell(r.checked_at), _cell(r.source)]
         for r in rows))
 
 
@@ -84,7 +85,8 @@ def history_csv(checks: Iterable[Check]) -> bytes:
         [_cell(c.id), _cell(c.checked_at), text_cell(c.desk), c.card_kind, _cell(c.card_expiry),
          _cell(c.residence_expiry), _cell(c.residence_expiry_source), _cell(c.no_period),
          _cell(c.certificate_expiry), _cell(c.renewal_pending), _cell(c.expiry_source),
-         " ".join(c.findings), _cell(c.authenticity), _cell(c.card_number_masked)]
+         " ".join(c.findings), _cell(c.authenticity), _cell(c.card_number_masked),
+         _cell(c.card_expiry_source)]
         for c in checks))
 
 
@@ -133,8 +135,10 @@ def deadlines_ics(rows: Iterable[DeadlineRow], thresholds: Thresholds,
         event.add("dtstart", row.date)
         # A DATE start without an end is one whole day (RFC 5545 3.6.1).
         event.add("summary", _Text(summary))
+        source_en, source_ja = SOURCE_NAMES.get(row.source or "", ("-", "-"))
         event.add("description", _Text("\n".join((
-            f"{kind_ja} / {kind_en}", f"{level_ja} / {level_en}", "",
+            f"{kind_ja} / {kind_en}", f"{level_ja} / {level_en}",
+            f"日付の出所: {source_ja} / Date from: {source_en}", "",
             row.action_ja, "", row.action_en))))
         event.add("categories", [level_en])
         event.add("transp", "TRANSPARENT")  # a reminder, not a busy slot
