@@ -43,8 +43,9 @@ DATE_NAMES: dict[str, tuple[str, str]] = {
 #: The crop is enlarged to this height (px) at most, the whole image to this width.
 CROP_HEIGHT = 72
 WHOLE_WIDTH = 480
-#: Pixels of the image kept around a date's box (the box is tight on the glyphs).
-CROP_MARGIN = 6
+#: Pixels of the image kept around a date's box, across and up/down (the rows above and
+#: below are close: a larger margin shows a sliver of them).
+CROP_MARGIN = (6, 2)
 
 
 class Answer(Enum):
@@ -206,8 +207,9 @@ def crop_png(front_image: bytes, box: tuple[int, int, int, int] | None) -> bytes
         image = decoded.convert("L")
     if box is not None:
         x0, y0, x1, y1 = box
-        x0, y0 = max(0, x0 - CROP_MARGIN), max(0, y0 - CROP_MARGIN)
-        x1, y1 = min(image.width, x1 + CROP_MARGIN), min(image.height, y1 + CROP_MARGIN)
+        across, down = CROP_MARGIN
+        x0, y0 = max(0, x0 - across), max(0, y0 - down)
+        x1, y1 = min(image.width, x1 + across), min(image.height, y1 + down)
         if x1 > x0 and y1 > y0:
             image = image.crop((x0, y0, x1, y1))
             scale = max(1.0, min(3.0, CROP_HEIGHT / image.height))
