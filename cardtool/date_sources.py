@@ -28,6 +28,8 @@ EYE: Final = "eye"
 
 #: The sources a first-generation card's face date may have.
 FACE_SOURCES: Final = frozenset({TYPED, OCR_CONFIRMED, OCR_UNCONFIRMED, EYE})
+#: A first-generation face date of these sources has no date for the rules: check by eye.
+UNCONFIRMED_FACE_SOURCES: Final = frozenset({OCR_UNCONFIRMED, EYE})
 #: The sources a person stands behind (or the chip's signature does).
 CONFIRMED: Final = frozenset({CHIP, TYPED, OCR_CONFIRMED})
 
@@ -51,4 +53,4 @@ def gives_deadline(source: str | None) -> bool:
 
 
 __all__ = ["CHIP", "CONFIRMED", "EYE", "FACE_SOURCES", "OCR_CONFIRMED", "OCR_UNCONFIRMED",
-           "SOURCE_NAMES", "TYPED", "gives_deadline"]
+           "SOURCE_NAMES", "TYPED", "UNCONFIRMED_FACE_SOURCES", "gives_deadline"]

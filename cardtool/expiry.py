@@ -48,6 +48,7 @@ from typing import Any
 from cardtool.authenticity import Authenticity, Status
 from cardtool.card_kind import EXPIRY_KINDS, MYNUMBER_KINDS, RESIDENCE_KINDS, CardKind, kind_label
 from cardtool.date_sources import SOURCE_NAMES as DATE_SOURCE_NAMES
+from cardtool.date_sources import UNCONFIRMED_FACE_SOURCES
 from cardtool.errors import CardtoolError, UsageError
 from cardtool.i18n import Messages, pick
 from cardtool.jst import days_left, to_jst
@@ -412,6 +413,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "この在留カード(第1世代)は有効期限等をICチップに文字で記録していません。"
         "カード表面の満了日を目で確認してください。",
     ),
+    "residence-card-check-by-eye": (
+        "The validity date printed on this first-generation residence card was read from its "
+        "image but not confirmed (or marked for checking by eye). Please check it on the card.",
+        "この在留カード(第1世代)の有効期限は、画像から読み取ったものの確認されていません"
+        "(または目視確認とされています)。カード表面の有効期限を目で確認してください。",
+    ),
     "residence-card-expiring": (
         "Your residence card itself is valid until {date} ({rel}). Please apply to renew the "
         "card (有効期間更新) before that date.",
@@ -571,6 +578,10 @@ def _residence_findings(card: CardFacts, index: int, today: dt.date,
         if card.renewal_pending:
             found.append(_finding("residence-renewal-pending-no-date", Level.CHECK, today, None,
                                   index))
+    if (card.kind == "residence-first" and card.card_expiry is None
+            and card.expiry_source in UNCONFIRMED_FACE_SOURCES):
+        # Read from the image and not confirmed, or marked by staff: never a deadline.
+        found.append(_finding("residence-card-check-by-eye", Level.CHECK, today, None, index))
     elif expiry is not None and card.renewal_pending:
         end = special_period_end(expiry)
         if days_left(end, today) < 0:

@@ -20,7 +20,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from cardtool.date_sources import CHIP, gives_deadline
+from cardtool.date_sources import CHIP
 from cardtool.expiry import (
     ClientRecord,
     DateCheck,
@@ -30,7 +30,6 @@ from cardtool.expiry import (
     assess,
     level_legend,
 )
-from cardtool.i18n import pick
 from cardtool.jst import days_left
 from cardtool.register.model import Check, Client, DeadlineRow
 
@@ -62,6 +61,12 @@ def urgency(row: DeadlineRow) -> tuple[int, int, int, str, int]:
     return (-row.level, no_date, row.days_left or 0, row.reference or "", row.client_id)
 
 
+#: A row without a date stands for this date of a first-generation card (its source: the
+#: unconfirmed state, "ocr" or "eye", or none when nothing was read).
+_UNDATED_SOURCE = {"residence-check-by-eye": "residence-expiry",
+                   "residence-card-check-by-eye": "card-expiry"}
+
+
 def _source(check: Check, date_kind: str | None) -> str | None:
     """Where a row's date came from; a row without a date: the unconfirmed state of the
     first-generation date it stands for."""
@@ -69,14 +74,7 @@ def _source(check: Check, date_kind: str | None) -> str | None:
         return check.card_expiry_source or (CHIP if check.card_expiry else None)
     if date_kind == "certificate-expiry":
         return CHIP
-    return check.residence_expiry_source
-
-
-#: The action of a first-generation card's own validity nobody confirmed.
-_CARD_BY_EYE = ("Check the card's validity on the card by eye (the date read from its image "
-                "was not confirmed) and confirm it at the next check.",
-                "カードの有効期限をカードで目視確認し、次回の読み取りで確認してください"
-                "(画像から読み取った日付は未確認です)。")
+    return check.residence_expiry_source if date_kind == "residence-expiry" else None
 
 
 def _row(client: Client, check: Check, pending: bool | None, date_kind: str | None,
@@ -128,18 +126,9 @@ def client_deadlines(client: Client, latest: Sequence[Check], today: dt.date,
         index = finding.card_index if finding.card_index is not None else 0
         left = days_left(finding.date, today) if finding.date is not None else None
         check = latest[index]
-        source = (_source(check, "residence-expiry")
-                  if finding.code == "residence-check-by-eye" else None)
         rows.append(_row(client, check, pending, None, finding.date, left,
-                         finding.level, (finding,), thresholds, source))
-    for check in latest:
-        source = check.card_expiry_source
-        if check.card_kind == "residence-first" and source and not gives_deadline(source):
-            rows.append(DeadlineRow(
-                client.id, client.reference, client.display_name, check.card_kind,
-                "card-expiry", None, None, Level.CHECK, (), pick(_CARD_BY_EYE, "ja"),
-                pick(_CARD_BY_EYE, "en"), pending, check.authenticity, check.id,
-                check.checked_at, source))
+                         finding.level, (finding,), thresholds,
+                         _source(check, _UNDATED_SOURCE.get(finding.code, ""))))
     return rows
 
 

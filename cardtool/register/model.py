@@ -66,7 +66,8 @@ class Check:
                 CardKind.RESIDENCE_FIRST, card_expiry=self.card_expiry if card_ok else None,
                 typed_residence_expiry=self.residence_expiry if stay_ok else None,
                 renewal_pending=self.renewal_pending,
-                expiry_source=self.card_expiry_source if card_ok else None,
+                # "ocr"/"eye" without the date: the rules say "check the card by eye".
+                expiry_source=self.card_expiry_source,
                 face_source=self.residence_expiry_source if stay_ok else None,
                 # "No period" read from the image and not confirmed is not taken either.
                 no_period=self.no_period and self.residence_expiry_source != OCR_UNCONFIRMED)

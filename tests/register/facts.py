@@ -88,4 +88,4 @@ def as_kept(facts: CardFacts) -> CardFacts:
     return dataclasses.replace(
         facts, typed_residence_expiry=facts.typed_residence_expiry if stay_ok else None,
         face_source=stay if stay_ok else None, card_expiry=facts.card_expiry if card_ok else None,
-        expiry_source=card if card_ok else None, no_period=facts.no_period and stay != "ocr")
+        expiry_source=card, no_period=facts.no_period and stay != "ocr")

@@ -93,13 +93,15 @@ def test_old_checks_keep_what_they_were_and_unconfirmed_ocr_is_no_deadline(
         rows = register.deadlines(today)
         by_client: dict[str | None, set[tuple[str | None, dt.date | None, str | None]]] = {}
         for r in rows:
-            by_client.setdefault(r.reference, set()).add((r.date_kind, r.date, r.source))
+            what = r.date_kind or " ".join(r.findings)
+            by_client.setdefault(r.reference, set()).add((what, r.date, r.source))
         # Unconfirmed: no deadline from either date, two things to check by eye.
-        assert by_client["OCR-1"] == {(None, None, "ocr"), ("card-expiry", None, "ocr")}
+        assert by_client["OCR-1"] == {("residence-check-by-eye", None, "ocr"),
+                                      ("residence-card-check-by-eye", None, "ocr")}
         assert by_client["CONF-2"] == {("residence-expiry", stay, "ocr-confirmed"),
                                        ("card-expiry", card, "ocr-confirmed")}
         assert by_client["TYPED-3"] == {("residence-expiry", stay, "typed"),
-                                        ("card-expiry", None, "ocr")}
+                                        ("residence-card-check-by-eye", None, "ocr")}
         assert by_client["CHIP-4"] == {("residence-expiry", stay, "chip"),
                                        ("card-expiry", card, "chip")}
         csv_text = register.deadlines_csv(today).decode("utf-8-sig")

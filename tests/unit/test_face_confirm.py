@@ -147,7 +147,8 @@ def test_a_planted_wrong_reading_waits_for_staff_and_is_never_saved_unconfirmed(
     assert all(r.date != PLANTED for r in rows)
     dated = [(r.date_kind, r.date, r.source) for r in rows if r.date is not None]
     assert dated == [("residence-expiry", true_stay, "typed")]
-    assert ("card-expiry", None, "eye") in [(r.date_kind, r.date, r.source) for r in rows]
+    assert ("residence-card-check-by-eye", "eye") in [(c, r.source) for r in rows
+                                                      for c in r.findings]
 
 
 def test_a_confirmed_reading_is_ocr_confirmed(planted: PlantedEngine,
@@ -181,7 +182,8 @@ def test_the_office_path_saves_an_unanswered_reading_as_unconfirmed(
     assert (check.card_expiry, check.card_expiry_source) == (PLANTED, "ocr")
     rows = register.deadlines(today_jst())
     assert [r.date for r in rows] == [None, None]  # check by eye, both
-    assert {(r.date_kind, r.source) for r in rows} == {(None, "ocr"), ("card-expiry", "ocr")}
+    assert sorted((r.findings, r.source) for r in rows) == [
+        (("residence-card-check-by-eye",), "ocr"), (("residence-check-by-eye",), "ocr")]
 
 
 def _face_facts(status: Status, date: dt.date | None) -> CardFacts:
