@@ -12,6 +12,7 @@ import datetime as dt
 import io
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,32 +53,65 @@ NUMBER = PERSONA.card_number
 
 class PlantedEngine:
     """An OCR engine (``front_dates.Engine``) that reads the planted date in every date
-    field, each character at confidence 0.99. It tells the fields apart by their crop's
-    size (the fixed layout's value boxes)."""
+    field, each character at confidence 0.99. Both engine protocols: ``recognise`` (one
+    crop per field of the fixed layout: told apart by their size) and ``words`` (the
+    layout-free reader: the whole page as words with boxes, labels left of their values;
+    then its second look at the dates' crops, read the same)."""
 
     name = "planted-wrong-date"
 
     def __init__(self) -> None:
         y, m, d = PLANTED.year, PLANTED.month, PLANTED.day
-        sizes = {name: (box.w, box.h) for name, box in layout.VALUE_BOXES.items()}
-        self.texts = {
-            sizes[layout.RESIDENCE_EXPIRY]: f"5年({y}年{m:02d}月{d:02d}日)",
-            sizes[layout.CARD_EXPIRY]: f"このカードは{y}年{m:02d}月{d:02d}日まで有効です。",
-            sizes[layout.BIRTH_DATE]: "1990年01月31日",
-            sizes[layout.PERMISSION_DATE]: "2020年04月01日",
+        self.values = {
+            layout.RESIDENCE_EXPIRY: f"5年({y}年{m:02d}月{d:02d}日)",
+            layout.CARD_EXPIRY: f"このカードは{y}年{m:02d}月{d:02d}日まで有効です。",
+            layout.BIRTH_DATE: "1990年01月31日",
+            layout.PERMISSION_DATE: "2020年04月01日",
         }
+        self.texts = {(box.w, box.h): self.values[name]
+                      for name, box in layout.VALUE_BOXES.items() if name in self.values}
         self.calls = 0
 
     def recognise(self, crops: Sequence[Image.Image]) -> list[list[Token]]:
         self.calls += 1
         return [[Token(self.texts.get(crop.size, ""), 0.99)] for crop in crops]
 
+    def words(self, image: Image.Image) -> list[Any]:
+        word = getattr(front_dates, "Word")  # noqa: B009 - the layout-free reader's type
+        self.calls += 1
+        if self.calls > 1:  # the second look: every line of the sheet reads the dates
+            every = "".join(self.values.values())
+            return [word(every, 0.99, (8, top, 20, top + 2), (top,))
+                    for top in range(0, image.height, 3)]
+        scale = image.width / layout.WIDTH
+        out: list[Any] = []
+
+        def line(text: str, x: int, top: int, size: int) -> None:
+            key = (len(out),)
+            for i, ch in enumerate(text):
+                left = round((x + i * size) * scale)
+                out.append(word(ch, 0.99, (left, round(top * scale),
+                                           left + round(size * scale),
+                                           round((top + size) * scale)), key))
+
+        line("在留カード", 8, 4, 26)
+        line("氏名", 8, 50, 12)
+        line("NGUYEN VAN ANH", 60, 46, 18)
+        for name, (label, x, box) in layout.LABELS.items():
+            if name in self.values:
+                line(label, x, box.y + 4, 12)
+                line(self.values[name], box.x, box.y, 18)
+        card = layout.VALUE_BOXES[layout.CARD_EXPIRY]
+        line(self.values[layout.CARD_EXPIRY], card.x, card.y, 18)
+        return out
+
 
 @pytest.fixture
 def planted(monkeypatch: pytest.MonkeyPatch) -> PlantedEngine:
     engine = PlantedEngine()
     monkeypatch.setattr(front_dates, "default_engine", lambda: engine)
-    monkeypatch.setattr(front_dates, "default_retry_engines", lambda: ())
+    # The fixed-layout reader's second engines (none: the stub is the only reader).
+    monkeypatch.setattr(front_dates, "default_retry_engines", lambda: (), raising=False)
     return engine
 
 
