@@ -45,6 +45,7 @@ from cardtool.services.face_confirm import (
     CropUnavailable,
     DateAnswer,
     DatesNotConfirmed,
+    as_judged_before_confirmation,
 )
 
 log = logging.getLogger("cardtool.desk")
@@ -118,8 +119,12 @@ async def check_page(request: Request, *, typed: dict[str, DateAnswer] | None = 
     config, session, register = desk.config, desk.session, desk.register
     lang = lang_of(request, config)
     result = session.result
-    view = (card_view(result.facts, lang, result_words(lang), thresholds=config.thresholds)
-            if result.facts is not None else None)
+    facts = result.facts
+    if facts is not None and result.stage is Stage.NEEDS_CONFIRMATION:
+        # Judged without the dates read from the image until staff answered for them.
+        facts = as_judged_before_confirmation(facts)
+    view = (card_view(facts, lang, result_words(lang), thresholds=config.thresholds)
+            if facts is not None else None)
     error = result.error.render(lang) if result.error is not None else None
     # Asking for the number again after a wrong one: say why.
     number_error = (error if result.stage is Stage.NEEDS_CARD_NUMBER

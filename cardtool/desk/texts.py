@@ -99,6 +99,10 @@ TEXTS: dict[str, tuple[str, str]] = {
                       "confirmed, corrected or marked “check by eye”.",
                       "先に上の日付を確定してください。すべて確認・訂正・目視確認のいずれかに"
                       "すると保存できます。"),
+    "dates_pending": ("The dates read from the card image count once confirmed above; until "
+                      "then the card is judged without them.",
+                      "カード画像から読み取った日付は、上で確定すると反映されます。それまでは"
+                      "それらの日付なしで判定しています。"),
     "confirm_missing": ("Not confirmed yet: {error}", "まだ確定していません: {error}"),
     # attaching to a client
     "attach_heading": ("Save to a client", "顧客に保存"),

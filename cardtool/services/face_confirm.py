@@ -186,6 +186,20 @@ def unconfirmed_marked(facts: CardFacts) -> CardFacts:
         no_period=facts.no_period and not indefinite_read)
 
 
+def as_judged_before_confirmation(facts: CardFacts) -> CardFacts:
+    """The card as the expiry rules may judge it while staff have not answered yet: every
+    date read from the image left out (marked ``ocr``), so the page's verdict rests on no
+    unconfirmed reading ("check by eye" until confirmed)."""
+    marked = unconfirmed_marked(facts)
+    if marked is facts:
+        return facts
+    stay = marked.face_source == date_sources.OCR_UNCONFIRMED
+    card = marked.expiry_source == date_sources.OCR_UNCONFIRMED
+    return dataclasses.replace(
+        marked, typed_residence_expiry=None if stay else marked.typed_residence_expiry,
+        card_expiry=None if card else marked.card_expiry)
+
+
 class CropUnavailable(CardtoolError):
     en = "The card image cannot be shown ({detail})."
     ja = "カード画像を表示できません({detail})。"
@@ -223,5 +237,6 @@ def crop_png(front_image: bytes, box: tuple[int, int, int, int] | None) -> bytes
 
 
 __all__ = ["CARD_EXPIRY", "DATE_NAMES", "RESIDENCE_EXPIRY", "Answer", "CropUnavailable",
-           "DateAnswer", "DateToConfirm", "DatesNotConfirmed", "apply_answers", "crop_png",
+           "DateAnswer", "DateToConfirm", "DatesNotConfirmed", "apply_answers",
+           "as_judged_before_confirmation", "crop_png",
            "dates_to_confirm", "needs_confirmation", "parse_box_date", "unconfirmed_marked"]

@@ -66,6 +66,11 @@ def test_a_wrong_reading_is_shown_with_its_crop_and_never_saved_unconfirmed(
             assert image.width > 100 and image.convert("L").getextrema()[0] < 64
         assert page.count(f'value="{PLANTED.isoformat()}"') == 2
         assert 'id="attach"' not in page and 'id="confirm-first"' in page
+        # Until answered, the verdict rests on no OCR'd date: check by eye.
+        table = re.search(r'id="dates".*?</table>', page, re.S)
+        assert table is not None and PLANTED.isoformat() not in table.group(0)
+        overall = re.search(r'id="overall">(.*?)</div>', page, re.S)
+        assert overall is not None and "Check" in overall.group(1)
         version = _version(page)
 
         # Save before confirming: refused, nothing in the register.
