@@ -39,8 +39,10 @@ _FIRST = _checks.c.card_kind == "residence-first"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("checks") as batch:
-        batch.add_column(sa.Column("card_expiry_source", sa.String(length=20), nullable=True))
+    # Plain ALTER TABLE (no batch copy of the table on SQLite: other tables' foreign keys
+    # point at checks, and a nullable column needs no copy).
+    op.add_column("checks", sa.Column("card_expiry_source", sa.String(length=20),
+                                      nullable=True))
     op.execute(_checks.update().where(_checks.c.residence_expiry_source == "confirmed")
                .values(residence_expiry_source="ocr-confirmed"))
     has_date = _checks.c.card_expiry.is_not(None)
@@ -55,5 +57,5 @@ def downgrade() -> None:
                .values(residence_expiry_source="confirmed"))
     op.execute(_checks.update().where(_checks.c.residence_expiry_source == "eye")
                .values(residence_expiry_source=None))
-    with op.batch_alter_table("checks") as batch:
-        batch.drop_column("card_expiry_source")
+    # ALTER TABLE DROP COLUMN (SQLite 3.35 and later; Python's own SQLite is newer).
+    op.drop_column("checks", "card_expiry_source")
