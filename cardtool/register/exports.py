@@ -1,5 +1,5 @@
-"""The register's exports: CSV for Excel (UTF-8 with a BOM, CRLF rows, as the office report
-writes them) and an iCalendar file of deadlines with reminders, for Outlook or Google
+"""The register's exports: CSV for Excel (``cardtool.excel_csv``, the writer the office
+report uses too: BOM, CRLF rows, typed text never run as a formula) and an iCalendar file of deadlines with reminders, for Outlook or Google
 Calendar.
 
 A calendar leaves the office's computers (a phone, a cloud account): its events name the
@@ -8,19 +8,16 @@ client by reference only (the id when there is none), never by the display name.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from icalendar import Alarm, Calendar, Event, vText
 
 from cardtool.card_kind import kind_label
 from cardtool.date_sources import SOURCE_NAMES
+from cardtool.excel_csv import Verbatim, csv_document
 from cardtool.expiry import LEVEL_NAMES, Thresholds
-from cardtool.jst import to_jst
 from cardtool.register.model import Check, DeadlineRow
-from cardtool.services.office_report import BOM
 
 DEADLINE_COLUMNS: tuple[str, ...] = (
     "client_id", "reference", "display_name", "card_kind", "date_kind", "date", "days_left",
@@ -32,10 +29,6 @@ HISTORY_COLUMNS: tuple[str, ...] = (
     "residence_expiry_source", "no_period", "certificate_expiry", "renewal_pending",
     "expiry_source", "findings", "authenticity", "card_number_masked", "card_expiry_source",
 )
-#: A spreadsheet runs a cell that starts with one of these as a formula (CSV injection):
-#: text typed by staff gets a leading apostrophe, which Excel shows as plain text.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
 DATE_KIND_NAMES: dict[str, tuple[str, str]] = {
     "residence-expiry": ("Period of stay ends", "在留期間満了日"),
     "card-expiry": ("Card expires", "カード有効期限"),
@@ -44,49 +37,20 @@ DATE_KIND_NAMES: dict[str, tuple[str, str]] = {
 PRODID = "-//cardtool//client register//JA"
 
 
-def text_cell(value: str | None) -> str:
-    """Typed text as a CSV cell Excel will not run."""
-    if not value:
-        return ""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        return to_jst(value).isoformat(timespec="seconds")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return BOM + buffer.getvalue().encode("utf-8")
-
-
 def deadlines_csv(rows: Iterable[DeadlineRow]) -> bytes:
-    return _csv(DEADLINE_COLUMNS, (
-        [_cell(r.client_id), text_cell(r.reference), text_cell(r.display_name), r.card_kind,
-         _cell(r.date_kind), _cell(r.date), _cell(r.days_left), r.level.code,
-         _cell(r.renewal_pending), " ".join(r.findings), r.action_ja, r.action_en,
-         _cell(r.authenticity), _cell(r.checked_at), _cell(r.source)]
+    return csv_document(DEADLINE_COLUMNS, (
+        [r.client_id, r.reference, r.display_name, Verbatim(r.card_kind), r.date_kind, r.date,
+         r.days_left, r.level.code, r.renewal_pending, Verbatim(" ".join(r.findings)),
+         Verbatim(r.action_ja), Verbatim(r.action_en), r.authenticity, r.checked_at, r.source]
         for r in rows))
 
 
 def history_csv(checks: Iterable[Check]) -> bytes:
-    return _csv(HISTORY_COLUMNS, (
-        [_cell(c.id), _cell(c.checked_at), text_cell(c.desk), c.card_kind, _cell(c.card_expiry),
-         _cell(c.residence_expiry), _cell(c.residence_expiry_source), _cell(c.no_period),
-         _cell(c.certificate_expiry), _cell(c.renewal_pending), _cell(c.expiry_source),
-         " ".join(c.findings), _cell(c.authenticity), _cell(c.card_number_masked),
-         _cell(c.card_expiry_source)]
+    return csv_document(HISTORY_COLUMNS, (
+        [c.id, c.checked_at, c.desk, Verbatim(c.card_kind), c.card_expiry, c.residence_expiry,
+         c.residence_expiry_source, c.no_period, c.certificate_expiry, c.renewal_pending,
+         c.expiry_source, Verbatim(" ".join(c.findings)), c.authenticity,
+         c.card_number_masked, c.card_expiry_source]
         for c in checks))
 
 
@@ -161,5 +125,4 @@ __all__ = [
     "event_uid",
     "history_csv",
     "reminder_days",
-    "text_cell",
 ]

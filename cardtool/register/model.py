@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from cardtool.card_kind import CardKind
+from cardtool.card_kind import UnknownKind, kind_profile, known_kind
 from cardtool.date_sources import OCR_UNCONFIRMED, gives_deadline
-from cardtool.expiry import KINDS, CardFacts, Kind, Level
+from cardtool.expiry import CardFacts, Kind, Level
 from cardtool.i18n import pick
 
 
@@ -59,11 +59,11 @@ class Check:
         """The card as the expiry rules take it (no authenticity: the status alone is kept).
         A first-generation card's face date that no person confirmed (source "ocr", or
         "eye") is left out: it is never a deadline (the rules then say "check by eye")."""
-        if self.card_kind == "residence-first":
+        if kind_profile(self.card_kind).dates_typed:
             stay_ok = gives_deadline(self.residence_expiry_source)
             card_ok = gives_deadline(self.card_expiry_source)
             return CardFacts(
-                CardKind.RESIDENCE_FIRST, card_expiry=self.card_expiry if card_ok else None,
+                self.card_kind, card_expiry=self.card_expiry if card_ok else None,
                 typed_residence_expiry=self.residence_expiry if stay_ok else None,
                 renewal_pending=self.renewal_pending,
                 # "ocr"/"eye" without the date: the rules say "check the card by eye".
@@ -78,9 +78,14 @@ class Check:
 
 
 def as_kind(value: str) -> Kind:
-    if value not in KINDS:
+    """A stored kind as the expiry rules take it; ValueError for a kind they do not check."""
+    try:
+        checked = kind_profile(value).expiry_checked
+    except UnknownKind:
+        checked = False
+    if not checked:
         raise ValueError(f"unknown card kind {value!r} in the register")
-    return CardKind(value)
+    return known_kind(value)  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ from sqlalchemy import (
     Text,
 )
 
+from cardtool.typed_text import MAX_REFERENCE_LENGTH
+
 #: Constraint names fixed by convention, so later migrations (batch mode on SQLite) can name
 #: what they alter.
 NAMING_CONVENTION = {
@@ -38,7 +40,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-REFERENCE_LENGTH = 40  # cardtool.services.office_report.MAX_REFERENCE_LENGTH
+REFERENCE_LENGTH = MAX_REFERENCE_LENGTH  # the one limit, where references are cleaned
 DISPLAY_NAME_LENGTH = 100
 DESK_LENGTH = 64
 AUDIT_TEXT_LENGTH = 200

@@ -70,7 +70,7 @@ from cardtool.register.schema import (
     register_meta,
 )
 from cardtool.secret_format import RESIDENCE_CARD_NUMBER, encode_secret, mask_card_number
-from cardtool.services.office_report import clean_reference, looks_like_a_number
+from cardtool.typed_text import clean_reference, clean_text
 
 #: Ids bound in one IN (...) list: well under SQLite's limit on a statement's variables.
 _IDS_PER_STATEMENT = 500
@@ -146,29 +146,9 @@ def _start_of_jst_day(day: dt.date) -> dt.datetime:
     return _utc_naive(dt.datetime.combine(day, dt.time(), tzinfo=JST))
 
 
-def _refuse_numbers(text: str, what: str, what_ja: str) -> None:
-    # The shapes a client reference may not have either (clean_reference).
-    if looks_like_a_number(text):
-        raise RegisterUsageError(
-            f"The {what} looks like a My Number or a card number; the register never stores "
-            "those.",
-            f"{what_ja}がマイナンバーまたはカード番号のように見えます。台帳には保存しません。")
-
-
 def _clean_text(value: str | None, limit: int, what: str, what_ja: str) -> str | None:
-    """Typed text as stored: NFKC (full-width digits and letters as half-width, so a search
-    finds them), no control characters, trimmed; None when empty."""
-    if value is None:
-        return None
-    cleaned = "".join(c for c in unicodedata.normalize("NFKC", value)
-                      if unicodedata.category(c)[0] != "C").strip()
-    if not cleaned:
-        return None
-    if len(cleaned) > limit:
-        raise RegisterUsageError(f"The {what} is longer than {limit} characters.",
-                                 f"{what_ja}が{limit}文字を超えています。")
-    _refuse_numbers(cleaned, what, what_ja)
-    return cleaned
+    """Typed text as stored (``cardtool.typed_text.clean_text``, the one cleaner)."""
+    return clean_text(value, limit, (what, what_ja), rejected=RegisterUsageError)
 
 
 def _clean_desk(desk: str) -> str:

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from apdu.errors import ApduLayerError, NoCard, NoReader, PcscUnavailable
 from apdu.transport import Transport
+from cardtool.card_kind import KindProfile
 from cardtool.errors import BadInputFile, UsageError
 from cardtool.expiry import Assessment, CardFacts, ClientRecord, Thresholds, assess, assess_card
 from cardtool.front_dates import FaceDates, Status
@@ -51,14 +52,11 @@ from cardtool.services.face_confirm import (
     dates_to_confirm,
     needs_confirmation,
 )
-from cardtool.services.office_report import (
-    OfficeReport,
-    OfficeRow,
-    ReferenceRejected,
-    clean_reference,
-)
+from cardtool.services.office_files import OfficeReport
+from cardtool.services.office_report import OfficeRow
 from cardtool.sources import SourceOptions, open_transport
 from cardtool.trust.options import ResidenceOptions
+from cardtool.typed_text import ReferenceRejected, clean_reference
 
 if TYPE_CHECKING:
     # Only `office --db` opens a register (and loads SQLAlchemy).
@@ -68,6 +66,12 @@ if TYPE_CHECKING:
 #: returns the residence card number typed by staff) only for a residence card. Never asks
 #: for a My Number card PIN.
 ReadCardFacts = Callable[[Transport, Callable[[], str]], CardFacts]
+
+
+def _complement(first: KindProfile, second: KindProfile) -> bool:
+    """A separate My Number card and a residence card without My Number functions: the two
+    cards a resident usually brings together."""
+    return first.separate_mynumber_card and second.is_residence and not second.has_mynumber
 
 
 @dataclass
@@ -135,8 +139,7 @@ class OfficeSession:
         if len(cards) != 1:
             return False
         (only,) = cards
-        return (only.kind == "mynumber") != (card.kind == "mynumber") and "specified" not in (
-            only.kind, card.kind)
+        return _complement(only.profile, card.profile) or _complement(card.profile, only.profile)
 
     def audit_read(self, kind: str | None) -> None:
         """One card read (``kind``), or a read that failed (None): audited in the register,
@@ -416,7 +419,7 @@ def _ask_typed_expiry(prompter: OfficePrompter, card: CardFacts) -> CardFacts:
     (``_ask_one_date``); the card comes back with each date's source (typed,
     ocr-confirmed, eye). A card read without its image (no OCR) asks for the period of
     stay's end as printed."""
-    if card.kind != "residence-first":
+    if not card.profile.dates_typed:
         return card
     if needs_confirmation(card):
         prompter.face_dates(card.face)

@@ -287,7 +287,7 @@ def test_office_db_asks_each_date_and_saves_its_source(
 
     from cardtool.cli.office_cmd import Prompter
     from cardtool.services.office import OfficeSession, RegisterLink, run_office
-    from cardtool.services.office_report import OfficeReport
+    from cardtool.services.office_files import OfficeReport
     from tests.unit.test_office_loop import FakeFeed
 
     session = _session()
