@@ -70,6 +70,42 @@ TEXTS: dict[str, tuple[str, str]] = {
                             "check: do not rely on them or on the card.",
                             "上記の日付は真正性の検証に失敗したチップのデータです。日付もカードも信頼しないでください。"),
     "renewal_pending": ("Renewal pending (申請中)", "在留期間更新等 申請中"),
+    # confirming the dates read from a first-generation card's image
+    "confirm_heading": ("Confirm the dates read from the card image",
+                        "カード画像から読み取った日付の確認"),
+    "confirm_intro": ("These dates were read by OCR from the card's front image. Compare each "
+                      "with the printed card: keep or correct the date and choose “as in the "
+                      "box”, or choose “check by eye” (then no deadline is kept for it). "
+                      "Nothing can be saved before every date is answered.",
+                      "以下の日付はカード表面の画像から OCR で読み取ったものです。1件ずつ実物の"
+                      "カードと照合し、日付をそのまま(または訂正して)「入力欄のとおり」を選ぶか、"
+                      "「目視確認」を選んでください(目視確認にした日付は期限として扱いません)。"
+                      "すべての日付に回答するまで保存できません。"),
+    "confirm_read": ("OCR read: {text}", "OCR の読み取り: {text}"),
+    "confirm_confidence": ("confidence {pct}%", "確信度 {pct}%"),
+    "confirm_uncertain": ("OCR could not read this date: {reason}. Type it from the card.",
+                          "OCR はこの日付を読み取れませんでした: {reason}。カードを見て入力してください。"),
+    "confirm_indefinite_read": ("OCR read: 無期限 (no period of stay)",
+                                "OCR の読み取り: 無期限(在留期間の満了日なし)"),
+    "confirm_crop": ("The part of the card image this date was read from",
+                     "この日付を読み取ったカード画像の部分"),
+    "confirm_whole": ("The card image (where the date is was not found)",
+                      "カード画像(日付の位置は特定できませんでした)"),
+    "confirm_no_image": ("The card image cannot be shown.", "カード画像を表示できません。"),
+    "confirm_date": ("Date on the card (YYYY-MM-DD)", "カード記載の日付(YYYY-MM-DD)"),
+    "confirm_as_box": ("As in the box: checked against the card", "入力欄のとおり(カードと照合済み)"),
+    "confirm_indefinite": ("The card shows 無期限 (no period of stay)", "カードの記載は「無期限」"),
+    "confirm_eye": ("Check by eye (no deadline from this date)", "目視確認(期限として扱わない)"),
+    "confirm_submit": ("Confirm these dates", "日付を確定する"),
+    "confirm_first": ("Confirm the dates above first: saving is possible once each is "
+                      "confirmed, corrected or marked “check by eye”.",
+                      "先に上の日付を確定してください。すべて確認・訂正・目視確認のいずれかに"
+                      "すると保存できます。"),
+    "dates_pending": ("The dates read from the card image count once confirmed above; until "
+                      "then the card is judged without them.",
+                      "カード画像から読み取った日付は、上で確定すると反映されます。それまでは"
+                      "それらの日付なしで判定しています。"),
+    "confirm_missing": ("Not confirmed yet: {error}", "まだ確定していません: {error}"),
     # attaching to a client
     "attach_heading": ("Save to a client", "顧客に保存"),
     "known_card": ("This card was saved before for: {client}", "このカードは以前に次の顧客で保存されています: {client}"),
@@ -101,6 +137,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "col_days": ("Days", "残り"),
     "col_level": ("Level", "区分"),
     "col_todo": ("What to do", "対応"),
+    "col_source": ("Date from", "日付の出所"),
     "col_time": ("Checked", "確認日時"),
     "col_desk": ("Desk", "窓口"),
     "col_kind": ("Card", "カード"),

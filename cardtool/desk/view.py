@@ -118,6 +118,12 @@ class DeadlineView:
     tone: str
     todo: str
     kind: str
+    source: str = ""
+
+
+def source_name(source: str | None, lang: str) -> str:
+    """A date's source in words (``cardtool.date_sources``); "" when not known."""
+    return pick(SOURCE_NAMES[source], lang) if source in SOURCE_NAMES else (source or "")
 
 
 def deadline_view(row: DeadlineRow, lang: str) -> DeadlineView:
@@ -127,7 +133,8 @@ def deadline_view(row: DeadlineRow, lang: str) -> DeadlineView:
                         row.date.isoformat() if row.date else "-",
                         days_text(row.days_left, lang) if row.days_left is not None else "-",
                         level_name(row.level, lang), TONE_OF_LEVEL[row.level],
-                        row.action(lang), kind_name(row.card_kind, lang))
+                        row.action(lang), kind_name(row.card_kind, lang),
+                        source_name(row.source, lang))
 
 
 @dataclass(frozen=True)
@@ -140,6 +147,8 @@ class HistoryView:
     renewal_pending: bool | None
     authenticity: str | None
     masked_number: str | None
+    card_expiry_source: str = ""
+    residence_expiry_source: str = ""
 
 
 def history_view(check: Check, lang: str) -> HistoryView:
@@ -149,7 +158,9 @@ def history_view(check: Check, lang: str) -> HistoryView:
     return HistoryView(when, check.desk, kind_name(check.card_kind, lang),
                        check.card_expiry.isoformat() if check.card_expiry else None,
                        check.residence_expiry.isoformat() if check.residence_expiry else None,
-                       check.renewal_pending, auth, check.card_number_masked)
+                       check.renewal_pending, auth, check.card_number_masked,
+                       source_name(check.card_expiry_source, lang),
+                       source_name(check.residence_expiry_source, lang))
 
 
 __all__ = ["CardView", "DateRow", "DeadlineView", "HistoryView", "Panel", "card_view",

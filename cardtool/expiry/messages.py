@@ -7,6 +7,7 @@ loading the expiry rules).
 from __future__ import annotations
 
 from cardtool.card_kind import kind_label
+from cardtool.date_sources import SOURCE_NAMES as DATE_SOURCE_NAMES
 from cardtool.expiry.model import DateField, Level, Thresholds
 from cardtool.i18n import pick
 
@@ -83,6 +84,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Please check the expiry date printed on the card.",
         "この在留カード(第1世代)は有効期限等をICチップに文字で記録していません。"
         "カード表面の満了日を目で確認してください。",
+    ),
+    "residence-card-check-by-eye": (
+        "The validity date printed on this first-generation residence card was read from its "
+        "image but not confirmed (or marked for checking by eye). Please check it on the card.",
+        "この在留カード(第1世代)の有効期限は、画像から読み取ったものの確認されていません"
+        "(または目視確認とされています)。カード表面の有効期限を目で確認してください。",
     ),
     "residence-card-expiring": (
         "Your residence card itself is valid until {date} ({rel}). Please apply to renew the "
@@ -195,11 +202,8 @@ FIELD_NAMES: dict[DateField, tuple[str, str]] = {
 }
 #: Where a date came from (``DateCheck.source``), in words.
 SOURCE_NAMES: dict[str, tuple[str, str]] = {
-    "typed": ("typed by staff", "手入力"),
-    "ocr": ("read from the card image — confirm against the card",
-            "カード画像から読取 — カードで確認してください"),
-    "confirmed": ("read from the card image, confirmed by staff", "カード画像から読取・確認済み"),
-    "chip": ("chip", "ICチップ"),
+    # chip, typed, ocr-confirmed, ocr (unconfirmed), eye: one home (cardtool.date_sources).
+    **DATE_SOURCE_NAMES,
     "certificate": ("certificate", "証明書"),
     "get-data-f2": ("card data (GET DATA)", "カード内データ(GET DATA)"),
     "common-df-record": ("card data (common DF record)", "カード内データ(共通DF)"),

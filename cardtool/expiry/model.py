@@ -121,9 +121,9 @@ class CardFacts:
     expiry_source: str | None = None
     typed_residence_expiry: dt.date | None = None
     authenticity: Authenticity | None = None
-    #: First generation: where the face dates (typed_residence_expiry, card_expiry) came
-    #: from: "ocr" (read from the signed front image, not yet confirmed), "confirmed" (read
-    #: and confirmed by staff) or "typed" (typed by staff).
+    #: First generation: where typed_residence_expiry came from (card_expiry's source is
+    #: expiry_source): "ocr" (read from the signed front image, not yet confirmed),
+    #: "ocr-confirmed", "typed" or "eye" (cardtool.date_sources).
     face_source: str | None = None
     #: First generation: the face shows no period of stay (永住者 無期限, 特別永住者証明書).
     no_period: bool = False

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import assert_never
 
 from cardtool.card_kind import CardExpiryRules, DateSource
+from cardtool.date_sources import UNCONFIRMED_FACE_SOURCES
 from cardtool.day_words import format_date, relative_days
 from cardtool.expiry.law import SPECIAL_PERIOD_MONTHS, months_period_end, special_period_end
 from cardtool.expiry.messages import CODE_OF_VARIANT, MESSAGES
@@ -101,6 +102,10 @@ def _residence_findings(card: CardFacts, index: int, today: dt.date,
         if card.renewal_pending:
             found.append(_finding("residence-renewal-pending-no-date", Level.CHECK, today, None,
                                   index))
+    if (card.profile.dates_typed and card.card_expiry is None
+            and card.expiry_source in UNCONFIRMED_FACE_SOURCES):
+        # Read from the image and not confirmed, or marked by staff: never a deadline.
+        found.append(_finding("residence-card-check-by-eye", Level.CHECK, today, None, index))
     elif expiry is not None and card.renewal_pending:
         end = special_period_end(expiry)
         if days_left(end, today) < 0:

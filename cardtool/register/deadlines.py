@@ -7,6 +7,11 @@ assessment becomes one row, carrying the findings about it (their level wins ove
 own: e.g. a passed expiry with a renewal pending is urgent, not expired); a finding without
 a date (check by eye) is a row of its own. One card's equal dates are one deadline (a
 second-generation card valid exactly as long as the stay), as the rules report them once.
+
+Each row says where its date came from (``DeadlineRow.source``: chip, typed, ocr-confirmed).
+A first-generation card's date that nobody confirmed (read by OCR, source ``ocr``, or
+marked ``eye``) is never a dated row (``Check.facts`` leaves it out): its row is a check by
+eye, carrying that source, so the list says "confirm at the next check".
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from cardtool.date_sources import CHIP
 from cardtool.expiry import (
     ClientRecord,
     DateCheck,
@@ -57,9 +63,25 @@ def urgency(row: DeadlineRow) -> tuple[int, int, int, int, str, int]:
             row.client_id)
 
 
+#: A row without a date stands for this date of a first-generation card (its source: the
+#: unconfirmed state, "ocr" or "eye", or none when nothing was read).
+_UNDATED_SOURCE = {"residence-check-by-eye": "residence-expiry",
+                   "residence-card-check-by-eye": "card-expiry"}
+
+
+def _source(check: Check, date_kind: str | None) -> str | None:
+    """Where a row's date came from; a row without a date: the unconfirmed state of the
+    first-generation date it stands for."""
+    if date_kind == "card-expiry":
+        return check.card_expiry_source or (CHIP if check.card_expiry else None)
+    if date_kind == "certificate-expiry":
+        return CHIP
+    return check.residence_expiry_source if date_kind == "residence-expiry" else None
+
+
 def _row(client: Client, check: Check, pending: bool | None, date_kind: str | None,
          date: dt.date | None, left: int | None, level: Level, findings: Sequence[Finding],
-         thresholds: Thresholds) -> DeadlineRow:
+         thresholds: Thresholds, source: str | None = None) -> DeadlineRow:
     if findings:
         action_ja = "\n".join(f.message_ja for f in findings)
         action_en = "\n".join(f.message_en for f in findings)
@@ -70,7 +92,7 @@ def _row(client: Client, check: Check, pending: bool | None, date_kind: str | No
     return DeadlineRow(client.id, client.reference, client.display_name, check.card_kind,
                        date_kind, date, left, level, tuple(f.code for f in findings),
                        action_ja, action_en, pending, check.authenticity, check.id,
-                       check.checked_at)
+                       check.checked_at, source)
 
 
 def client_deadlines(client: Client, latest: Sequence[Check], today: dt.date,
@@ -98,14 +120,17 @@ def client_deadlines(client: Client, latest: Sequence[Check], today: dt.date,
     for key, date_check in first.items():
         found = about[key]
         level = max((f.level for f in found), default=date_check.level)
-        rows.append(_row(client, latest[date_check.card_index], pending,
-                         date_check.field.value, date_check.date, date_check.days_left, level,
-                         found, thresholds))
+        check = latest[date_check.card_index]
+        rows.append(_row(client, check, pending, date_check.field.value, date_check.date,
+                         date_check.days_left, level, found, thresholds,
+                         _source(check, date_check.field.value)))
     for finding in undated:
         index = finding.card_index if finding.card_index is not None else 0
         left = days_left(finding.date, today) if finding.date is not None else None
-        rows.append(_row(client, latest[index], pending, None, finding.date, left,
-                         finding.level, (finding,), thresholds))
+        check = latest[index]
+        rows.append(_row(client, check, pending, None, finding.date, left,
+                         finding.level, (finding,), thresholds,
+                         _source(check, _UNDATED_SOURCE.get(finding.code, ""))))
     return rows
 
 

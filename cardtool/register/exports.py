@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from icalendar import Alarm, Calendar, Event, vText
 
 from cardtool.card_kind import kind_label
+from cardtool.date_sources import SOURCE_NAMES
 from cardtool.excel_csv import Verbatim, csv_document
 from cardtool.expiry import LEVEL_NAMES, Thresholds
 from cardtool.register.model import Check, DeadlineRow
@@ -21,12 +22,12 @@ from cardtool.register.model import Check, DeadlineRow
 DEADLINE_COLUMNS: tuple[str, ...] = (
     "client_id", "reference", "display_name", "card_kind", "date_kind", "date", "days_left",
     "level", "renewal_pending", "findings", "action_ja", "action_en", "authenticity",
-    "checked_at",
+    "checked_at", "date_source",
 )
 HISTORY_COLUMNS: tuple[str, ...] = (
     "check_id", "checked_at", "desk", "card_kind", "card_expiry", "residence_expiry",
     "residence_expiry_source", "no_period", "certificate_expiry", "renewal_pending",
-    "expiry_source", "findings", "authenticity", "card_number_masked",
+    "expiry_source", "findings", "authenticity", "card_number_masked", "card_expiry_source",
 )
 DATE_KIND_NAMES: dict[str, tuple[str, str]] = {
     "residence-expiry": ("Period of stay ends", "在留期間満了日"),
@@ -40,7 +41,7 @@ def deadlines_csv(rows: Iterable[DeadlineRow]) -> bytes:
     return csv_document(DEADLINE_COLUMNS, (
         [r.client_id, r.reference, r.display_name, Verbatim(r.card_kind), r.date_kind, r.date,
          r.days_left, r.level.code, r.renewal_pending, Verbatim(" ".join(r.findings)),
-         Verbatim(r.action_ja), Verbatim(r.action_en), r.authenticity, r.checked_at]
+         Verbatim(r.action_ja), Verbatim(r.action_en), r.authenticity, r.checked_at, r.source]
         for r in rows))
 
 
@@ -49,7 +50,7 @@ def history_csv(checks: Iterable[Check]) -> bytes:
         [c.id, c.checked_at, c.desk, Verbatim(c.card_kind), c.card_expiry, c.residence_expiry,
          c.residence_expiry_source, c.no_period, c.certificate_expiry, c.renewal_pending,
          c.expiry_source, Verbatim(" ".join(c.findings)), c.authenticity,
-         c.card_number_masked]
+         c.card_number_masked, c.card_expiry_source]
         for c in checks))
 
 
@@ -98,8 +99,10 @@ def deadlines_ics(rows: Iterable[DeadlineRow], thresholds: Thresholds,
         event.add("dtstart", row.date)
         # A DATE start without an end is one whole day (RFC 5545 3.6.1).
         event.add("summary", _Text(summary))
+        source_en, source_ja = SOURCE_NAMES.get(row.source or "", ("-", "-"))
         event.add("description", _Text("\n".join((
-            f"{kind_ja} / {kind_en}", f"{level_ja} / {level_en}", "",
+            f"{kind_ja} / {kind_en}", f"{level_ja} / {level_en}",
+            f"日付の出所: {source_ja} / Date from: {source_en}", "",
             row.action_ja, "", row.action_en))))
         event.add("categories", [level_en])
         event.add("transp", "TRANSPARENT")  # a reminder, not a busy slot

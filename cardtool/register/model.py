@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from cardtool.card_kind import UnknownKind, kind_profile, known_kind
+from cardtool.date_sources import OCR_UNCONFIRMED, gives_deadline
 from cardtool.expiry import CardFacts, Kind, Level
 from cardtool.i18n import pick
 
@@ -37,7 +38,8 @@ class Check:
     card_kind: Kind
     card_expiry: dt.date | None
     residence_expiry: dt.date | None
-    #: "chip", "typed", "ocr" or "confirmed": where residence_expiry came from.
+    #: Where residence_expiry came from (``cardtool.date_sources``): "chip", "typed",
+    #: "ocr-confirmed"; "ocr" (not confirmed) and "eye" (check by eye) are no deadline.
     residence_expiry_source: str | None
     #: First generation: no period of stay on the face (永住者, 特別永住者証明書).
     no_period: bool
@@ -50,17 +52,25 @@ class Check:
     authenticity: str | None
     #: Residence cards, when the number was given: AB********CD.
     card_number_masked: str | None
+    #: Where card_expiry came from, in the words of residence_expiry_source.
+    card_expiry_source: str | None = None
 
     def facts(self) -> CardFacts:
-        """The card as the expiry rules take it (no authenticity: the status alone is kept)."""
+        """The card as the expiry rules take it (no authenticity: the status alone is kept).
+        A first-generation card's face date that no person confirmed (source "ocr", or
+        "eye") is left out: it is never a deadline (the rules then say "check by eye")."""
         if kind_profile(self.card_kind).dates_typed:
-            # What staff typed (or confirmed from the image) is kept as the residence expiry.
+            stay_ok = gives_deadline(self.residence_expiry_source)
+            card_ok = gives_deadline(self.card_expiry_source)
             return CardFacts(
-                self.card_kind, card_expiry=self.card_expiry,
-                typed_residence_expiry=self.residence_expiry,
-                renewal_pending=self.renewal_pending, expiry_source=self.expiry_source,
-                face_source=self.residence_expiry_source if self.residence_expiry else None,
-                no_period=self.no_period)
+                self.card_kind, card_expiry=self.card_expiry if card_ok else None,
+                typed_residence_expiry=self.residence_expiry if stay_ok else None,
+                renewal_pending=self.renewal_pending,
+                # "ocr"/"eye" without the date: the rules say "check the card by eye".
+                expiry_source=self.card_expiry_source,
+                face_source=self.residence_expiry_source if stay_ok else None,
+                # "No period" read from the image and not confirmed is not taken either.
+                no_period=self.no_period and self.residence_expiry_source != OCR_UNCONFIRMED)
         return CardFacts(self.card_kind, card_expiry=self.card_expiry,
                          certificate_expiry=self.certificate_expiry,
                          residence_expiry=self.residence_expiry,
@@ -102,6 +112,9 @@ class DeadlineRow:
     #: The visit the date comes from.
     check_id: int
     checked_at: dt.datetime
+    #: Where the date came from (``cardtool.date_sources``: chip, typed, ocr-confirmed; on
+    #: a row without a date, "ocr" or "eye": a first-generation date nobody confirmed).
+    source: str | None = None
 
     def action(self, lang: str) -> str:
         return pick((self.action_en, self.action_ja), lang)

@@ -70,13 +70,17 @@ checks = Table(
     Column("card_expiry", Date, nullable=True),
     # 在留期間満了日: from the chip, or (first generation) read from the face / typed.
     Column("residence_expiry", Date, nullable=True),
-    # "chip", "typed", "ocr" or "confirmed": where residence_expiry came from.
+    # Where residence_expiry came from (cardtool.date_sources): "chip", "typed",
+    # "ocr-confirmed"; "ocr" (read from the image, not confirmed) and "eye" (check by eye)
+    # give no deadline.
     Column("residence_expiry_source", String(20), nullable=True),
     # First generation: the face shows no period of stay (永住者, 特別永住者証明書).
     Column("no_period", Boolean, nullable=False),
     Column("certificate_expiry", Date, nullable=True),
     Column("renewal_pending", Boolean, nullable=True),
     Column("expiry_source", String(40), nullable=True),
+    # Where card_expiry came from, in the same words as residence_expiry_source (r0003).
+    Column("card_expiry_source", String(20), nullable=True),
     # The finding codes of the check on its day, as a JSON list of strings.
     Column("findings", Text, nullable=False),
     Column("authenticity", String(20), nullable=True),

@@ -34,6 +34,7 @@ from sqlalchemy import delete, exists, func, insert, or_, select, update
 from sqlalchemy.engine import URL, Connection, CursorResult, Engine, RowMapping
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from cardtool import date_sources
 from cardtool.errors import BadInputFile
 from cardtool.expiry import CardFacts, Thresholds, assess_card, codes, date_in_jst
 from cardtool.jst import JST
@@ -174,22 +175,31 @@ def _check(row: RowMapping) -> Check:
         residence_expiry_source=row["residence_expiry_source"], no_period=row["no_period"],
         certificate_expiry=row["certificate_expiry"], renewal_pending=row["renewal_pending"],
         expiry_source=row["expiry_source"], findings=tuple(json.loads(row["findings"])),
-        authenticity=row["authenticity"], card_number_masked=row["card_number_masked"])
+        authenticity=row["authenticity"], card_number_masked=row["card_number_masked"],
+        card_expiry_source=row["card_expiry_source"])
 
 
 def _check_values(facts: CardFacts) -> dict[str, Any]:
     """The columns a card's facts fill."""
     if facts.residence_expiry is not None:
-        source: str | None = "chip"
+        source: str | None = date_sources.CHIP
     elif facts.typed_residence_expiry is not None:
-        source = facts.face_source or "typed"
+        source = facts.face_source or date_sources.TYPED
+    else:  # no date: "eye", "ocr" (a 無期限 not confirmed), "ocr-confirmed" (無期限), none
+        source = facts.face_source if facts.kind == "residence-first" else None
+    if facts.kind == "residence-first":
+        card_source = facts.expiry_source if facts.expiry_source in date_sources.FACE_SOURCES \
+            else None
+        if facts.card_expiry is not None and card_source is None:
+            card_source = date_sources.OCR_UNCONFIRMED  # nobody said otherwise: not a deadline
     else:
-        source = None
+        card_source = date_sources.CHIP if facts.card_expiry is not None else None
     return {
         "card_kind": facts.kind,
         "card_expiry": facts.card_expiry,
         "residence_expiry": facts.known_residence_expiry,
         "residence_expiry_source": source,
+        "card_expiry_source": card_source,
         "no_period": facts.no_period,
         "certificate_expiry": facts.certificate_expiry,
         "renewal_pending": facts.renewal_pending,
@@ -466,7 +476,7 @@ class Register:
             no_period=values["no_period"], certificate_expiry=values["certificate_expiry"],
             renewal_pending=values["renewal_pending"], expiry_source=values["expiry_source"],
             findings=tuple(found), authenticity=values["authenticity"],
-            card_number_masked=masked)
+            card_number_masked=masked, card_expiry_source=values["card_expiry_source"])
 
     def history(self, client_id: int) -> list[Check]:
         """The client's checks, newest first."""

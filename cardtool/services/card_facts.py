@@ -110,13 +110,15 @@ EXPIRY_READ = ReadOptions(pin_status=False, verify=False, signing_flag=False)
 def read_card_facts(transport: Transport, ask_card_number: Callable[[], str],
                     residence_options: ResidenceOptions | None = None, *,
                     read_options: ReadOptions = EXPIRY_READ,
-                    ask_secret: AskSecret = refuse_secrets) -> CardFacts:
+                    ask_secret: AskSecret = refuse_secrets,
+                    keep_front_image: Callable[[bytes], None] | None = None) -> CardFacts:
     """Detect the card and read what the expiry rules need from it (``read_card`` does the
     dispatch, as for ``cardtool read``; no PIN is requested). ``residence_options``: the
     trust anchors a residence card is checked against (None: none). ``read_options``: the
     desk also checks a My Number card's signed data (``verify=True``, a verdict) and its
     face (``face=True``: 照合番号B through ``ask_secret``); the default reads as little as
-    the expiry check needs."""
+    the expiry check needs. ``keep_front_image``: given a first-generation card's front
+    image (the desk shows staff the crops its OCR dates came from; held in memory only)."""
     # No PIN tries and no signing-certificate flag: the expiry rules use neither.
     report = read_card(transport, replace(read_options, pin_status=False, signing_flag=False),
                        ask_secret, ask_card_number, residence_options or ResidenceOptions())
@@ -130,6 +132,8 @@ def read_card_facts(transport: Transport, ask_card_number: Callable[[], str],
         case CardKind.RESIDENCE_FIRST:
             if residence is None:
                 raise unsupported
+            if keep_front_image is not None and residence.first is not None:
+                keep_front_image(residence.first.front_image)
             return first_generation_facts(residence.renewal_pending, residence.face,
                                           residence.authenticity)
         case CardKind.RESIDENCE_SECOND:

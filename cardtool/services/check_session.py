@@ -3,7 +3,10 @@ web desk, ``cardtool.desk``; the face keeps pages and HTTP only). It owns the wo
 
 - the stages of one check (``Stage``): idle → reading → done, failed, or
   needs-card-number (a residence card: staff type the number printed on it, then
-  ``read(card_number=...)`` again; a wrong number asks again, the card stays usable);
+  ``read(card_number=...)`` again; a wrong number asks again, the card stays usable), or
+  needs-confirmation (a first-generation card whose dates were read by OCR from its front
+  image: staff confirm, correct or mark "check by eye" each one, ``confirm``, before the
+  check can be saved: ``cardtool.services.face_confirm``);
 - the read itself (through the read service ``cardtool.services.card_facts``), never two
   at once (``ReadInProgress``), started by itself when a new card arrives (``auto_read``);
 - the removal grace: a transmission failure followed, within ``REMOVAL_GRACE_SECONDS``, by
@@ -19,7 +22,9 @@ nothing else: ``save`` takes only a ``DONE`` check of the version the page showe
 Secrets typed on the page (a residence card number, the three parts of 照合番号B) live
 only in the request that uses them. The one exception is the residence card number kept in
 memory, never on disk or in a log, until the check is saved (the register keeps a keyed hash
-of it to recognise the card) or the next card is read.
+of it to recognise the card) or the next card is read. Likewise a first-generation card's front image,
+kept in memory for the crops the confirm step shows, until the check is saved or the next
+card is read; never written anywhere.
 """
 
 from __future__ import annotations
@@ -47,6 +52,14 @@ from cardtool.services.card_facts import (
     refuse_secrets,
 )
 from cardtool.services.client_link import ClientLink, ClientTarget
+from cardtool.services.face_confirm import (
+    DateAnswer,
+    DateToConfirm,
+    apply_answers,
+    crop_png,
+    dates_to_confirm,
+    needs_confirmation,
+)
 from cardtool.services.read import ReadOptions
 from cardtool.services.reader_watch import ReaderEvent, ReaderState, ReaderWatcher
 from cardtool.trust.options import ResidenceOptions
@@ -83,10 +96,21 @@ class StaleCheck(CardtoolError):
     ja = "この結果は最新ではありません。保存する前にページを確認してください。"
 
 
+class ConfirmFirst(StaleCheck):
+    """A save of a first-generation check whose OCR'd dates staff have not confirmed yet."""
+
+    en = ("Not saved: confirm, correct or mark 'check by eye' each date read from the card "
+          "image first.")
+    ja = ("保存していません: 先にカード画像から読み取った日付をそれぞれ確認・訂正するか、"
+          "「目視確認」にしてください。")
+
+
 class Stage(Enum):
     IDLE = "idle"  # nothing read yet (or the card was taken away before any read)
     READING = "reading"
     NEEDS_CARD_NUMBER = "needs-card-number"
+    #: First generation: dates read by OCR wait for staff (``CheckSession.confirm``).
+    NEEDS_CONFIRMATION = "needs-confirmation"
     DONE = "done"
     FAILED = "failed"
 
@@ -117,6 +141,9 @@ class CheckResult:
     #: The residence card number that opened the card, for the save (keyed hash, masked
     #: number); never rendered, logged or stored by the desk.
     card_number: str | None = field(default=None, repr=False)
+    #: First generation: the card's front image, for the crops of the confirm step (memory
+    #: only; dropped once saved).
+    front_image: bytes | None = field(default=None, repr=False)
     saved: bool = False
 
     @property
@@ -210,7 +237,7 @@ class CheckSession:
             self.result = result
         self._notify()
         if self.audit is not None and result.stage is not Stage.NEEDS_CARD_NUMBER:
-            self.audit(result.kind if result.stage is Stage.DONE else None)
+            self.audit(result.kind if result.facts is not None else None)
         return result
 
     def _read_once(self, card_number: str | None, face: FaceParts | None,
@@ -230,6 +257,7 @@ class CheckSession:
         options = ReadOptions(pin_status=False, verify=True, face=face is not None,
                               face_key="number-b", allow_test_keys=self.allow_test_keys)
         started = time.perf_counter()
+        kept: list[bytes] = []
         try:
             if card_number:
                 # The format rule is checked before the card is opened: a typo costs no APDU.
@@ -243,7 +271,8 @@ class CheckSession:
                 # A virtual card (simulated) may rest its verdict on TEST keys: read_card
                 # allows them for it, at best test-anchor.
                 facts = read_card_facts(transport, ask_card_number, self.residence_options,
-                                        read_options=options, ask_secret=ask_secret)
+                                        read_options=options, ask_secret=ask_secret,
+                                        keep_front_image=kept.append)
             finally:
                 transport.close()
         except CardNumberNeeded as exc:
@@ -260,6 +289,10 @@ class CheckSession:
         else:
             result.facts, result.face_checked = facts, face is not None
             result.card_number = card_number if facts.is_residence else None
+            if needs_confirmation(facts):
+                # Nothing read by OCR is saved before staff confirm it against the card.
+                result.stage = Stage.NEEDS_CONFIRMATION
+                result.front_image = kept[-1] if kept else None
             log.info("check: %s read", facts.kind)
         result.read_ms = (time.perf_counter() - started) * 1000
         if result.stage is Stage.FAILED and card_number and _is_card_number_error(result.error):
@@ -280,6 +313,42 @@ class CheckSession:
             time.sleep(0.02)
         return error
 
+    # --- the confirm step (first generation) --------------------------------------------
+
+    def dates_to_confirm(self, version: int) -> list[DateToConfirm]:
+        """The dates of the check ``version`` that wait for staff (empty when none do)."""
+        with self._result_lock:
+            result = self.result
+            if (result.version != version or result.stage is not Stage.NEEDS_CONFIRMATION
+                    or result.facts is None):
+                return []
+            return dates_to_confirm(result.facts)
+
+    def crop(self, version: int, box: tuple[int, int, int, int] | None) -> bytes | None:
+        """PNG of ``box`` of the current check's front image (the whole image scaled down
+        for None); None when the check ``version`` has no image any more."""
+        with self._result_lock:
+            result = self.result
+            image = result.front_image if result.version == version else None
+        return crop_png(image, box) if image is not None else None
+
+    def confirm(self, version: int, answers: dict[str, DateAnswer]) -> CheckResult:
+        """Staff's answer for each OCR'd date of the check ``version``: the check becomes
+        ``DONE`` with each date's source, ready to save. Raises ``StaleCheck`` for another
+        check and ``face_confirm.DatesNotConfirmed`` (the check keeps waiting) when a date
+        has no answer or its box no date."""
+        with self._result_lock:
+            result = self.result
+            if (result.version != version or result.stage is not Stage.NEEDS_CONFIRMATION
+                    or result.facts is None or result.saved):
+                raise StaleCheck()
+            result.facts = apply_answers(result.facts, answers)
+            result.stage = Stage.DONE
+            result.version += 1
+        log.info("check: the dates read from the card image were answered by staff")
+        self._notify()
+        return result
+
     def save(self, version: int, link: ClientLink, target: ClientTarget) -> Check:
         """Save the check of ``version`` (the one the page showed) to ``target``; raises
         ``StaleCheck`` when that is not the current, finished, unsaved check, and the
@@ -296,6 +365,9 @@ class CheckSession:
         raises ``StaleCheck``."""
         with self._result_lock:
             result = self.result
+            if (result.version == version and result.stage is Stage.NEEDS_CONFIRMATION
+                    and not result.saved):
+                raise ConfirmFirst()
             if (result.version != version or result.stage is not Stage.DONE
                     or result.facts is None or result.saved):
                 raise StaleCheck()
@@ -306,6 +378,7 @@ class CheckSession:
             if self.result.version == version:
                 self.result.saved = True
                 self.result.card_number = None  # not needed any more: forget it
+                self.result.front_image = None
                 self.result.version += 1
         self._notify()
 
@@ -322,6 +395,7 @@ __all__ = [
     "CardNumberNeeded",
     "CheckResult",
     "CheckSession",
+    "ConfirmFirst",
     "FaceParts",
     "NoCardToRead",
     "ReadAudit",

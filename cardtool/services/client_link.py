@@ -8,6 +8,11 @@ client whose residence card this is (recognised by the keyed hash of its number,
 number itself), else nobody (a new client). The desk shows that client as a suggestion and
 staff choose; the office session takes it.
 
+Nothing read by OCR becomes a deadline before staff confirm it: the desk saves only a
+confirmed check (its confirm step), and a first-generation card saved with a date still
+unanswered (the office session stopped at its question) has that date marked ``ocr``
+(unconfirmed: kept for the record, never a deadline), here, for both.
+
 Every save writes its check and its audit rows in one transaction (``Register.save_check``);
 a read is audited once, as ``read`` (with the card kind) or ``read-failed``. An audit line
 that cannot be written is logged and the read it records is not undone (it happened).
@@ -22,6 +27,7 @@ from typing import TYPE_CHECKING
 from apdu.errors import ApduLayerError
 from cardtool.expiry import CardFacts
 from cardtool.register import Check, Client
+from cardtool.services.face_confirm import unconfirmed_marked
 from cardtool.typed_text import clean_reference
 
 if TYPE_CHECKING:
@@ -79,7 +85,9 @@ class ClientLink:
     def save(self, facts: CardFacts, target: ClientTarget, card_number: str | None) -> Check:
         """Save ``facts`` as a check of ``target``. ``card_number``: a residence card's
         number as typed (stored masked and as a keyed hash only). Raises the register's
-        errors (``RegisterWriteFailed``, ``DuplicateReference``, ...): nothing is half-saved."""
+        errors (``RegisterWriteFailed``, ``DuplicateReference``, ...): nothing is half-saved.
+        A face date staff did not answer is saved as unconfirmed (no deadline)."""
+        facts = unconfirmed_marked(facts)
         if isinstance(target, ExistingClient):
             return self.register.save_check(target.client_id, facts, desk=self.desk,
                                             card_number=card_number)

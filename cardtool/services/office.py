@@ -2,8 +2,11 @@
 
 The loop (``run_office``): "hold the next card" → read what the expiry rules need (a
 residence card asks for its card number; a My Number card asks nothing, never a PIN) →
-"remove the card" (and wait until it is) → a first-generation residence card asks for the
-expiry printed on it, or to confirm the one read from its image → the client reference and,
+"remove the card" (and wait until it is) → a first-generation residence card asks staff
+for each date read from its image (the period of stay's end, the card's validity): Enter
+confirms it against the card, a typed date corrects it, "-" marks it "check by eye"; a date
+the image did not give is typed or marked (``cardtool.services.face_confirm``, the desk's
+rule too) → the client reference and,
 without one, "same client as the previous card?" → the client's row is written to every
 report file → the next card. Ctrl-C (or the end of the answers) finishes; every row already
 read is in the files by then, and a card read but not yet placed is saved as its own row.
@@ -36,11 +39,19 @@ from apdu.transport import Transport
 from cardtool.card_kind import KindProfile
 from cardtool.errors import BadInputFile, UsageError
 from cardtool.expiry import Assessment, CardFacts, ClientRecord, Thresholds, assess, assess_card
-from cardtool.front_dates import FaceDates
+from cardtool.front_dates import FaceDates, Status
 from cardtool.i18n import Messages, pick
 from cardtool.jst import today_jst
 from cardtool.secret_format import RESIDENCE_CARD_NUMBER
 from cardtool.services.client_link import ClientLink, ClientTarget, ExistingClient, NewClient
+from cardtool.services.face_confirm import (
+    Answer,
+    DateAnswer,
+    DateToConfirm,
+    apply_answers,
+    dates_to_confirm,
+    needs_confirmation,
+)
 from cardtool.services.office_files import OfficeReport
 from cardtool.services.office_report import OfficeRow
 from cardtool.sources import SourceOptions, open_transport
@@ -209,14 +220,19 @@ MESSAGES = Messages({
     "typed_expiry": ("Period-of-stay expiry printed on the card (e.g. 2027-03-31; "
                      "empty: check by eye)",
                      "カード表面の在留期間満了日(例: 2027-03-31。空欄: 目視確認)"),
-    "confirm_expiry": ("Period-of-stay expiry read from the card image: {date}. Confirm "
-                       "against the card: Enter if it is right, else type the printed date",
-                       "カード画像から読み取った在留期間満了日: {date}。カードと照合し、正しければ"
-                       "Enter、違えば記載の日付を入力"),
-    "confirm_no_period": ("The card image shows no period of stay (permanent resident). "
-                          "Enter to confirm, or type the printed expiry date",
-                          "カード画像には在留期間の満了日がありません(永住者等)。正しければ Enter、"
-                          "満了日があれば入力"),
+    "confirm_date": ("{what} read from the card image: {date}. Confirm against the card: "
+                     "Enter if it is right, else type the printed date ('-': check by eye)",
+                     "カード画像から読み取った{what}: {date}。カードと照合し、正しければ"
+                     "Enter、違えば記載の日付を入力(「-」: 目視確認)"),
+    "confirm_no_period": ("The card image shows no period of stay (無期限, permanent "
+                          "resident). Enter to confirm, or type the printed expiry date "
+                          "('-': check by eye)",
+                          "カード画像には在留期間の満了日がありません(無期限・永住者等)。正しければ "
+                          "Enter、満了日があれば入力(「-」: 目視確認)"),
+    "typed_date": ("{what}: not read from the card image. Type the date printed on the card "
+                   "(e.g. 2027-03-31; empty or '-': check by eye)",
+                   "{what}: カード画像から読み取れませんでした。カード記載の日付を入力"
+                   "(例: 2027-03-31。空欄または「-」: 目視確認)"),
     "reference": ("Client reference (office file number, not a name; empty: none)",
                   "参照番号(事務所の管理番号。氏名は入力しないでください。空欄: なし)"),
     "same_client": ("Same client as the previous card?", "前のカードと同じ方ですか?"),
@@ -361,38 +377,64 @@ def with_typed_expiry(card: CardFacts, typed: dt.date) -> CardFacts:
                                no_period=False)
 
 
-def _ask_typed_expiry(prompter: OfficePrompter, card: CardFacts) -> CardFacts:
-    """First generation: show the dates read from the card image and ask staff to confirm
-    them (Enter) or type the printed date; without a confident reading, ask for the date."""
-    if not card.profile.dates_typed or card.face_source in ("typed", "confirmed"):
-        return card
+#: The answer that marks a date "check by eye" at a prompt.
+EYE_ANSWER = "-"
+
+
+def _ask_one_date(prompter: OfficePrompter, item: DateToConfirm) -> DateAnswer:
+    """One date read from the card image: Enter confirms what was read (a date, or 無期限),
+    a typed date corrects it, "-" marks it "check by eye"; a date the image did not give is
+    typed, or (empty or "-") checked by eye. Wrong answers are asked again; after
+    ``PROMPT_ATTEMPTS`` the date is checked by eye (never guessed)."""
     lang = prompter.lang
-    prompter.face_dates(card.face)
-    read = card.typed_residence_expiry if card.face_source == "ocr" else None
-    question = MESSAGES("typed_expiry", lang)
+    what = item.label(lang)
+    read = item.read_date
     if read is not None:
-        question = MESSAGES("confirm_expiry", lang, date=read.isoformat())
-    elif card.no_period:
+        question = MESSAGES("confirm_date", lang, what=what, date=read.isoformat())
+    elif item.read.status is Status.INDEFINITE:
         question = MESSAGES("confirm_no_period", lang)
+    else:
+        question = MESSAGES("typed_date", lang, what=what)
     for _ in range(PROMPT_ATTEMPTS):
+        answer = prompter.line(question).strip()
+        if answer == EYE_ANSWER:
+            return DateAnswer(Answer.EYE)
         try:
-            typed = parse_typed_date(prompter.line(question))
+            typed = parse_typed_date(answer)
         except BadTypedDate as exc:
             prompter.notice(exc.render(lang))
             continue
-        if typed is None and (read is not None or card.no_period):
-            return _confirmed(card)
-        if typed is None:
-            return card
-        return with_typed_expiry(card, typed)
+        if typed is not None:
+            return DateAnswer(Answer.DATE, typed.isoformat())
+        if read is not None:
+            return DateAnswer(Answer.DATE, read.isoformat())
+        if item.read.status is Status.INDEFINITE:
+            return DateAnswer(Answer.INDEFINITE)
+        return DateAnswer(Answer.EYE)
+    return DateAnswer(Answer.EYE)
+
+
+def _ask_typed_expiry(prompter: OfficePrompter, card: CardFacts) -> CardFacts:
+    """First generation: show the dates read from the card image and ask staff about each
+    (``_ask_one_date``); the card comes back with each date's source (typed,
+    ocr-confirmed, eye). A card read without its image (no OCR) asks for the period of
+    stay's end as printed."""
+    if not card.profile.dates_typed:
+        return card
+    if needs_confirmation(card):
+        prompter.face_dates(card.face)
+        answers = {item.name: _ask_one_date(prompter, item) for item in dates_to_confirm(card)}
+        return apply_answers(card, answers)
+    if card.face is not None or card.face_source is not None or card.no_period:
+        return card  # answered already (or nothing to ask: no period on this card kind)
+    for _ in range(PROMPT_ATTEMPTS):
+        try:
+            typed = parse_typed_date(prompter.line(MESSAGES("typed_expiry", prompter.lang)))
+        except BadTypedDate as exc:
+            prompter.notice(exc.render(prompter.lang))
+            continue
+        return card if typed is None else with_typed_expiry(card, typed)
     return card
-
-
-def _confirmed(card: CardFacts) -> CardFacts:
-    """Staff confirmed the dates read from the card image against the card."""
-    return dataclasses.replace(
-        card, face_source="confirmed" if card.typed_residence_expiry else card.face_source,
-        expiry_source="confirmed" if card.card_expiry is not None else card.expiry_source)
 
 
 def _ask_reference(prompter: OfficePrompter) -> str | None:

@@ -36,7 +36,8 @@ _HTML_TEXT = Messages({
     "check_by_eye": ("check by eye", "目視確認"),
     "typed": ("typed", "入力"),
     "ocr": ("read from the card image: confirm against the card", "画像から読取: カードで確認"),
-    "confirmed": ("read from the card image, confirmed", "画像から読取・確認済み"),
+    "ocr-confirmed": ("read from the card image, confirmed", "画像から読取・確認済み"),
+    "eye": ("check by eye", "目視確認"),
     "footer": ("No My Number, name, photo or card number is recorded in this report.",
                "この報告書にはマイナンバー・氏名・写真・カード番号を記録していません。"),
 })
@@ -102,7 +103,7 @@ def _date_cell(row: OfficeRow, date_key: str, lang: str, note: str = "") -> str:
 def _source_note(source: str, lang: str) -> str:
     """How a first-generation card's date was obtained, for the printed report."""
     key = "check_by_eye" if source == "check-by-eye" else source
-    return _HTML_TEXT(key, lang) if key in ("check_by_eye", "typed", "ocr", "confirmed") else ""
+    return _HTML_TEXT(key, lang) if key in ("check_by_eye", "typed", "ocr", "ocr-confirmed", "eye") else ""
 
 
 def render_html(rows: Sequence[OfficeRow], generated_at: dt.datetime,

@@ -56,7 +56,9 @@ def test_the_desk_modules_form_no_import_circle() -> None:
     modules (config, rendering), never the app; nothing imports back up."""
     folder = ROOT / "cardtool" / "desk"
     graph = {f"cardtool.desk.{p.stem}": _desk_imports(p) for p in folder.glob("*.py")}
-    assert graph["cardtool.desk.config"] <= {"cardtool.desk.registry", "cardtool.desk.texts"}
+    assert graph["cardtool.desk.config"] <= {"cardtool.desk.registry", "cardtool.desk.texts",
+                                             "cardtool.desk.language"}
+    assert graph["cardtool.desk.language"] <= {"cardtool.desk.texts"}
     assert graph["cardtool.desk.rendering"] <= {"cardtool.desk.config", "cardtool.desk.texts",
                                                 "cardtool.desk.view"}
     for page in ("check_pages", "register_pages"):

@@ -326,11 +326,11 @@ def test_desk_read_path_fault_sweep(kind: str, number: str | None, tmp_path: Pat
 def test_ocr_office_fault_sweep(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """`office` with a first-generation card: the dates read by OCR are shown and confirmed
-    (Enter); with a fault around the front image the session goes on, and a row, when there
+    (Enter, for each); with a fault around the front image the session goes on, and a row, when there
     is one, holds the printed dates only."""
     monkeypatch.chdir(ROOT)
     persona = load_persona(None, "residence")
-    stdin = f"{RESIDENCE_NUMBER}\n\nR1\n"
+    stdin = f"{RESIDENCE_NUMBER}\n\n\nR1\n"  # Enter for each date read: confirmed
 
     def office(plan: str | None, out: Path) -> tuple[int, str, FaultyCard]:
         made: list[FaultyCard] = []
@@ -350,7 +350,7 @@ def test_ocr_office_fault_sweep(tmp_path: Path, capsys: pytest.CaptureFixture[st
     code, err, card = office(None, tmp_path / "base.json")
     assert code == 0, err
     (row,) = json.loads((tmp_path / "base.json").read_text(encoding="utf-8"))["rows"]
-    assert row["residence_expiry_source"] == "confirmed", row  # the OCR read it
+    assert row["residence_expiry_source"] == "ocr-confirmed", row  # the OCR read it
     front = next(i for i, c in enumerate(card.log, 1) if len(c) > 2 and c[1] == 0xB0
                  and c[2] == FRONT_FILE_SFI)
     positions = range(max(1, front - 1), card.exchange + 1)

@@ -138,9 +138,11 @@ def test_tampered_front_image_is_not_trusted() -> None:
 
 def test_office_marks_the_dates_read_from_the_image(tmp_path: Path) -> None:
     typed = "2031-03-31"
-    cards = [("residence-soon", [number("residence-soon"), "", "E-1"]),  # confirmed
-             ("residence-permanent", [number("residence-permanent"), "", "E-2"]),  # confirmed
-             ("residence-default", [number("residence-default"), typed, "E-3"])]  # typed
+    # One answer per date read (period of stay, card validity): Enter confirms, a date
+    # corrects.
+    cards = [("residence-soon", [number("residence-soon"), "", "", "E-1"]),  # confirmed
+             ("residence-permanent", [number("residence-permanent"), "", "", "E-2"]),
+             ("residence-default", [number("residence-default"), typed, "", "E-3"])]  # typed
     csv_path, json_path, html_path = (tmp_path / n for n in ("o.csv", "o.json", "o.html"))
     err_path = tmp_path / "stderr.txt"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8", "CARDTOOL_LANG": "en"}
@@ -167,17 +169,19 @@ def test_office_marks_the_dates_read_from_the_image(tmp_path: Path) -> None:
                 proc.wait()
     stderr = err_path.read_text(encoding="utf-8")
     assert stderr.count("Read from the card image — confirm against the card") == 3
-    assert "Period-of-stay expiry read from the card image" in stderr
+    assert "Period of stay (expiry) read from the card image" in stderr
+    assert "Card valid until read from the card image" in stderr
     rows = json.loads(json_path.read_text(encoding="utf-8"))["rows"]
     soon, permanent, default = rows
     p_soon = load_persona("residence-soon", "residence")
     assert soon["residence_expiry"] == p_soon.residence_expiry.isoformat()  # type: ignore[union-attr]
-    assert (soon["residence_expiry_source"], soon["level"]) == ("confirmed", "soon")
+    assert (soon["residence_expiry_source"], soon["level"]) == ("ocr-confirmed", "soon")
     assert permanent["residence_expiry"] is None
-    assert permanent["residence_card_expiry_source"] == "confirmed"
+    assert permanent["residence_card_expiry_source"] == "ocr-confirmed"
     assert [f["code"] for f in permanent["findings"]] == ["residence-card-expiring"]
     assert (default["residence_expiry"], default["residence_expiry_source"]) == (typed, "typed")
-    assert default["residence_card_expiry_source"] == "ocr"  # not confirmed: staff typed a date
+    # Each date is asked: the card's own date was confirmed with Enter.
+    assert default["residence_card_expiry_source"] == "ocr-confirmed"
     csv_rows = read_csv_rows(csv_path)
-    assert [r["residence_expiry_source"] for r in csv_rows] == ["confirmed", "", "typed"]
+    assert [r["residence_expiry_source"] for r in csv_rows] == ["ocr-confirmed", "", "typed"]
     assert "read from the card image" in html_path.read_text(encoding="utf-8")

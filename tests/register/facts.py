@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from hypothesis import strategies as st
@@ -55,10 +56,14 @@ def card_facts(draw: st.DrawFn, with_authenticity: bool = False) -> CardFacts:
                          expiry_source=draw(st.sampled_from([None, "get-data-f2", "common-df"])))
     if kind == "residence-first":
         typed = draw(st.none() | _dates)
+        card = draw(st.none() | _dates)
         return CardFacts("residence-first", typed_residence_expiry=typed,
-                         card_expiry=draw(st.none() | _dates),
-                         face_source=draw(st.sampled_from(["ocr", "typed", "confirmed"]))
+                         card_expiry=card,
+                         face_source=draw(st.sampled_from(["ocr", "typed", "ocr-confirmed"]))
                          if typed else None,
+                         expiry_source=draw(st.sampled_from([None, "ocr", "typed",
+                                                             "ocr-confirmed"]))
+                         if card else None,
                          no_period=typed is None and draw(st.booleans()),
                          renewal_pending=draw(st.none() | st.booleans()),
                          authenticity=authenticity)
@@ -68,3 +73,19 @@ def card_facts(draw: st.DrawFn, with_authenticity: bool = False) -> CardFacts:
                      certificate_expiry=draw(st.none() | _dates) if kind == "specified" else None,
                      expiry_source=draw(st.sampled_from([None, "chip", "residence-c5"])),
                      authenticity=authenticity)
+
+
+def as_kept(facts: CardFacts) -> CardFacts:
+    """What the register gives back of ``facts``: no verdict, and on a first-generation
+    card only the face dates typed or confirmed by staff (an OCR'd date saved without an
+    answer is kept as "ocr", which ``Check.facts`` leaves out)."""
+    facts = dataclasses.replace(facts, authenticity=None)
+    if facts.kind != "residence-first":
+        return facts
+    stay = facts.face_source or ("typed" if facts.typed_residence_expiry else None)
+    card = facts.expiry_source or ("ocr" if facts.card_expiry else None)
+    stay_ok, card_ok = stay in ("typed", "ocr-confirmed"), card in ("typed", "ocr-confirmed")
+    return dataclasses.replace(
+        facts, typed_residence_expiry=facts.typed_residence_expiry if stay_ok else None,
+        face_source=stay if stay_ok else None, card_expiry=facts.card_expiry if card_ok else None,
+        expiry_source=card, no_period=facts.no_period and stay != "ocr")

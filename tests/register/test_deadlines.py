@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 from cardtool.expiry import CardFacts, ClientRecord, Level, Thresholds, assess
 from cardtool.register import Check, Client, Register
 from cardtool.register.deadlines import client_deadlines, urgency
+from cardtool.register.store import _check_values
 from tests.register.facts import (
     TODAY,
+    as_kept,
     card_facts,
     days,
     first_generation,
@@ -131,18 +133,20 @@ def test_equal_dates_of_one_card_are_one_deadline(register: Register) -> None:
 # --- the mapping from an assessment to rows, for any cards ------------------------------------
 
 def _stored(index: int, facts: CardFacts) -> Check:
-    # As the register stores it (the date's source; facts() gives the same card back).
-    source = "chip" if facts.residence_expiry else facts.face_source
+    # As the register stores it (each date's source; facts() gives the card back, less a
+    # first-generation date nobody confirmed).
+    values = _check_values(facts)
     return Check(index + 1, 1, AT, "d", facts.kind, facts.card_expiry,
-                 facts.known_residence_expiry, source, facts.no_period,
-                 facts.certificate_expiry, facts.renewal_pending, facts.expiry_source, (),
-                 None, None)
+                 facts.known_residence_expiry, values["residence_expiry_source"],
+                 facts.no_period, facts.certificate_expiry, facts.renewal_pending,
+                 facts.expiry_source, (), None, None,
+                 card_expiry_source=values["card_expiry_source"])
 
 
 @given(st.lists(card_facts(), min_size=1, max_size=4, unique_by=lambda c: c.kind))
 def test_every_finding_lands_in_exactly_one_row(cards: list[CardFacts]) -> None:
     latest = [_stored(i, c) for i, c in enumerate(cards)]
-    assert [c.facts() for c in latest] == cards
+    assert [c.facts() for c in latest] == [as_kept(c) for c in cards]
     client = Client(1, "A-0001", None, AT)
     rows = client_deadlines(client, latest, TODAY, Thresholds())
     expected = assess(ClientRecord("A-0001", tuple(c.facts() for c in latest)), TODAY)

@@ -472,6 +472,7 @@ def test_every_finding_code_is_reachable_and_findings_sort_most_urgent_first() -
         [residence2(in_days(40))], [residence2(in_days(-2))],
         [residence2(in_days(-2), pending=True)], [residence2(d("2026-01-01"), pending=True)],
         [CardFacts("residence-first")],
+        [CardFacts("residence-first", expiry_source="eye")],
         [CardFacts("residence-second", card_expiry=in_days(20))],
         [CardFacts("residence-second", card_expiry=in_days(-20))],
         [specified(stay, in_days(20))], [specified(stay, in_days(-20))],
