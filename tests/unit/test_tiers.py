@@ -33,6 +33,7 @@ def test_every_slow_entry_names_a_test_that_exists() -> None:
 
 def test_the_quick_tier_leaves_out_the_stack_tests_only() -> None:
     files = ["tests/register/test_clients_checks.py", "tests/unit/test_front_dates.py",
+             "tests/unit/test_front_dates_ocr.py",
              "tests/cli/test_office_html_chromium.py", "tests/pcsc/test_vpcd_foundation.py",
              "examples/pyscard-hello/tests/test_pin_tries.py", "tests/cli/test_office_cli.py",
              "tests/unit/test_office_loop.py"]
@@ -43,9 +44,9 @@ def test_the_quick_tier_leaves_out_the_stack_tests_only() -> None:
     ids = [line for line in out.stdout.splitlines() if "::" in line]
     # PostgreSQL parametrisations out, SQLite ones in.
     assert any("[sqlite]" in i for i in ids) and not any("[postgresql]" in i for i in ids)
-    # Tesseract-guarded tests out, the scripted-engine ones of the same file in.
-    assert "tests/unit/test_front_dates.py::test_scripted_good_reading_is_read" in ids
-    assert not any("test_drawn_faces_are_read_exactly" in i for i in ids)
+    # Tesseract-guarded tests out, the reader's word-box tests (no engine) in.
+    assert "tests/unit/test_front_dates.py::test_a_label_split_over_two_lines" in ids
+    assert not any(i.startswith("tests/unit/test_front_dates_ocr.py") for i in ids)
     assert not any("test_expiry_first_generation_ocr" in i for i in ids)
     # Chromium, pcscd + vpcd (by path, by module marker, by the plugin's fixtures): out.
     assert not any(i.startswith(("tests/cli/test_office_html_chromium.py", "tests/pcsc/",
