@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from icalendar import Alarm, Calendar, Event, vText
 
@@ -41,6 +41,9 @@ DATE_KIND_NAMES: dict[str, tuple[str, str]] = {
     "certificate-expiry": ("Certificates expire", "電子証明書有効期限"),
 }
 PRODID = "-//cardtool//client register//JA"
+#: Rows per chunk of a streamed CSV.
+CHUNK_ROWS = 200
+_CALENDAR_END = b"END:VCALENDAR\r\n"
 
 
 def text_cell(value: str | None) -> str:
@@ -70,13 +73,37 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
     return BOM + buffer.getvalue().encode("utf-8")
 
 
+def _deadline_cells(r: DeadlineRow) -> list[str]:
+    return [_cell(r.client_id), text_cell(r.reference), text_cell(r.display_name), r.card_kind,
+            _cell(r.date_kind), _cell(r.date), _cell(r.days_left), r.level.code,
+            _cell(r.renewal_pending), " ".join(r.findings), r.action_ja, r.action_en,
+            _cell(r.authenticity), _cell(r.checked_at)]
+
+
 def deadlines_csv(rows: Iterable[DeadlineRow]) -> bytes:
-    return _csv(DEADLINE_COLUMNS, (
-        [_cell(r.client_id), text_cell(r.reference), text_cell(r.display_name), r.card_kind,
-         _cell(r.date_kind), _cell(r.date), _cell(r.days_left), r.level.code,
-         _cell(r.renewal_pending), " ".join(r.findings), r.action_ja, r.action_en,
-         _cell(r.authenticity), _cell(r.checked_at)]
-        for r in rows))
+    return b"".join(deadlines_csv_chunks(rows))
+
+
+def deadlines_csv_chunks(rows: Iterable[DeadlineRow], batch: int = CHUNK_ROWS) -> Iterator[bytes]:
+    """The same file as ``deadlines_csv``, a chunk of ``batch`` rows at a time (an export
+    streamed to a browser or a file: memory does not grow with the register)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(DEADLINE_COLUMNS)
+    yield BOM + buffer.getvalue().encode("utf-8")
+    pending = 0
+    buffer.seek(0)
+    buffer.truncate()
+    for row in rows:
+        writer.writerow(_deadline_cells(row))
+        pending += 1
+        if pending == batch:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    if pending:
+        yield buffer.getvalue().encode("utf-8")
 
 
 def history_csv(checks: Iterable[Check]) -> bytes:
@@ -114,38 +141,56 @@ class _Text(vText):
 def deadlines_ics(rows: Iterable[DeadlineRow], thresholds: Thresholds,
                   stamp: dt.datetime) -> bytes:
     """One all-day event per dated row, with a display alarm at each reminder day."""
+    return b"".join(deadlines_ics_chunks(rows, thresholds, stamp))
+
+
+def deadlines_ics_chunks(rows: Iterable[DeadlineRow], thresholds: Thresholds,
+                         stamp: dt.datetime) -> Iterator[bytes]:
+    """The same file as ``deadlines_ics``, an event at a time: the calendar's own lines,
+    each event as icalendar writes it, then the calendar's end."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "在留カード・マイナンバーカード期限 / Card deadlines")
-    reminders = reminder_days(thresholds)
+    whole = bytes(calendar.to_ical())
+    assert whole.endswith(_CALENDAR_END), "icalendar ends a calendar with END:VCALENDAR"
+    yield whole[:-len(_CALENDAR_END)]
     for row in rows:
-        if row.date is None or row.date_kind is None:
-            continue  # nothing to put on a calendar: a check by eye
-        kind_en, kind_ja = (kind_label(row.card_kind, "en", short=True),
-                            kind_label(row.card_kind, "ja", short=True))
-        what_en, what_ja = DATE_KIND_NAMES[row.date_kind]
-        level_en, level_ja = LEVEL_NAMES[row.level]
-        summary = f"{row.reference or f'#{row.client_id}'}: {what_ja} / {what_en}"
-        event = Event()
-        event.add("uid", event_uid(row))
-        event.add("dtstamp", stamp.astimezone(dt.UTC))
-        event.add("dtstart", row.date)
-        # A DATE start without an end is one whole day (RFC 5545 3.6.1).
-        event.add("summary", _Text(summary))
-        event.add("description", _Text("\n".join((
-            f"{kind_ja} / {kind_en}", f"{level_ja} / {level_en}", "",
-            row.action_ja, "", row.action_en))))
-        event.add("categories", [level_en])
-        event.add("transp", "TRANSPARENT")  # a reminder, not a busy slot
-        for days in reminders:
-            alarm = Alarm()
-            alarm.add("action", "DISPLAY")
-            alarm.add("description", _Text(summary))
-            alarm.add("trigger", dt.timedelta(days=-days))
-            event.add_component(alarm)
-        calendar.add_component(event)
-    return bytes(calendar.to_ical())
+        event = _event(row, thresholds, stamp)
+        if event is not None:
+            yield bytes(event.to_ical())
+    yield _CALENDAR_END
+
+
+def _event(row: DeadlineRow, thresholds: Thresholds, stamp: dt.datetime) -> Event | None:
+    """One all-day event with a display alarm at each reminder day; None for a row without
+    a date."""
+    reminders = reminder_days(thresholds)
+    if row.date is None or row.date_kind is None:
+        return None  # nothing to put on a calendar: a check by eye
+    kind_en, kind_ja = (kind_label(row.card_kind, "en", short=True),
+                        kind_label(row.card_kind, "ja", short=True))
+    what_en, what_ja = DATE_KIND_NAMES[row.date_kind]
+    level_en, level_ja = LEVEL_NAMES[row.level]
+    summary = f"{row.reference or f'#{row.client_id}'}: {what_ja} / {what_en}"
+    event = Event()
+    event.add("uid", event_uid(row))
+    event.add("dtstamp", stamp.astimezone(dt.UTC))
+    event.add("dtstart", row.date)
+    # A DATE start without an end is one whole day (RFC 5545 3.6.1).
+    event.add("summary", _Text(summary))
+    event.add("description", _Text("\n".join((
+        f"{kind_ja} / {kind_en}", f"{level_ja} / {level_en}", "",
+        row.action_ja, "", row.action_en))))
+    event.add("categories", [level_en])
+    event.add("transp", "TRANSPARENT")  # a reminder, not a busy slot
+    for days in reminders:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", _Text(summary))
+        alarm.add("trigger", dt.timedelta(days=-days))
+        event.add_component(alarm)
+    return event
 
 
 __all__ = [
@@ -153,7 +198,9 @@ __all__ = [
     "DEADLINE_COLUMNS",
     "HISTORY_COLUMNS",
     "deadlines_csv",
+    "deadlines_csv_chunks",
     "deadlines_ics",
+    "deadlines_ics_chunks",
     "event_uid",
     "history_csv",
     "reminder_days",
