@@ -73,14 +73,22 @@ def upgrade() -> None:
                     ["expired_from", "urgent_from", "soon_from", "level_floor", "date",
                      "reference_order", "client_id"])
     op.create_index("ix_deadline_keys_pending", "deadline_keys", ["renewal_pending"])
+    _forget_derived()
+
+
+def _forget_derived() -> None:
+    """No fingerprint: the register computes the derived values when it is opened."""
+    meta = sa.table("register_meta", sa.column("key", sa.String()))
+    op.execute(meta.delete().where(meta.c.key == "derived_fingerprint"))
 
 
 def downgrade() -> None:
+    _forget_derived()
     op.drop_table("deadline_keys")
     op.drop_table("name_words")
     op.drop_index("ix_checks_latest", table_name="checks")
-    with op.batch_alter_table("checks") as batch:
-        batch.drop_column("latest")
-    with op.batch_alter_table("clients") as batch:
-        batch.drop_index("ix_clients_reference_key")
-        batch.drop_column("reference_key")
+    op.drop_index("ix_clients_reference_key", table_name="clients")
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+): a batch copy of "clients" would drop
+    # a table other tables' foreign keys point to.
+    op.drop_column("checks", "latest")
+    op.drop_column("clients", "reference_key")
