@@ -159,6 +159,10 @@ class ClientSearch:
     text: str
     cut: bool
 
+    @property
+    def limit(self) -> int:
+        return SEARCH_LENGTH
+
 
 def search_of(typed: str) -> ClientSearch:
     text = typed.strip()
