@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, func, literal, select
+from sqlalchemy import Date, Select, and_, func, literal, or_, select
 from sqlalchemy.engine import Connection, RowMapping
 
 from cardtool.expiry import Level, Thresholds
@@ -84,19 +84,111 @@ def _key_filter(today: dt.date, keep: DeadlineFilter) -> list[Any]:
     return where
 
 
+#: Inside one level: dated rows before undated ones, the date, the reference, the client,
+#: then the order the rules list a client's rows in (deadlines.urgency).
+_IN_LEVEL = (deadline_keys.c.date.is_(None), deadline_keys.c.date,
+             deadline_keys.c.reference_order, deadline_keys.c.client_id, deadline_keys.c.id)
+
+
+def bands(today: dt.date) -> list[tuple[Level, Any]]:
+    """Each level's rows on ``today``, most urgent first, as conditions on the stored days
+    (the same test as ``level_on``, split so each level is a range over an index: a page
+    reads its own level's rows, not the whole register)."""
+    day = literal(today, Date())
+    k = deadline_keys.c
+    below_soon = or_(k.soon_from > day, k.soon_from.is_(None))
+    return [
+        (Level.EXPIRED, k.expired_from <= day),
+        (Level.URGENT, and_(k.urgent_from <= day,
+                            or_(k.expired_from > day, k.expired_from.is_(None)))),
+        (Level.SOON, and_(k.soon_from <= day, or_(k.urgent_from > day, k.urgent_from.is_(None)))),
+        (Level.CHECK, and_(k.level_floor == int(Level.CHECK), below_soon)),
+        (Level.OK, and_(k.level_floor == int(Level.OK), below_soon)),
+    ]
+
+
+def _band_filter(today: dt.date, keep: DeadlineFilter) -> list[Any]:
+    where: list[Any] = []
+    if keep.within_days is not None:
+        where.append(deadline_keys.c.date <= literal(today + dt.timedelta(days=keep.within_days)))
+    if keep.pending_only:
+        where.append(deadline_keys.c.renewal_pending.is_(True))
+    return where
+
+
+def _kept_bands(today: dt.date, keep: DeadlineFilter) -> list[tuple[Any, Any, bool]]:
+    """(condition, order, whether it walks the date index) of each part of the list in
+    turn: each level's dated rows, then its undated ones."""
+    chosen = bands(today)
+    if keep.overdue_only:  # level expired only
+        chosen = chosen[:1]
+    extra = _band_filter(today, keep)
+    k = deadline_keys.c
+    parts: list[tuple[Any, Any, bool]] = []
+    for level, condition in chosen:
+        # The expired rows are the earliest dates: walking the date index finds a page of
+        # them at once, where reading them all to sort them grows with the register. The
+        # other levels are short ranges of their own index, sorted.
+        parts.append((and_(condition, k.date.is_not(None), *extra),
+                      (k.date, k.reference_order, k.client_id, k.id), level is Level.EXPIRED))
+        parts.append((and_(condition, k.date.is_(None), *extra),
+                      (k.reference_order, k.client_id, k.id), False))
+    return parts
+
+
 def ordered_keys(today: dt.date, keep: DeadlineFilter) -> Select[Any]:
     """The stored rows kept by the filter, most urgent first (deadlines.urgency): the level,
     dated rows before undated ones, the date, the reference, the client; then the order the
-    rules list a client's rows in."""
+    rules list a client's rows in. One statement, for a whole export."""
     return (select(deadline_keys).where(*_key_filter(today, keep))
-            .order_by(level_on(today).desc(), deadline_keys.c.date.is_(None),
-                      deadline_keys.c.date, deadline_keys.c.reference_order,
-                      deadline_keys.c.client_id, deadline_keys.c.id))
+            .order_by(level_on(today).desc(), *_IN_LEVEL))
 
 
 def count_keys(connection: Connection, today: dt.date, keep: DeadlineFilter) -> int:
-    return int(connection.execute(select(func.count()).select_from(deadline_keys)
-                                  .where(*_key_filter(today, keep))).scalar_one())
+    return sum(_band_counts(connection, today, keep))
+
+
+def _band_counts(connection: Connection, today: dt.date, keep: DeadlineFilter) -> list[int]:
+    parts = _kept_bands(today, keep)
+    counts = [int(connection.execute(select(func.count()).select_from(deadline_keys)
+                                     .where(condition)).scalar_one())
+              for condition, _, _ in parts[:-2]]
+    if len(parts) > 2:
+        # The last level (ok) is most of the register: its counts are what the others
+        # leave of the total (the dated and undated total: two indexed counts).
+        extra = [and_(*_key_filter(today, keep))] if _key_filter(today, keep) else []
+        k = deadline_keys.c
+        total = int(connection.execute(select(func.count()).select_from(deadline_keys)
+                                       .where(*extra)).scalar_one())
+        undated = int(connection.execute(select(func.count()).select_from(deadline_keys).where(
+            k.date.is_(None), *extra)).scalar_one())
+        dated = total - undated
+        counts.append(dated - sum(counts[0::2]))
+        counts.append(undated - sum(counts[1::2]))
+    else:
+        counts.extend(int(connection.execute(select(func.count()).select_from(deadline_keys)
+                                             .where(condition)).scalar_one())
+                      for condition, _, _ in parts[-2:])
+    return counts
+
+
+def _page_keys(connection: Connection, today: dt.date, keep: DeadlineFilter, offset: int,
+               size: int, counts: list[int]) -> list[RowMapping]:
+    """The ``size`` rows from ``offset`` of the ordered list, read part by part: each
+    part's query skips to its share of the page."""
+    found: list[RowMapping] = []
+    start = 0
+    for (condition, order, by_date), count in zip(_kept_bands(today, keep), counts, strict=True):
+        end = start + count
+        if count and offset < end and len(found) < size:
+            statement = (select(deadline_keys).where(condition).order_by(*order)
+                         .limit(size - len(found)).offset(max(0, offset - start)))
+            if by_date:
+                statement = statement.with_hint(deadline_keys, "INDEXED BY ix_deadline_keys_order",
+                                                "sqlite")
+            found.extend(connection.execute(statement).mappings())
+        start = end
+    return found
 
 
 def _identity(key: RowMapping | DeadlineRow) -> tuple[int, str | None, dt.date | None,
@@ -129,10 +221,10 @@ def rows_for_keys(connection: Connection, keys: Sequence[RowMapping], today: dt.
 
 def deadline_page(connection: Connection, today: dt.date, keep: DeadlineFilter, page: int,
                   size: int = PAGE_SIZE) -> Page[DeadlineRow]:
-    total = count_keys(connection, today, keep)
+    counts = _band_counts(connection, today, keep)
+    total = sum(counts)
     number = clamp_page(page, total, size)
-    keys = list(connection.execute(
-        ordered_keys(today, keep).limit(size).offset((number - 1) * size)).mappings())
+    keys = _page_keys(connection, today, keep, (number - 1) * size, size, counts)
     return Page(tuple(rows_for_keys(connection, keys, today, Thresholds())), number, size,
                 total)
 

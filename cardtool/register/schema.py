@@ -138,11 +138,15 @@ deadline_keys = Table(
     Column("reference_order", ordered_text(REFERENCE_LENGTH), nullable=False),
     Index("ix_deadline_keys_client_id", "client_id"),
     Index("ix_deadline_keys_check_id", "check_id"),
-    Index("ix_deadline_keys_date", "date"),
+    # The list's order inside a level, and the "within N days" filter (date first); the
+    # conditions of the expired level in it, so a page of them is read from it alone.
+    Index("ix_deadline_keys_order", "date", "reference_order", "client_id", "expired_from",
+          "renewal_pending"),
     Index("ix_deadline_keys_expired_from", "expired_from"),
-    # Everything the "most urgent first" order reads, so the list is a scan of this index.
-    Index("ix_deadline_keys_urgency", "expired_from", "urgent_from", "soon_from",
-          "level_floor", "date", "reference_order", "client_id"),
+    # Each level's rows on a day are a range of one of these (listing.bands).
+    Index("ix_deadline_keys_urgent_from", "urgent_from", "expired_from"),
+    Index("ix_deadline_keys_soon_from", "soon_from", "urgent_from"),
+    Index("ix_deadline_keys_level_floor", "level_floor", "soon_from"),
     Index("ix_deadline_keys_pending", "renewal_pending"),
     sqlite_autoincrement=True,
 )
