@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from cardtool.register.deadline_keys import RowKey, row_keys, rules_fingerprint
@@ -158,10 +158,6 @@ def refresh_all(connection: Connection) -> None:
     else:
         connection.execute(update(register_meta).where(register_meta.c.key == DERIVED_KEY)
                            .values(value=fingerprint))
-
-
-def count_keys(connection: Connection) -> int:
-    return int(connection.execute(select(func.count()).select_from(deadline_keys)).scalar_one())
 
 
 __all__ = ["is_current", "latest_checks", "mark_latest", "refresh_all", "refresh_keys",
