@@ -300,7 +300,8 @@ def main() -> None:
             results[kind, size] = measure(kind, size, options.pg_url)
             made = results[kind, size]
             print(f"# {kind} {size:,} clients: {int(made['checks']):,} checks, "
-                  f"{int(made['rows']):,} deadline rows, made in {made['made_s']:.1f} s",
+                  f"{int(made['rows']):,} deadline rows, made in {made['made_s']:.1f} s: "
+                  + ", ".join(f"{name} {made[key]:.2f}" for key, name in COLUMNS),
                   flush=True)
     header = "| database | clients | " + " | ".join(name for _, name in COLUMNS) + " |"
     print()
