@@ -57,13 +57,13 @@ from cardtool.expiry import CardFacts  # noqa: E402
 from cardtool.jst import today_jst  # noqa: E402
 from cardtool.register import Register  # noqa: E402
 from cardtool.register.deadline_keys import RowKey, row_keys  # noqa: E402
-from cardtool.register.rows import name_words, search_key  # noqa: E402
+from cardtool.register.rows import search_key, search_words  # noqa: E402
 from cardtool.register.schema import (  # noqa: E402
     checks,
     clients,
     deadline_keys,
+    name_words,
 )
-from cardtool.register.schema import name_words as name_words_table  # noqa: E402
 
 TODAY = today_jst()
 LONG_HISTORY = 5_000
@@ -145,7 +145,7 @@ def populate(register: Register, size: int, seed: int = 25) -> tuple[int, float,
     long_client = size // 2
     buffers: dict[str, list[dict[str, Any]]] = {"clients": [], "name_words": [], "checks": [],
                                                  "deadline_keys": []}
-    tables = {"clients": clients, "name_words": name_words_table, "checks": checks,
+    tables = {"clients": clients, "name_words": name_words, "checks": checks,
               "deadline_keys": deadline_keys}
 
     def flush(connection: Any, force: bool = False) -> None:
@@ -166,7 +166,7 @@ def populate(register: Register, size: int, seed: int = 25) -> tuple[int, float,
                                        "display_name": display, "created_at": created,
                                        "reference_key": search_key(reference)})
             buffers["name_words"].extend({"client_id": client_id, "word": word}
-                                         for word in name_words(display))
+                                         for word in search_words(display))
             chosen = rng.randrange(len(pool))
             cards = pool[chosen]
             latest_ids: list[int] = []

@@ -17,8 +17,7 @@ from sqlalchemy.engine import Connection
 
 from cardtool.register.deadline_keys import RowKey, row_keys, rules_fingerprint
 from cardtool.register.model import Check
-from cardtool.register.rows import check_of, search_key
-from cardtool.register.rows import name_words as words_of
+from cardtool.register.rows import check_of, search_key, search_words
 from cardtool.register.schema import (
     DERIVED_KEY,
     checks,
@@ -101,7 +100,7 @@ def set_search_keys(connection: Connection, client_id: int, reference: str | Non
     connection.execute(update(clients).where(clients.c.id == client_id).values(
         reference_key=search_key(reference)))
     connection.execute(delete(name_words).where(name_words.c.client_id == client_id))
-    words = words_of(display_name)
+    words = search_words(display_name)
     if words:
         connection.execute(insert(name_words),
                            [{"client_id": client_id, "word": word} for word in words])
@@ -147,7 +146,7 @@ def refresh_all(connection: Connection) -> None:
              for client_id, reference, _ in batch])
         connection.execute(delete(name_words).where(name_words.c.client_id.in_(ids)))
         words = [{"client_id": client_id, "word": word}
-                 for client_id, _, display_name in batch for word in words_of(display_name)]
+                 for client_id, _, display_name in batch for word in search_words(display_name)]
         if words:
             connection.execute(insert(name_words), words)
         refresh_keys(connection, ids)

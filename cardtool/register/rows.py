@@ -79,7 +79,7 @@ def search_key(text: str | None) -> str | None:
     return folded or None
 
 
-def name_words(display_name: str | None) -> list[str]:
+def search_words(display_name: str | None) -> list[str]:
     """The search keys of a display name: the whole name and each of its words."""
     whole = search_key(display_name)
     if whole is None:
@@ -130,4 +130,4 @@ def new_id(result: CursorResult[Any]) -> int:
 
 
 __all__ = ["aware", "check_of", "check_values", "clean_desk", "clean_text", "client_of",
-           "name_words", "new_id", "refuse_numbers", "search_key", "start_of_jst_day", "utc_naive"]
+           "new_id", "refuse_numbers", "search_key", "search_words", "start_of_jst_day", "utc_naive"]
