@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml setup.py cardtool/policy/_linescan.c
 	./scripts/debian-deps.sh build
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q -e '.[test,dev,ocr,office]'
+	$(VENV)/bin/pip install -q -e '.[test,dev,ocr,office,pg]'
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -3,7 +3,8 @@ layer's, so one ``except`` in the CLI catches every error either layer raises, e
 ja/en line and exit code.
 
 Exit codes (README "Exit codes"; the apdu layer's are re-exported, so this is the one table
-the project reads them from): 0 ok; 1 usage; 2 no reader; 3 card; 4 PIN; 5 findings (an
+the project reads them from): 0 ok; 1 usage; 2 no reader, or an optional part of cardtool
+not installed (an extra: ``cardtool.install``); 3 card; 4 PIN; 5 findings (an
 expiry past or near, a trace that breaks the policy, a card not conformant); 6 bad input
 file; 7 not genuine; 8 the client register cannot be used; 70 internal error; 130
 interrupted.
@@ -31,6 +32,9 @@ EXIT_NOT_GENUINE = 7
 EXIT_INTERNAL = 70
 #: Ctrl-C (128 + SIGINT).
 EXIT_INTERRUPTED = 130
+#: A feature's optional dependencies (an extra of the distribution) are not installed: like
+#: a missing reader, something this machine lacks, added without changing the command.
+EXIT_MISSING_EXTRA = EXIT_NO_READER
 #: The client register (``cardtool.register``) cannot be opened, is newer than this code, or
 #: refused a write (full disk, read-only): no card or input-file code fits a database.
 EXIT_REGISTER = 8

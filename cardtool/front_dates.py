@@ -46,6 +46,7 @@ from cardtool.cards.residence import front_layout as layout
 from cardtool.errors import CardtoolError
 from cardtool.i18n import pick
 from cardtool.images import RESIDENCE_FRONT, CardImage, decode_card_image
+from cardtool.install import install_command
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -55,8 +56,8 @@ THRESHOLD = 0.80
 #: First-generation cards exist from 2012-07-09 (the new residence management system).
 FIRST_CARDS = dt.date(2012, 7, 9)
 LATEST = dt.date(2100, 12, 31)
-ENABLE_HINT = ("pip install 'cardtool[ocr]' and the Debian packages tesseract-ocr "
-               "tesseract-ocr-jpn (scripts/debian-deps.sh build)")
+ENABLE_HINT = (install_command("ocr") + " and Tesseract with its Japanese data (Debian: "
+               "tesseract-ocr tesseract-ocr-jpn; Windows, macOS: README, OCR)")
 
 #: The fields read, in the order shown.
 FIELDS = (layout.RESIDENCE_EXPIRY, layout.CARD_EXPIRY, layout.BIRTH_DATE,

@@ -1,33 +1,44 @@
-"""Where trust and key material is read from, in one place.
+"""Where trust and key material is read from, in one place. Everything is package data,
+read through ``importlib.resources``: an installed tool never reaches outside its package.
 
-- Package data (``cardtool/data/``): the J-LIS CA keys and the ISA CA fingerprints, each with
-  its provenance, shipped with the tool.
-- The test PKI (``fixtures/pki/``, every file marked TEST): our virtual cards' keys and
+- ``cardtool/data/``: the J-LIS CA keys and the ISA CA fingerprints, each with its
+  provenance, shipped with the tool.
+- ``cardtool/virtual/pki/`` (every file marked TEST): our virtual cards' keys and
   certificates, which a verdict may rest on only when the user allows test keys.
+- ``cardtool/virtual/personas/``: the synthetic card holders of the virtual cards.
 
 Every layer may import this leaf; it imports nothing of the project's.
 """
 
 from __future__ import annotations
 
-import os
 from importlib import resources
 from pathlib import Path
 
-#: Overrides the fixtures directory (tests, and an installed tool without the repository).
-FIXTURES_ENV = "CARDTOOL_FIXTURES"
+
+def package_dir(*parts: str) -> Path:
+    """A directory of the installed package, as a file-system path. cardtool is installed
+    as files (a wheel or an sdist, never a zip): the resource is a ``Path``, which the key
+    loaders and the ``--trust-anchor``-style messages need."""
+    found = resources.files("cardtool").joinpath(*parts)
+    if not isinstance(found, Path):  # a zip import: not a layout cardtool is shipped in
+        raise RuntimeError(f"cardtool's package data is not on the file system: {found}")
+    return found
 
 
-def fixtures_dir() -> Path:
-    """``CARDTOOL_FIXTURES`` or the repository's ``fixtures/`` next to the package."""
-    env = os.environ.get(FIXTURES_ENV)
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "fixtures"
+def personas_dir() -> Path:
+    """The virtual cards' personas (``cardtool/virtual/personas/``)."""
+    return package_dir("virtual", "personas")
+
+
+def test_pki_dir() -> Path:
+    """The TEST PKI of the virtual cards (``cardtool/virtual/pki/``)."""
+    return package_dir("virtual", "pki")
 
 
 def test_pki_file(name: str) -> Path:
-    """A file of the test PKI (``fixtures/pki/NAME``); it may not exist in an installed
-    tool, callers check."""
-    return fixtures_dir() / "pki" / name
+    """A file of the TEST PKI (``cardtool/virtual/pki/NAME``)."""
+    return test_pki_dir() / name
 
 
 def package_data_text(name: str) -> str:
@@ -35,4 +46,4 @@ def package_data_text(name: str) -> str:
     return resources.files("cardtool").joinpath("data", name).read_text(encoding="utf-8")
 
 
-__all__ = ["FIXTURES_ENV", "fixtures_dir", "package_data_text", "test_pki_file"]
+__all__ = ["package_data_text", "package_dir", "personas_dir", "test_pki_dir", "test_pki_file"]

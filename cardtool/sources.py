@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from apdu.trace import NoRedaction, Redactor, SecretRedactor
 from apdu.transport import Transport
-from apdu.transport.recording import RecordingTransport
-from apdu.transport.replay import ReplayTransport
-from apdu.transport.virtual import VirtualTransport
 from cardtool import TOOL_NAME
 from cardtool.errors import UsageError
+
+if TYPE_CHECKING:
+    from apdu.trace import Redactor
+
+# The transports (trace parsing, the importers, recording) are imported where a source is
+# opened: the CLI imports this module for its options, and --help must stay cheap.
 
 DEFAULT_WAIT_SECONDS = 15.0
 
@@ -50,6 +53,8 @@ class SourceOptions:
 
 
 def default_redactor() -> Redactor:
+    from apdu.trace import SecretRedactor
+
     try:
         from cardtool.redaction import CardRedactor
     except ModuleNotFoundError:
@@ -71,8 +76,11 @@ def open_transport(
             "office と serve だけです。")
     transport: Transport
     if options.replay is not None:
+        from apdu.transport.replay import ReplayTransport
+
         transport = ReplayTransport(options.replay)
     elif options.virtual is not None:
+        from apdu.transport.virtual import VirtualTransport
         from cardtool.virtual import make_virtual_card
 
         transport = VirtualTransport(
@@ -84,6 +92,9 @@ def open_transport(
 
         transport = open_reader(options.reader, wait=options.wait, on_waiting=on_waiting)
     if options.record is not None:
+        from apdu.trace import NoRedaction
+        from apdu.transport.recording import RecordingTransport
+
         try:
             redactor = default_redactor() if options.redact else NoRedaction()
             transport = RecordingTransport(transport, options.record, tool=TOOL_NAME,

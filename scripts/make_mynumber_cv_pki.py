@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generate the TEST card-verifiable (CV) key hierarchy of the virtual My Number card into
-fixtures/pki/ (run once; the output is committed so tests never generate keys).
+cardtool/virtual/pki/ (run once; the output is committed so tests never generate keys).
 
 A TEST imitation of the J-LIS scheme of spec §2.5, with no relation to any real key:
 
@@ -19,7 +19,7 @@ A TEST imitation of the J-LIS scheme of spec §2.5, with no relation to any real
 
 The ids start with '6' like the JPKI test-card hierarchy but are never the real test keys'
 6000020/6000023/6000033. The per-card key comes from the existing TEST pool
-(fixtures/pki/card-keys, scripts/make_test_pki.py).
+(cardtool/virtual/pki/card-keys, scripts/make_test_pki.py).
 
 Usage: .venv/bin/python scripts/make_mynumber_cv_pki.py [--force]
   without --force existing keys are kept and only the JSON is rewritten from them.
@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from cardtool.cards.mynumber.records import key_id  # noqa: E402
 
-OUT = ROOT / "fixtures" / "pki"
+OUT = ROOT / "cardtool" / "virtual" / "pki"
 MUNICIPALITY_CODE = "13999"  # synthetic; the virtual card's MUNICIPALITY_CODE
 
 # (file stem, role, application, key number, group, issuer (file stem) or None)

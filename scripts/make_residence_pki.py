@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate the TEST PKI of the virtual residence cards into fixtures/pki/ (run once; the
+"""Generate the TEST PKI of the virtual residence cards into cardtool/virtual/pki/ (run once; the
 output is committed so tests never generate keys).
 
 Everything here is a TEST imitation of the ISA's scheme (spec §5), with no relation to
@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 from cardtool.cards.residence.certificate import Node, parse_ber  # noqa: E402
 
-OUT = ROOT / "fixtures" / "pki"
+OUT = ROOT / "cardtool" / "virtual" / "pki"
 NOT_BEFORE = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 CA_NOT_AFTER = dt.datetime(2044, 12, 31, tzinfo=dt.UTC)
 SIGNER_NOT_AFTER = dt.datetime(2040, 12, 31, tzinfo=dt.UTC)

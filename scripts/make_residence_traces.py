@@ -19,9 +19,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "fixtures" / "traces"
-PERSONAS = ROOT / "fixtures" / "personas"
-ANCHORS = ["--trust-anchor", "fixtures/pki/residence1-ca-TEST.crt.pem",
-           "--trust-anchor", "fixtures/pki/residence2-ca-TEST.crt.pem"]
+PERSONAS = ROOT / "cardtool" / "virtual" / "personas"
+ANCHORS = ["--trust-anchor", "cardtool/virtual/pki/residence1-ca-TEST.crt.pem",
+           "--trust-anchor", "cardtool/virtual/pki/residence2-ca-TEST.crt.pem"]
 
 # (file, virtual card, persona file for the card number, wrong number?, expected exit code)
 SESSIONS: list[tuple[str, str, str, bool, int]] = [

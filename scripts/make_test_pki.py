@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Generate the TEST JPKI-like PKI committed under fixtures/pki/ (run once; tests never
+"""Generate the TEST JPKI-like PKI committed under cardtool/virtual/pki/ (run once; tests never
 generate RSA keys). Everything here is for testing only and says TEST in its names.
 
-  fixtures/pki/jpki-test-auth-ca.key.pem / .pem   TEST CA for user-authentication certificates
-  fixtures/pki/jpki-test-sign-ca.key.pem / .pem   TEST CA for signing certificates
-  fixtures/pki/card-keys/test-card-key-NN.pem     a pool of RSA-2048 card keys
+  cardtool/virtual/pki/jpki-test-auth-ca.key.pem / .pem   TEST CA for user-authentication certificates
+  cardtool/virtual/pki/jpki-test-sign-ca.key.pem / .pem   TEST CA for signing certificates
+  cardtool/virtual/pki/card-keys/test-card-key-NN.pem     a pool of RSA-2048 card keys
 
 Card certificates are made by the virtual card at load time from these keys (their dates
 follow the persona's relative dates), see cardtool/virtual/jpki_pki.py.
@@ -18,7 +18,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-ROOT = Path(__file__).resolve().parents[1] / "fixtures" / "pki"
+ROOT = Path(__file__).resolve().parents[1] / "cardtool" / "virtual" / "pki"
 POOL_SIZE = 16
 
 
@@ -50,7 +50,7 @@ def main() -> None:
     for which in ("auth", "sign"):
         pem = ca_certificate(which).public_bytes(serialization.Encoding.PEM)
         (ROOT / f"jpki-test-{which}-ca.pem").write_bytes(pem)
-        print("wrote", f"fixtures/pki/jpki-test-{which}-ca.pem")
+        print("wrote", f"cardtool/virtual/pki/jpki-test-{which}-ca.pem")
 
 
 if __name__ == "__main__":

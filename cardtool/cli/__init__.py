@@ -6,6 +6,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import NoReturn
 
 import click
 
@@ -19,11 +20,34 @@ from cardtool.errors import (
     EXIT_USAGE,
 )
 from cardtool.i18n import detect_lang, t
+from cardtool.install import MissingExtra, extra_of_module
 
-#: The commands, each imported when used, so a run pays only for the modules it needs
-#: (start-up time counts when staff read card after card).
-COMMAND_NAMES: tuple[str, ...] = ("read", "pin", "cert", "sign", "emulate", "readers", "apdu", "trace", "expiry", "office", "policy", "trust", "register",
-                                   "serve")
+#: The commands and the first sentence of their help, declared here so that ``--help`` lists
+#: them without importing any (start-up time counts: it is the first thing a new user types,
+#: and staff read card after card). Each command's module is imported when it is run or its
+#: own --help is asked for (``load_command``). tests/cli/test_lazy_cli.py fails when a line
+#: here differs from the command's own docstring summary.
+COMMAND_HELP: dict[str, str] = {
+    "read": "Read the card on the reader: kind, expiry, certificate validity, PIN tries left.",
+    "pin": "PIN tries left and PIN checks (never more tries than you ask for).",
+    "cert": "Save a JPKI certificate (sign needs the signing password).",
+    "sign": ("Sign a file: RSA PKCS#1 v1.5 over SHA-256, verifiable with `openssl "
+             "dgst -sha256 -verify PUBKEY.pem -signature PATH.sig PATH`."),
+    "emulate": ("Serve a virtual card (mynumber, residence, residence2, specified) or, "
+                "with --replay, a recorded session, until Ctrl-C."),
+    "readers": "List PC/SC readers with card presence and ATR.",
+    "apdu": "Send raw command APDUs (like opensc-tool -s) and print each response and SW meaning.",
+    "trace": ("Show, check and import recorded APDU traces (cardtool traces, apdu4j "
+              ".dump files, pcsc-spy logs and OpenSC debug logs, told apart by content)."),
+    "expiry": ("Check one card's dates (exit code 5 when anything is soon, urgent or "
+               "expired; 7 when the card's authenticity check failed)."),
+    "office": "Check many clients' cards for expiry, one card after the other (Ctrl-C to finish).",
+    "policy": "The PIN-attempt policy: prove that a card follows it.",
+    "trust": "ISA CA certificates (trust anchors) for checking residence cards.",
+    "register": "The office's client register: export deadlines, back it up, purge old checks.",
+    "serve": "Start the office desk in the browser: check cards, keep clients' deadlines.",
+}
+COMMAND_NAMES: tuple[str, ...] = tuple(COMMAND_HELP)
 
 
 def load_command(name: str) -> click.Command | None:
@@ -89,11 +113,25 @@ def load_command(name: str) -> click.Command | None:
 
 
 class LazyGroup(click.Group):
+    """A group whose commands are imported when used; its --help lists ``COMMAND_HELP``."""
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*COMMAND_NAMES, *super().list_commands(ctx)})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         return load_command(cmd_name) or super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's own layout, from the declared lines: no command is imported."""
+        names = [name for name in self.list_commands(ctx) if name in COMMAND_HELP]
+        if names:
+            limit = formatter.width - 6 - max(len(name) for name in names)
+            # click shortens a help text the same way for the declared line as it would
+            # for the command itself (a stand-in command carries it).
+            rows = [(name, click.Command(name, help=COMMAND_HELP[name]).get_short_help_str(limit))
+                    for name in names]
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -142,8 +180,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         sys.exit(EXIT_OK)
+    except ModuleNotFoundError as exc:
+        # A feature's optional dependency that no require_extra() call checked first: still
+        # one line naming the extra to install (exit 2), never an internal error.
+        extra = extra_of_module(exc.name)
+        if extra is None:
+            _internal_error(exc, prefix, lang)
+        missing = MissingExtra(extra, "This command", "このコマンド", [exc.name or extra])
+        click.echo(prefix + missing.render(lang), err=True)
+        sys.exit(missing.exit_code)
     except Exception as exc:  # noqa: BLE001 - the promise is: never a bare traceback
-        if os.environ.get("CARDTOOL_DEBUG"):
-            traceback.print_exc()
-        click.echo(prefix + t("internal_error", lang, detail=type(exc).__name__), err=True)
-        sys.exit(EXIT_INTERNAL)
+        _internal_error(exc, prefix, lang)
+
+
+def _internal_error(exc: BaseException, prefix: str, lang: str) -> NoReturn:
+    if os.environ.get("CARDTOOL_DEBUG"):
+        traceback.print_exception(exc)
+    click.echo(prefix + t("internal_error", lang, detail=type(exc).__name__), err=True)
+    sys.exit(EXIT_INTERNAL)

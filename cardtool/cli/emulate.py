@@ -26,7 +26,7 @@ MESSAGES = Messages({
 @click.command()
 @click.argument("kind", metavar="[KIND]", required=False)
 @click.option("--persona", metavar="NAME|FILE[+QUIRK...]",
-              help="A persona name in fixtures/personas/ or a persona file (default per kind); "
+              help="A built-in persona name (cardtool/virtual/personas/) or a persona file (default per kind); "
                    "+QUIRK adds a card quirk (cardtool/virtual/quirks.py).")
 @click.option("--slot", type=click.IntRange(0, 15), default=0, show_default=True,
               help="vpcd slot: TCP port 35963 + SLOT on --host.")

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from apdu.errors import EXIT_EXPIRY, EXIT_OK
-from cardtool.cli.render import display_width as _width
 from cardtool.cli.render_authenticity import authenticity_lines
 from cardtool.errors import EXIT_NOT_GENUINE
 from cardtool.expiry import (
@@ -26,11 +25,14 @@ from cardtool.expiry import SOURCE_NAMES as SOURCE_NAMES
 from cardtool.expiry import days_text as days_text
 from cardtool.expiry import kind_name as kind_name
 from cardtool.expiry import level_name as level_name
-from cardtool.front_dates import FIELD_NAMES as FACE_FIELD_NAMES
-from cardtool.front_dates import FaceDates
-from cardtool.front_dates import Status as FaceStatus
 from cardtool.i18n import Messages, Text, pick
-from cardtool.services.office_report import LEVEL_BY_CODE, OfficeRow, row_dates
+
+if TYPE_CHECKING:
+    from cardtool.front_dates import FaceDates
+    from cardtool.services.office_report import OfficeRow
+
+# The card rendering (display widths), the OCR results and the office report are imported
+# where a table or a face is drawn: `expiry --help` and `office --help` load none of them.
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -151,11 +153,19 @@ _TABLE_HEAD: tuple[Text, ...] = (
 )
 
 
+def _width(text: str) -> int:
+    from cardtool.cli.render import display_width
+
+    return display_width(text)
+
+
 def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - _width(text))
 
 
 def _nearest(row: OfficeRow) -> str:
+    from cardtool.services.office_report import row_dates
+
     best: tuple[int, str] | None = None
     for day, left in row_dates(row).values():
         if day and left is not None and (best is None or left < best[0]):
@@ -165,6 +175,8 @@ def _nearest(row: OfficeRow) -> str:
 
 def table_lines(rows: Sequence[OfficeRow], lang: str) -> list[str]:
     """The rows read so far, in reading order, aligned for a terminal (CJK is two columns)."""
+    from cardtool.services.office_report import LEVEL_BY_CODE
+
     head = tuple(pick(text, lang) for text in _TABLE_HEAD)
     body = []
     for row in rows:
@@ -196,6 +208,9 @@ def face_lines(face: FaceDates | None, lang: str) -> list[str]:
     why it is uncertain)."""
     if face is None:
         return []
+    from cardtool.front_dates import FIELD_NAMES as FACE_FIELD_NAMES
+    from cardtool.front_dates import Status as FaceStatus
+
     lines = [pick(FACE_NOTE, lang) + (f" [{face.engine}]" if face.engine else "") + ":"]
     if face.signature == "no-anchor":
         lines.append("  " + pick(FACE_NO_ANCHOR, lang))

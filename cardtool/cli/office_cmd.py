@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -40,21 +40,16 @@ from cardtool.cli.util import (
 )
 from cardtool.errors import UsageError
 from cardtool.expiry import Assessment, CardFacts, assess_card
-from cardtool.front_dates import FaceDates
 from cardtool.i18n import Messages, pick
+from cardtool.install import require_extra
 from cardtool.jst import today_jst
-from cardtool.services.office import (
-    PROMPT_ATTEMPTS,
-    EndOfInput,
-    OfficeSession,
-    RegisterLink,
-    SourceFeed,
-    card_facts_reader,
-    parse_typed_date,
-    run_office,
-    with_typed_expiry,
-)
-from cardtool.services.office_report import LEVEL_BY_CODE, OfficeReport, OfficeRow
+
+if TYPE_CHECKING:
+    from cardtool.front_dates import FaceDates
+    from cardtool.services.office_report import OfficeRow
+
+# The office service (card sources, the card readers, trust anchors) and the report files
+# are imported where a card is checked: `expiry --help` and `office --help` load neither.
 
 #: Rows shown in the live table (the newest); the files hold them all.
 TABLE_ROWS = 20
@@ -94,6 +89,8 @@ class Prompter:
         answer = self.stdin.readline()
         if answer == "":
             click.echo("", err=True)
+            from cardtool.services.office import EndOfInput
+
             raise EndOfInput
         # Nothing is echoed from a pipe: an answer typed into the wrong prompt (a card
         # number) must not show up in a transcript.
@@ -101,6 +98,8 @@ class Prompter:
         return answer.rstrip("\r\n")
 
     def yes_no(self, question: str, default: bool) -> bool:
+        from cardtool.services.office import PROMPT_ATTEMPTS
+
         hint = "[Y/n]" if default else "[y/N]"
         for _ in range(PROMPT_ATTEMPTS):
             answer = self.line(f"{question} {hint}").strip().lower()
@@ -126,6 +125,8 @@ class Prompter:
             click.echo(line)
 
     def client_placed(self, row: OfficeRow, rows: Sequence[OfficeRow]) -> None:
+        from cardtool.services.office_report import LEVEL_BY_CODE
+
         lang = self.lang
         findings = row["findings"]
         assert isinstance(findings, list)
@@ -172,6 +173,15 @@ def office(csv_path: str | None, json_path: str | None, html_path: str | None,
     (typed from the card, not echoed); never a My Number card PIN. Reports hold
     references, kinds, dates and findings; never a My Number, name, photo or card number.
     """
+    from cardtool.services.office import (
+        OfficeSession,
+        RegisterLink,
+        SourceFeed,
+        card_facts_reader,
+        run_office,
+    )
+    from cardtool.services.office_report import OfficeReport
+
     a = app()
     feed = SourceFeed(a.source)  # two sources: a usage error before any file is opened
     thresholds = thresholds_from(soon_days, urgent_days)
@@ -182,6 +192,7 @@ def office(csv_path: str | None, json_path: str | None, html_path: str | None,
         stack.callback(report.close)
         link = None
         if db_url is not None:
+            require_extra("office", "Saving to the client register (--db)", "顧客台帳への保存(--db)")
             from cardtool.register import Register
 
             register = Register.open(db_url)  # cannot be opened: exit 8 before any card
@@ -212,6 +223,8 @@ def expiry(typed_expiry: str | None, card_number_stdin: bool, trust_anchors: tup
            soon_days: int, urgent_days: int, as_json: bool) -> None:
     """Check one card's dates (exit code 5 when anything is soon, urgent or expired; 7 when
     the card's authenticity check failed)."""
+    from cardtool.services.office import card_facts_reader, parse_typed_date, with_typed_expiry
+
     a = app()
     thresholds = thresholds_from(soon_days, urgent_days)
     typed = parse_typed_date(typed_expiry) if typed_expiry else None

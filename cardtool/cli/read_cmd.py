@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import click
 
 from cardtool.cli.card_number import ENV_CARD_NUMBER, CardNumberAsker
-from cardtool.cli.render import render_mynumber
 from cardtool.cli.secrets import SecretAsker
 from cardtool.cli.util import (
     app,
@@ -19,13 +18,13 @@ from cardtool.cli.util import (
     print_json,
     trust_anchor_option,
 )
-from cardtool.services.read import ReadOptions, read_card, write_card_images
 
 if TYPE_CHECKING:
     from cardtool.trust.options import ResidenceOptions
 
 # The residence modules (anchors, images, rendering) are imported where a residence card or
-# a trust anchor needs them, so reading a My Number card does not load them.
+# a trust anchor needs them, so reading a My Number card does not load them; the read
+# service and the rendering where a card is read, so `read --help` loads neither.
 
 
 def residence_options(trust_anchors: tuple[str, ...]) -> ResidenceOptions:
@@ -84,6 +83,9 @@ def read(text: bool, face: bool, face_key: str, number_b_parts: bool, sign_cert:
     its signature is checked against the installed ISA CAs and each --trust-anchor; exit
     code 7 when a check fails (invalid).
     """
+    from cardtool.cli.render import render_mynumber
+    from cardtool.services.read import ReadOptions, read_card, write_card_images
+
     a = app()
     anchors = residence_options(trust_anchors)
     card_number = CardNumberAsker(a.lang, card_number_stdin)

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -19,9 +19,11 @@ from cardtool.cli.util import app
 from cardtool.errors import UsageError
 from cardtool.files import write_atomic
 from cardtool.i18n import pick
+from cardtool.install import require_extra
 from cardtool.jst import today_jst
-from cardtool.register import DeadlineRow, Register
-from cardtool.services.office import parse_typed_date
+
+if TYPE_CHECKING:
+    from cardtool.register import DeadlineRow, Register
 
 F = TypeVar("F", bound=Callable[..., Any])
 ENV_DB = "CARDTOOL_DB"
@@ -46,6 +48,9 @@ def register_options(f: F) -> F:
 
 @contextmanager
 def opened(db_url: str | None) -> Iterator[Register]:
+    require_extra("office", "The client register", "顧客台帳")
+    from cardtool.register import Register
+
     register = Register.open(db_url)
     try:
         yield register
@@ -121,6 +126,8 @@ def register_export(db_url: str | None, desk: str, csv_file: str | None, ics_fil
     if client_id is not None and (ics_file is not None or csv_file is None):
         raise UsageError("--history exports CSV only: give --csv FILE.",
                          "--history は CSV のみです: --csv FILE を指定してください。")
+    from cardtool.services.office import parse_typed_date
+
     today = (parse_typed_date(as_of) if as_of else None) or today_jst()
     with opened(db_url) as reg:
         if client_id is not None:
@@ -183,6 +190,8 @@ def _cutoff(text: str) -> dt.date:
     stripped = text.strip()
     if stripped.isdigit():
         return today_jst() - dt.timedelta(days=int(stripped))
+    from cardtool.services.office import parse_typed_date
+
     day = parse_typed_date(stripped)
     if day is None:
         raise UsageError("--older-than needs a date (2025-04-01) or a number of days.",

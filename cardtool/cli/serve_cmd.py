@@ -13,7 +13,7 @@ from cardtool.cli.register_cmd import ENV_DB
 from cardtool.cli.util import app, err, trust_anchor_option
 from cardtool.errors import UsageError
 from cardtool.i18n import pick
-from cardtool.trust.options import residence_options as trust_options
+from cardtool.install import require_extra
 
 
 @click.command()
@@ -43,8 +43,10 @@ def serve(port: int, no_browser: bool, db_url: str | None, desk: str, allow_test
     KIND[:PERSONA] (repeatable: a demo with virtual cards held in turn). Listens on
     127.0.0.1 only; the address printed carries this session's token.
     """
+    require_extra("office", "The office desk (cardtool serve)", "窓口(cardtool serve)")
     from cardtool.desk.server import DeskOptions
     from cardtool.desk.server import serve as run
+    from cardtool.trust.options import residence_options as trust_options
 
     # The desk's log (stderr): reader states, reads, refusals, failures; never a personal
     # value (no card number, name, date of birth or code reaches a log call).

@@ -7,14 +7,16 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from cardtool.authenticity import Authenticity
 from cardtool.errors import EXIT_NOT_GENUINE
 from cardtool.i18n import Messages, detect_lang, t
 from cardtool.sources import DEFAULT_WAIT_SECONDS, SourceOptions, Transport, open_transport
+
+if TYPE_CHECKING:
+    from cardtool.authenticity import Authenticity
 
 F = TypeVar("F", bound=Callable[..., Any])
 

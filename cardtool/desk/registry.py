@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from apdu.errors import ApduLayerError
 from cardtool.errors import CardtoolError
 from cardtool.expiry import CardFacts
+from cardtool.install import install_command
 from cardtool.register import Check, Client, DeadlineRow
 
 if TYPE_CHECKING:
@@ -27,10 +28,10 @@ log = logging.getLogger("cardtool.desk")
 
 
 class RegisterNotInstalled(CardtoolError):
-    en = ("The client register is not installed ({detail}): install cardtool with its office "
-          "extra (pip install 'cardtool[office]'). Cards can still be checked.")
-    ja = ("顧客台帳の機能がインストールされていません({detail})。cardtool[office] を"
-          "インストールしてください。カードの読み取りは使えます。")
+    en = ("The client register is not installed ({detail}): " + install_command("office")
+          + ". Cards can still be checked.")
+    ja = ("顧客台帳の機能がインストールされていません({detail}): " + install_command("office")
+          + "。カードの読み取りは使えます。")
 
 
 class RegisterAccess:

@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from cardtool.install import require_extra
 from cardtool.register.errors import RegisterUnavailable
 
 ENV_DATA_DIR = "CARDTOOL_DATA_DIR"
@@ -181,6 +182,8 @@ def create_register_engine(url: URL) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
+    # PostgreSQL's driver is its own extra: without it, one line naming the extra (exit 2).
+    require_extra("pg", "A PostgreSQL register", "PostgreSQL の台帳")
     return create_engine(url, pool_pre_ping=True,
                          connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS})
 

@@ -76,7 +76,7 @@ EXPIRY_NOT_ON_CARD_FACE = "card-face-without-expiry"
 def cv_key_store(allow_test: bool) -> CvKeyStore:
     """The My Number CA keys a verdict may rest on: the bundled J-LIS keys, and with
     ``allow_test`` the test hierarchies too (J-LIS's, and our virtual cards' own TEST keys
-    from fixtures/pki), which give test-anchor at best."""
+    from cardtool/virtual/pki), which give test-anchor at best."""
     if not allow_test:
         return CvKeyStore()
     ours = test_pki_file("mynumber-cv-TEST.json")

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from cardtool.authenticity import Anchor, AnchorProfile
 from cardtool.errors import EXIT_BAD_INPUT, BadInputFile, CardtoolError
-from cardtool.material import fixtures_dir
+from cardtool.material import test_pki_dir
 from cardtool.trust.official import OfficialCA, fingerprint, official_ca, official_cas
 
 ENV_CONFIG_DIR = "CARDTOOL_CONFIG_DIR"
@@ -43,7 +43,7 @@ SOURCE_INSTALLED = "installed"
 SOURCE_OPTION = "option"
 SOURCE_VIRTUAL = "virtual-test"
 
-#: cardtool's own TEST CAs for the virtual residence cards (fixtures/pki).
+#: cardtool's own TEST CAs for the virtual residence cards (cardtool/virtual/pki).
 VIRTUAL_TEST_CAS = ("residence1-ca-TEST.crt.pem", "residence2-ca-TEST.crt.pem")
 
 
@@ -180,8 +180,8 @@ def load_option_anchors(paths: tuple[str, ...] | list[str]) -> list[TrustAnchor]
 
 
 def virtual_test_anchors() -> list[TrustAnchor]:
-    """cardtool's own TEST CAs (fixtures/pki): only for virtual cards."""
-    pki = fixtures_dir() / "pki"
+    """cardtool's own TEST CAs (cardtool/virtual/pki): only for virtual cards."""
+    pki = test_pki_dir()
     return [classify(cert, SOURCE_VIRTUAL, str(pki / name)) for name in VIRTUAL_TEST_CAS
             if (pki / name).is_file() for cert in certificates_in(pki / name)]
 

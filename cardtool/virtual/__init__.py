@@ -1,7 +1,7 @@
 """Virtual cards: a small ISO 7816-4 card OS and the Japanese cards built on it.
 
 ``make_virtual_card("mynumber:soon")`` builds a card from a kind and an optional persona
-(a name in ``fixtures/personas/`` or a path to a persona file).
+(a name in ``cardtool/virtual/personas/`` or a path to a persona file).
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """The virtual My Number card's TEST certificates, made from the committed TEST keys in
-fixtures/pki/ so that they follow the persona's (relative) dates. Deterministic: the same
+cardtool/virtual/pki/ so that they follow the persona's (relative) dates. Deterministic: the same
 persona on the same day gives byte-identical certificates (RSA PKCS#1 v1.5 signatures are
 deterministic), so OpenSC and cardtool see the same DER.
 
 Also the TEST card-verifiable (CV) hierarchy of the 券面 applications (spec §2.5): one TEST CA
 per application and the municipality key it certifies in EF 0004, from
-fixtures/pki/mynumber-cv-TEST.json (made by scripts/make_mynumber_cv_pki.py).
+cardtool/virtual/pki/mynumber-cv-TEST.json (made by scripts/make_mynumber_cv_pki.py).
 
 Shapes follow shared/spec/mynumber-card.md §4: the authentication certificate carries no
 personal data (subject C=JP, CN=<opaque id>); the signing certificate carries name, sex,
@@ -28,7 +28,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 from apdu import tlv
 from cardtool.cards.mynumber import records
 from cardtool.era import era_of
-from cardtool.material import fixtures_dir
+from cardtool.install import REINSTALL_HINT
+from cardtool.material import test_pki_file
 from cardtool.virtual.persona import Persona, PersonaError
 
 POOL_SIZE = 16
@@ -48,11 +49,11 @@ SEX_CODE = {"male": "1", "female": "2", "unknown": "9"}
 
 @cache
 def load_key(name: str) -> rsa.RSAPrivateKey:
-    path = fixtures_dir() / "pki" / name
+    path = test_pki_file(name)
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except FileNotFoundError:
-        raise PersonaError(path=str(path), detail="TEST key missing: run scripts/make_test_pki.py"
+        raise PersonaError(path=str(path), detail="TEST key missing: " + REINSTALL_HINT
                            ) from None
     assert isinstance(key, rsa.RSAPrivateKey)
     return key
@@ -217,12 +218,12 @@ class CvKey:
 
 @cache
 def cv_keys() -> tuple[CvKey, ...]:
-    path = fixtures_dir() / "pki" / CV_HIERARCHY_FILE
+    path = test_pki_file(CV_HIERARCHY_FILE)
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise PersonaError(path=str(path),
-                           detail="TEST CV keys missing: run scripts/make_mynumber_cv_pki.py"
+                           detail="TEST CV keys missing: " + REINSTALL_HINT
                            ) from None
     keys = []
     for entry in document["keys"]:

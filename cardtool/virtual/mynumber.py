@@ -9,7 +9,7 @@ for the expiry right after reset, the contactless UID pseudo-APDU, and 67 00 / 6
 
 The 券面 applications hold the records of spec §2.5 byte for byte in structure (layout
 constants: cardtool/cards/mynumber/records.py), signed by a TEST hierarchy of our own
-(fixtures/pki/mynumber-cv-TEST.json): each application's records by the municipality key its
+(cardtool/virtual/pki/mynumber-cv-TEST.json): each application's records by the municipality key its
 EF 0004 certifies, that certificate by the application's TEST CA; the per-card key
 (DF12/DF24/DF42/DF51) answers the chip challenge ``80 2A 00 00`` in both applications.
 """

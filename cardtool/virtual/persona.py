@@ -1,7 +1,7 @@
 """Personas: synthetic card holders for the virtual cards, one JSON file each.
 
 Dates are absolute (``"2031-03-31"``) or relative to today in JST (``"+45d"``, ``"-3d"``), so
-tests do not rot. Every persona is synthetic; see ``fixtures/personas/README.md``.
+tests do not rot. Every persona is synthetic; see ``cardtool/virtual/personas/README.md``.
 
 Keys (all kinds):
   kind                 "mynumber" | "residence" | "residence2" | "specified"
@@ -39,7 +39,7 @@ from typing import Any
 from apdu.jsonsafe import JsonRejected, loads_bounded
 from cardtool.errors import EXIT_BAD_INPUT, CardtoolError
 from cardtool.jst import today_jst
-from cardtool.material import fixtures_dir
+from cardtool.material import personas_dir
 from cardtool.mynumber_digits import is_valid_my_number
 from cardtool.policy.table import SECRETS
 from cardtool.secret_format import RESIDENCE_CARD_NUMBER, PinFormatError, encode_secret
@@ -117,14 +117,14 @@ def _text(data: dict[str, Any], key: str, path: str, required: bool = True) -> s
 
 
 def locate(spec: str | None, kind: str) -> Path:
-    """A persona name in fixtures/personas/ (with or without .json) or a file path."""
+    """A persona name in cardtool/virtual/personas/ (with or without .json) or a file path."""
     name = spec or DEFAULT_PERSONA[kind]
     candidate = Path(name)
     if candidate.suffix == ".json" and candidate.exists():
         return candidate
     if os.sep in name or candidate.exists():
         return candidate
-    return fixtures_dir() / "personas" / (name if name.endswith(".json") else f"{name}.json")
+    return personas_dir() / (name if name.endswith(".json") else f"{name}.json")
 
 
 def split_quirks(spec: str | None, kind: str) -> tuple[str | None, frozenset[str]]:

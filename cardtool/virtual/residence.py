@@ -39,7 +39,8 @@ from apdu.sw import SW
 from cardtool.cards.residence import ids
 from cardtool.cards.residence.ids import Tag
 from cardtool.errors import EXIT_BAD_INPUT, CardtoolError
-from cardtool.material import fixtures_dir
+from cardtool.install import REINSTALL_HINT, REINSTALL_HINT_JA
+from cardtool.material import test_pki_file
 from cardtool.virtual import register
 from cardtool.virtual.card_os import DF, EF, CardOS, after, always, never, sw
 from cardtool.virtual.persona import Persona, PersonaError, load_persona
@@ -56,8 +57,8 @@ RandomSource = Callable[[int], bytes]
 
 
 class MissingSignerPki(CardtoolError):
-    en = "The TEST PKI of the virtual residence cards is missing ({path}): run scripts/make_residence_pki.py."
-    ja = "仮想在留カードのテスト用PKIがありません({path})。scripts/make_residence_pki.py を実行してください。"
+    en = "The TEST PKI of the virtual residence cards is missing ({path}): " + REINSTALL_HINT + "."
+    ja = "仮想在留カードのテスト用PKIがありません({path})。" + REINSTALL_HINT_JA + "。"
     exit_code = EXIT_BAD_INPUT
 
 
@@ -321,7 +322,7 @@ class SignerPki:
 
 
 def _pki_path(name: str) -> Path:
-    return fixtures_dir() / "pki" / name
+    return test_pki_file(name)
 
 
 #: Forged cards (persona ``extra.forgery``), each made to fail one authenticity check:

@@ -22,7 +22,7 @@ from apdu.errors import MalformedData
 from apdu.ins import INS
 from apdu.sw import SW
 from cardtool.cards.residence import ids
-from cardtool.material import fixtures_dir
+from cardtool.material import test_pki_file
 from cardtool.virtual import register
 from cardtool.virtual.card_os import DF, sw
 from cardtool.virtual.mynumber import VirtualMyNumberCard
@@ -46,7 +46,7 @@ _MAC_LENGTH = 8
 
 
 def load_delivery_private_key() -> rsa.RSAPrivateKey:
-    path = fixtures_dir() / "pki" / DELIVERY_PRIVATE_KEY
+    path = test_pki_file(DELIVERY_PRIVATE_KEY)
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except OSError:

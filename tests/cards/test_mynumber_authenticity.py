@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from apdu import tlv
+from cardtool import material
 from cardtool.authenticity import AnchorProfile, Result, Status
 from cardtool.cards.mynumber import records
 from cardtool.cards.mynumber.anchors import CvKeyStore, bundled_keys
@@ -27,7 +28,6 @@ from cardtool.cards.mynumber.verify import (
     parse_cv_certificate,
 )
 from cardtool.era import collation_number_b
-from cardtool.material import fixtures_dir
 from cardtool.virtual import jpki_pki
 from cardtool.virtual.persona import load_persona
 from tests.support.cli import ROOT, cardtool
@@ -39,7 +39,7 @@ PYMYNA_DER = {
     "5000033": "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA0kYV9jUl50DIfoPtZHh+dtEKH4ZS6+HqKJNNNc478HcW9beeK8sq4rkbT0yf+2Akl/WW1lmvnQoUtFzdc471Ykk0m4zH2zLy1DO9ObzET1A+iB1WwUns1RVcHOdGH8OsT1XQo5zKqt+uW4r6Ecz5G+3HdAI9EcpuupkAT4HFQafWfd7YxyTW4gsQo96q6MQ8E3zNcbJjdA6JeXUt5NVnYynKvL1/Onf8SKb45h05m0rGZoSp/fyZ7O+QDdb/fw/dOeI9Fj+KRoxi2+rgCQbfrVqJtFyltzU9yZioDTgD7aeUtV+Z9TXRw5okPINSrWAtkmw4nSgWyUE0nuJOT0FZfwIDAQAB",
 }
 SHARED_KEYS = ROOT.parent / "shared" / "data" / "jlis-cv-ca-keys.json"
-OURS = fixtures_dir() / "pki" / "mynumber-cv-TEST.json"
+OURS = material.test_pki_file("mynumber-cv-TEST.json")
 PERSONA = load_persona(None, "mynumber")
 assert PERSONA.security_code is not None
 NUMBER_B = collation_number_b(PERSONA.birth_date, PERSONA.card_expiry, PERSONA.security_code)

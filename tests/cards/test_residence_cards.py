@@ -351,7 +351,7 @@ def test_specified_session_is_dropped_on_reset_and_on_a_bad_mac() -> None:
 def test_persona_errors_are_clear(tmp_path: Path) -> None:
     from cardtool.virtual.persona import PersonaError
 
-    base = (Path(__file__).resolve().parents[2] / "fixtures" / "personas" /
+    base = (Path(__file__).resolve().parents[2] / "cardtool" / "virtual" / "personas" /
             "residence2-default.json").read_text(encoding="utf-8")
     cases: list[tuple[Callable[[str], str], str]] = [
         (lambda s: s.replace('"work_restriction": "2"', '"work_restriction": "7"'),

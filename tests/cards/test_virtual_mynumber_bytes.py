@@ -29,7 +29,7 @@ from cardtool.virtual.mynumber import MUNICIPALITY_CODE, VirtualMyNumberCard
 TEXT_AID = "D3921000310001010408"
 VISUAL_AID = "D3921000310001010402"
 JPKI_AID = "D392F000260100000001"
-CV_KEYS_FILE = Path(__file__).resolve().parents[2] / "fixtures" / "pki" / "mynumber-cv-TEST.json"
+CV_KEYS_FILE = Path(__file__).resolve().parents[2] / "cardtool" / "virtual" / "pki" / "mynumber-cv-TEST.json"
 REAL_TEST_KEY_NUMBERS = {"6000020", "6000023", "6000033"}
 SHA256_DIGEST_INFO = bytes.fromhex("3031300D060960864801650304020105000420")
 FACE_DIGEST_INFO = bytes.fromhex("3071300D060960864801650304020105000460")

@@ -32,7 +32,7 @@ RESIDENCE_CODE = ("cardtool.cards.residence", "cardtool.virtual.residence",
                   "cardtool.virtual.residence_images", "cardtool.virtual.specified",
                   "cardtool.cli.render_residence")
 MYNUMBER_VIRTUAL = ("cardtool.virtual.mynumber", "cardtool.virtual.nonconformant")
-ANCHOR2 = "fixtures/pki/residence2-ca-TEST.crt.pem"
+ANCHOR2 = "cardtool/virtual/pki/residence2-ca-TEST.crt.pem"
 
 
 def imported_by(tmp_path: Path, *args: str, stdin: str | None = None
@@ -41,7 +41,7 @@ def imported_by(tmp_path: Path, *args: str, stdin: str | None = None
     listing = tmp_path / "modules.txt"
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
            "PYTHONPATH": str(ROOT)}
-    for key in ("CARDTOOL_FIXTURES", "CARDTOOL_CONFIG_DIR"):
+    for key in ("CARDTOOL_CONFIG_DIR"):
         if key in os.environ:
             env[key] = os.environ[key]
     out = subprocess.run([sys.executable, "-c", PROBE, str(listing), "read", *args, "--json"],

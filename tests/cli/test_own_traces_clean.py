@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from cardtool.material import fixtures_dir
-
 CARDTOOL = [sys.executable, "-m", "cardtool"]
 
 # (arguments after the source options, standard input: the secrets in the order asked)
@@ -68,8 +66,7 @@ def test_cardtools_own_traces(tmp_path: Path, redact: bool) -> None:
 
 
 def test_committed_fixture_traces_are_clean() -> None:
-    directory = fixtures_dir() / "traces"
-    if not directory.is_dir():
-        pytest.skip("no fixture traces committed yet")
+    directory = Path(__file__).resolve().parents[2] / "fixtures" / "traces"
+    assert any(directory.iterdir())
     out = run("trace", "check", "--json", str(directory))
     assert out.returncode == 0, out.stdout

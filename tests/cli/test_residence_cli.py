@@ -18,8 +18,8 @@ from cardtool.jst import today_jst
 from tests.support.cli import ROOT, cardtool, one_line_error
 
 TRACES = ROOT / "fixtures" / "traces"
-ANCHOR1 = "fixtures/pki/residence1-ca-TEST.crt.pem"
-ANCHOR2 = "fixtures/pki/residence2-ca-TEST.crt.pem"
+ANCHOR1 = "cardtool/virtual/pki/residence1-ca-TEST.crt.pem"
+ANCHOR2 = "cardtool/virtual/pki/residence2-ca-TEST.crt.pem"
 ANCHORS = ["--trust-anchor", ANCHOR1, "--trust-anchor", ANCHOR2]
 NUMBERS = {"residence": "AB12345678CD", "residence2": "AB98765432CD",
            "specified": "TK12345678AP", "residence-sp": "SP20240001AA",

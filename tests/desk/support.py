@@ -24,7 +24,7 @@ from cardtool.trust.options import ResidenceOptions
 PORT = 18765
 HOST = f"127.0.0.1:{PORT}"
 ORIGIN = f"http://{HOST}"
-#: The default personas' secrets (fixtures/personas: synthetic).
+#: The default personas' secrets (cardtool/virtual/personas: synthetic).
 RESIDENCE2_NUMBER = "AB98765432CD"
 MYNUMBER_BIRTH = "1985-04-01"
 MYNUMBER_CODE = "1234"

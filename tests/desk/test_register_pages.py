@@ -14,7 +14,7 @@ import pytest
 
 from tests.desk.support import desk, wait_version
 
-#: The card number of the persona residence2-soon (fixtures/personas, synthetic).
+#: The card number of the persona residence2-soon (cardtool/virtual/personas, synthetic).
 SOON_NUMBER = "SN55556666XX"
 
 pytest.importorskip("starlette")

@@ -19,7 +19,7 @@ from tests.faults.test_fault_sweep import (
     run_flow,
 )
 
-ANCHOR = ["--trust-anchor", "fixtures/pki/residence2-ca-TEST.crt.pem"]
+ANCHOR = ["--trust-anchor", "cardtool/virtual/pki/residence2-ca-TEST.crt.pem"]
 FLOWS = [
     Flow("residence-read", ["read", "--card-number-stdin"], "AB12345678CD\n", "residence"),
     Flow("residence2-read", ["read", "--card-number-stdin", *ANCHOR], "AB98765432CD\n",

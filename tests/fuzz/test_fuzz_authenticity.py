@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from apdu import tlv
 from apdu.errors import MalformedData
+from cardtool import material
 from cardtool.authenticity import Result
 from cardtool.cards.mynumber import ids
 from cardtool.cards.mynumber.anchors import CvKeyStore
@@ -21,7 +22,6 @@ from cardtool.cards.mynumber.verify import (
     check_signed_card_key,
     check_text_integrity,
 )
-from cardtool.material import fixtures_dir
 from cardtool.virtual import jpki_pki
 from cardtool.virtual.mynumber import VirtualMyNumberCard
 from cardtool.virtual.persona import load_persona
@@ -29,7 +29,7 @@ from tests.fuzz.conftest import FUZZ_EXAMPLES
 
 fuzz = settings(max_examples=FUZZ_EXAMPLES, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow])
-STORE = CvKeyStore(allow_test=True, extra_file=fixtures_dir() / "pki" / "mynumber-cv-TEST.json")
+STORE = CvKeyStore(allow_test=True, extra_file=material.test_pki_file("mynumber-cv-TEST.json"))
 
 
 @cache

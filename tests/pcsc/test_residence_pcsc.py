@@ -20,8 +20,8 @@ from tests.support.pcsc import emulated, served, vpcd_reader_name
 pytestmark = pytest.mark.pcsc
 SLOT = 1
 READER = vpcd_reader_name(SLOT)
-ANCHORS = ["--trust-anchor", "fixtures/pki/residence1-ca-TEST.crt.pem",
-           "--trust-anchor", "fixtures/pki/residence2-ca-TEST.crt.pem"]
+ANCHORS = ["--trust-anchor", "cardtool/virtual/pki/residence1-ca-TEST.crt.pem",
+           "--trust-anchor", "cardtool/virtual/pki/residence2-ca-TEST.crt.pem"]
 
 
 def number(kind: str, persona: str | None = None) -> str:

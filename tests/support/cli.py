@@ -17,7 +17,7 @@ def cardtool(*args: str, stdin: str | None = None, lang: str = "C.UTF-8",
              ) -> subprocess.CompletedProcess[str]:
     full_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": lang,
                 "PYTHONPATH": str(ROOT)}
-    for key in ("PCSCLITE_CSOCK_NAME", "CARDTOOL_FIXTURES", "CARDTOOL_CONFIG_DIR"):
+    for key in ("PCSCLITE_CSOCK_NAME", "CARDTOOL_CONFIG_DIR"):
         if key in os.environ:
             full_env[key] = os.environ[key]
     full_env.update(env or {})

@@ -1,6 +1,6 @@
 """The official ISA CA list, made to include our TEST CAs: the real official certificates
 are not available here, so tests inject a copy of the list (``cardtool.trust.official``'s
-one injection point) that adds the fingerprints of fixtures/pki's TEST CAs."""
+one injection point) that adds the fingerprints of cardtool/virtual/pki's TEST CAs."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from cryptography import x509
 from cardtool.trust.official import fingerprint
 from tests.support.cli import ROOT
 
-PKI = ROOT / "fixtures" / "pki"
+PKI = ROOT / "cardtool" / "virtual" / "pki"
 CA1 = PKI / "residence1-ca-TEST.crt.pem"
 CA2 = PKI / "residence2-ca-TEST.crt.pem"
 
@@ -78,7 +78,7 @@ def cardtool_with_list(official_list: Path, *args: str, stdin: str | None = None
     """Like tests.support.cli.cardtool, with the injected official list."""
     full_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
                 "PYTHONPATH": str(ROOT)}
-    for key in ("PCSCLITE_CSOCK_NAME", "CARDTOOL_FIXTURES", "CARDTOOL_CONFIG_DIR"):
+    for key in ("PCSCLITE_CSOCK_NAME", "CARDTOOL_CONFIG_DIR"):
         if key in os.environ:
             full_env[key] = os.environ[key]
     full_env.update(env or {})

@@ -309,7 +309,7 @@ def test_secure_messaging_verify_is_the_residence_card_number() -> None:
     assert found(t.data()) == [(1, "secret-unredacted", "", "")]
 
 
-MY_NUMBER = "123456789018"  # synthetic, valid check digit (fixtures/personas/default.json)
+MY_NUMBER = "123456789018"  # synthetic, valid check digit (cardtool/virtual/personas/default.json)
 
 
 def _my_number_response(digits: str) -> str:

@@ -29,7 +29,7 @@ from cardtool.cards.residence.signature import (
 )
 from cardtool.errors import BadInputFile
 
-PKI = Path(__file__).resolve().parents[2] / "fixtures" / "pki"
+PKI = Path(__file__).resolve().parents[2] / "cardtool" / "virtual" / "pki"
 FIRST, SECOND = ids.Generation.FIRST, ids.Generation.SECOND
 
 

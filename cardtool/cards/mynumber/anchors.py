@@ -5,7 +5,7 @@ the verifier must hold it. The production keys (ids starting with '5') and J-LIS
 hierarchy ('6000020/23/33') come bundled as package data, ``cardtool/data/jlis-cv-ca-keys.json``,
 a copy of ``shared/data/jlis-cv-ca-keys.json`` with its provenance (recovered from real cards
 by two independent public projects; the test keys from one). cardtool's own TEST hierarchy
-(``fixtures/pki/mynumber-cv-TEST.json``) is loaded only when the caller passes its file.
+(``cardtool/virtual/pki/mynumber-cv-TEST.json``) is loaded only when the caller passes its file.
 
 Test keys of either hierarchy count only when the caller allows them (a virtual card, or
 the user's explicit option), and then give ``test-anchor``: never a genuine card.

@@ -264,7 +264,7 @@ SPECIFIED_TAG_MAC = 0x8E
 #  9. The ISA delivery key (published as keys_smrsapub_001.bin, said to be the raw 256-byte
 #     modulus with e = 65537) is not bundled; the reader takes it from the environment
 #     variable CARDTOOL_SPECIFIED_DELIVERY_KEY, else uses the TEST key of the virtual card
-#     (fixtures/pki/specified-delivery-TEST.*), which no real card accepts.
+#     (cardtool/virtual/pki/specified-delivery-TEST.*), which no real card accepts.
 SPECIFIED_DELIVERY_EXPONENT = 65537
 # ---------------------------------------------------------------------------------------
 
