@@ -145,49 +145,42 @@ def ordered_keys(today: dt.date, keep: DeadlineFilter) -> Select[Any]:
 
 
 def count_keys(connection: Connection, today: dt.date, keep: DeadlineFilter) -> int:
-    return sum(_band_counts(connection, today, keep))
-
-
-def _band_counts(connection: Connection, today: dt.date, keep: DeadlineFilter) -> list[int]:
-    parts = _kept_bands(today, keep)
-    counts = [int(connection.execute(select(func.count()).select_from(deadline_keys)
-                                     .where(condition)).scalar_one())
-              for condition, _, _ in parts[:-2]]
-    if len(parts) > 2:
-        # The last level (ok) is most of the register: its counts are what the others
-        # leave of the total (the dated and undated total: two indexed counts).
-        extra = [and_(*_key_filter(today, keep))] if _key_filter(today, keep) else []
-        k = deadline_keys.c
-        total = int(connection.execute(select(func.count()).select_from(deadline_keys)
-                                       .where(*extra)).scalar_one())
-        undated = int(connection.execute(select(func.count()).select_from(deadline_keys).where(
-            k.date.is_(None), *extra)).scalar_one())
-        dated = total - undated
-        counts.append(dated - sum(counts[0::2]))
-        counts.append(undated - sum(counts[1::2]))
-    else:
-        counts.extend(int(connection.execute(select(func.count()).select_from(deadline_keys)
-                                             .where(condition)).scalar_one())
-                      for condition, _, _ in parts[-2:])
-    return counts
+    """How many rows the filter keeps: one indexed count (the whole table, a date range,
+    the pending rows, or the expired ones)."""
+    where = _band_filter(today, keep)
+    if keep.overdue_only:
+        where.append(bands(today)[0][1])
+    return int(connection.execute(select(func.count()).select_from(deadline_keys)
+                                  .where(*where)).scalar_one())
 
 
 def _page_keys(connection: Connection, today: dt.date, keep: DeadlineFilter, offset: int,
-               size: int, counts: list[int]) -> list[RowMapping]:
-    """The ``size`` rows from ``offset`` of the ordered list, read part by part: each
-    part's query skips to its share of the page."""
+               size: int) -> list[RowMapping]:
+    """The ``size`` rows from ``offset`` of the ordered list, read part by part (each level's
+    dated rows, then its undated ones), each part's query skipping to its share of the page.
+    A part is counted only when the page starts beyond it: the first pages read the most
+    urgent rows and nothing else."""
     found: list[RowMapping] = []
     start = 0
-    for (condition, order, by_date), count in zip(_kept_bands(today, keep), counts, strict=True):
-        end = start + count
-        if count and offset < end and len(found) < size:
-            statement = (select(deadline_keys).where(condition).order_by(*order)
-                         .limit(size - len(found)).offset(max(0, offset - start)))
-            if by_date:
-                statement = statement.with_hint(deadline_keys, "INDEXED BY ix_deadline_keys_order",
-                                                "sqlite")
-            found.extend(connection.execute(statement).mappings())
-        start = end
+    for condition, order, by_date in _kept_bands(today, keep):
+        wanted = size - len(found)
+        if wanted <= 0:
+            break
+        skip = max(0, offset - start)
+        statement = (select(deadline_keys).where(condition).order_by(*order)
+                     .limit(wanted).offset(skip))
+        if by_date:
+            statement = statement.with_hint(deadline_keys, "INDEXED BY ix_deadline_keys_order",
+                                            "sqlite")
+        rows = list(connection.execute(statement).mappings())
+        found.extend(rows)
+        if len(rows) == wanted:
+            break
+        if rows or skip == 0:
+            start += skip + len(rows)
+        else:  # the page starts beyond this part: how long it is
+            start += int(connection.execute(select(func.count()).select_from(deadline_keys)
+                                            .where(condition)).scalar_one())
     return found
 
 
@@ -221,10 +214,9 @@ def rows_for_keys(connection: Connection, keys: Sequence[RowMapping], today: dt.
 
 def deadline_page(connection: Connection, today: dt.date, keep: DeadlineFilter, page: int,
                   size: int = PAGE_SIZE) -> Page[DeadlineRow]:
-    counts = _band_counts(connection, today, keep)
-    total = sum(counts)
+    total = count_keys(connection, today, keep)
     number = clamp_page(page, total, size)
-    keys = _page_keys(connection, today, keep, (number - 1) * size, size, counts)
+    keys = _page_keys(connection, today, keep, (number - 1) * size, size)
     return Page(tuple(rows_for_keys(connection, keys, today, Thresholds())), number, size,
                 total)
 

@@ -142,11 +142,12 @@ deadline_keys = Table(
     # conditions of the expired level in it, so a page of them is read from it alone.
     Index("ix_deadline_keys_order", "date", "reference_order", "client_id", "expired_from",
           "renewal_pending"),
-    Index("ix_deadline_keys_expired_from", "expired_from"),
-    # Each level's rows on a day are a range of one of these (listing.bands).
-    Index("ix_deadline_keys_urgent_from", "urgent_from", "expired_from"),
-    Index("ix_deadline_keys_soon_from", "soon_from", "urgent_from"),
-    Index("ix_deadline_keys_level_floor", "level_floor", "soon_from"),
+    Index("ix_deadline_keys_expired_from", "expired_from", "date"),
+    # Each level's rows on a day are a range of one of these (listing.bands), which hold
+    # what its count reads: a page's counts never touch the table.
+    Index("ix_deadline_keys_urgent_from", "urgent_from", "expired_from", "date"),
+    Index("ix_deadline_keys_soon_from", "soon_from", "urgent_from", "date"),
+    Index("ix_deadline_keys_level_floor", "level_floor", "soon_from", "date"),
     Index("ix_deadline_keys_pending", "renewal_pending"),
     sqlite_autoincrement=True,
 )

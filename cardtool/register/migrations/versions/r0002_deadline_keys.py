@@ -69,12 +69,13 @@ def upgrade() -> None:
     op.create_index("ix_deadline_keys_check_id", "deadline_keys", ["check_id"])
     op.create_index("ix_deadline_keys_order", "deadline_keys",
                     ["date", "reference_order", "client_id", "expired_from", "renewal_pending"])
-    op.create_index("ix_deadline_keys_expired_from", "deadline_keys", ["expired_from"])
+    op.create_index("ix_deadline_keys_expired_from", "deadline_keys", ["expired_from", "date"])
     op.create_index("ix_deadline_keys_urgent_from", "deadline_keys",
-                    ["urgent_from", "expired_from"])
-    op.create_index("ix_deadline_keys_soon_from", "deadline_keys", ["soon_from", "urgent_from"])
+                    ["urgent_from", "expired_from", "date"])
+    op.create_index("ix_deadline_keys_soon_from", "deadline_keys",
+                    ["soon_from", "urgent_from", "date"])
     op.create_index("ix_deadline_keys_level_floor", "deadline_keys",
-                    ["level_floor", "soon_from"])
+                    ["level_floor", "soon_from", "date"])
     op.create_index("ix_deadline_keys_pending", "deadline_keys", ["renewal_pending"])
     _forget_derived()
 
