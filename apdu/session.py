@@ -136,12 +136,15 @@ class Session:
         offset: int = 0,
         sfi: int | None = None,
         cla: int = 0x00,
+        one_read: bool = False,
     ) -> bytes:
         """Read ``length`` bytes (or to the end of the EF when None) of the current EF, or
         of the EF with short id ``sfi`` (which becomes current).
 
         One extended read when it helps and works; otherwise 256-byte short reads. A short
         answer with ``90 00`` or ``62 82``, or ``6B 00`` after some data, ends the file.
+        ``one_read``: stop after the first answer with data (at most ``length`` bytes, fewer
+        when the EF is shorter): for a caller that learns the size from what it gets.
         """
         out = bytearray()
         first = True
@@ -169,7 +172,7 @@ class Session:
                 self.extended_works = True
             first = False
             out += response.data
-            if len(response.data) < chunk or response.sw == SW.END_OF_FILE:
+            if len(response.data) < chunk or response.sw == SW.END_OF_FILE or one_read:
                 break
         return bytes(out)
 
@@ -182,6 +185,7 @@ class Session:
         what: str = "file",
         max_size: int = 0x7FFF,
         expect_tag: int | None = None,
+        whole: bool = False,
     ) -> bytes:
         """Read an EF that holds one BER-TLV object (a certificate, a TLV record): the first
         ``header_bytes`` tell its size, then one more read fetches the value.
@@ -190,9 +194,21 @@ class Session:
         so every read after the first begins on a TLV boundary: that is what lets a trace
         redact values while keeping the structure.
 
+        ``whole``: for a card known to answer a READ BINARY longer than the EF with the
+        bytes it has (``90 00`` or ``62 82``; the My Number card does, spec §7): the first
+        read asks for ``max_size`` bytes in one extended APDU (256 on a short-APDU link),
+        which is the whole object on most cards; only an object longer than that answer
+        costs one more read, of exactly the bytes still missing (nothing is read twice).
+        A refused extended read falls back to short reads (remembered, as for any read).
+
         With ``expect_tag``, ``00``/``FF`` filler before the object is skipped (one more
         read, only on cards that have it) and left out of the result."""
-        head = self.read_binary(header_bytes, sfi=sfi)
+        if whole:
+            first_le = (min(max_size, MAX_EXTENDED_LE) if self.extended_works is not False
+                        else MAX_SHORT_LE)
+            head = self.read_binary(max(first_le, header_bytes), sfi=sfi, one_read=True)
+        else:
+            head = self.read_binary(header_bytes, sfi=sfi)
         start = 0
         if (expect_tag is not None and head[:1] in (b"\x00", b"\xff")
                 and not head.startswith(tlv.encode_tag(expect_tag))):
@@ -209,6 +225,12 @@ class Session:
             raise MalformedData(what, start, f"declares {total - start} bytes, more than {max_size}")
         if total <= len(head):
             return head[start:total]
+        if whole and len(head) >= value_offset:
+            rest = self.read_binary(total - len(head), offset=len(head))
+            if len(head) + len(rest) < total:
+                raise MalformedData(what, len(head) + len(rest),
+                                    f"declares {total} bytes but the file ends here")
+            return head[start:] + rest
         rest = self.read_binary(length, offset=value_offset)
         if value_offset + len(rest) < total:
             raise MalformedData(

@@ -100,6 +100,8 @@ class VpcdLink:
         self.latency_ms = latency_ms
         self.on_event = on_event
         self.apdu_count = 0
+        #: The time the modelled link charged so far (latency and bytes), for benchmarks.
+        self.link_seconds = 0.0
         self._sock: socket.socket | None = None
         self._stop = threading.Event()
         self.ready = threading.Event()  # set once pcscd has talked to us
@@ -260,6 +262,7 @@ class VpcdLink:
             response = b"\x6f\x00"
         self.apdu_count += 1
         delay = link_delay(self.latency_ms, len(command), len(response))
+        self.link_seconds += delay
         if delay:
             remaining = delay - (time.monotonic() - started)
             if remaining > 0:

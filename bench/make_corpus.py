@@ -41,7 +41,6 @@ from cardtool.cards.mynumber import ids
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cards.mynumber.jpki import compute_signature, digest_info_sha256
 from cardtool.errors import CardtoolError
-from cardtool.policy.conform import virtual_secret
 from cardtool.policy.guard import PinGuard
 from cardtool.policy.rules import key_label
 from cardtool.policy.table import SECRETS
@@ -51,7 +50,7 @@ from cardtool.services.read_residence import ResidenceOptions
 from cardtool.sources import default_redactor
 from cardtool.virtual import make_virtual_card
 from cardtool.virtual.card_os import CardOS
-from cardtool.virtual.mynumber import VirtualMyNumberCard
+from cardtool.virtual.mynumber import VirtualMyNumberCard, virtual_secret
 from cardtool.virtual.nonconformant import Blocked63C0Card, CountUpCard, NoDecrementCard
 from cardtool.virtual.persona import Persona
 

@@ -56,7 +56,7 @@ from cardtool.desk.server import DeskOptions, start_in_thread  # noqa: E402
 from cardtool.expiry import CardFacts  # noqa: E402
 from cardtool.jst import today_jst  # noqa: E402
 from cardtool.register import Register  # noqa: E402
-from cardtool.register.deadline_keys import RowKey, row_keys  # noqa: E402
+from cardtool.register.deadline_keys import RowKey, authenticity_rank, row_keys  # noqa: E402
 from cardtool.register.rows import search_key, search_words  # noqa: E402
 from cardtool.register.schema import (  # noqa: E402
     checks,
@@ -192,6 +192,7 @@ def populate(register: Register, size: int, seed: int = 25) -> tuple[int, float,
                 "level_floor": int(key.level_floor), "soon_from": key.soon_from,
                 "urgent_from": key.urgent_from, "expired_from": key.expired_from,
                 "renewal_pending": key.renewal_pending, "reference_order": reference,
+                "authenticity_rank": authenticity_rank(None),
             } for key in keys_of[chosen])
             flush(connection)
         flush(connection, force=True)

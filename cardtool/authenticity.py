@@ -62,7 +62,7 @@ class Anchor:
 
 
 @dataclass(frozen=True)
-class Check:
+class AuthenticityCheck:
     name: str  # e.g. "text-integrity", "cv-certificate", "chip-challenge"
     result: Result
     detail_en: str
@@ -75,16 +75,16 @@ class Check:
         return {"name": self.name, "result": self.result.value, "detail": self.detail(lang)}
 
 
-def passed(name: str, en: str, ja: str) -> Check:
-    return Check(name, Result.PASS, en, ja)
+def passed(name: str, en: str, ja: str) -> AuthenticityCheck:
+    return AuthenticityCheck(name, Result.PASS, en, ja)
 
 
-def failed(name: str, en: str, ja: str) -> Check:
-    return Check(name, Result.FAIL, en, ja)
+def failed(name: str, en: str, ja: str) -> AuthenticityCheck:
+    return AuthenticityCheck(name, Result.FAIL, en, ja)
 
 
-def skipped(name: str, en: str, ja: str) -> Check:
-    return Check(name, Result.SKIPPED, en, ja)
+def skipped(name: str, en: str, ja: str) -> AuthenticityCheck:
+    return AuthenticityCheck(name, Result.SKIPPED, en, ja)
 
 
 STATUS_LABELS: dict[Status, tuple[str, str]] = {
@@ -107,10 +107,21 @@ STATUS_LABELS: dict[Status, tuple[str, str]] = {
 }
 
 
+#: Short names of the statuses, by value (a narrow column: the office report, the desk).
+SHORT_LABELS: dict[str, tuple[str, str]] = {
+    "genuine": ("genuine", "真正"),
+    "data-genuine": ("data genuine", "データ真正"),
+    "test-anchor": ("TEST key only", "テスト鍵のみ"),
+    "unanchored": ("no trust anchor", "アンカー未確認"),
+    "not-checked": ("not checked", "未検証"),
+    "invalid": ("NOT GENUINE", "不正"),
+}
+
+
 @dataclass(frozen=True)
 class Authenticity:
     status: Status
-    checks: tuple[Check, ...]
+    checks: tuple[AuthenticityCheck, ...]
     anchor: Anchor | None = None
     #: What to do next, when the status asks for it (e.g. how to install an anchor).
     advice_en: str = ""
@@ -126,7 +137,7 @@ class Authenticity:
     def advice(self, lang: str) -> str:
         return pick((self.advice_en, self.advice_ja), lang)
 
-    def failures(self) -> list[Check]:
+    def failures(self) -> list[AuthenticityCheck]:
         return [c for c in self.checks if c.result is Result.FAIL]
 
     def to_json(self, lang: str = "en") -> dict[str, Any]:
@@ -140,8 +151,9 @@ class Authenticity:
         return out
 
 
-def verdict(checks: Iterable[Check], anchor: Anchor | None, *, chip_challenge: bool | None,
-            advice_en: str = "", advice_ja: str = "") -> Authenticity:
+def verdict(checks: Iterable[AuthenticityCheck], anchor: Anchor | None, *,
+            chip_challenge: bool | None, advice_en: str = "",
+            advice_ja: str = "") -> Authenticity:
     """The one rule that turns checks into a status.
 
     ``chip_challenge``: True when the chip answered a challenge verified with a certified
@@ -169,20 +181,31 @@ def verdict(checks: Iterable[Check], anchor: Anchor | None, *, chip_challenge: b
 NOTHING_READ = Authenticity(Status.NOT_CHECKED, (), None)
 
 #: From the weakest claim to the strongest: a card with two sides (a 特定在留カード's My
-#: Number chip and residence data) is only as genuine as its weaker side.
+#: Number chip and residence data) is only as genuine as its weaker side, and a client's row
+#: shows the weakest of the client's cards. The one order (the expiry rules, the office
+#: report and the register use it through ``weakest``). ``not-checked`` is weaker than
+#: ``unanchored``: of a pair of cards, one not checked at all and one whose signatures match
+#: its own certificate, showing "unanchored" would claim a signature check the first card
+#: never had; "not checked" overstates nothing.
 STRENGTH = (Status.INVALID, Status.NOT_CHECKED, Status.UNANCHORED, Status.TEST_ANCHOR,
             Status.DATA_GENUINE, Status.GENUINE)
+
+
+def weakest(verdicts: Iterable[Authenticity | None]) -> Authenticity | None:
+    """The verdict with the weakest claim (``STRENGTH``), the first of equals; None when
+    none was given."""
+    given = [v for v in verdicts if v is not None]
+    return min(given, key=lambda v: STRENGTH.index(v.status), default=None)
 
 
 def combine(*verdicts: Authenticity | None) -> Authenticity | None:
     """One verdict for a card checked in parts: the weakest part's status, anchor and
     advice, with every part's checks."""
     parts = [v for v in verdicts if v is not None]
-    if not parts:
-        return None
-    if len(parts) == 1:
-        return parts[0]
-    weakest = min(parts, key=lambda v: STRENGTH.index(v.status))
+    if len(parts) <= 1:
+        return parts[0] if parts else None
+    weakest_part = weakest(parts)
+    assert weakest_part is not None
     checks = tuple(c for v in parts for c in v.checks)
-    return Authenticity(weakest.status, checks, weakest.anchor, weakest.advice_en,
-                        weakest.advice_ja)
+    return Authenticity(weakest_part.status, checks, weakest_part.anchor,
+                        weakest_part.advice_en, weakest_part.advice_ja)

@@ -11,18 +11,23 @@ def now_jst() -> dt.datetime:
     return dt.datetime.now(JST)
 
 
-def today_jst(now: dt.datetime | None = None) -> dt.date:
-    """Today's date in Japan. ``now`` (aware) makes it testable; naive means UTC."""
-    moment = now or dt.datetime.now(dt.UTC)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(JST).date()
-
-
 def to_jst(moment: dt.datetime) -> dt.datetime:
+    """The instant in JST; naive means UTC."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(JST)
+
+
+def date_in_jst(moment: dt.datetime) -> dt.date:
+    """The JST calendar date of an instant, e.g. a certificate's notAfter: ``…14:59:59Z``
+    is 23:59:59 JST of the same day, ``…15:00:00Z`` is already the next day. Naive = UTC.
+    The one place an instant becomes a date."""
+    return to_jst(moment).date()
+
+
+def today_jst(now: dt.datetime | None = None) -> dt.date:
+    """Today's date in Japan. ``now`` (aware) makes it testable; naive means UTC."""
+    return date_in_jst(now or dt.datetime.now(dt.UTC))
 
 
 def parse_yyyymmdd(raw: bytes | str) -> dt.date | None:

@@ -15,6 +15,11 @@ from enum import Enum
 
 from cardtool.errors import EXIT_PIN, CardtoolError
 
+#: A residence card number as printed (2 letters, 8 digits, 2 letters): the one pattern, for
+#: the format check below and for spotting a number typed where it must not be
+#: (``cardtool.typed_text``).
+CARD_NUMBER_PATTERN = r"[A-Z]{2}[0-9]{8}[A-Z]{2}"
+
 
 class Charset(Enum):
     DIGITS = "digits"
@@ -42,7 +47,7 @@ class FormatRule:
         else:
             body = ""
         if self.charset is Charset.CARD_NUMBER:
-            pattern = r"[A-Z]{2}[0-9]{8}[A-Z]{2}"
+            pattern = CARD_NUMBER_PATTERN
         else:
             pattern = f"{body}{{{self.min_length},{self.max_length}}}"
         if self.letter_and_digit:

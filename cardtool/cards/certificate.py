@@ -11,7 +11,6 @@ import hashlib
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
 from apdu import tlv
 from apdu.errors import MalformedData
@@ -43,6 +42,10 @@ class CertificateInfo:
 
     @property
     def pem(self) -> bytes:
+        # (Imported here: the serialization module brings the SSH key and cipher code,
+        # which only `cardtool cert --pem` needs.)
+        from cryptography.hazmat.primitives import serialization
+
         return load_der(self.der).public_bytes(serialization.Encoding.PEM)
 
     def to_json(self, today: dt.date) -> dict[str, object]:

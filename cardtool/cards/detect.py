@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from apdu.session import Session
-from cardtool.card_kind import CardKind
+from cardtool.card_kind import CardKind, kind_profile
 from cardtool.cards.mynumber import ids as mn
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cards.mynumber.card_expiry import CardExpiry, ExpirySource, get_data_expiry
@@ -32,12 +32,11 @@ class Detection:
 
     @property
     def has_mynumber_applications(self) -> bool:
-        return self.kind in (CardKind.MYNUMBER, CardKind.SPECIFIED)
+        return kind_profile(self.kind).has_mynumber
 
     @property
     def is_residence(self) -> bool:
-        return self.kind in (CardKind.RESIDENCE_FIRST, CardKind.RESIDENCE_SECOND,
-                             CardKind.SPECIFIED)
+        return kind_profile(self.kind).is_residence
 
 
 _TOKEN_KINDS = {
@@ -48,19 +47,21 @@ _TOKEN_KINDS = {
 }
 
 
-def _residence_type(session: Session) -> CardType | None:
+def _residence_type(session: Session, *, select_mf: bool = True) -> CardType | None:
     """The residence card type from EF02 of the current DF (None: not a residence card)."""
     from cardtool.cards.residence.reader import read_card_type
 
-    return read_card_type(session)
+    return read_card_type(session, select_mf=select_mf)
 
 
 def probe_specified(card: MyNumberCard, detection: Detection) -> Detection:
     """A My Number card chip carrying the residence AP is a 特定在留カード. One SELECT;
-    callers do it last, so the JPKI selection is not lost in between."""
+    callers do it last, so no application is selected twice. The card type is read inside
+    the AP (spec §9), which stays selected for the residence read (``residence_type`` None:
+    not found there; the residence read then looks for it itself)."""
     if detection.kind is CardKind.MYNUMBER and card.has_application(RESIDENCE_AP_AID):
         return Detection(CardKind.SPECIFIED, detection.atr, detection.token,
-                         _residence_type(card.session), detection.early_expiry)
+                         _residence_type(card.session, select_mf=False), detection.early_expiry)
     return detection
 
 

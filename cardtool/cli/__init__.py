@@ -19,7 +19,7 @@ from cardtool.errors import (
     EXIT_OK,
     EXIT_USAGE,
 )
-from cardtool.i18n import detect_lang, t
+from cardtool.i18n import LANGS, detect_lang, t
 from cardtool.install import MissingExtra, extra_of_module
 
 #: The commands and the first sentence of their help, declared here so that ``--help`` lists
@@ -151,9 +151,9 @@ def cli(ctx: click.Context) -> None:
 
 def _lang_from_argv(argv: Sequence[str]) -> str:
     for i, arg in enumerate(argv):
-        if arg == "--lang" and i + 1 < len(argv) and argv[i + 1] in ("ja", "en"):
+        if arg == "--lang" and i + 1 < len(argv) and argv[i + 1] in LANGS:
             return argv[i + 1]
-        if arg.startswith("--lang=") and arg[7:] in ("ja", "en"):
+        if arg.startswith("--lang=") and arg[7:] in LANGS:
             return arg[7:]
     return detect_lang()
 

@@ -37,9 +37,6 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 MESSAGES = Messages({
-    "days_ago": ("{n} days ago", "{n}日経過"),
-    "last_day": ("last day today", "本日まで"),
-    "days_left": ("{n} days left", "残り{n}日"),
     "no_date": ("no date in the chip (see the card face)", "日付なし(カード表面を確認)"),
     "findings": ("Findings:", "所見:"),
     "chip_data": ("Chip data: {label}", "ICチップ真正性: {label}"),

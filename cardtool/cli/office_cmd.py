@@ -180,7 +180,7 @@ def office(csv_path: str | None, json_path: str | None, html_path: str | None,
         card_facts_reader,
         run_office,
     )
-    from cardtool.services.office_report import OfficeReport
+    from cardtool.services.office_files import OfficeReport
 
     a = app()
     feed = SourceFeed(a.source)  # two sources: a usage error before any file is opened
@@ -236,7 +236,7 @@ def expiry(typed_expiry: str | None, card_number_stdin: bool, trust_anchors: tup
     with open_card() as transport:
         card = read_facts(transport, ask_number)
     if typed is not None:
-        if card.kind != "residence-first":
+        if not card.profile.dates_typed:
             raise UsageError("--typed-expiry is only for first-generation residence cards.",
                              "--typed-expiry は第1世代の在留カード専用です。")
         card = with_typed_expiry(card, typed)

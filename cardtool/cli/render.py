@@ -7,6 +7,7 @@ import unicodedata
 
 from cardtool.card_kind import CardKind, kind_label
 from cardtool.cli.render_authenticity import authenticity_lines
+from cardtool.expiry import days_text
 from cardtool.i18n import Messages, pick
 from cardtool.jst import days_left
 from cardtool.services.read import EXPIRY_NOT_ON_CARD_FACE, KeyStatus, MyNumberReport
@@ -25,9 +26,9 @@ SEX_NAMES = {"male": ("male", "男"), "female": ("female", "女"),
 
 
 MESSAGES = Messages({
-    "expired": ("{day} (EXPIRED {n:,} days ago)", "{day}(期限切れ: {n} 日経過)"),
+    "expired": ("{day} (EXPIRED, {ago})", "{day}(期限切れ: {ago})"),
     "expires_today": ("{day} (expires today)", "{day}(本日まで)"),
-    "days_left": ("{day} ({n:,} days left)", "{day}(残り {n:,} 日)"),
+    "days_left": ("{day} ({left})", "{day}({left})"),
     "blocked": ("BLOCKED", "ロック中"),
     "smartphone": ("This is a smartphone JPKI token; cardtool reads cards.",
                    "スマートフォン用電子証明書です(カードではありません)。"),
@@ -51,10 +52,10 @@ def display_width(text: str) -> int:
 def when(day: dt.date, today: dt.date, lang: str) -> str:
     n = days_left(day, today)
     if n < 0:
-        return MESSAGES("expired", lang, day=day.isoformat(), n=-n)
+        return MESSAGES("expired", lang, day=day.isoformat(), ago=days_text(n, lang))
     if n == 0:
         return MESSAGES("expires_today", lang, day=day.isoformat())
-    return MESSAGES("days_left", lang, day=day.isoformat(), n=n)
+    return MESSAGES("days_left", lang, day=day.isoformat(), left=days_text(n, lang))
 
 
 def pin_line(statuses: dict[str, KeyStatus], lang: str) -> str:

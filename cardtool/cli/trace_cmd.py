@@ -27,7 +27,7 @@ from cardtool.cli.util import app, err, json_option, print_json
 from cardtool.errors import UsageError
 from cardtool.i18n import Messages
 from cardtool.policy.check_run import Summary, check_files, collect_files
-from cardtool.policy.rules import RULES, Finding
+from cardtool.policy.rules import RULES, TraceFinding
 from cardtool.sources import default_redactor
 
 
@@ -184,7 +184,7 @@ MESSAGES = Messages({
 })
 
 
-def _finding_line(f: Finding, lang: str) -> str:
+def _finding_line(f: TraceFinding, lang: str) -> str:
     where = f"{f.path}:#{f.exchange}" if f.exchange is not None else f.path
     rule = RULES[f.rule]
     extra = " ".join(x for x in (f.key, f"({f.detail})" if f.detail else "") if x)

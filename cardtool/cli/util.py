@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from cardtool.errors import EXIT_NOT_GENUINE
-from cardtool.i18n import Messages, detect_lang, t
+from cardtool.i18n import LANGS, Messages, detect_lang, t
 from cardtool.sources import DEFAULT_WAIT_SECONDS, SourceOptions, Transport, open_transport
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ def lang_option(f: F) -> F:
             app(ctx).lang = value
         return value
 
-    return click.option("--lang", type=click.Choice(["ja", "en"]), expose_value=False,
+    return click.option("--lang", type=click.Choice(LANGS), expose_value=False,
                         callback=callback, is_eager=True,
                         help="Language of messages (default: from the locale).")(f)
 

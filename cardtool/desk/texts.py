@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from cardtool.i18n import pick
-
-LANGS = ("ja", "en")
+from cardtool.i18n import LANGS, pick
 
 #: key -> (English, Japanese)
 TEXTS: dict[str, tuple[str, str]] = {

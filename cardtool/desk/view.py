@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from cardtool.authenticity import Authenticity, Result, Status
+from cardtool.authenticity import SHORT_LABELS, Authenticity, Result, Status
 from cardtool.expiry import (
     FIELD_NAMES,
     SOURCE_NAMES,
@@ -22,7 +22,6 @@ from cardtool.expiry import (
 from cardtool.i18n import pick
 from cardtool.jst import to_jst, today_jst
 from cardtool.register import Check, DeadlineRow
-from cardtool.services.office_report import AUTHENTICITY_LABELS
 
 #: Panel tones: green (nothing to do), amber (look at it), red (act now / do not accept).
 TONE_OF_LEVEL = {Level.OK: "green", Level.CHECK: "amber", Level.SOON: "amber",
@@ -145,7 +144,7 @@ class HistoryView:
 
 def history_view(check: Check, lang: str) -> HistoryView:
     when = to_jst(check.checked_at).strftime("%Y-%m-%d %H:%M")
-    auth = (pick(AUTHENTICITY_LABELS.get(check.authenticity, (check.authenticity,) * 2), lang)
+    auth = (pick(SHORT_LABELS.get(check.authenticity, (check.authenticity,) * 2), lang)
             if check.authenticity else None)
     return HistoryView(when, check.desk, kind_name(check.card_kind, lang),
                        check.card_expiry.isoformat() if check.card_expiry else None,

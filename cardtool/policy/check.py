@@ -56,7 +56,7 @@ from cardtool.policy.check_plain import (
     has_my_number,
     parse_json_line,
 )
-from cardtool.policy.rules import TORN, UNREADABLE, FileReport, Finding
+from cardtool.policy.rules import TORN, UNREADABLE, FileReport, TraceFinding
 from cardtool.policy.table import CONSECUTIVE_FAILURES_ALLOWED
 from cardtool.policy.verify_rules import (
     BLOCKED_AT_UNNUMBERED,
@@ -292,14 +292,14 @@ class _FastState:
     def __init__(self, path: str, scan_personal: bool) -> None:
         self.path = path
         self.scan_personal = scan_personal
-        self.findings: list[Finding] = []
+        self.findings: list[TraceFinding] = []
         self.app: bytes | None = None
         self.selected_ef: bytes | None = None
         #: The per-key state and the VERIFY rules, shared with the reference checker.
         self.rules = VerifyRules(self.add)
 
     def add(self, n: int | None, rule: str, key: str = "", detail: str = "") -> None:
-        self.findings.append(Finding(self.path, n, rule, key, detail))
+        self.findings.append(TraceFinding(self.path, n, rule, key, detail))
 
     def power_cycle(self) -> None:
         self.app = None
@@ -576,7 +576,7 @@ def check_data(path: str, source: str, data: bytes) -> FileReport:
 
     def unreadable(offset: int, detail: str, line: int | None = None) -> FileReport:
         number = _line_number(data, offset) if line is None else line
-        report.findings.append(Finding(path, None, UNREADABLE, "", f"line {number}: {detail}"))
+        report.findings.append(TraceFinding(path, None, UNREADABLE, "", f"line {number}: {detail}"))
         return report
 
     ascii_only = data.isascii()
@@ -629,7 +629,7 @@ def check_data(path: str, source: str, data: bytes) -> FileReport:
     body_start = pos
     handled_lines = 0  # complete lines handled here (not skipped inside the engine)
     handled_exchanges = 0
-    torn: Finding | None = None
+    torn: TraceFinding | None = None
     stop = end
     for m in pattern.finditer(data, pos):
         which = m.lastindex
@@ -683,7 +683,7 @@ def check_data(path: str, source: str, data: bytes) -> FileReport:
                     report.exchanges = handled_exchanges + _skipped(
                         data, body_start, stop, handled_lines)
                     return unreadable(line_start, problem)
-                torn = Finding(path, None, TORN, "", f"line {_line_number(data, line_start)}")
+                torn = TraceFinding(path, None, TORN, "", f"line {_line_number(data, line_start)}")
                 break
             try:
                 event = validate_event(obj, path, 0)

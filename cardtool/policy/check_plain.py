@@ -36,7 +36,7 @@ from apdu.trace import (
 )
 from cardtool.cards.mynumber.ids import APPLICATION_NAMES
 from cardtool.mynumber_digits import is_valid_my_number
-from cardtool.policy.rules import TORN, UNREADABLE, FileReport, Finding
+from cardtool.policy.rules import TORN, UNREADABLE, FileReport, TraceFinding
 from cardtool.policy.verify_rules import POLICY_KEYS, PolicyKey, VerifyRules
 
 PERSONAL = "personal"
@@ -84,7 +84,7 @@ class PlainState:
     def __init__(self, path: str, header: dict[str, Any]) -> None:
         self.path = path
         self.scan_personal = PERSONAL not in header.get("redactions", [])
-        self.findings: list[Finding] = []
+        self.findings: list[TraceFinding] = []
         self.exchanges = 0
         self.app: bytes | None = None
         self.selected_ef: int | None = None
@@ -92,7 +92,7 @@ class PlainState:
         self.rules = VerifyRules(self.add)
 
     def add(self, exchange: int | None, rule: str, key: str = "", detail: str = "") -> None:
-        self.findings.append(Finding(self.path, exchange, rule, key, detail))
+        self.findings.append(TraceFinding(self.path, exchange, rule, key, detail))
 
     # -- events -----------------------------------------------------------------------
 
@@ -190,7 +190,7 @@ def check_data_plain(path: str, source: str, data: bytes) -> FileReport:
     report = FileReport(path, source)
 
     def unreadable(line: int, detail: str) -> FileReport:
-        report.findings.append(Finding(path, None, UNREADABLE, "", f"line {line}: {detail}"))
+        report.findings.append(TraceFinding(path, None, UNREADABLE, "", f"line {line}: {detail}"))
         return report
 
     try:

@@ -16,7 +16,7 @@ from apdu.importers import CARDTOOL, import_log, sniff, to_trace_bytes
 from cardtool.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from cardtool.policy.check import check_data
 from cardtool.policy.check_plain import check_data_plain
-from cardtool.policy.rules import RULES, TORN, UNREADABLE, FileReport, Finding
+from cardtool.policy.rules import RULES, TORN, UNREADABLE, FileReport, TraceFinding
 
 #: What ``trace check DIRECTORY`` picks up: cardtool traces, apdu4j dumps, pcsc-spy logs.
 TRACE_SUFFIXES = (".jsonl", ".dump", ".spy")
@@ -47,7 +47,7 @@ def _trace_files(directory: str) -> Iterator[str]:
 
 
 def _unreadable(path: str, source: str, line: int, detail: str) -> FileReport:
-    return FileReport(path, source, 0, [Finding(path, None, UNREADABLE, "", f"line {line}: {detail}")])
+    return FileReport(path, source, 0, [TraceFinding(path, None, UNREADABLE, "", f"line {line}: {detail}")])
 
 
 def check_file(path: str, checker: Checker = check_data) -> FileReport:
@@ -77,7 +77,7 @@ def check_file(path: str, checker: Checker = check_data) -> FileReport:
         return _unreadable(path, kind, int(exc.params["line"]), str(exc.params["detail"]))
     report = checker(path, kind, to_trace_bytes(log))
     if log.torn:
-        report.findings.append(Finding(
+        report.findings.append(TraceFinding(
             path, None, TORN, "", f"the {kind} log ends inside exchange {len(log.exchanges) + 1}"))
     return report
 
@@ -117,7 +117,7 @@ class Summary:
     unreadable: list[str] = field(default_factory=list)
     torn: int = 0
     by_rule: Counter[str] = field(default_factory=Counter)
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[TraceFinding] = field(default_factory=list)
 
     def add(self, report: FileReport) -> None:
         self.files += 1

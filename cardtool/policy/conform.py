@@ -15,6 +15,10 @@ key's run and is reported):
 The keys are left **blocked**: run it on a virtual card, or on a TEST card you are ready to
 have reset. It sends VERIFY directly, not through the PIN guard: trying wrong values and
 using up tries is its purpose. Secret values are never part of a step or a message.
+
+The run is handed its card and a ``secret_of`` function (``cardtool.services.conform``
+chooses it: a virtual card's persona, or what staff type); it never looks inside a virtual
+card.
 """
 
 from __future__ import annotations
@@ -26,7 +30,6 @@ from apdu.command import ResponseApdu
 from apdu.errors import ApduError
 from apdu.sw import SW
 from cardtool.cards.mynumber.card import MyNumberCard
-from cardtool.era import era_yymmdd
 from cardtool.policy.rules import key_label
 from cardtool.secret_format import KeyRef, Secret, encode_secret
 
@@ -97,24 +100,6 @@ def wrong_value(secret: Secret, right: bytes) -> bytes:
     value = bytes(out)
     assert value != right and secret.rule.matches(value), "format-preserving change failed"
     return value
-
-
-def virtual_secret(card: object, secret: Secret) -> str | None:
-    """The value of ``secret`` on a virtual My Number card (from its persona), or None."""
-    from cardtool.virtual.mynumber import VirtualMyNumberCard
-
-    if not isinstance(card, VirtualMyNumberCard):
-        return None
-    persona = card.persona
-    if secret.name in persona.pins:
-        return persona.pins[secret.name]
-    if secret.name == "number-a":
-        return persona.my_number
-    if secret.name == "number-b":
-        return card.collation_b
-    if secret.name == "birth":
-        return era_yymmdd(persona.birth_date)
-    return None
 
 
 class KeyRun:

@@ -114,7 +114,7 @@ TORN = "trace-torn"
 
 
 @dataclass(frozen=True)
-class Finding:
+class TraceFinding:
     path: str
     exchange: int | None
     rule: str
@@ -139,7 +139,7 @@ class FileReport:
     path: str
     source: str  # "cardtool", "apdu4j", "pcsc-spy"
     exchanges: int = 0
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[TraceFinding] = field(default_factory=list)
 
     @property
     def unreadable(self) -> bool:

@@ -24,8 +24,17 @@ from functools import lru_cache
 
 from sqlalchemy import ColumnElement, Date, case, literal
 
+from cardtool.authenticity import Status
 from cardtool.card_kind import CardKind
-from cardtool.expiry import CardFacts, ClientRecord, Level, Thresholds, assess, special_period_end
+from cardtool.expiry import (
+    CardFacts,
+    ClientRecord,
+    Level,
+    Thresholds,
+    assess,
+    special_period_end,
+    urgency_order,
+)
 from cardtool.register.deadlines import slots
 from cardtool.register.schema import deadline_keys
 
@@ -132,6 +141,17 @@ def row_keys(cards: Sequence[CardFacts], thresholds: Thresholds | None = None) -
     return keys
 
 
+def authenticity_rank(authenticity: str | None) -> int:
+    """The first part of the order for a row of a check with this authenticity status
+    (``cardtool.expiry.urgency_order``'s own, so the order has one home)."""
+    return urgency_order(Level.OK, None, authenticity)[0]
+
+
+#: Every rank a row can have, first first.
+AUTHENTICITY_RANKS: tuple[int, ...] = tuple(sorted(
+    {authenticity_rank(None)} | {authenticity_rank(status.value) for status in Status}))
+
+
 def level_on(today: dt.date) -> ColumnElement[int]:
     """SQL: a stored row's level on ``today`` (``RowKey.level_on``)."""
     day = literal(today, Date())
@@ -165,7 +185,7 @@ _PROBES: tuple[tuple[CardFacts, ...], ...] = (
     (CardFacts(CardKind.MYNUMBER),),
 )
 #: Bump when what is derived changes shape (not when a rule changes: the probes see that).
-_DERIVED_FORMAT = "deadline-keys-1 search-key-nfkc-casefold-1"
+_DERIVED_FORMAT = "deadline-keys-2 search-key-nfkc-casefold-1"
 
 
 @lru_cache(maxsize=1)
@@ -178,4 +198,5 @@ def rules_fingerprint() -> str:
     return digest.hexdigest()[:32]
 
 
-__all__ = ["FAR_PAST", "RISES", "RowKey", "level_on", "row_keys", "rules_fingerprint"]
+__all__ = ["AUTHENTICITY_RANKS", "FAR_PAST", "RISES", "RowKey", "authenticity_rank", "level_on", "row_keys",
+           "rules_fingerprint"]

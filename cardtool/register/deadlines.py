@@ -24,6 +24,7 @@ from cardtool.expiry import (
     Thresholds,
     assess,
     level_legend,
+    urgency_order,
 )
 from cardtool.jst import days_left
 from cardtool.register.model import Check, Client, DeadlineRow
@@ -49,11 +50,12 @@ class DeadlineFilter:
         return not (self.pending_only and row.renewal_pending is not True)
 
 
-def urgency(row: DeadlineRow) -> tuple[int, int, int, str, int]:
-    """Most urgent first: the level, then the fewest days left (no date: after the dated
-    rows of its level), then the date, then the client."""
-    no_date = 1 if row.days_left is None else 0
-    return (-row.level, no_date, row.days_left or 0, row.reference or "", row.client_id)
+def urgency(row: DeadlineRow) -> tuple[int, int, int, int, str, int]:
+    """Most urgent first (``cardtool.expiry.urgency_order``, the order the office report uses too:
+    a card that is not genuine, the level, the fewest days left, no date after the dated
+    rows of its level), then the client."""
+    return (*urgency_order(row.level, row.days_left, row.authenticity), row.reference or "",
+            row.client_id)
 
 
 def _row(client: Client, check: Check, pending: bool | None, date_kind: str | None,

@@ -15,7 +15,12 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
-from cardtool.register.deadline_keys import RowKey, row_keys, rules_fingerprint
+from cardtool.register.deadline_keys import (
+    RowKey,
+    authenticity_rank,
+    row_keys,
+    rules_fingerprint,
+)
 from cardtool.register.model import Check
 from cardtool.register.rows import check_of, search_key, search_words
 from cardtool.register.schema import (
@@ -74,6 +79,7 @@ def key_rows(client_id: int, reference: str | None, latest: Sequence[Check],
         "level_floor": int(key.level_floor), "soon_from": key.soon_from,
         "urgent_from": key.urgent_from, "expired_from": key.expired_from,
         "renewal_pending": key.renewal_pending, "reference_order": reference or "",
+        "authenticity_rank": authenticity_rank(latest[key.card_index].authenticity),
     } for key in keys]
 
 

@@ -1,5 +1,5 @@
-"""The register's exports: CSV for Excel (UTF-8 with a BOM, CRLF rows, as the office report
-writes them) and an iCalendar file of deadlines with reminders, for Outlook or Google
+"""The register's exports: CSV for Excel (``cardtool.excel_csv``, the writer the office
+report uses too: BOM, CRLF rows, typed text never run as a formula) and an iCalendar file of deadlines with reminders, for Outlook or Google
 Calendar.
 
 A calendar leaves the office's computers (a phone, a cloud account): its events name the
@@ -8,18 +8,15 @@ client by reference only (the id when there is none), never by the display name.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 
 from icalendar import Alarm, Calendar, Event, vText
 
 from cardtool.card_kind import kind_label
+from cardtool.excel_csv import BOM, Verbatim, csv_document, csv_line
 from cardtool.expiry import LEVEL_NAMES, Thresholds
-from cardtool.jst import to_jst
 from cardtool.register.model import Check, DeadlineRow
-from cardtool.services.office_report import BOM
 
 DEADLINE_COLUMNS: tuple[str, ...] = (
     "client_id", "reference", "display_name", "card_kind", "date_kind", "date", "days_left",
@@ -31,10 +28,6 @@ HISTORY_COLUMNS: tuple[str, ...] = (
     "residence_expiry_source", "no_period", "certificate_expiry", "renewal_pending",
     "expiry_source", "findings", "authenticity", "card_number_masked",
 )
-#: A spreadsheet runs a cell that starts with one of these as a formula (CSV injection):
-#: text typed by staff gets a leading apostrophe, which Excel shows as plain text.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
 DATE_KIND_NAMES: dict[str, tuple[str, str]] = {
     "residence-expiry": ("Period of stay ends", "在留期間満了日"),
     "card-expiry": ("Card expires", "カード有効期限"),
@@ -46,72 +39,36 @@ CHUNK_ROWS = 200
 _CALENDAR_END = b"END:VCALENDAR\r\n"
 
 
-def text_cell(value: str | None) -> str:
-    """Typed text as a CSV cell Excel will not run."""
-    if not value:
-        return ""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        return to_jst(value).isoformat(timespec="seconds")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return BOM + buffer.getvalue().encode("utf-8")
-
-
-def _deadline_cells(r: DeadlineRow) -> list[str]:
-    return [_cell(r.client_id), text_cell(r.reference), text_cell(r.display_name), r.card_kind,
-            _cell(r.date_kind), _cell(r.date), _cell(r.days_left), r.level.code,
-            _cell(r.renewal_pending), " ".join(r.findings), r.action_ja, r.action_en,
-            _cell(r.authenticity), _cell(r.checked_at)]
+def _deadline_values(r: DeadlineRow) -> list[object]:
+    return [r.client_id, r.reference, r.display_name, Verbatim(r.card_kind), r.date_kind,
+            r.date, r.days_left, r.level.code, r.renewal_pending, Verbatim(" ".join(r.findings)),
+            Verbatim(r.action_ja), Verbatim(r.action_en), r.authenticity, r.checked_at]
 
 
 def deadlines_csv(rows: Iterable[DeadlineRow]) -> bytes:
-    return b"".join(deadlines_csv_chunks(rows))
+    return csv_document(DEADLINE_COLUMNS, (_deadline_values(r) for r in rows))
 
 
 def deadlines_csv_chunks(rows: Iterable[DeadlineRow], batch: int = CHUNK_ROWS) -> Iterator[bytes]:
-    """The same file as ``deadlines_csv``, a chunk of ``batch`` rows at a time (an export
-    streamed to a browser or a file: memory does not grow with the register)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(DEADLINE_COLUMNS)
-    yield BOM + buffer.getvalue().encode("utf-8")
-    pending = 0
-    buffer.seek(0)
-    buffer.truncate()
+    """The same file as ``deadlines_csv``, ``batch`` rows at a time (an export streamed to a
+    browser or a file: memory does not grow with the register)."""
+    yield BOM + csv_line(DEADLINE_COLUMNS)
+    lines: list[bytes] = []
     for row in rows:
-        writer.writerow(_deadline_cells(row))
-        pending += 1
-        if pending == batch:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-            pending = 0
-    if pending:
-        yield buffer.getvalue().encode("utf-8")
+        lines.append(csv_line(_deadline_values(row)))
+        if len(lines) == batch:
+            yield b"".join(lines)
+            lines.clear()
+    if lines:
+        yield b"".join(lines)
 
 
 def history_csv(checks: Iterable[Check]) -> bytes:
-    return _csv(HISTORY_COLUMNS, (
-        [_cell(c.id), _cell(c.checked_at), text_cell(c.desk), c.card_kind, _cell(c.card_expiry),
-         _cell(c.residence_expiry), _cell(c.residence_expiry_source), _cell(c.no_period),
-         _cell(c.certificate_expiry), _cell(c.renewal_pending), _cell(c.expiry_source),
-         " ".join(c.findings), _cell(c.authenticity), _cell(c.card_number_masked)]
+    return csv_document(HISTORY_COLUMNS, (
+        [c.id, c.checked_at, c.desk, Verbatim(c.card_kind), c.card_expiry, c.residence_expiry,
+         c.residence_expiry_source, c.no_period, c.certificate_expiry, c.renewal_pending,
+         c.expiry_source, Verbatim(" ".join(c.findings)), c.authenticity,
+         c.card_number_masked]
         for c in checks))
 
 
@@ -204,5 +161,4 @@ __all__ = [
     "event_uid",
     "history_csv",
     "reminder_days",
-    "text_cell",
 ]

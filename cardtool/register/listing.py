@@ -20,7 +20,7 @@ from sqlalchemy import Date, Select, and_, func, literal, or_, select
 from sqlalchemy.engine import Connection, RowMapping
 
 from cardtool.expiry import Level, Thresholds
-from cardtool.register.deadline_keys import level_on
+from cardtool.register.deadline_keys import AUTHENTICITY_RANKS, authenticity_rank, level_on
 from cardtool.register.deadlines import DeadlineFilter, client_deadlines
 from cardtool.register.derived import latest_checks
 from cardtool.register.model import Check, Client, DeadlineRow
@@ -116,23 +116,34 @@ def _band_filter(today: dt.date, keep: DeadlineFilter) -> list[Any]:
     return where
 
 
-def _kept_bands(today: dt.date, keep: DeadlineFilter) -> list[tuple[Any, Any, bool]]:
-    """(condition, order, whether it walks the date index) of each part of the list in
-    turn: each level's dated rows, then its undated ones."""
+def _kept_bands(today: dt.date, keep: DeadlineFilter) -> list[tuple[Any, Any, str | None]]:
+    """(condition, order, index to read it by on SQLite) of each part of the list in turn:
+    for each authenticity rank (a card that is not genuine first), each level's dated rows,
+    then its undated ones."""
     chosen = bands(today)
     if keep.overdue_only:  # level expired only
         chosen = chosen[:1]
     extra = _band_filter(today, keep)
     k = deadline_keys.c
-    parts: list[tuple[Any, Any, bool]] = []
-    for level, condition in chosen:
-        # The expired rows are the earliest dates: walking the date index finds a page of
-        # them at once, where reading them all to sort them grows with the register. The
-        # other levels are short ranges of their own index, sorted.
-        parts.append((and_(condition, k.date.is_not(None), *extra),
-                      (k.date, k.reference_order, k.client_id, k.id), level is Level.EXPIRED))
-        parts.append((and_(condition, k.date.is_(None), *extra),
-                      (k.reference_order, k.client_id, k.id), False))
+    usual = authenticity_rank(None)
+    parts: list[tuple[Any, Any, str | None]] = []
+    for rank in AUTHENTICITY_RANKS:
+        for level, condition in chosen:
+            if rank != usual:  # few rows (cards not genuine): their own index
+                index: str | None = "ix_deadline_keys_authenticity_rank"
+            elif level is Level.EXPIRED:
+                # The expired rows are the earliest dates: walking the date index finds a
+                # page of them at once, where reading them all to sort them grows with the
+                # register. The other levels are short ranges of their own index, sorted.
+                index = "ix_deadline_keys_order"
+            else:
+                index = None
+            ranked = and_(condition, k.authenticity_rank == rank, *extra)
+            parts.append((and_(ranked, k.date.is_not(None)),
+                          (k.date, k.reference_order, k.client_id, k.id), index))
+            parts.append((and_(ranked, k.date.is_(None)),
+                          (k.reference_order, k.client_id, k.id),
+                          index if rank != usual else None))
     return parts
 
 
@@ -141,7 +152,7 @@ def ordered_keys(today: dt.date, keep: DeadlineFilter) -> Select[Any]:
     dated rows before undated ones, the date, the reference, the client; then the order the
     rules list a client's rows in. One statement, for a whole export."""
     return (select(deadline_keys).where(*_key_filter(today, keep))
-            .order_by(level_on(today).desc(), *_IN_LEVEL))
+            .order_by(deadline_keys.c.authenticity_rank, level_on(today).desc(), *_IN_LEVEL))
 
 
 def count_keys(connection: Connection, today: dt.date, keep: DeadlineFilter) -> int:
@@ -162,16 +173,15 @@ def _page_keys(connection: Connection, today: dt.date, keep: DeadlineFilter, off
     urgent rows and nothing else."""
     found: list[RowMapping] = []
     start = 0
-    for condition, order, by_date in _kept_bands(today, keep):
+    for condition, order, index in _kept_bands(today, keep):
         wanted = size - len(found)
         if wanted <= 0:
             break
         skip = max(0, offset - start)
         statement = (select(deadline_keys).where(condition).order_by(*order)
                      .limit(wanted).offset(skip))
-        if by_date:
-            statement = statement.with_hint(deadline_keys, "INDEXED BY ix_deadline_keys_order",
-                                            "sqlite")
+        if index is not None:
+            statement = statement.with_hint(deadline_keys, f"INDEXED BY {index}", "sqlite")
         rows = list(connection.execute(statement).mappings())
         found.extend(rows)
         if len(rows) == wanted:

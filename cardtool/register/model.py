@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from cardtool.card_kind import CardKind
-from cardtool.expiry import KINDS, CardFacts, Kind, Level
+from cardtool.card_kind import UnknownKind, kind_profile, known_kind
+from cardtool.expiry import CardFacts, Kind, Level
 from cardtool.i18n import pick
 
 
@@ -53,9 +53,10 @@ class Check:
 
     def facts(self) -> CardFacts:
         """The card as the expiry rules take it (no authenticity: the status alone is kept)."""
-        if self.card_kind == "residence-first":
+        if kind_profile(self.card_kind).dates_typed:
+            # What staff typed (or confirmed from the image) is kept as the residence expiry.
             return CardFacts(
-                CardKind.RESIDENCE_FIRST, card_expiry=self.card_expiry,
+                self.card_kind, card_expiry=self.card_expiry,
                 typed_residence_expiry=self.residence_expiry,
                 renewal_pending=self.renewal_pending, expiry_source=self.expiry_source,
                 face_source=self.residence_expiry_source if self.residence_expiry else None,
@@ -67,9 +68,14 @@ class Check:
 
 
 def as_kind(value: str) -> Kind:
-    if value not in KINDS:
+    """A stored kind as the expiry rules take it; ValueError for a kind they do not check."""
+    try:
+        checked = kind_profile(value).expiry_checked
+    except UnknownKind:
+        checked = False
+    if not checked:
         raise ValueError(f"unknown card kind {value!r} in the register")
-    return CardKind(value)
+    return known_kind(value)  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from cardtool.jst import JST
 from cardtool.register.errors import RegisterUsageError
 from cardtool.register.model import Check, Client, as_kind
 from cardtool.register.schema import DESK_LENGTH
-from cardtool.services.office_report import looks_like_a_number
+from cardtool.typed_text import clean_text as typed_clean_text
 
 
 def utc_naive(moment: dt.datetime | None) -> dt.datetime:
@@ -35,29 +35,9 @@ def start_of_jst_day(day: dt.date) -> dt.datetime:
     return utc_naive(dt.datetime.combine(day, dt.time(), tzinfo=JST))
 
 
-def refuse_numbers(text: str, what: str, what_ja: str) -> None:
-    # The shapes a client reference may not have either (clean_reference).
-    if looks_like_a_number(text):
-        raise RegisterUsageError(
-            f"The {what} looks like a My Number or a card number; the register never stores "
-            "those.",
-            f"{what_ja}がマイナンバーまたはカード番号のように見えます。台帳には保存しません。")
-
-
 def clean_text(value: str | None, limit: int, what: str, what_ja: str) -> str | None:
-    """Typed text as stored: NFKC (full-width digits and letters as half-width, so a search
-    finds them), no control characters, trimmed; None when empty."""
-    if value is None:
-        return None
-    cleaned = "".join(c for c in unicodedata.normalize("NFKC", value)
-                      if unicodedata.category(c)[0] != "C").strip()
-    if not cleaned:
-        return None
-    if len(cleaned) > limit:
-        raise RegisterUsageError(f"The {what} is longer than {limit} characters.",
-                                 f"{what_ja}が{limit}文字を超えています。")
-    refuse_numbers(cleaned, what, what_ja)
-    return cleaned
+    """Typed text as stored (``cardtool.typed_text.clean_text``, the one cleaner)."""
+    return typed_clean_text(value, limit, (what, what_ja), rejected=RegisterUsageError)
 
 
 def clean_desk(desk: str) -> str:
@@ -130,4 +110,4 @@ def new_id(result: CursorResult[Any]) -> int:
 
 
 __all__ = ["aware", "check_of", "check_values", "clean_desk", "clean_text", "client_of",
-           "new_id", "refuse_numbers", "search_key", "search_words", "start_of_jst_day", "utc_naive"]
+           "new_id", "search_key", "search_words", "start_of_jst_day", "utc_naive"]

@@ -30,6 +30,8 @@ from sqlalchemy import (
     text,
 )
 
+from cardtool.typed_text import MAX_REFERENCE_LENGTH
+
 #: Constraint names fixed by convention, so later migrations (batch mode on SQLite) can name
 #: what they alter.
 NAMING_CONVENTION = {
@@ -40,7 +42,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-REFERENCE_LENGTH = 40  # cardtool.services.office_report.MAX_REFERENCE_LENGTH
+REFERENCE_LENGTH = MAX_REFERENCE_LENGTH  # the one limit, where references are cleaned
 DISPLAY_NAME_LENGTH = 100
 SEARCH_KEY_LENGTH = 3 * DISPLAY_NAME_LENGTH
 
@@ -134,6 +136,9 @@ deadline_keys = Table(
     Column("expired_from", Date, nullable=True),
     # Any of the client's residence cards said 申請中 (assessment.renewal_pending).
     Column("renewal_pending", Boolean, nullable=True),
+    # The first part of the order (cardtool.expiry.urgency_order of the check's authenticity:
+    # a card that is not genuine comes first, whatever its dates).
+    Column("authenticity_rank", Integer, nullable=False),
     # The client's reference ("" when none), the tie-break of the order after the date.
     Column("reference_order", ordered_text(REFERENCE_LENGTH), nullable=False),
     Index("ix_deadline_keys_client_id", "client_id"),
@@ -141,13 +146,16 @@ deadline_keys = Table(
     # The list's order inside a level, and the "within N days" filter (date first); the
     # conditions of the expired level in it, so a page of them is read from it alone.
     Index("ix_deadline_keys_order", "date", "reference_order", "client_id", "expired_from",
-          "renewal_pending"),
-    Index("ix_deadline_keys_expired_from", "expired_from", "date"),
+          "renewal_pending", "authenticity_rank"),
+    Index("ix_deadline_keys_expired_from", "expired_from", "date", "authenticity_rank"),
     # Each level's rows on a day are a range of one of these (listing.bands), which hold
     # what its count reads: a page's counts never touch the table.
-    Index("ix_deadline_keys_urgent_from", "urgent_from", "expired_from", "date"),
-    Index("ix_deadline_keys_soon_from", "soon_from", "urgent_from", "date"),
-    Index("ix_deadline_keys_level_floor", "level_floor", "soon_from", "date"),
+    Index("ix_deadline_keys_urgent_from", "urgent_from", "expired_from", "date",
+          "authenticity_rank"),
+    Index("ix_deadline_keys_soon_from", "soon_from", "urgent_from", "date", "authenticity_rank"),
+    Index("ix_deadline_keys_level_floor", "level_floor", "soon_from", "date",
+          "authenticity_rank"),
+    Index("ix_deadline_keys_authenticity_rank", "authenticity_rank"),
     Index("ix_deadline_keys_pending", "renewal_pending"),
     sqlite_autoincrement=True,
 )

@@ -71,7 +71,7 @@ from cardtool.register.schema import (
     register_meta,
 )
 from cardtool.secret_format import RESIDENCE_CARD_NUMBER, encode_secret, mask_card_number
-from cardtool.services.office_report import clean_reference
+from cardtool.typed_text import clean_reference
 
 log = logging.getLogger("cardtool.register")
 

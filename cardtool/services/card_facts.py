@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
+from typing import assert_never
 
 from apdu.transport import Transport
 from cardtool.authenticity import Authenticity
@@ -22,8 +23,9 @@ from cardtool.cards.residence.auth import CardNumberMismatch
 from cardtool.cards.residence.parse import CardDate
 from cardtool.era import collation_number_b_from_parts
 from cardtool.errors import CardtoolError, UnsupportedCard
-from cardtool.expiry import CardFacts, date_in_jst
+from cardtool.expiry import CardFacts
 from cardtool.front_dates import FaceDates, Status
+from cardtool.jst import date_in_jst
 from cardtool.secret_format import RESIDENCE_CARD_NUMBER, PinFormatError, Secret, encode_secret
 from cardtool.services.read import AskSecret, ReadOptions, read_card
 from cardtool.trust.options import ResidenceOptions
@@ -102,7 +104,7 @@ def printed_number_b_asker(birth: str, expiry_year: str, code: str) -> AskSecret
 
 
 #: What the expiry check reads by default: no PIN status, no My Number verdict.
-EXPIRY_READ = ReadOptions(pin_status=False, verify=False)
+EXPIRY_READ = ReadOptions(pin_status=False, verify=False, signing_flag=False)
 
 
 def read_card_facts(transport: Transport, ask_card_number: Callable[[], str],
@@ -115,21 +117,35 @@ def read_card_facts(transport: Transport, ask_card_number: Callable[[], str],
     desk also checks a My Number card's signed data (``verify=True``, a verdict) and its
     face (``face=True``: 照合番号B through ``ask_secret``); the default reads as little as
     the expiry check needs."""
-    report = read_card(transport, replace(read_options, pin_status=False), ask_secret,
-                       ask_card_number, residence_options or ResidenceOptions())
+    # No PIN tries and no signing-certificate flag: the expiry rules use neither.
+    report = read_card(transport, replace(read_options, pin_status=False, signing_flag=False),
+                       ask_secret, ask_card_number, residence_options or ResidenceOptions())
     kind = report.detection.kind
     residence = report.residence
-    if kind is CardKind.RESIDENCE_FIRST and residence is not None:
-        return first_generation_facts(residence.renewal_pending, residence.face,
-                                      residence.authenticity)
-    if kind is CardKind.RESIDENCE_SECOND and residence is not None:
-        return CardFacts(CardKind.RESIDENCE_SECOND, card_expiry=_date(residence.card_expiry),
-                         residence_expiry=_date(residence.residence_expiry),
-                         renewal_pending=residence.renewal_pending, expiry_source="chip",
-                         authenticity=residence.authenticity)
     mynumber = report.mynumber
-    if mynumber is None or kind not in (CardKind.MYNUMBER, CardKind.SPECIFIED):
-        raise UnsupportedCard(atr=transport.atr.hex(" ").upper() + f" ({kind.value})")
+    unsupported = UnsupportedCard(atr=transport.atr.hex(" ").upper() + f" ({kind.value})")
+    # Every kind is handled here (mypy names a new one through assert_never): how its
+    # report becomes the facts its profile (cardtool.card_kind) says it has.
+    match kind:
+        case CardKind.RESIDENCE_FIRST:
+            if residence is None:
+                raise unsupported
+            return first_generation_facts(residence.renewal_pending, residence.face,
+                                          residence.authenticity)
+        case CardKind.RESIDENCE_SECOND:
+            if residence is None:
+                raise unsupported
+            return CardFacts(CardKind.RESIDENCE_SECOND, card_expiry=_date(residence.card_expiry),
+                             residence_expiry=_date(residence.residence_expiry),
+                             renewal_pending=residence.renewal_pending, expiry_source="chip",
+                             authenticity=residence.authenticity)
+        case CardKind.MYNUMBER | CardKind.SPECIFIED:
+            if mynumber is None:
+                raise unsupported
+        case CardKind.JPKI_SMARTPHONE | CardKind.JUKI_CARD:
+            raise unsupported
+        case _:
+            assert_never(kind)
     certificate = (date_in_jst(mynumber.auth_certificate.not_after)
                    if mynumber.auth_certificate else None)
     card_expiry = mynumber.card_expiry.date if mynumber.card_expiry else None
@@ -145,7 +161,6 @@ def read_card_facts(transport: Transport, ask_card_number: Callable[[], str],
                      residence_expiry=_date(residence.residence_expiry),
                      renewal_pending=residence.renewal_pending, expiry_source=source,
                      authenticity=report.authenticity)
-
 
 # CardNumberMismatch: the typed residence card number is not this card's (a face asks again).
 __all__ = ["CardNumberMismatch", "check_card_number_format", "printed_number_b_asker",

@@ -12,12 +12,13 @@ from cardtool.cards.certificate import is_test_certificate, parse_certificate
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cards.mynumber.jpki import CertKind, read_certificate
 from cardtool.errors import EXIT_USAGE, CardtoolError, UsageError
-from cardtool.policy.conform import KeyResult, conform, virtual_secret
+from cardtool.policy.conform import KeyResult, conform
 from cardtool.policy.guard import AskSecret
 from cardtool.policy.rules import key_label
 from cardtool.policy.table import SECRETS
 from cardtool.secret_format import KeyRef, Secret
 from cardtool.sources import SourceOptions
+from cardtool.virtual.mynumber import virtual_secret
 
 
 class ConformRefused(CardtoolError):

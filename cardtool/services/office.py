@@ -31,20 +31,18 @@ from typing import TYPE_CHECKING, Protocol
 
 from apdu.errors import ApduLayerError, NoCard, NoReader, PcscUnavailable
 from apdu.transport import Transport
+from cardtool.card_kind import KindProfile
 from cardtool.errors import BadInputFile, UsageError
 from cardtool.expiry import Assessment, CardFacts, ClientRecord, Thresholds, assess, assess_card
 from cardtool.front_dates import FaceDates
 from cardtool.i18n import Messages, pick
 from cardtool.jst import today_jst
 from cardtool.secret_format import RESIDENCE_CARD_NUMBER
-from cardtool.services.office_report import (
-    OfficeReport,
-    OfficeRow,
-    ReferenceRejected,
-    clean_reference,
-)
+from cardtool.services.office_files import OfficeReport
+from cardtool.services.office_report import OfficeRow
 from cardtool.sources import SourceOptions, open_transport
 from cardtool.trust.options import ResidenceOptions
+from cardtool.typed_text import ReferenceRejected, clean_reference
 
 if TYPE_CHECKING:
     # Only `office --db` opens a register (and loads SQLAlchemy).
@@ -54,6 +52,12 @@ if TYPE_CHECKING:
 #: returns the residence card number typed by staff) only for a residence card. Never asks
 #: for a My Number card PIN.
 ReadCardFacts = Callable[[Transport, Callable[[], str]], CardFacts]
+
+
+def _complement(first: KindProfile, second: KindProfile) -> bool:
+    """A separate My Number card and a residence card without My Number functions: the two
+    cards a resident usually brings together."""
+    return first.separate_mynumber_card and second.is_residence and not second.has_mynumber
 
 
 @dataclass
@@ -119,8 +123,7 @@ class OfficeSession:
         if len(cards) != 1:
             return False
         (only,) = cards
-        return (only.kind == "mynumber") != (card.kind == "mynumber") and "specified" not in (
-            only.kind, card.kind)
+        return _complement(only.profile, card.profile) or _complement(card.profile, only.profile)
 
     def reference_client(self, reference: str) -> _Client | None:
         for client in reversed(self.clients):
@@ -350,7 +353,7 @@ def with_typed_expiry(card: CardFacts, typed: dt.date) -> CardFacts:
 def _ask_typed_expiry(prompter: OfficePrompter, card: CardFacts) -> CardFacts:
     """First generation: show the dates read from the card image and ask staff to confirm
     them (Enter) or type the printed date; without a confident reading, ask for the date."""
-    if card.kind != "residence-first" or card.face_source in ("typed", "confirmed"):
+    if not card.profile.dates_typed or card.face_source in ("typed", "confirmed"):
         return card
     lang = prompter.lang
     prompter.face_dates(card.face)

@@ -23,6 +23,7 @@ from cardtool.authenticity import Authenticity, combine, verdict
 from cardtool.card_kind import CardKind
 from cardtool.cards.certificate import CertificateInfo, parse_certificate
 from cardtool.cards.detect import Detection, detect, probe_specified
+from cardtool.cards.mynumber import ids
 from cardtool.cards.mynumber.anchors import CvKeyStore
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cards.mynumber.card_expiry import CardExpiry, ExpirySource, common_record_expiry
@@ -42,16 +43,18 @@ from cardtool.cards.mynumber.text import (
 )
 from cardtool.cards.mynumber.verify import (
     Findings,
+    check_ap_certificate,
+    check_jpki_auth_certificate,
+    note_card_data_unchecked,
     verify_text_ap,
     verify_visual_ap,
-    verify_without_secret,
 )
 from cardtool.cards.mynumber.visual import CardFace, parse_card_face, read_card_face_ef
+from cardtool.cards.residence_ap import RESIDENCE_AP_AID
 from cardtool.jst import days_left, today_jst
 from cardtool.material import test_pki_file
 from cardtool.policy.guard import AskSecret, KeyStatus, PinGuard
 from cardtool.policy.table import SECRETS
-from cardtool.services.certificates import read_signing_certificate
 
 if TYPE_CHECKING:
     # Imported where a residence card is read (read_card), so reading a My Number card
@@ -99,6 +102,8 @@ class ReadOptions:
     verify: bool = True
     #: Trust test CA keys too (a virtual card, or the user asked): at best test-anchor.
     allow_test_keys: bool = False
+    #: Read whether a signing certificate exists (JPKI EF 0008); the expiry check skips it.
+    signing_flag: bool = True
 
     @property
     def key_store(self) -> CvKeyStore:
@@ -177,17 +182,27 @@ def _card_expiry(card: MyNumberCard, detection: Detection) -> CardExpiry | None:
     return CardExpiry(date, ExpirySource.COMMON_RECORD) if date else None
 
 
-def read_pin_statuses(card: MyNumberCard, guard: PinGuard) -> dict[str, KeyStatus]:
+def read_pin_statuses(card: MyNumberCard, guard: PinGuard, application: str | None = None
+                      ) -> dict[str, KeyStatus]:
+    """The tries left of the reported PINs (of one application, or all), by the empty
+    VERIFY: none is used."""
     statuses: dict[str, KeyStatus] = {}
-    for name, application in REPORTED_PINS:
-        secret = SECRETS[name]
-        statuses[name] = guard.status(secret, secret.key_in(application))
+    for name, where in REPORTED_PINS:
+        if application is None or where == application:
+            secret = SECRETS[name]
+            statuses[name] = guard.status(secret, secret.key_in(where))
     return statuses
 
 
 def read_mynumber(session: Session, atr: bytes, options: ReadOptions, ask: AskSecret,
                   *, card: MyNumberCard | None = None, detection: Detection | None = None
                   ) -> MyNumberReport:
+    """The read plan (docs/read-plan.md): each application is selected once and everything
+    this read needs from it is done while it is selected, in the order JPKI (selected by
+    detection), text AP, 住基AP, visual AP, then the 共通 DF only when GET DATA gave no
+    expiry, and the 在留AP probe last, so a 特定在留カード's residence read goes on in the
+    application the probe left selected. Only ``--images`` (whose meaning depends on the
+    card kind) probes earlier, after JPKI's own reads."""
     card = card or MyNumberCard(session)
     detection = detection or detect(card, atr, probe_residence=False)
     report = MyNumberReport(detection, options.today or today_jst())
@@ -195,31 +210,60 @@ def read_mynumber(session: Session, atr: bytes, options: ReadOptions, ask: AskSe
         report.apdu_count = session.apdu_count
         return report
     guard = PinGuard(card, force=options.force)
+    found = Findings([], [])
+    pin_status = options.pin_status or options.text or options.sign_cert
+    pins: dict[str, KeyStatus] = {}
 
+    # 公的個人認証AP, selected by detection.
     label_en, label_ja = CERT_LABELS[CertKind.AUTH]
     auth_der = read_certificate(card, CertKind.AUTH)
     report.auth_certificate = parse_certificate(auth_der, label_en, label_ja)
-    report.signing_certificate_present = has_signing_certificate(card)
-    if options.pin_status or options.text or options.sign_cert:
-        report.pins = read_pin_statuses(card, guard)
-    # The 在留AP probe comes after all JPKI work (no re-SELECT of JPKI in between) and
-    # before the secrets: a 特定在留カード's --images means its residence images.
-    report.detection = detection = probe_specified(card, detection)
-    if options.images and not options.face and detection.kind is CardKind.MYNUMBER:
-        options = replace(options, face=True)
+    if options.signing_flag or options.sign_cert:
+        report.signing_certificate_present = has_signing_certificate(card)
+    if pin_status:
+        pins.update(read_pin_statuses(card, guard, "jpki"))
     if options.sign_cert:
-        report.pins["sign"], report.signing_certificate = read_signing_certificate(
-            card, guard, report.pins["sign"], ask, present=report.signing_certificate_present)
-    found = Findings([], [])
+        from cardtool.services.certificates import read_signing_certificate
+
+        pins["sign"], report.signing_certificate = read_signing_certificate(
+            card, guard, pins["sign"], ask, present=report.signing_certificate_present)
+    # --images means the card face on a My Number card, the residence images on a
+    # 特定在留カード: only then is the 在留AP probed this early (the checks depend on it; a
+    # 特定在留カード then selects JPKI and the 在留AP once more).
+    face = options.face
+    probed = False
+    if options.images and not face:
+        detection = probe_specified(card, detection)
+        probed = True
+        face = detection.kind is CardKind.MYNUMBER
+    # Without a secret, the checks are the JPKI certificate pair and both CV certificates.
+    no_secret_checks = options.verify and not (options.text or face)
+    if no_secret_checks:
+        found.checks.append(check_jpki_auth_certificate(
+            auth_der, _optional_auth_ca_certificate(card)))
+
+    # 券面事項入力補助AP.
+    if pin_status:
+        pins.update(read_pin_statuses(card, guard, "text"))
     if options.text:
-        report.pins["text"] = guard.ask_and_verify(report.pins["text"], ask)
+        pins["text"] = guard.ask_and_verify(pins["text"], ask)
         number_ef, attributes_ef = read_my_number_ef(card), read_attributes_ef(card)
         report.my_number = parse_my_number(number_ef)
         report.basic_info = parse_basic_info(attributes_ef)
         if options.verify:
             verify_text_ap(card, options.key_store, number_ef, attributes_ef, found,
                            redacted=report.my_number.redacted)
-    if options.face:
+    if no_secret_checks:
+        check_ap_certificate(card, ids.TEXT_AID, options.key_store, found)
+
+    # 住基AP.
+    if pin_status:
+        pins.update(read_pin_statuses(card, guard, "juki"))
+    if pin_status:
+        report.pins = pins
+
+    # 券面事項確認AP.
+    if face:
         secret = SECRETS[options.face_key]
         guard.ask_and_verify(guard.status(secret, secret.key_in("visual")), ask)
         face_ef = read_card_face_ef(card)
@@ -227,18 +271,23 @@ def read_mynumber(session: Session, atr: bytes, options: ReadOptions, ask: AskSe
         if options.verify:
             verify_visual_ap(card, options.key_store, face_ef, found,
                              redacted=is_redacted_fill(report.face.birth_date_text))
+    if no_secret_checks:
+        check_ap_certificate(card, ids.VISUAL_AID, options.key_store, found)
+        note_card_data_unchecked(found)
     if options.verify:
-        if not (options.text or options.face):
-            verify_without_secret(card, options.key_store, auth_der,
-                                  _optional_auth_ca_certificate(card), found)
         report.authenticity = verdict(found.checks, found.weakest_anchor(),
                                       chip_challenge=found.chip_challenge)
+
+    # The card's own expiry: GET DATA (detection), else the 共通 DF, else the card face.
     report.card_expiry = _card_expiry(card, detection)
     if report.card_expiry is None and report.face is not None and report.face.card_expiry:
         report.card_expiry = CardExpiry(report.face.card_expiry, ExpirySource.CARD_FACE)
     if report.card_expiry is None:
         report.card_expiry_unavailable = (EXPIRY_NEEDS_CARD_FACE if report.face is None
                                           else EXPIRY_NOT_ON_CARD_FACE)
+
+    # The 在留AP probe, last: a 特定在留カード's residence read starts where it ends.
+    report.detection = detection if probed else probe_specified(card, detection)
     report.apdu_count = session.apdu_count
     return report
 
@@ -332,9 +381,13 @@ def _read_card(session: Session, atr: bytes, options: ReadOptions, ask: AskSecre
     if report.detection.kind is CardKind.SPECIFIED:
         from cardtool.services.read_residence import read_residence
 
+        # The probe that found the 在留AP was the My Number read's last step, unless
+        # --images moved it before the visual AP: then the AP is selected again.
+        ap_selected = (card.current_aid == RESIDENCE_AP_AID
+                       and report.detection.residence_type is not None)
         result.residence = read_residence(session, card_number, residence_options,
                                           card_type=report.detection.residence_type,
-                                          specified=True)
+                                          specified=True, ap_selected=ap_selected)
     return result
 
 

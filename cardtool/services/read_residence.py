@@ -245,10 +245,12 @@ def _verify(result_type: ids.CardType, first: FirstGenData | None,
 def read_residence(session: Session, card_number: CardNumberSource,
                    options: ResidenceOptions | None = None, *,
                    card_type: ids.CardType | None = None,
-                   specified: bool = False) -> ResidenceResult:
+                   specified: bool = False, ap_selected: bool = False) -> ResidenceResult:
     """Read the residence card in ``session``. ``card_type``: when detection already read
     it (the current DF is then where it was found). ``specified``: detection found the
-    在留AP on a My Number card chip (the card type is then read inside the AP)."""
+    在留AP on a My Number card chip (the card type is then read inside the AP);
+    ``ap_selected``: the AP is still the current application (the My Number read probed
+    it last), so it is not selected again."""
     options = options or ResidenceOptions()
     if card_type is None:
         card_type = read_card_type(session)
@@ -257,7 +259,7 @@ def read_residence(session: Session, card_number: CardNumberSource,
         if card_type is None:
             raise UnsupportedCard(atr="-")
     generation = ids.GENERATION_OF[card_type]
-    if generation is ids.Generation.SPECIFIED:
+    if generation is ids.Generation.SPECIFIED and not ap_selected:
         specified_path.select_residence_ap(session)
     spec_version = read_spec_version(session)
     typed = check_card_number(card_number())

@@ -7,17 +7,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 
-from cardtool.trust.store import (
-    SOURCE_OPTION,
-    TrustAnchor,
-    classify,
-    installed_anchors,
-    load_option_anchors,
-    virtual_test_anchors,
-)
+if TYPE_CHECKING:
+    from cardtool.trust.store import TrustAnchor
+
+# The trust store (the installed anchors, the official CA list, zip and PEM handling) is
+# imported where anchors are loaded: a My Number read builds these options but never does.
 
 
 @dataclass(frozen=True)
@@ -33,6 +31,8 @@ class ResidenceOptions:
     ocr: bool = True
 
     def anchors(self) -> list[TrustAnchor]:
+        from cardtool.trust.store import SOURCE_OPTION, TrustAnchor, classify
+
         given = [a if isinstance(a, TrustAnchor) else classify(a, SOURCE_OPTION)
                  for a in self.trust_anchors]
         return given + (self.default_anchors() if self.default_anchors else [])
@@ -41,6 +41,8 @@ class ResidenceOptions:
 def default_anchors(virtual: bool) -> list[TrustAnchor]:
     """The installed anchors (``cardtool trust add``), and cardtool's own TEST CAs for a
     virtual card only (test-anchor, never genuine)."""
+    from cardtool.trust.store import installed_anchors, virtual_test_anchors
+
     return installed_anchors() + (virtual_test_anchors() if virtual else [])
 
 
@@ -48,5 +50,9 @@ def residence_options(trust_anchor_files: tuple[str, ...], *, virtual: bool) -> 
     """The residence cards' trust anchors: each --trust-anchor file, loaded (and checked)
     now, before any card is opened; then, only once a residence card is read, the
     ``default_anchors``."""
-    given = tuple(load_option_anchors(trust_anchor_files)) if trust_anchor_files else ()
+    given: tuple[TrustAnchor, ...] = ()
+    if trust_anchor_files:
+        from cardtool.trust.store import load_option_anchors
+
+        given = tuple(load_option_anchors(trust_anchor_files))
     return ResidenceOptions(given, default_anchors=lambda: default_anchors(virtual))

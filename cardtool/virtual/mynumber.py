@@ -28,6 +28,7 @@ from apdu.sw import SW
 from cardtool.cards.mynumber import ids, records
 from cardtool.era import collation_number_b, era_yymmdd
 from cardtool.policy.table import SECRETS
+from cardtool.secret_format import Secret
 from cardtool.virtual import jpki_pki, register
 from cardtool.virtual.card_os import DF, EF, CardOS, PinObject, after, always, never, sw
 from cardtool.virtual.drawing import photo_jp2, text_png
@@ -386,6 +387,24 @@ class VirtualMyNumberCard(CardOS):
         except ValueError:
             return sw(SW.WRONG_DATA)
         return sw(SW.OK, signature)
+
+
+def virtual_secret(card: object, secret: Secret) -> str | None:
+    """The value of ``secret`` on a virtual My Number card (from its persona), or None (not
+    a virtual My Number card, or no such secret): how a conformance run on a virtual card
+    is handed its secrets (``cardtool.services.conform``)."""
+    if not isinstance(card, VirtualMyNumberCard):
+        return None
+    persona = card.persona
+    if secret.name in persona.pins:
+        return persona.pins[secret.name]
+    if secret.name == "number-a":
+        return persona.my_number
+    if secret.name == "number-b":
+        return card.collation_b
+    if secret.name == "birth":
+        return era_yymmdd(persona.birth_date)
+    return None
 
 
 def make_card(persona_spec: str | None) -> VirtualMyNumberCard:

@@ -12,12 +12,12 @@ from apdu.transport.virtual import VirtualTransport
 from cardtool.cards.mynumber import ids
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.policy.check import check_data
-from cardtool.policy.conform import conform, virtual_secret, wrong_value
+from cardtool.policy.conform import conform, wrong_value
 from cardtool.policy.table import SECRETS
 from cardtool.secret_format import KeyRef, Secret
 from cardtool.virtual import make_virtual_card
 from cardtool.virtual.card_os import DF, CardOS, PinObject, sw
-from cardtool.virtual.mynumber import VirtualMyNumberCard
+from cardtool.virtual.mynumber import VirtualMyNumberCard, virtual_secret
 from cardtool.virtual.persona import load_persona
 
 ALL_KEYS = [(s, k) for s in SECRETS.values() for k in s.keys]

@@ -27,7 +27,13 @@ from cardtool.era import collation_number_b
 from cardtool.services.read import EXPIRY_NEEDS_CARD_FACE
 from cardtool.virtual.persona import load_persona
 from cardtool.virtual.quirks import Quirk
-from tests.support.quirk_matrix import APDU_COUNTS, CONFIGS, PLAIN, QuirkConfig
+from tests.support.quirk_matrix import (
+    APDU_COUNTS,
+    CONFIGS,
+    PLAIN,
+    READ_PLAN_LIMITS,
+    QuirkConfig,
+)
 
 PERSONA = load_persona(None, "mynumber")
 assert PERSONA.security_code is not None
@@ -262,3 +268,19 @@ def test_a_recorded_quirky_session_replays_to_the_same_answer(flow: Flow, tmp_pa
     ours, theirs = recorded.json, json.loads(replayed.stdout)
     assert _without(theirs, "text", "face", "signing_certificate") == _without(
         ours, "text", "face", "signing_certificate")
+
+
+@pytest.mark.parametrize("cell", sorted(READ_PLAN_LIMITS), ids=lambda c: f"{c[0]}-{c[1]}")
+def test_the_read_plan_stays_within_its_apdu_limits(cell: tuple[str, str], tmp_path: Path,
+                                                      plain_dir: Path) -> None:
+    """docs/read-plan.md: each application selected once, whole EFs in one read, nothing
+    read twice. The counts are deterministic, so the limits are exact: one more APDU in a
+    flow (a re-SELECT, a header read, a second probe) fails here."""
+    flow_name, config_name = cell
+    flow = next(f for f in FLOWS if f.name == flow_name)
+    config = next(c for c in CONFIGS if c.name == config_name)
+    run = plain_run(flow, plain_dir) if config is PLAIN else run_flow(flow, config, tmp_path)
+    assert run.result.exit_code == 0, run.result.output
+    count = exchanges(run)
+    APDU_COUNTS[cell] = count
+    assert count <= READ_PLAN_LIMITS[cell]

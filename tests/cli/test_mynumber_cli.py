@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -110,6 +111,12 @@ def test_face_with_collation_b_and_images(tmp_path: Path) -> None:
     for name in ("name", "address", "photo", "security-code"):
         with Image.open(tmp_path / f"{name}.png") as img:
             assert img.format == "PNG" and img.size[0] > 50
+    # --images on a My Number card is a --face read: the same face and the same checks
+    # (its read plan decides that before any no-secret check is made).
+    images = json.loads(out.stdout)
+    face = cardtool_json("read", V, "mynumber", "--face", "--pin-stdin", stdin=number_b + "\n")
+    assert images["face"] == face["face"] and images["authenticity"] == face["authenticity"]
+    assert "card-data" not in [c["name"] for c in images["authenticity"]["checks"]]
     out_a = cardtool_json("read", V, "mynumber", "--face", "--face-key", "a", "--pin-stdin",
                           stdin="123456789018\n")
     assert out_a["face"]["card_expiry"] == persona.card_expiry.isoformat()

@@ -6,8 +6,9 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from cardtool.excel_csv import BOM
 from cardtool.jst import today_jst
-from cardtool.services.office_report import BOM, read_csv_rows
+from cardtool.services.office_files import read_csv_rows
 from cardtool.virtual.persona import load_persona
 from tests.support.cli import cardtool, one_line_error
 
@@ -194,3 +195,17 @@ def test_office_records_one_trace_per_card_and_replays_one(tmp_path: Path) -> No
     assert {k: replayed[0][k] for k in keys} == {k: live[1][k] for k in keys}
     out = cardtool("read", "--virtual", "mynumber", "--virtual", "residence", stdin="")
     assert out.returncode == 1 and "only a session of several cards" in one_line_error(out)
+
+
+def test_office_csv_writes_a_formula_reference_as_text(tmp_path: Path) -> None:
+    """A reference typed as a spreadsheet formula reaches the office CSV as text: Excel and
+    LibreOffice would run ``=HYPERLINK(...)`` from a cell that starts with ``=``."""
+    formula = '=HYPERLINK("http://x","A")'
+    csv_path = tmp_path / "office.csv"
+    out = cardtool("office", "--virtual", "mynumber", "--csv", str(csv_path),
+                   stdin=formula + "\n")
+    assert out.returncode == 0, out.stderr
+    (row,) = read_csv_rows(csv_path)
+    assert row["reference"] == "'" + formula
+    assert not any(cell.startswith(("=", "+", "@")) for cell in row.values())
+    assert b"'=HYPERLINK(" in csv_path.read_bytes()

@@ -8,7 +8,7 @@ from pathlib import Path
 from PIL import Image
 
 from cardtool.expiry import Thresholds
-from cardtool.services.office_report import render_html
+from cardtool.services.office_html import render_html
 from tests.support.chromium import A4_WINDOW, render_png, require_chromium
 from tests.support.office_demo import DEMO_NOW, demo_rows
 

@@ -12,20 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from cardtool.services.office_report import (
-    BOM,
-    ROW_KEYS,
-    OfficeReport,
-    load_json_report,
-    read_csv_rows,
-)
+from cardtool.excel_csv import BOM
+from cardtool.services.office_files import OfficeReport, load_json_report, read_csv_rows
+from cardtool.services.office_report import ROW_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 
 WRITER = r"""
 import sys
 from cardtool.expiry import assess
-from cardtool.services.office_report import OfficeReport
+from cardtool.services.office_files import OfficeReport
 from tests.support.office_demo import DEMO_NOW, DEMO_TODAY, demo_records
 
 report = OfficeReport(csv_path=sys.argv[1], json_path=sys.argv[2], html_path=sys.argv[3],

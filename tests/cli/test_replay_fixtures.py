@@ -49,14 +49,16 @@ def test_text_replay_accepts_any_pin_of_the_same_length_and_shows_masks() -> Non
 def test_replay_of_a_different_flow_diverges_with_exit_6() -> None:
     out = cardtool("read", "--text", "--pin-stdin", "--replay",
                    str(TRACES / "mynumber-read.jsonl"), stdin="0000\n")
-    # The plain read verifies what it can without a secret (CV certificates) where the
-    # --text flow selects the text AP for the PIN: the replay stops there.
+    # The plain read reads the JPKI CA certificate for its no-secret check where the --text
+    # flow goes on to the text AP (docs/read-plan.md): the replay stops there.
     line = one_line_error(out)
-    assert out.returncode == 6 and "diverged" in line and "at exchange 14" in line
+    assert out.returncode == 6 and "diverged" in line and "at exchange 8" in line
     out = cardtool("read", "--face", "--pin-stdin", "--replay",
                    str(TRACES / "mynumber-text.jsonl"), stdin="00000000000000\n")
     line = one_line_error(out)
-    assert out.returncode == 6 and "diverged" in line and "expected 00A4040C0AD3921000310001010408" in line
+    # --text verifies the text PIN where --face goes on to the 住基AP (the next application).
+    assert out.returncode == 6 and "diverged" in line and "at exchange 10" in line
+    assert "sent 00A4040C0AD3921000310001010401" in line
 
 
 def test_pin_status_and_cert_replay(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from cardtool.services.office_report import read_csv_rows
+from cardtool.services.office_files import read_csv_rows
 from cardtool.virtual.persona import load_persona
 from tests.support.cli import ROOT, cardtool
 from tests.support.trust import CA1, CA2, cardtool_with_list, official_list_with

@@ -15,7 +15,7 @@ import pytest
 
 from cardtool.cards.residence import ids
 from cardtool.jst import today_jst
-from cardtool.services.office_report import read_csv_rows
+from cardtool.services.office_files import read_csv_rows
 from cardtool.virtual import make_virtual_card
 from cardtool.virtual.persona import load_persona
 from cardtool.virtual.residence import ResidenceCard

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from cardtool.excel_csv import BOM
 from cardtool.jst import today_jst
-from cardtool.services.office_report import BOM, ROW_KEYS, read_csv_rows
+from cardtool.services.office_files import read_csv_rows
+from cardtool.services.office_report import ROW_KEYS
 from cardtool.virtual.persona import load_persona
 from tests.support.pcsc import emulated, require_vpcd, vpcd_reader_name, wait_for
 

@@ -20,7 +20,7 @@ from cardtool.register.exports import (
     deadlines_ics,
     history_csv,
 )
-from cardtool.services.office_report import ReferenceRejected, clean_reference
+from cardtool.typed_text import ReferenceRejected, clean_reference
 from tests.register.facts import TODAY, days, first_generation, mynumber, residence
 
 AT = dt.datetime(2026, 11, 1, 3, 0, tzinfo=dt.UTC)

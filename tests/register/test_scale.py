@@ -71,7 +71,8 @@ def _shown(row: DeadlineRow) -> tuple[object, ...]:
 _filters = st.sampled_from([DeadlineFilter(), DeadlineFilter(within_days=30),
                             DeadlineFilter(within_days=0), DeadlineFilter(overdue_only=True),
                             DeadlineFilter(pending_only=True)])
-_visits = st.lists(st.tuples(card_facts(), st.integers(min_value=0, max_value=2000)),
+_visits = st.lists(st.tuples(card_facts(with_authenticity=True),
+                             st.integers(min_value=0, max_value=2000)),
                    min_size=1, max_size=4)
 
 

@@ -37,6 +37,34 @@ CONFIGS: tuple[QuirkConfig, ...] = (
 #: (flow, config) -> APDUs exchanged, filled in by the matrix tests.
 APDU_COUNTS: dict[tuple[str, str], int] = {}
 
+#: The read plan's limits (docs/read-plan.md): (flow, config) -> the most APDUs it may take,
+#: asserted by tests/cards/test_quirk_matrix.py. Counts are deterministic (the virtual card
+#: and its quirks), so an extra APDU anywhere in the plan fails the test.
+READ_PLAN_LIMITS: dict[tuple[str, str], int] = {
+    ("read", "plain"): 16,
+    ("read --face", "plain"): 18,
+    ("read --text", "plain"): 19,
+    ("expiry", "plain"): 5,
+    ("read", "all"): 57,
+}
+#: Issue 25's goals for the same cells; where a limit is above its goal, docs/read-plan.md
+#: says which APDU the goal would have to drop (a check, a PIN status or the 特定 probe).
+READ_PLAN_GOALS: dict[tuple[str, str], int] = {
+    ("read", "plain"): 14,
+    ("read --face", "plain"): 16,
+    ("read --text", "plain"): 18,
+    ("expiry", "plain"): 6,
+    ("read", "all"): 45,
+}
+#: The same cells before the read plan (commit ec4cd62), for the printed comparison.
+READ_PLAN_BEFORE: dict[tuple[str, str], int] = {
+    ("read", "plain"): 20,
+    ("read --face", "plain"): 20,
+    ("read --text", "plain"): 22,
+    ("expiry", "plain"): 7,
+    ("read", "all"): 63,
+}
+
 
 def summary_lines() -> list[str]:
     if not APDU_COUNTS:
@@ -50,4 +78,14 @@ def summary_lines() -> list[str]:
         cells = [APDU_COUNTS.get((flow, c)) for c in configs]
         lines.append(f"{flow:<{width}}  " + " ".join(
             f"{'-' if n is None else n:>10}" for n in cells))
+    measured = [k for k in READ_PLAN_LIMITS if k in APDU_COUNTS]
+    if measured:
+        lines.append("Read plan (docs/read-plan.md): APDUs before (ec4cd62) and now, the limit "
+                     "the tests assert, issue 25's goal:")
+        lines.append(f"{'flow':<24} {'card':<6} {'before':>6} {'now':>6} {'limit':>6} {'goal':>6}")
+        for flow, config in measured:
+            key = (flow, config)
+            lines.append(f"{flow:<24} {config:<6} {READ_PLAN_BEFORE[key]:>6} "
+                         f"{APDU_COUNTS[key]:>6} {READ_PLAN_LIMITS[key]:>6} "
+                         f"{READ_PLAN_GOALS[key]:>6}")
     return lines

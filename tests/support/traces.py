@@ -9,7 +9,7 @@ from typing import Any
 from cardtool.cards.mynumber import ids
 from cardtool.policy.check import check_data
 from cardtool.policy.check_plain import check_data_plain
-from cardtool.policy.rules import FileReport, Finding
+from cardtool.policy.rules import FileReport, TraceFinding
 
 JPKI = ids.JPKI_AID.hex().upper()
 TEXT = ids.TEXT_AID.hex().upper()
@@ -85,5 +85,16 @@ def rules(data: bytes) -> list[str]:
     return [f.rule for f in check_both(data).findings]
 
 
-__all__ = ["JPKI", "TEXT", "VISUAL", "Finding", "TraceBuilder", "check_both", "found",
-           "redacted", "rules", "select_aid", "verify"]
+__all__ = [
+    "JPKI",
+    "TEXT",
+    "VISUAL",
+    "TraceBuilder",
+    "TraceFinding",
+    "check_both",
+    "found",
+    "redacted",
+    "rules",
+    "select_aid",
+    "verify",
+]

@@ -10,6 +10,14 @@ checked against the rules below. A failure names the importing file, its line an
   nor a transport, nor anything above them (services, faces, the register).
 - The virtual cards share the applications' constant tables, never their reader code.
 - No first-party module is imported through ``importlib`` (hidden from mypy and grep).
+- Every package has a rank, and imports point down the ranks (``RANKS``): apdu < the
+  foundation modules (``cardtool/*.py`` and the ``expiry`` package) < cards < policy <
+  virtual < trust and the OCR of card fronts < the card sources < the register < services
+  < the faces (and the entry points). Equal ranks may import each other. The register never
+  imports a service; the policy never imports a virtual card (a conformance run is handed
+  its card and its secrets), while the virtual cards build their PIN objects from the
+  policy's table: so virtual, beside the cards in what it shares with them, ranks above the
+  policy. Documented exceptions would go in ``CROSSINGS`` (none today).
 """
 
 from __future__ import annotations
@@ -25,6 +33,27 @@ from tests.support.cli import ROOT
 
 FACES = ("cardtool.cli", "cardtool.desk")
 
+#: Every package by rank, lowest first. The top-level modules of ``cardtool/`` not named
+#: here (errors, i18n, jst, card_kind, excel_csv, typed_text, ...) and the ``expiry``
+#: package are the foundation. A package under ``cardtool/`` that is in no rank is reported.
+FOUNDATION = "foundation"
+RANKS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("apdu", ("apdu",)),
+    (FOUNDATION, ("cardtool.expiry",)),
+    ("cards", ("cardtool.cards",)),
+    ("policy", ("cardtool.policy",)),
+    ("virtual", ("cardtool.virtual",)),
+    ("trust/ocr", ("cardtool.trust", "cardtool.front_dates")),
+    ("sources", ("cardtool.sources", "cardtool.redaction")),
+    ("register", ("cardtool.register",)),
+    ("services", ("cardtool.services",)),
+    ("faces", (*FACES, "cardtool.__main__", "cardtool.pytest_plugin")),
+)
+
+#: Imports against the ranks that are documented and kept, as (importing package, imported
+#: module) pairs. None today.
+CROSSINGS: frozenset[tuple[str, str]] = frozenset()
+
 #: What a face may import from the project: the services (``cardtool/services/``, the trust
 #: store, the OCR of card fronts, and the trace checker's entry point with its catalogue of
 #: findings), the card sources, the register, and the foundation modules every layer
@@ -36,7 +65,7 @@ FACE_MAY_IMPORT = (
     "cardtool.expiry",
     "cardtool.authenticity", "cardtool.card_kind", "cardtool.secret_format",
     "cardtool.errors", "cardtool.i18n", "cardtool.jst", "cardtool.files", "cardtool.era",
-    "cardtool.install",
+    "cardtool.excel_csv", "cardtool.typed_text", "cardtool.install",
     "apdu.errors", "apdu.sw", "apdu.ins", "apdu.command", "apdu.trace", "apdu.importers",
     "apdu.jsonsafe",
 )
@@ -121,6 +150,31 @@ def imports_in(root: Path, path: Path) -> Iterator[Import]:
             yield Import(module, path, node.lineno, "importlib.import_module")
 
 
+def rank_of(module: str) -> int | None:
+    """The rank of a module (its index in ``RANKS``); None for a package in no rank."""
+    for index, (_, packages) in enumerate(RANKS):
+        if _within(module, packages):
+            return index
+    parts = module.split(".")
+    if parts[0] == "cardtool" and len(parts) <= 2:
+        return [name for name, _ in RANKS].index(FOUNDATION)  # a top-level module
+    return None
+
+
+def _rank_rule(source: str, target: str) -> str | None:
+    source_rank, target_rank = rank_of(source), rank_of(target)
+    if source_rank is None:
+        return f"every package has a rank (RANKS): {source} has none"
+    if target_rank is None:
+        return f"every package has a rank (RANKS): {target} has none"
+    if target_rank <= source_rank:
+        return None
+    if any(_within(source, (s,)) and _within(target, (t,)) for s, t in CROSSINGS):
+        return None
+    return (f"imports point down the ranks: {RANKS[source_rank][0]} imports "
+            f"{RANKS[target_rank][0]}")
+
+
 def violations(root: Path) -> list[Violation]:
     found: dict[Import, Violation] = {}
     for top in ("apdu", "cardtool"):
@@ -153,7 +207,7 @@ def broken_rule(imp: Import) -> str | None:
     if (_within(source, ("cardtool.virtual",)) and _within(target, ("cardtool.cards",))
             and not _within(target, SHARED_CARD_CONSTANTS)):
         return "the virtual cards share constant tables with the readers, never reader code"
-    return None
+    return _rank_rule(source, target)
 
 
 def test_the_code_keeps_its_layers() -> None:
@@ -176,6 +230,29 @@ PLANTED = [
      "never reader code"),
     ("cardtool/planted.py", "import importlib\nimportlib.import_module('cardtool.services.read')\n",
      "never through importlib"),
+    # One upward import from each rank to the one above it (and the two named in design.md).
+    ("cardtool/planted.py", "from cardtool.cards.mynumber import card\n",
+     "foundation imports cards"),
+    ("cardtool/expiry/planted.py", "from cardtool.services import read\n",
+     "foundation imports services"),
+    ("cardtool/cards/planted.py", "from cardtool.front_dates import read_front_dates\n",
+     "cards imports trust/ocr"),
+    ("cardtool/policy/planted.py", "from cardtool.virtual.mynumber import VirtualMyNumberCard\n",
+     "policy imports virtual"),
+    ("cardtool/virtual/planted.py", "from cardtool.trust import store\n",
+     "virtual imports trust/ocr"),
+    ("cardtool/trust/planted.py", "from cardtool.sources import open_transport\n",
+     "trust/ocr imports sources"),
+    ("cardtool/front_dates.py", "from cardtool.register import store\n",
+     "trust/ocr imports register"),
+    ("cardtool/sources.py", "def f():\n    from cardtool.register.store import Register\n",
+     "sources imports register"),
+    ("cardtool/register/planted.py", "from cardtool.services.office_report import BOM\n",
+     "register imports services"),
+    ("cardtool/services/planted.py", "from cardtool.desk import view\n",
+     "services imports faces"),
+    ("cardtool/newpackage/planted.py", "from cardtool.errors import UsageError\n",
+     "has none"),
 ]
 
 
@@ -187,17 +264,32 @@ def test_a_planted_bad_import_is_named(tmp_path: Path, where: str, source: str,
     reported with its file, line and rule, and nothing else is."""
     for package in ("apdu", "apdu/transport", "cardtool", "cardtool/cli", "cardtool/desk",
                     "cardtool/cards", "cardtool/cards/mynumber", "cardtool/virtual",
-                    "cardtool/policy", "cardtool/services"):
+                    "cardtool/policy", "cardtool/services", "cardtool/expiry",
+                    "cardtool/trust", "cardtool/register", "cardtool/newpackage"):
         (tmp_path / package).mkdir(parents=True, exist_ok=True)
         (tmp_path / package / "__init__.py").write_text("")
     for module in ("apdu/session.py", "apdu/transport/replay.py", "cardtool/errors.py",
                    "cardtool/services/read.py", "cardtool/policy/table.py",
                    "cardtool/cards/mynumber/card.py", "cardtool/cards/mynumber/jpki.py",
-                   "cardtool/virtual/mynumber.py"):
+                   "cardtool/virtual/mynumber.py", "cardtool/policy/guard.py",
+                   "cardtool/front_dates.py", "cardtool/sources.py", "cardtool/trust/store.py",
+                   "cardtool/register/store.py", "cardtool/services/office_report.py",
+                   "cardtool/desk/view.py"):
         (tmp_path / module).write_text("")
     planted = tmp_path / where
     planted.write_text(source)
+    if where == "cardtool/newpackage/planted.py":
+        (tmp_path / "cardtool/newpackage/__init__.py").unlink()
     broken = violations(tmp_path)
     assert len(broken) == 1, broken
     assert rule in broken[0].rule
     assert str(broken[0]).startswith(f"{planted}:{source.count(chr(10))}:")
+
+
+def test_every_package_has_a_rank() -> None:
+    packages = {f"cardtool.{p.name}" for p in (ROOT / "cardtool").iterdir()
+                if (p / "__init__.py").exists()}
+    assert {p for p in packages if rank_of(p) is None} == set()
+    assert {p for p in packages if rank_of(p) == rank_of("cardtool.errors")} == {
+        "cardtool.expiry"}
+

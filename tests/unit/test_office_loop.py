@@ -24,7 +24,7 @@ from cardtool.services.office import (
     parse_typed_date,
     run_office,
 )
-from cardtool.services.office_report import OfficeReport, read_csv_rows
+from cardtool.services.office_files import OfficeReport, read_csv_rows
 
 TODAY = dt.date(2027, 3, 10)
 CARD_NUMBER = "TE24681357ST"  # synthetic (not the example in the prompt hint)

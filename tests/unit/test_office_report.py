@@ -12,23 +12,19 @@ from typing import Any
 import pytest
 
 from cardtool.errors import BadInputFile
+from cardtool.excel_csv import BOM
 from cardtool.expiry import CardFacts, ClientRecord, Thresholds, assess
+from cardtool.services.office_files import CsvLog, OfficeReport, load_json_report, read_csv_rows
+from cardtool.services.office_html import render_html
 from cardtool.services.office_report import (
-    BOM,
     FINDING_KEYS,
     JSON_ROW_KEYS,
     ROW_KEYS,
-    CsvLog,
-    OfficeReport,
-    ReferenceRejected,
-    clean_reference,
     csv_cells,
-    load_json_report,
-    read_csv_rows,
-    render_html,
     row_from_assessment,
     urgency_key,
 )
+from cardtool.typed_text import ReferenceRejected, clean_reference
 from tests.support.office_demo import DEMO_NOW, DEMO_TODAY, demo_records, demo_rows
 
 #: What a row may ever say. A new key must be added here on purpose, after checking it

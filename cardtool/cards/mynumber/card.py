@@ -88,14 +88,18 @@ class MyNumberCard:
 
     def read_object(self, aid: bytes, fid: int, *, header_bytes: int, what: str,
                     max_size: int = 0x7FFF, expect_tag: int | None = None) -> bytes:
-        """An EF holding one BER-TLV object: its header first, then exactly the rest in one
-        (extended when possible) read. With ``expect_tag``, filler bytes before the object
-        are skipped."""
+        """An EF holding one BER-TLV object, in one read where the link carries extended
+        APDUs: the card answers a READ BINARY longer than the EF with the bytes it has
+        (spec §7: TEX's trace, AOKI's whole-EF reads), so the first read asks for
+        ``max_size`` bytes and the object's header then tells whether anything is missing
+        (read next, exactly). With ``expect_tag``, filler bytes before the object are
+        skipped."""
         self.select(aid)
 
         def read_tlv(sfi: int | None) -> bytes:
             return self.session.read_tlv_file(sfi=sfi, header_bytes=header_bytes, what=what,
-                                              max_size=max_size, expect_tag=expect_tag)
+                                              max_size=max_size, expect_tag=expect_tag,
+                                              whole=True)
 
         data = self._by_short_id(fid, lambda: read_tlv(fid))
         if data is not None:

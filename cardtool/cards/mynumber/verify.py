@@ -22,7 +22,7 @@ from apdu import tlv
 from apdu.command import CommandApdu, ResponseApdu
 from apdu.errors import ApduError, MalformedData
 from apdu.sw import SW
-from cardtool.authenticity import Anchor, AnchorProfile, Check, failed, passed, skipped
+from cardtool.authenticity import Anchor, AnchorProfile, AuthenticityCheck, failed, passed, skipped
 from cardtool.cards.mynumber import ids, records
 from cardtool.cards.mynumber.anchors import CvKeyStore
 from cardtool.cards.mynumber.card import MyNumberCard
@@ -103,7 +103,7 @@ class ApKey:
 
     public_key: rsa.RSAPublicKey | None  # None: the certificate did not verify
     anchor: Anchor | None
-    checks: tuple[Check, ...]
+    checks: tuple[AuthenticityCheck, ...]
 
 
 def check_cv_certificate(aid: bytes, data: bytes, store: CvKeyStore) -> ApKey:
@@ -154,7 +154,7 @@ def _record(data: bytes, tag: int, what: str, start: int = 0) -> tlv.Tlv:
 
 
 def check_text_integrity(number_ef: bytes, attributes_ef: bytes, integrity_ef: bytes,
-                         ap_key: rsa.RSAPublicKey) -> Check:
+                         ap_key: rsa.RSAPublicKey) -> AuthenticityCheck:
     """EF 0003: DF31 = SHA-256 of EF 0001 as stored, DF32 = SHA-256 of the FF20 value after
     its DF21 TLV, DF33 = the AP key's signature over the DF31 and DF32 TLVs."""
     name = "text-integrity"
@@ -189,7 +189,7 @@ def check_text_integrity(number_ef: bytes, attributes_ef: bytes, integrity_ef: b
 
 
 def check_signed_card_key(signed_key_ef: bytes, ap_key: rsa.RSAPublicKey
-                          ) -> tuple[Check, rsa.RSAPublicKey | None]:
+                          ) -> tuple[AuthenticityCheck, rsa.RSAPublicKey | None]:
     """Text EF 0007: the card key (DF51) signed by the AP key (DF52)."""
     name = "card-key-text"
     try:
@@ -209,7 +209,7 @@ def check_signed_card_key(signed_key_ef: bytes, ap_key: rsa.RSAPublicKey
 
 
 def check_card_face(face_ef: bytes, ap_key: rsa.RSAPublicKey
-                    ) -> tuple[Check, rsa.RSAPublicKey | None]:
+                    ) -> tuple[AuthenticityCheck, rsa.RSAPublicKey | None]:
     """Visual EF 0002: DF28 over SHA-256 of the three groups (the DigestInfo compared raw);
     DF24 is the card key. DF29 (expiry) and DF2A (security code) are not signed."""
     name = "card-face"
@@ -243,7 +243,7 @@ def send_chip_challenge(card: MyNumberCard, aid: bytes) -> tuple[bytes, Response
         records.CHIP_CHALLENGE_P2, digest_info, le=256))
 
 
-def check_chip_challenge(card: MyNumberCard, aid: bytes, card_key: rsa.RSAPublicKey) -> Check:
+def check_chip_challenge(card: MyNumberCard, aid: bytes, card_key: rsa.RSAPublicKey) -> AuthenticityCheck:
     """The card signs fresh host randomness with its own key (no PIN): only the chip holding
     the certified card key can. The randomness comes from the transport, so a recorded
     session replays."""
@@ -275,7 +275,7 @@ def read_optional(card: MyNumberCard, aid: bytes, fid: int, length: int | None =
         raise
 
 
-def check_jpki_auth_certificate(auth_der: bytes, ca_der: bytes | None) -> Check:
+def check_jpki_auth_certificate(auth_der: bytes, ca_der: bytes | None) -> AuthenticityCheck:
     """The JPKI authentication certificate against the CA certificate on the same card.
     Proves only that the two belong together: the CA itself is not checked against a root."""
     name = "jpki-auth-certificate"
@@ -299,7 +299,7 @@ def check_jpki_auth_certificate(auth_der: bytes, ca_der: bytes | None) -> Check:
 class Findings:
     """Checks gathered while reading one card, and what their chains ended in."""
 
-    checks: list[Check]
+    checks: list[AuthenticityCheck]
     anchors: list[Anchor | None]
     #: True: the chip answered; False: the card has a challenge but it was not run.
     chip_challenge: bool = False
@@ -382,14 +382,15 @@ def verify_visual_ap(card: MyNumberCard, store: CvKeyStore, face_ef: bytes,
         found.chip_challenge = True
 
 
-def verify_without_secret(card: MyNumberCard, store: CvKeyStore, auth_der: bytes,
-                          auth_ca_der: bytes | None, found: Findings) -> None:
-    """What can be checked with no secret: the JPKI authentication certificate against the
-    card's CA certificate, and both CV certificates' chains. None of it proves the card in
-    hand: the card data and the chip need a secret."""
-    found.checks.append(check_jpki_auth_certificate(auth_der, auth_ca_der))
-    for aid in (ids.TEXT_AID, ids.VISUAL_AID):
-        _ap_key(card, aid, store, found)
+def check_ap_certificate(card: MyNumberCard, aid: bytes, store: CvKeyStore,
+                         found: Findings) -> None:
+    """The no-secret check of one AP (text or visual): its EF 0004's chain. The read plan
+    calls it while that AP is selected for its other work (one SELECT per AP)."""
+    _ap_key(card, aid, store, found)
+
+
+def note_card_data_unchecked(found: Findings) -> None:
+    """The last of the no-secret checks: the card data and the chip were not checked."""
     found.checks.append(skipped(
         "card-data", "no PIN or collation number was given, so the card data and the chip were "
                      "not checked: use --face (照合番号B) or --text (PIN)",

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from apdu import tlv
 from cardtool.cards.mynumber import ids
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cards.mynumber.text import SEX_CODES
-from cardtool.images import (
-    MYNUMBER_ADDRESS,
-    MYNUMBER_NAME,
-    MYNUMBER_PHOTO,
-    MYNUMBER_SECURITY_CODE,
-    CardImage,
-)
 from cardtool.jst import parse_yyyymmdd
+
+if TYPE_CHECKING:
+    # The image specs (and file writing) are loaded where the images are used: a read
+    # without --face never needs them.
+    from cardtool.images import CardImage
 
 FACE_HEADER_BYTES = 5  # FF 20 82 LL LL
 
@@ -40,6 +39,14 @@ class CardFace:
 
     def card_images(self) -> list[CardImage]:
         """The images as stored on the card, each with the spec its decode is held to."""
+        from cardtool.images import (
+            MYNUMBER_ADDRESS,
+            MYNUMBER_NAME,
+            MYNUMBER_PHOTO,
+            MYNUMBER_SECURITY_CODE,
+            CardImage,
+        )
+
         return [CardImage("name", MYNUMBER_NAME, self.name_png),
                 CardImage("address", MYNUMBER_ADDRESS, self.address_png),
                 CardImage("photo", MYNUMBER_PHOTO, self.photo_jp2),

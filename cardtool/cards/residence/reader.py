@@ -55,10 +55,13 @@ def _read_public(session: Session, sfi: int, what: str) -> bytes | None:
         raise
 
 
-def read_card_type(session: Session) -> ids.CardType | None:
+def read_card_type(session: Session, *, select_mf: bool = True) -> ids.CardType | None:
     """The residence card type from EF02 of the current DF (MF; the 在留AP on a 特定在留カード),
-    selecting the MF once if the read finds nothing. None: not a residence card."""
+    selecting the MF once if the read finds nothing (unless ``select_mf`` is False: the
+    current DF then stays selected). None: not a residence card (or not found here)."""
     raw = _read_public(session, ids.SFI_CARD_TYPE, "card type (MF/EF02)")
+    if raw is None and not select_mf:
+        return None
     if raw is None:
         response = session.transmit(CommandApdu(0x00, INS.SELECT, 0x00, 0x00, ids.MF_FID))
         if response.sw != SW.OK:

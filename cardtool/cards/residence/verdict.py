@@ -15,7 +15,7 @@ from __future__ import annotations
 from cardtool.authenticity import (
     Anchor,
     Authenticity,
-    Check,
+    AuthenticityCheck,
     Status,
     failed,
     passed,
@@ -40,7 +40,7 @@ ADVICE_INSTALL_JA = ("このカードの世代の ISA 公式 CA 証明書をイ�
                      "('cardtool trust list' で不足分を確認できます)。")
 
 
-def _checks(sig: SignatureCheck) -> list[Check]:
+def _checks(sig: SignatureCheck) -> list[AuthenticityCheck]:
     reason_en, reason_ja = sig.reason_en, sig.reason_ja
     if sig.status is SignatureStatus.INVALID and sig.failed_step == STEP_CERTIFICATE:
         return [failed(STEP_CERTIFICATE, reason_en, reason_ja),

@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column("urgent_from", sa.Date(), nullable=True),
         sa.Column("expired_from", sa.Date(), nullable=True),
         sa.Column("renewal_pending", sa.Boolean(), nullable=True),
+        sa.Column("authenticity_rank", sa.Integer(), nullable=False),
         sa.Column("reference_order", _ordered(40), nullable=False),
         sa.ForeignKeyConstraint(["client_id"], ["clients.id"],
                                 name=op.f("fk_deadline_keys_client_id_clients")),
@@ -68,14 +69,18 @@ def upgrade() -> None:
     op.create_index("ix_deadline_keys_client_id", "deadline_keys", ["client_id"])
     op.create_index("ix_deadline_keys_check_id", "deadline_keys", ["check_id"])
     op.create_index("ix_deadline_keys_order", "deadline_keys",
-                    ["date", "reference_order", "client_id", "expired_from", "renewal_pending"])
-    op.create_index("ix_deadline_keys_expired_from", "deadline_keys", ["expired_from", "date"])
+                    ["date", "reference_order", "client_id", "expired_from", "renewal_pending",
+                     "authenticity_rank"])
+    op.create_index("ix_deadline_keys_expired_from", "deadline_keys",
+                    ["expired_from", "date", "authenticity_rank"])
     op.create_index("ix_deadline_keys_urgent_from", "deadline_keys",
-                    ["urgent_from", "expired_from", "date"])
+                    ["urgent_from", "expired_from", "date", "authenticity_rank"])
     op.create_index("ix_deadline_keys_soon_from", "deadline_keys",
-                    ["soon_from", "urgent_from", "date"])
+                    ["soon_from", "urgent_from", "date", "authenticity_rank"])
     op.create_index("ix_deadline_keys_level_floor", "deadline_keys",
-                    ["level_floor", "soon_from", "date"])
+                    ["level_floor", "soon_from", "date", "authenticity_rank"])
+    op.create_index("ix_deadline_keys_authenticity_rank", "deadline_keys",
+                    ["authenticity_rank"])
     op.create_index("ix_deadline_keys_pending", "deadline_keys", ["renewal_pending"])
     _forget_derived()
 
