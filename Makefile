@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 CARDTOOL := $(VENV)/bin/cardtool
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest fuzz bench clean
+.PHONY: demo test quick lint typecheck pytest fuzz bench clean
 
 $(STAMP): pyproject.toml setup.py cardtool/policy/_linescan.c
 	./scripts/debian-deps.sh build
@@ -26,6 +26,12 @@ pytest: $(STAMP)
 	$(PY) -m pytest -q
 
 test: lint typecheck pytest
+
+# The inner loop: every test that needs no stack (pcscd, Chromium, PostgreSQL, Tesseract)
+# and takes under ~2 s (tests/support/tiers.py). `make test` and CI still run everything.
+QUICK_TIER := not slow and not pcsc and not browser and not pg and not ocr
+quick: $(STAMP)
+	$(PY) -m pytest -q -n 2 -m "$(QUICK_TIER)"
 
 fuzz: $(STAMP)
 	CARDTOOL_FUZZ=long $(PY) -m pytest -q tests/fuzz --hypothesis-show-statistics

@@ -2,32 +2,49 @@
 
 First-generation cards (在留カード / 特別永住者証明書, types 1 and 2) keep the card's validity
 and the period of stay's end only inside the front image (DF1/EF01, a 1-bit TIFF G4 signed
-by ISA; spec §6). This module crops the image by the card face's layout
-(``cardtool.cards.residence.front_layout``), recognises the date fields with an OCR engine
-and parses them strictly. Every date comes back with a confidence, and **below the
-threshold, or when a cross-check fails, the date is ``uncertain``** (no date): staff confirm
-or type it. Never a guessed date.
+by ISA; spec §6). The size, resolution, font and exact positions of real cards' images are
+not published, so this reader assumes none of them: it recognises the **whole image** once
+(word boxes from the engine), finds the printed labels and the date patterns by their
+**text**, and ties each date to its label by geometry **relative to the label** (same line
+to its right, or below it within a few label heights), never relative to the image.
 
-Checks before a date is ``read``:
-- the chip's signature over the image did not fail (an ``invalid`` signature: nothing read);
-- the image decodes through the card-image guard, is not blank and has the known layout;
-- each field's text matches its pattern exactly (「5年（2029年12月31日）」, 「無期限」,
-  「このカードは2029年12月31日まで有効です。」, 「1990年01月31日」) with a real calendar date in
-  range, and every recognised character of the date has at least ``THRESHOLD`` confidence;
+- 在留期間(満了日): a date in brackets after the period, 「5年（2029年12月31日）」, or 「無期限」,
+  right of or below the label (which may be split over two lines: 在留期間 / (満了日));
+- カード有効期限: the date of 「このカードは 2029年12月31日 まで有効です。」 (the sentence may
+  break after は);
+- 生年月日, 許可年月日 (and 交付年月日, read only so that its date is not taken for another):
+  the nearest date right of or below the label.
+
+Every date comes back with a confidence and the pixel box it was read from (in the original
+image's coordinates, for a person to compare with the card), and **below the threshold, or
+when a check fails, the date is ``uncertain``** (no date) with a reason: staff confirm or
+type it. Never a guessed date. Checks before a date is ``read``:
+
+- the chip's signature over the image did not fail (``invalid``: nothing is read);
+- the image decodes through the card-image guard and is not blank;
+- the label is found, exactly one date is tied to it, in the card's printed form
+  (YYYY年MM月DD日: four, two and two digits; full-width digits, spaces and the unambiguous
+  letter-for-digit confusions O→0, I/l/|→1 are accepted), a real calendar date in range, and
+  every recognised character of the date has at least ``THRESHOLD`` confidence;
 - consistent with the card kind: a 特別永住者証明書 has no period of stay; on a 在留カード
   with a period the card is valid until the period's end (or, for a holder under 16, the
   16th birthday if earlier), so the two dates, read separately, must agree; a birth date
   before the permission date before the card's end.
 
+For a person to confirm each date (the desk, ``office``): ``FaceDate.status`` / ``.date`` /
+``.confidence`` / ``.reason`` (``reason_text(lang)``), ``.box`` (the value) and ``.label_box``,
+``.crop_box`` (both), in pixels of the stored image (``FaceDates.image_size``), also for an
+uncertain date when a candidate was seen; ``crop_png(front_image, box)`` renders the crop
+from the card's own image.
+
 The OCR engine is Tesseract 5 (Debian ``tesseract-ocr`` + ``tesseract-ocr-jpn``, LSTM model)
-through ``pytesseract`` (the ``ocr`` extra). Without it every date is ``uncertain`` with
-reason ``no-ocr-engine`` and the typed-date path works as before. Measured with
-``bench/ocr_accuracy.py`` (500 synthetic faces, seed 15): all fields in one call (page mode
-6) reads 96-99% per field, one call per field (page mode 7) 97-100% at three times the time;
-the first followed by per-field looks at the doubtful fields only reads 100% at about 0.4 s
-CPU per card, with no confident wrong date in any mode. RapidOCR (ONNX, models in its
-wheel) reads the digits as well but not the kana of 「このカードは…まで有効です。」 (its model
-is Chinese), and gives one score per line, not per character: not used.
+through ``pytesseract`` (the ``ocr`` extra): one call for the page (hOCR with each
+character's box and confidence, page mode 11), one for the second look at the dates' crops,
+and a third (page mode 3, another scale) only when a field was not found at all. Without it
+every date is ``uncertain`` with reason ``no-ocr-engine`` and the typed-date path works as
+before. Not measured: faces with a dotted zero (the fixed-pitch IPA Gothic / Takao Gothic),
+which Tesseract reads as 6 or 9; on such a card the second look and the cross-checks are the
+only guard. Accuracy and time: ``bench/ocr_accuracy.py`` (development and held-out layouts separately).
 """
 
 from __future__ import annotations
@@ -36,7 +53,7 @@ import datetime as dt
 import re
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
@@ -69,6 +86,9 @@ FIELD_NAMES: dict[str, tuple[str, str]] = {
     layout.PERMISSION_DATE: ("date of permission", "許可年月日"),
 }
 
+#: A box in pixels: left, top, right, bottom (right and bottom exclusive).
+Box = tuple[int, int, int, int]
+
 
 class Status(Enum):
     READ = "read"  # a date, confidence at or above the threshold, every check passed
@@ -85,23 +105,34 @@ REASONS: dict[str, tuple[str, str]] = {
                           "trusted", "画像に対するICチップの署名が無効なため、読み取りません"),
     "undecodable": ("the front image does not decode", "表面画像をデコードできません"),
     "blank-image": ("the front image is blank", "表面画像が空白です"),
-    "layout-unknown": ("the front image's layout is not one cardtool knows",
-                       "表面画像のレイアウトが既知のものではありません"),
+    "no-text": ("no printed label of the card face was recognised (rotated, cropped or not a "
+                "card face?)", "券面の項目名が読み取れません(回転・欠け・券面以外の画像?)"),
+    "label-missing": ("the entry's label was not found on the image",
+                      "この項目の見出しが画像に見つかりません"),
     "ocr-failed": ("the OCR engine failed on this image", "OCR が失敗しました"),
-    "not-found": ("no date in the expected form", "想定した形式の日付がありません"),
+    "not-found": ("no date in the expected form next to its label",
+                  "見出しの近くに想定した形式の日付がありません"),
+    "ambiguous": ("more than one date could belong to this entry",
+                  "この項目に当てはまる日付が複数あります"),
+    "no-such-date": ("the date read does not exist in the calendar",
+                     "読み取った日付は暦に存在しません"),
     "low-confidence": ("the OCR is not sure enough of every digit",
                        "OCR の確信度が基準に達しない文字があります"),
+    "second-look-differs": ("a second, separate reading of the date did not agree",
+                            "日付を別に読み直した結果が一致しません"),
     "out-of-range": ("the date is not possible for this card", "このカードではありえない日付です"),
     "cross-check-failed": ("the card's validity and the period of stay disagree",
                            "カード有効期限と在留期間満了日が一致しません"),
-    "not-expected": ("this card kind has no such entry, yet the image shows text there",
+    "not-expected": ("this card kind has no such entry, yet the image shows one",
                      "このカードの種類にはない記載があります"),
 }
 
 
 @dataclass(frozen=True)
 class FaceDate:
-    """One date field of the card face as read."""
+    """One date field of the card face as read. ``box``: where on the front image the value
+    was read (pixels of the image as stored on the card: left, top, right, bottom), also for
+    an uncertain date when a candidate was seen; ``label_box`` likewise for its label."""
 
     field: str
     status: Status
@@ -109,16 +140,26 @@ class FaceDate:
     confidence: float = 0.0  # lowest character confidence of the date, 0..1
     text: str = ""  # what the OCR saw (for the record; never parsed into a date by anyone)
     reason: str | None = None  # a REASONS key when UNCERTAIN
+    box: Box | None = None
+    label_box: Box | None = None
 
     def reason_text(self, lang: str) -> str:
         return pick(REASONS.get(self.reason or "", (self.reason or "", self.reason or "")), lang)
+
+    @property
+    def crop_box(self) -> Box | None:
+        """The region to show a person next to the date: the value and its label."""
+        boxes = [b for b in (self.box, self.label_box) if b is not None]
+        return _union(boxes) if boxes else None
 
     def to_json(self) -> dict[str, Any]:
         return {"field": self.field, "status": self.status.value,
                 "date": self.date.isoformat() if self.date else None,
                 "confidence": round(self.confidence, 3), "text": self.text,
                 "reason": self.reason,
-                "reason_text": self.reason_text("en") if self.reason else None}
+                "reason_text": self.reason_text("en") if self.reason else None,
+                "box": list(self.box) if self.box else None,
+                "label_box": list(self.label_box) if self.label_box else None}
 
 
 @dataclass(frozen=True)
@@ -135,6 +176,8 @@ class FaceDates:
     #: (matches the card's own certificate, which no trust anchor was given to check) or
     #: "invalid" (then nothing was read).
     signature: str | None = None
+    #: The front image's size in pixels (what ``FaceDate.box`` refers to).
+    image_size: tuple[int, int] | None = None
 
     def get(self, name: str) -> FaceDate:
         for d in self.dates:
@@ -152,26 +195,39 @@ class FaceDates:
 
     def to_json(self) -> dict[str, Any]:
         return {"note": self.note, "engine": self.engine, "reason": self.reason,
-                "signature": self.signature,
-                "threshold": THRESHOLD, "dates": [d.to_json() for d in self.dates]}
-
-
-def _all_uncertain(reason: str, special: bool, engine: str | None = None) -> FaceDates:
-    dates = tuple(FaceDate(name, Status.ABSENT) if special and name in _NOT_ON_SPECIAL
-                  else FaceDate(name, Status.UNCERTAIN, reason=reason) for name in FIELDS)
-    return FaceDates(dates, engine=engine, reason=reason)
+                "signature": self.signature, "threshold": THRESHOLD,
+                "image_size": list(self.image_size) if self.image_size else None,
+                "dates": [d.to_json() for d in self.dates]}
 
 
 _NOT_ON_SPECIAL = frozenset({layout.RESIDENCE_EXPIRY, layout.PERMISSION_DATE})
+
+
+def _all_uncertain(reason: str, special: bool, engine: str | None = None,
+                   size: tuple[int, int] | None = None) -> FaceDates:
+    dates = tuple(FaceDate(name, Status.ABSENT) if special and name in _NOT_ON_SPECIAL
+                  else FaceDate(name, Status.UNCERTAIN, reason=reason) for name in FIELDS)
+    return FaceDates(dates, engine=engine, reason=reason, image_size=size)
+
+
+def _union(boxes: Iterable[Box]) -> Box:
+    b = list(boxes)
+    return (min(x[0] for x in b), min(x[1] for x in b), max(x[2] for x in b),
+            max(x[3] for x in b))
 
 
 # --- engines --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Token:
+class Word:
+    """One recognised word (for Japanese often one character) with its box in the image
+    the engine saw, and the engine's text line it belongs to."""
+
     text: str
     confidence: float  # 0..1
+    box: Box
+    line: tuple[int, ...]  # the engine's line key (block, paragraph, line)
 
 
 class OcrUnavailable(CardtoolError):
@@ -182,78 +238,57 @@ class OcrUnavailable(CardtoolError):
 class Engine(Protocol):
     name: str
 
-    def recognise(self, crops: Sequence[Image.Image]) -> list[list[Token]]:
-        """The tokens of each crop (one text line each), in reading order."""
+    def words(self, image: Image.Image) -> list[Word]:
+        """Every word of the page with its box, in reading order."""
         ...
 
 
-_GAP = 24  # white pixels between stacked crops
-_SCALE = 2  # crops are enlarged before recognition (Tesseract likes ~30 px capitals)
-
-
-def _prepare(crop: Image.Image, scale: int = _SCALE) -> Image.Image:
-    from PIL import Image as PILImage
-    from PIL import ImageOps
-
-    big = crop.convert("L").resize((crop.width * scale, crop.height * scale),
-                                   PILImage.Resampling.LANCZOS)
-    return ImageOps.expand(big, border=10, fill=255)
-
-
-def _tokens(data: dict[str, list[Any]], index: int) -> Token:
-    return Token(str(data["text"][index]).strip(), max(0.0, float(data["conf"][index])) / 100)
-
-
 class Tesseract:
-    """Tesseract with the ``jpn`` model through pytesseract. ``stacked``: all crops in one
-    image, one process per card (page mode 6); else one call per crop (page mode 7)."""
+    """Tesseract with the ``jpn`` model through pytesseract, the whole page in one call.
+    Page mode 11 (sparse text: every text island found, without assuming columns or a
+    reading order) was measured against 3 (automatic) and 6 (one uniform block) with
+    ``bench/ocr_accuracy.py`` on the development layouts."""
 
-    def __init__(self, stacked: bool = True, scale: int = _SCALE) -> None:
-        self.stacked = stacked
-        self.scale = scale
-        self.name = ("tesseract-jpn-" + ("stacked-psm6" if stacked else "per-field-psm7")
-                     + f"-x{scale}")
+    def __init__(self, psm: int = 11) -> None:
+        self.psm = psm
+        self.name = f"tesseract-jpn-psm{psm}"
         check_tesseract()
 
-    def _data(self, image: Image.Image, psm: int) -> dict[str, list[Any]]:
+    def words(self, image: Image.Image) -> list[Word]:
         import pytesseract
 
-        data: dict[str, list[Any]] = pytesseract.image_to_data(
-            image, lang="jpn", config=f"--psm {psm}", output_type=pytesseract.Output.DICT)
-        return data
+        hocr = pytesseract.image_to_pdf_or_hocr(
+            image, lang="jpn", extension="hocr",
+            config=f"--psm {self.psm} -c hocr_char_boxes=1")
+        return parse_hocr(hocr)
 
-    def recognise(self, crops: Sequence[Image.Image]) -> list[list[Token]]:
-        prepared = [_prepare(c, self.scale) for c in crops]
-        if not self.stacked:
-            out = []
-            for image in prepared:
-                data = self._data(image, 7)
-                out.append([t for i in range(len(data["text"]))
-                            if (t := _tokens(data, i)).text])
-            return out
-        from PIL import Image as PILImage
 
-        width = max(p.width for p in prepared)
-        height = sum(p.height + _GAP for p in prepared)
-        sheet = PILImage.new("L", (width, height), 255)
-        starts = []
-        y = 0
-        for p in prepared:
-            sheet.paste(p, (0, y))
-            starts.append((y, y + p.height))
-            y += p.height + _GAP
-        data = self._data(sheet, 6)
-        out = [[] for _ in prepared]
-        for i in range(len(data["text"])):
-            token = _tokens(data, i)
-            if not token.text:
-                continue
-            middle = int(data["top"][i]) + int(data["height"][i]) // 2
-            for n, (top, bottom) in enumerate(starts):
-                if top <= middle < bottom:
-                    out[n].append(token)
-                    break
-        return out
+_HOCR_LINES = frozenset({"ocr_line", "ocr_textfloat", "ocr_header", "ocr_caption"})
+_BBOX = re.compile(r"(?:bbox|x_bboxes) (-?\d+) (-?\d+) (-?\d+) (-?\d+)")
+_CONF = re.compile(r"x_conf ([\d.]+)")
+
+
+def parse_hocr(hocr: bytes) -> list[Word]:
+    """Tesseract's hOCR with character boxes (``hocr_char_boxes=1``): one ``Word`` per
+    character, with the character's own confidence (the LSTM's, not the word's)."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(hocr)
+    out: list[Word] = []
+    line = 0
+    for element in root.iter():
+        kind = element.get("class", "")
+        if kind in _HOCR_LINES:
+            line += 1
+        elif kind == "ocrx_cinfo":
+            title = element.get("title", "")
+            box = _BBOX.search(title)
+            conf = _CONF.search(title)
+            text = (element.text or "").strip()
+            if text and box and conf:
+                out.append(Word(text, float(conf[1]) / 100,
+                                (int(box[1]), int(box[2]), int(box[3]), int(box[4])), (line,)))
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -279,77 +314,324 @@ def check_tesseract() -> None:
 
 
 def default_engine() -> Engine:
-    """The engine cardtool uses (raises ``OcrUnavailable``): every field in one Tesseract
-    call (one process per card)."""
-    return Tesseract(stacked=True)
+    """The engine cardtool uses (raises ``OcrUnavailable``)."""
+    return Tesseract()
 
 
-def default_retry_engines() -> tuple[Engine, ...]:
-    """Second, independent looks at the fields the first call was not sure of, in turn: each
-    field alone (page mode 7) enlarged 2 times, then 3 times."""
-    return Tesseract(stacked=False, scale=2), Tesseract(stacked=False, scale=3)
+def default_fallback() -> tuple[Engine, int]:
+    """A second reading of the page when the first found a field's label or value not at
+    all: another page mode (automatic layout, 3) at another scale, so the engine segments
+    and sees the page differently."""
+    return Tesseract(psm=3), FALLBACK_WIDTH
 
 
-#: Reasons a second reading may help (the OCR's own doubt, not a contradiction).
-_RETRY = frozenset({"low-confidence", "not-found", "out-of-range"})
+# --- the image ------------------------------------------------------------------------------
+
+#: The width the page is scaled to before recognition: card text then stands about 25-40
+#: pixels high, where Tesseract reads best (any stored width from about 400 to 2000 px).
+WORK_WIDTH = 1400
+#: The fallback reading's width (see ``default_fallback``).
+FALLBACK_WIDTH = 1100
+_PAD = 16  # white border added around the page (pixels of the scaled image)
 
 
-# --- parsing --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Page:
+    image: Image.Image  # what the engine sees
+    scale: float  # engine pixels per original pixel
 
-_DATE = r"(\d{4})年(\d{1,2})月(\d{1,2})日"
-_PATTERNS = {
-    layout.BIRTH_DATE: re.compile(rf"^{_DATE}$"),
-    layout.PERMISSION_DATE: re.compile(rf"^{_DATE}$"),
-    layout.RESIDENCE_EXPIRY: re.compile(rf"^(?:\d{{1,2}}年)?(?:\d{{1,2}}月)?(?:\d{{1,3}}日)?"
-                                        rf"\({_DATE}\)$"),
-    layout.CARD_EXPIRY: re.compile(rf"^このカードは{_DATE}まで有効です。?$"),
-}
-_INDEFINITE = "無期限"
+    def to_original(self, box: Box, size: tuple[int, int]) -> Box:
+        def back(v: int, limit: int) -> int:
+            return max(0, min(limit, round((v - _PAD) / self.scale)))
 
-
-def _normalise(text: str) -> str:
-    """NFKC (full-width digits and brackets to ASCII), no spaces."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+        return (back(box[0], size[0]), back(box[1], size[1]),
+                back(box[2], size[0]), back(box[3], size[1]))
 
 
-def _line(tokens: Sequence[Token]) -> tuple[str, list[tuple[int, int, float]]]:
-    """The normalised line and each token's (start, end, confidence) in it."""
-    text = ""
-    spans = []
-    for token in tokens:
-        part = _normalise(token.text)
-        spans.append((len(text), len(text) + len(part), token.confidence))
-        text += part
-    return text, spans
+def _despeckle(image: Image.Image) -> Image.Image:
+    """Isolated ink pixels (no other ink in their 3 x 3 neighbourhood) removed: scanner dust,
+    never part of a glyph at any size the card is stored in."""
+    from PIL import ImageChops, ImageFilter
+
+    ink = image.point(lambda v: 1 if v < 128 else 0)
+    count = ink.filter(ImageFilter.Kernel((3, 3), [1] * 9, scale=1))
+    alone = ImageChops.multiply(ink.point(lambda v: 255 * v),
+                                count.point(lambda v: 255 if v <= 1 else 0))
+    return ImageChops.lighter(image, alone)
 
 
-def _confidence(spans: Sequence[tuple[int, int, float]], start: int, end: int) -> float:
-    covering = [c for s, e, c in spans if s < end and e > start]
-    return min(covering, default=0.0)
+def _prepare(image: Image.Image, width: int = WORK_WIDTH) -> _Page:
+    from PIL import Image as PILImage
+    from PIL import ImageOps
+
+    grey = _despeckle(image.convert("L"))
+    scale = width / grey.width
+    size = (width, max(1, round(grey.height * scale)))
+    big = grey.resize(size, PILImage.Resampling.LANCZOS)
+    return _Page(ImageOps.expand(big, border=_PAD, fill=255), scale)
 
 
-def _parse(name: str, tokens: Sequence[Token]) -> FaceDate:
-    text, spans = _line(tokens)
-    if name == layout.RESIDENCE_EXPIRY and text == _INDEFINITE:
-        confidence = _confidence(spans, 0, len(text))
-        if confidence < THRESHOLD:
-            return FaceDate(name, Status.UNCERTAIN, None, confidence, text, "low-confidence")
-        return FaceDate(name, Status.INDEFINITE, None, confidence, text)
-    match = _PATTERNS[name].match(text)
-    if match is None:
-        return FaceDate(name, Status.UNCERTAIN, None, 0.0, text, "not-found")
-    confidence = _confidence(spans, match.start(1), match.end(3) + 1)
+# --- text: lines, labels, dates -------------------------------------------------------------
+
+#: Letters Tesseract gives for a digit where only a digit can stand (inside YYYY年MM月DD日);
+#: nothing else is corrected (S/5, B/8, Z/2 could be either).
+_DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
+_D = r"[0-9OoIl|]"
+_DATE = re.compile(rf"(?<![0-9])({_D}{{4}})年({_D}{{2}})月({_D}{{2}})日")
+_DURATION = re.compile(r"(?:\d{1,2}年)?(?:\d{1,2}月)?(?:\d{1,3}日)?\($")
+
+
+@dataclass(frozen=True)
+class _Char:
+    ch: str
+    confidence: float
+    box: Box
+
+
+@dataclass
+class _Line:
+    chars: list[_Char]
+
+    @property
+    def text(self) -> str:
+        return "".join(c.ch for c in self.chars)
+
+    def box(self, start: int, end: int) -> Box:
+        return _union(c.box for c in self.chars[start:end])
+
+    def confidence(self, start: int, end: int) -> float:
+        return min((c.confidence for c in self.chars[start:end]), default=0.0)
+
+
+def _lines(words: Sequence[Word]) -> list[_Line]:
+    """The engine's lines as normalised characters (NFKC: full-width digits and brackets to
+    ASCII; no spaces), each character with its word's confidence and box."""
+    grouped: dict[tuple[int, ...], list[_Char]] = {}
+    for w in words:
+        text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", w.text))
+        chars = grouped.setdefault(w.line, [])
+        n = len(text)
+        width = (w.box[2] - w.box[0]) / max(1, n)
+        for i, ch in enumerate(text):
+            # a word's characters share its confidence; boxes split its width evenly
+            left = round(w.box[0] + i * width)
+            chars.append(_Char(ch, w.confidence, (left, w.box[1], round(left + width),
+                                                  w.box[3])))
+    return [_Line(chars) for chars in grouped.values() if chars]
+
+
+@dataclass(frozen=True)
+class _Date:
+    text: str  # as printed, digits normalised
+    value: tuple[int, int, int]
+    confidence: float
+    box: Box
+    before: str  # the line's text before the date
+    after: str
+    line: int
+
+
+@dataclass(frozen=True)
+class _Label:
+    kind: str  # birth, permission, issue, period, indefinite, expiry-head, expiry-tail
+    box: Box
+    confidence: float
+    line: int
+
+
+# How each label is recognised. Tesseract misreads small label characters now and then
+# (生 as 定, 許 as 証, 交 as 父): a label is known by the characters that set it apart, and
+# a text that could be two labels is neither.
+_VALUE_NEXT = r"(?=$|[(\d０-９OoIl|])"  # a label ends its line or its value follows
+_LABEL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("period", re.compile(rf"(?:在留期間|.留期間|在.期間|在留.間|在留期.)(?:\(?.了日?\)?)?"
+                          rf"{_VALUE_NEXT[:-1]}|無)|期間\(?.了|満了日\)"
+                          # 在留 and two misread characters, the value right after (not
+                          # 在留資格, 在留カード)
+                          r"|在留(?![資格カ])[^\W\d]{2}(?=[(\d無])")),
+    ("indefinite", re.compile(r"無期限")),
+    ("expiry-head", re.compile(r"このカード|カードは")),
+    ("expiry-tail", re.compile(r"まで有効|で有効|有効です")),
+    ("birth", re.compile(rf"(?:生年.日?|生.月日|(?:^|(?<=\W))[^\W\d]年月日){_VALUE_NEXT}")),
+    ("permission", re.compile(rf"(?:許可(?![の(])[^\d(]{{1,3}}|(?<![0-9])可年.日){_VALUE_NEXT}")),
+    ("issue", re.compile(rf"(?:交付[^\d(]{{1,3}}|(?<![0-9])付年.日){_VALUE_NEXT}")),
+)
+
+
+def _find_labels(lines: Sequence[_Line]) -> list[_Label]:
+    out = []
+    for n, line in enumerate(lines):
+        text = line.text
+        taken: list[tuple[int, int]] = []
+        for kind, pattern in _LABEL_PATTERNS:
+            for m in pattern.finditer(text):
+                if any(s < m.end() and m.start() < e for s, e in taken):
+                    continue
+                taken.append((m.start(), m.end()))
+                out.append(_Label(kind, line.box(m.start(), m.end()),
+                                  line.confidence(m.start(), m.end()), n))
+    return out
+
+
+def _find_dates(lines: Sequence[_Line]) -> list[_Date]:
+    out = []
+    for n, line in enumerate(lines):
+        text = line.text
+        for m in _DATE.finditer(text):
+            digits = [g.translate(_DIGIT_LOOKALIKES) for g in m.groups()]
+            out.append(_Date(f"{digits[0]}年{digits[1]}月{digits[2]}日",
+                             (int(digits[0]), int(digits[1]), int(digits[2])),
+                             line.confidence(m.start(), m.end()), line.box(m.start(), m.end()),
+                             text[:m.start()], text[m.end():], n))
+    return out
+
+
+def _height(box: Box) -> int:
+    return max(1, box[3] - box[1])
+
+
+def _tie(label: Box, value: Box) -> float | None:
+    """How far ``value`` stands from ``label`` in label heights, if it is where a card prints
+    a label's value: on the label's line to its right, or just below it (None otherwise)."""
+    h = _height(label)
+    middle = (value[1] + value[3]) / 2
+    if label[1] - 0.6 * h <= middle <= label[3] + 0.6 * h and value[0] >= label[2] - h:
+        gap = max(0.0, (value[0] - label[2]) / h)
+        return gap if gap <= 30 else None
+    below = (value[1] - label[3]) / h
+    if -0.3 <= below <= 1.2 and label[0] - 2 * h <= value[0] <= label[2] + h:
+        return 1.0 + below
+    return None
+
+
+def _nearest(value: Box, labels: Sequence[_Label], kinds: Iterable[str]
+             ) -> tuple[_Label, float] | None:
+    wanted = set(kinds)
+    scored = [(lab, d) for lab in labels if lab.kind in wanted
+              and (d := _tie(lab.box, value)) is not None]
+    return min(scored, key=lambda x: x[1], default=None)
+
+
+# --- from text to dates ---------------------------------------------------------------------
+
+
+@dataclass
+class _Reading:
+    """The candidates found for one field."""
+
+    name: str
+    label: _Label | None = None
+    dates: list[_Date] = field(default_factory=list)
+    indefinite: _Label | None = None
+    scores: dict[int, float] = field(default_factory=dict)  # id(date): distance to label
+
+
+def _classify(lines: Sequence[_Line], special: bool
+              ) -> tuple[dict[str, _Reading], list[_Label]]:
+    labels = _find_labels(lines)
+    dates = _find_dates(lines)
+    readings = {name: _Reading(name) for name in FIELDS}
+    kinds = {"birth": layout.BIRTH_DATE, "permission": layout.PERMISSION_DATE,
+             "period": layout.RESIDENCE_EXPIRY}
+    for lab in labels:
+        name = kinds.get(lab.kind)
+        if name is not None and readings[name].label is None:
+            readings[name].label = lab
+    heads = [lab for lab in labels if lab.kind == "expiry-head"]
+    for d in dates:
+        tail = re.match(r"(まで|で有|有効)", d.after) is not None
+        head = d.before.endswith(("は", "カード"))
+        above = any(_tie(h.box, d.box) is not None and h.line != d.line
+                    and lines[h.line].text.endswith("は") for h in heads)
+        if tail or head or above:
+            readings[layout.CARD_EXPIRY].dates.append(d)
+            if readings[layout.CARD_EXPIRY].label is None:
+                near = [lab for lab in labels if lab.kind in ("expiry-head", "expiry-tail")
+                        and lab.line == d.line]
+                readings[layout.CARD_EXPIRY].label = near[0] if near else None
+            continue
+        if _DURATION.search(d.before) and d.before.endswith("("):
+            # 5年（2029年12月31日）: the period of stay, if 在留期間 stands by it
+            tied = _nearest(d.box, labels, ("period",))
+            reading = readings[layout.RESIDENCE_EXPIRY]
+            if tied is not None:
+                reading.label = tied[0]
+            reading.dates.append(d)
+            continue
+        tied = _nearest(d.box, labels, ("birth", "permission", "issue", "period"))
+        if tied is None:
+            continue  # a date no label claims (e.g. in an address): not a field's value
+        kind = tied[0].kind
+        if kind == "issue":
+            continue
+        name = kinds[kind]
+        readings[name].label = tied[0]
+        readings[name].dates.append(d)
+        readings[name].scores[id(d)] = tied[1]
+    for lab in labels:
+        if lab.kind == "indefinite":
+            tied = _nearest(lab.box, labels, ("period",))
+            if tied is not None:
+                readings[layout.RESIDENCE_EXPIRY].indefinite = lab
+                readings[layout.RESIDENCE_EXPIRY].label = tied[0]
+    return readings, labels
+
+
+def _nearest_on_its_line(reading: _Reading) -> list[_Date]:
+    """Of several dates right of one label on one line (許可年月日 2024年12月20日 交付年月日
+    2024年12月25日 with the second label misread), the nearest, when other words stand
+    between it and the next: those are another entry's label. Two dates side by side with
+    nothing between them stay two candidates (ambiguous)."""
+    ranked = sorted(reading.dates, key=lambda d: reading.scores.get(id(d), 99.0))
+    best, others = ranked[0], ranked[1:]
+    between = re.match(r"[^\d]*", best.after)
+    letters = re.findall(r"[^\W\d_]", between.group() if between else "")
+    if len(letters) >= 2 and all(o.line == best.line and o.box[0] > best.box[0]
+                                 for o in others) and id(best) in reading.scores:
+        return [best]
+    return reading.dates
+
+
+def _judge(reading: _Reading, to_original: Any) -> FaceDate:
+    name = reading.name
+    label_box = to_original(reading.label.box) if reading.label else None
+    candidates = reading.dates
+    if reading.indefinite is not None and not candidates:
+        lab = reading.indefinite
+        box = to_original(lab.box)
+        if lab.confidence < THRESHOLD:
+            return FaceDate(name, Status.UNCERTAIN, None, lab.confidence, "無期限",
+                            "low-confidence", box, label_box)
+        return FaceDate(name, Status.INDEFINITE, None, lab.confidence, "無期限", None, box,
+                        label_box)
+    if not candidates:
+        return FaceDate(name, Status.UNCERTAIN, reason="not-found" if reading.label
+                        else "label-missing", label_box=label_box)
+    if len(candidates) > 1 and reading.indefinite is None:
+        candidates = _nearest_on_its_line(reading)
+    if len(candidates) > 1 or reading.indefinite is not None:
+        box = _union(to_original(c.box) for c in candidates)
+        text = " / ".join(c.text for c in candidates)
+        return FaceDate(name, Status.UNCERTAIN, None, 0.0, text, "ambiguous", box, label_box)
+    d = candidates[0]
+    box = to_original(d.box)
+    text = d.before + d.text + d.after
+    if reading.label is None:
+        return FaceDate(name, Status.UNCERTAIN, None, d.confidence, text, "label-missing", box)
     try:
-        day = dt.date(int(match[1]), int(match[2]), int(match[3]))
+        day = dt.date(*d.value)
     except ValueError:
-        return FaceDate(name, Status.UNCERTAIN, None, confidence, text, "out-of-range")
-    if confidence < THRESHOLD:
-        return FaceDate(name, Status.UNCERTAIN, None, confidence, text, "low-confidence")
-    return FaceDate(name, Status.READ, day, confidence, text)
+        return FaceDate(name, Status.UNCERTAIN, None, d.confidence, text, "no-such-date", box,
+                        label_box)
+    if d.confidence < THRESHOLD:
+        return FaceDate(name, Status.UNCERTAIN, None, d.confidence, text, "low-confidence",
+                        box, label_box)
+    return FaceDate(name, Status.READ, day, d.confidence, text, None, box, label_box)
 
 
 def _demote(d: FaceDate, reason: str) -> FaceDate:
-    return FaceDate(d.field, Status.UNCERTAIN, None, d.confidence, d.text, reason)
+    return FaceDate(d.field, Status.UNCERTAIN, None, d.confidence, d.text, reason, d.box,
+                    d.label_box)
 
 
 def _sixteenth_birthday(birth: dt.date) -> dt.date:
@@ -393,10 +675,9 @@ def _cross_check(dates: dict[str, FaceDate], special: bool, today: dt.date) -> N
             dates[layout.RESIDENCE_EXPIRY] = _demote(period, card_date.reason or "not-found")
         return
     if period.date is None or card_date.date is None:
-        if period.status is Status.UNCERTAIN and card_date.status is Status.READ \
-                and period.reason != "low-confidence":
-            # The period row did not parse at all: the card's date alone is not checked.
-            dates[layout.CARD_EXPIRY] = _demote(card_date, period.reason or "not-found")
+        # The period row not read: the card's date, found by its own sentence and confirmed
+        # by the second look, stands as on a permanent resident's card (nothing to check it
+        # against); the period is the deadline and never stands alone (above).
         return
     agree = card_date.date == period.date
     if not agree and birth is not None and card_date.date < period.date:
@@ -406,30 +687,190 @@ def _cross_check(dates: dict[str, FaceDate], special: bool, today: dt.date) -> N
         dates[layout.CARD_EXPIRY] = _demote(card_date, "cross-check-failed")
 
 
-# --- the image ------------------------------------------------------------------------------
+def dates_from_words(words: Sequence[Word], *, special: bool, today: dt.date,
+                     to_original: Any = None, check: bool = True
+                     ) -> tuple[dict[str, FaceDate], str | None]:
+    """The fields' dates from the engine's words (the part of the reader that does not look
+    at pixels), and an overall reason when the page shows no label of a card face at all.
+    ``to_original`` maps an engine box to the stored image's pixels; ``check``: the
+    cross-checks between the fields (False: the caller runs them once it has every
+    reading)."""
+    def same(box: Box) -> Box:
+        return box
+
+    mapper = to_original or same
+    lines = _lines(words)
+    readings, labels = _classify(lines, special)
+    if not any(lab.kind in ("birth", "permission", "issue", "period", "expiry-head",
+                            "expiry-tail") for lab in labels) \
+            and not any(r.dates for r in readings.values()):
+        return {}, "no-text"
+    dates: dict[str, FaceDate] = {}
+    for name in FIELDS:
+        reading = readings[name]
+        if special and name in _NOT_ON_SPECIAL:
+            shows = reading.dates or reading.indefinite or (
+                name == layout.RESIDENCE_EXPIRY and reading.label)
+            dates[name] = (FaceDate(name, Status.UNCERTAIN, reason="not-expected")
+                           if shows else FaceDate(name, Status.ABSENT))
+            continue
+        dates[name] = _judge(reading, mapper)
+    if special and any(d.reason == "not-expected" for d in dates.values()):
+        # The chip says 特別永住者証明書, the image shows a period of stay: not this face.
+        return {}, "not-expected"
+    if check:
+        _cross_check(dates, special, today)
+    return dates, None
 
 
-def _has_ink(image: Image.Image, box: layout.Box) -> bool:
-    lowest, _ = image.crop(box.bounds).getextrema()
-    return bool(lowest == 0)
+#: The second look: each date's crop enlarged so its text stands this many pixels high.
+_LOOK_HEIGHT = 44
+_LOOK_GAP = 28
 
 
-def _known_layout(image: Image.Image) -> bool:
-    if image.size != (layout.WIDTH, layout.HEIGHT):
-        return False
-    # The title and the labels of the first rows are always printed.
-    return _has_ink(image, layout.TITLE) and all(
-        _has_ink(image, layout.Box(x, box.y, 40, 18))
-        for key, (_, x, box) in layout.LABELS.items() if key in ("name", layout.BIRTH_DATE))
+def _own_line(crop: Image.Image, top: int, bottom: int) -> Image.Image:
+    """``crop`` with whatever lies beyond the first white row above ``top`` and below
+    ``bottom`` painted white: the edge of a neighbouring line, not the date's own glyphs."""
+    def white(y: int) -> bool:
+        lowest = crop.crop((0, y, crop.width, y + 1)).getextrema()[0]
+        return isinstance(lowest, (int, float)) and lowest >= 128
+
+    for y in range(min(bottom, crop.height - 1), crop.height):
+        if white(y):
+            crop.paste(255, (0, y, crop.width, crop.height))
+            break
+    for y in range(max(0, min(top, crop.height) - 1), -1, -1):
+        if white(y):
+            crop.paste(255, (0, 0, crop.width, y + 1))
+            break
+    return crop
+
+
+def _second_look(grey: Image.Image, dates: dict[str, FaceDate], engine: Engine) -> None:
+    """Demote (in place) every read date whose crop, read again on its own at another
+    scale, does not give the same date: one reading of the page is not enough for a date
+    a person may rely on. One engine call for all the crops."""
+    from PIL import Image as PILImage
+    from PIL import ImageOps
+
+    wanted = [name for name, d in dates.items() if d.status is Status.READ and d.box]
+    if not wanted:
+        return
+    crops = []
+    bands = []  # where the date itself lies in each crop, pixels from the crop's top
+    for name in wanted:
+        left, top, right, bottom = dates[name].box or (0, 0, 0, 0)
+        pad = max(2, (bottom - top) // 4)
+        side = max(3, (bottom - top) * 2 // 3)
+        upper = max(0, top - pad)
+        crop = _own_line(grey.crop((max(0, left - side), upper, min(grey.width, right + side),
+                                    min(grey.height, bottom + pad))),
+                         top - upper, bottom - upper)
+        scale = _LOOK_HEIGHT / max(1, crop.height)
+        crops.append(ImageOps.expand(crop.resize(
+            (max(1, round(crop.width * scale)), _LOOK_HEIGHT), PILImage.Resampling.LANCZOS),
+            border=8, fill=255))
+        bands.append((8 + (top - upper) * scale, 8 + (bottom - upper) * scale))
+    sheet = PILImage.new("L", (max(c.width for c in crops) + 16,
+                               sum(c.height + _LOOK_GAP for c in crops) + _LOOK_GAP), 255)
+    rows = []
+    y = _LOOK_GAP
+    for c, (inner_top, inner_bottom) in zip(crops, bands, strict=True):
+        sheet.paste(c, (8, y))
+        # a character counts for this date only if its middle lies on the date's own line,
+        # not on a neighbouring line's edge that the crop's margin caught
+        rows.append((y + inner_top, y + inner_bottom))
+        y += c.height + _LOOK_GAP
+    try:
+        words = engine.words(sheet)
+    except Exception:  # noqa: BLE001 - no second look: no date rests on one reading
+        words = []
+    texts = ["" for _ in wanted]
+    for w in words:  # the engine's reading order
+        middle = (w.box[1] + w.box[3]) / 2
+        for n, (row_top, row_bottom) in enumerate(rows):
+            if row_top <= middle < row_bottom:
+                texts[n] += re.sub(r"\s+", "", unicodedata.normalize("NFKC", w.text))
+    for name, text in zip(wanted, texts, strict=True):
+        # The same eight digits in a row: the second look confirms the digits, the first
+        # one's strict form (年, 月, 日 in their places) still stands.
+        digits = "".join(ch for ch in text.translate(_DIGIT_LOOKALIKES) if ch.isdigit())
+        d = dates[name]
+        assert d.date is not None
+        if d.date.strftime("%Y%m%d") not in digits:
+            dates[name] = _demote(d, "second-look-differs")
+
+
+#: A first reading with these reasons may find the field on a second reading of the page.
+_NOT_SEEN = frozenset({"label-missing", "not-found", "ambiguous"})
+
+
+def read_face_image(image: Image.Image, *, special: bool, engine: Engine | None = None,
+                    today: dt.date | None = None,
+                    fallback: tuple[Engine, int] | bool | None = True) -> FaceDates:
+    """The dates of a decoded front image (any size). ``fallback``: a second engine and
+    page width for the fields the first reading did not find (True: ``default_fallback``;
+    None/False: none). Never raises for bad input."""
+    started = time.perf_counter()
+    size = (image.width, image.height)
+    grey = image.convert("L")
+    lowest, highest = grey.getextrema()
+    assert isinstance(lowest, (int, float)) and isinstance(highest, (int, float))
+    if lowest > 127 or highest < 128:
+        return _all_uncertain("blank-image", special, size=size)
+    if engine is None:
+        try:
+            engine = default_engine()
+        except OcrUnavailable:
+            return _all_uncertain("no-ocr-engine", special, size=size)
+    today = today or dt.date.today()
+    page = _prepare(grey)
+    try:
+        words = engine.words(page.image)
+    except CardtoolError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a third-party engine: any failure is "uncertain"
+        result = _all_uncertain("ocr-failed", special, engine.name, size)
+        return FaceDates(result.dates, engine.name, "ocr-failed", image_size=size,
+                         extra={"error": type(exc).__name__})
+    dates, reason = dates_from_words(words, special=special, today=today, check=False,
+                                     to_original=lambda b: page.to_original(b, size))
+    if fallback is True:
+        try:
+            fallback = default_fallback() if isinstance(engine, Tesseract) else None
+        except OcrUnavailable:
+            fallback = None
+    if fallback and (reason == "no-text" or any(
+            d.reason in _NOT_SEEN for d in dates.values())):
+        second_engine, width = fallback
+        second_page = _prepare(grey, width)
+        try:
+            more = second_engine.words(second_page.image)
+        except Exception:  # noqa: BLE001 - the first reading stands
+            more = []
+        again, again_reason = dates_from_words(
+            more, special=special, today=today, check=False,
+            to_original=lambda b: second_page.to_original(b, size))
+        if reason is not None and again_reason is None:
+            dates, reason = again, None
+        elif reason is None and again_reason is None:
+            for name, d in dates.items():
+                if d.reason in _NOT_SEEN and again[name].status is not Status.UNCERTAIN:
+                    dates[name] = again[name]
+    if reason is not None:
+        return _all_uncertain(reason, special, engine.name, size)
+    _second_look(grey, dates, engine)
+    _cross_check(dates, special, today)
+    return FaceDates(tuple(dates[name] for name in FIELDS), engine.name,
+                     seconds=time.perf_counter() - started, image_size=size)
 
 
 def read_front_dates(front_image: bytes, *, special: bool, signature_invalid: bool = False,
-                     engine: Engine | None = None, retry: Sequence[Engine] | None = None,
-                     today: dt.date | None = None) -> FaceDates:
-    """The dates of a first-generation card's front image. ``special``: a 特別永住者証明書
-    (card type 2). ``signature_invalid``: the chip's signature over the images failed: nothing
-    is read. Never raises for bad input: each problem gives ``uncertain`` with a reason."""
-    started = time.perf_counter()
+                     engine: Engine | None = None, today: dt.date | None = None) -> FaceDates:
+    """The dates of a first-generation card's front image (DF1/EF01 as read from the chip).
+    ``special``: a 特別永住者証明書 (card type 2). ``signature_invalid``: the chip's signature
+    over the images failed: nothing is read. Never raises for bad input: each problem gives
+    ``uncertain`` with a reason."""
     if signature_invalid:
         return _all_uncertain("signature-invalid", special)
     try:
@@ -438,57 +879,35 @@ def read_front_dates(front_image: bytes, *, special: bool, signature_invalid: bo
         return _all_uncertain("undecodable", special)
     with decoded:
         image = decoded.convert("L")
-    if image.getextrema()[0] != 0:
-        return _all_uncertain("blank-image", special)
-    if not _known_layout(image):
-        return _all_uncertain("layout-unknown", special)
-    if engine is None:
-        try:
-            engine = default_engine()
-        except OcrUnavailable:
-            return _all_uncertain("no-ocr-engine", special)
-    wanted = [name for name in FIELDS if not (special and name in _NOT_ON_SPECIAL)]
-    dates: dict[str, FaceDate] = {}
-    for name in FIELDS:
-        if name not in wanted and _has_ink(image, layout.VALUE_BOXES[name]):
-            return _all_uncertain("not-expected", special, engine.name)
-        if name not in wanted:
-            dates[name] = FaceDate(name, Status.ABSENT)
-    inked = [name for name in wanted if _has_ink(image, layout.VALUE_BOXES[name])]
-    for name in wanted:
-        if name not in inked:
-            # Nothing printed: no permission date on some cards; the others must be there.
-            absent = name in (layout.PERMISSION_DATE, layout.BIRTH_DATE)
-            dates[name] = (FaceDate(name, Status.ABSENT) if absent
-                           else FaceDate(name, Status.UNCERTAIN, reason="not-found"))
-    try:
-        lines = engine.recognise([image.crop(layout.VALUE_BOXES[n].bounds) for n in inked])
-    except CardtoolError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - a third-party engine: any failure is "uncertain"
-        result = _all_uncertain("ocr-failed", special, engine.name)
-        return FaceDates(result.dates, engine.name, "ocr-failed",
-                         extra={"error": type(exc).__name__})
-    for name, tokens in zip(inked, lines, strict=True):
-        dates[name] = _parse(name, tokens)
-    for second_engine in default_retry_engines() if retry is None else retry:
-        doubtful = [n for n in inked
-                    if dates[n].status is Status.UNCERTAIN and dates[n].reason in _RETRY]
-        if not doubtful:
-            break
-        try:
-            again = second_engine.recognise(
-                [image.crop(layout.VALUE_BOXES[n].bounds) for n in doubtful])
-        except Exception:  # noqa: BLE001 - the first reading stands (uncertain)
-            again = []
-        for name, tokens in zip(doubtful, again, strict=False):
-            second = _parse(name, tokens)
-            if second.status is not Status.UNCERTAIN:
-                dates[name] = second
-    _cross_check(dates, special, today or dt.date.today())
-    return FaceDates(tuple(dates[name] for name in FIELDS), engine.name,
-                     seconds=time.perf_counter() - started)
+    return read_face_image(image, special=special, engine=engine, today=today)
 
 
-__all__ = ["FIELDS", "THRESHOLD", "Engine", "FaceDate", "FaceDates", "OcrUnavailable", "Status",
-           "Tesseract", "read_front_dates"]
+def crop_png(front_image: bytes, box: Box, margin: float = 0.3) -> bytes:
+    """A PNG of ``box`` (a ``FaceDate.crop_box`` or ``.box``) cut from the card's own front
+    image (DF1/EF01 bytes as read), widened by ``margin`` of the box's height on every side:
+    what a person compares the OCR'd date with. Rendered on demand, never stored. Raises
+    ``CardtoolError`` for an image that does not decode or a box outside it."""
+    import io
+
+    decoded = decode_card_image(CardImage("front", RESIDENCE_FRONT, front_image))
+    with decoded:
+        image = decoded.convert("L")
+    left, top, right, bottom = box
+    pad = round(max(1, bottom - top) * margin)
+    bounds = (max(0, left - pad), max(0, top - pad), min(image.width, right + pad),
+              min(image.height, bottom + pad))
+    if bounds[0] >= bounds[2] or bounds[1] >= bounds[3]:
+        raise CropOutside(box=str(box), size=f"{image.width}x{image.height}")
+    out = io.BytesIO()
+    image.crop(bounds).save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+class CropOutside(CardtoolError):
+    en = "the box {box} lies outside the front image ({size})"
+    ja = "指定の範囲 {box} は表面画像({size})の外です"
+
+
+__all__ = ["FIELDS", "THRESHOLD", "Box", "CropOutside", "Engine", "FaceDate", "FaceDates",
+           "OcrUnavailable", "Status", "Tesseract", "Word", "crop_png", "dates_from_words",
+           "read_face_image", "read_front_dates"]

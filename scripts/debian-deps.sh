@@ -15,7 +15,9 @@ if ! python3 -c 'import sysconfig,os,sys; sys.exit(not os.path.exists(os.path.jo
   pkgs="$pkgs python3-dev"
 fi
 if [ "$kind" = test ] || [ "$kind" = pcsc ]; then
+  # the OCR bench and tests draw front images in several Japanese fonts
   pkgs="$pkgs pcscd vsmartcard-vpcd opensc pcsc-tools openssl"
+  pkgs="$pkgs fonts-ipafont-gothic fonts-ipafont-mincho fonts-takao-gothic fonts-vlgothic"
 fi
 missing=""
 for p in $pkgs; do

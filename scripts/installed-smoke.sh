@@ -263,6 +263,9 @@ cp -r "$ROOT/examples/pyscard-hello" "$WORK/example"
 (cd "$WORK/example" && CARDTOOL_REQUIRE_PCSC=1 "$FULL/bin/python" -m pytest -q -p no:cacheprovider \
    -o cardtool_require_pcsc=true) || fail "the example project's tests"
 
+step "start-up of the installed command (a figure, not a check)"
+(cd "$RUN" && "$WORK/wheel-plain/bin/python" -I "$ROOT/bench/cli_startup.py" --runs 5)
+
 step "the desk: serve --no-browser, fetched over HTTP with Accept-Language: ja-JP"
 (cd "$RUN" && exec "$FULL/bin/cardtool" serve --no-browser --port 0 --virtual mynumber \
    --db "$WORK/desk.sqlite3") >"$WORK/serve.out" 2>"$WORK/serve.err" &
@@ -287,8 +290,5 @@ assert 'lang="ja"' in page and "デモモード" in page, page[:600]
 print("ok: the desk answered a ja-JP browser in Japanese")
 EOF
 kill -INT "$DESK"; wait "$DESK" || true
-
-step "start-up of the installed command (a figure, not a check)"
-(cd "$RUN" && "$WORK/wheel-plain/bin/python" -I "$ROOT/bench/cli_startup.py" --runs 5)
 
 echo; echo "smoke (full): every check passed"

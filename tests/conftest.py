@@ -46,3 +46,13 @@ def _private_config_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
         os.environ.pop("CARDTOOL_CONFIG_DIR", None)
     else:
         os.environ["CARDTOOL_CONFIG_DIR"] = saved
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Put every test in its tiers (tests/support/tiers.py): `make quick` leaves out slow
+    ones and those needing pcscd, Chromium, PostgreSQL or Tesseract."""
+    from tests.support.tiers import tier_marks
+
+    for item in items:
+        for name in tier_marks(item):
+            item.add_marker(name)

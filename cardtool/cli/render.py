@@ -7,7 +7,7 @@ import unicodedata
 
 from cardtool.card_kind import CardKind, kind_label
 from cardtool.cli.render_authenticity import authenticity_lines
-from cardtool.expiry import days_text
+from cardtool.day_words import days_text
 from cardtool.i18n import Messages, pick
 from cardtool.jst import days_left
 from cardtool.services.read import EXPIRY_NOT_ON_CARD_FACE, KeyStatus, MyNumberReport

@@ -6,29 +6,20 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from apdu.command import command_name
-from apdu.importers import (
-    CARDTOOL,
-    FOREIGN_FORMATS,
-    import_log,
-    read_any_trace,
-    read_foreign_text,
-    redact_trace,
-    to_trace,
-    trace_bytes,
-)
-from apdu.sw import describe_sw
-from apdu.trace import NoRedaction, Redactor, Trace, read_trace
 from cardtool.cli.util import app, err, json_option, print_json
 from cardtool.errors import UsageError
 from cardtool.i18n import Messages
-from cardtool.policy.check_run import Summary, check_files, collect_files
 from cardtool.policy.rules import RULES, TraceFinding
-from cardtool.sources import default_redactor
+
+if TYPE_CHECKING:
+    from apdu.trace import Redactor, Trace
+
+# The trace readers, the importers and the checker are imported by the subcommand that uses
+# them: `trace --help` loads only the catalogue of rules its --ignore help lists.
 
 
 @click.group()
@@ -40,6 +31,8 @@ def trace() -> None:
 def _describe_command(command_hex: str) -> str:
     if len(command_hex) < 4 or "X" in command_hex[:4].upper():
         return "?"
+    from apdu.command import command_name
+
     raw = bytes.fromhex(command_hex[:4])
     return command_name(raw[0], raw[1])
 
@@ -53,6 +46,9 @@ def _spaced(hex_text: str) -> str:
 @json_option
 def show(path: str, as_json: bool) -> None:
     """Pretty-print a trace (any format) with command names and status-word meanings."""
+    from apdu.importers import FOREIGN_FORMATS, read_any_trace
+    from apdu.sw import describe_sw
+
     a = app()
     tr = read_any_trace(path)
     foreign = tr.header.get("tool") in FOREIGN_FORMATS and bool(tr.header.get("unredacted"))
@@ -106,6 +102,9 @@ def show(path: str, as_json: bool) -> None:
 
 def _converted(path: str, redactor: Redactor) -> tuple[Trace, str]:
     """``path`` (any format) as a cardtool trace redacted by ``redactor``, and its format."""
+    from apdu.importers import CARDTOOL, import_log, read_foreign_text, redact_trace, to_trace
+    from apdu.trace import read_trace
+
     text = read_foreign_text(path)
     if text is None:
         return redact_trace(read_trace(path), redactor), CARDTOOL
@@ -126,6 +125,10 @@ def import_traces(files: tuple[str, ...], out_dir: str, no_redact: bool, atr: st
     """Convert traces (cardtool, apdu4j .dump, pcsc-spy, OpenSC debug log) to cardtool
     traces in DIR (NAME.jsonl), redacted as recording redacts. Every file is read before
     anything is written: a malformed one is an error naming its line (exit 6)."""
+    from apdu.importers import CARDTOOL, trace_bytes
+    from apdu.trace import NoRedaction
+    from cardtool.sources import default_redactor
+
     a = app()
     redact = a.source.redact and not no_redact
     if not redact:
@@ -238,6 +241,8 @@ def check(paths: tuple[str, ...], jobs: int, ignore: tuple[str, ...], reference:
           as_json: bool) -> None:
     """Check traces against the PIN-attempt policy (files or directories; cardtool traces,
     apdu4j .dump files and pcsc-spy logs). Exit 0 clean, 5 findings, 6 unreadable input."""
+    from cardtool.policy.check_run import Summary, check_files, collect_files
+
     a = app()
     ignored = _ignored(ignore, a.lang)
     started = time.perf_counter()

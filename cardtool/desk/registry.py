@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from apdu.errors import ApduLayerError
 from cardtool.errors import CardtoolError
-from cardtool.expiry import CardFacts
 from cardtool.install import install_command
 from cardtool.register import Check, Client, DeadlineRow
+from cardtool.services.client_link import ClientLink
 
 if TYPE_CHECKING:
     from cardtool.register import Register
@@ -71,29 +71,19 @@ class RegisterAccess:
     def client(self, client_id: int) -> Client:
         return self._reg().client(client_id)
 
-    def client_for_card_number(self, number: str) -> Client | None:
-        return self._reg().client_for_card_number(number)
+    def link(self, desk: str) -> ClientLink:
+        """The save-to-client path (shared with ``office --db``) as this desk; raises the
+        reason when the register could not be opened."""
+        return ClientLink(self._reg(), desk)
 
-    def create_client(self, reference: str, display_name: str, desk: str) -> int:
-        client = self._reg().create_client(reference.strip(), display_name.strip() or None,
-                                           desk=desk)
-        return int(client.id)
+    def client_for_card(self, card_number: str, desk: str) -> Client | None:
+        """The client this residence card was saved for before, if any."""
+        return self.link(desk).client_for_card(card_number=card_number)
 
     def update_client(self, client_id: int, reference: str, display_name: str,
                       desk: str) -> Client:
         return self._reg().update_client(client_id, reference.strip(),
                                          display_name.strip() or None, desk=desk)
-
-    def save_check(self, client_id: int | None, facts: CardFacts, desk: str,
-                   card_number: str | None,
-                   new_client: tuple[str, str] | None = None) -> Check:
-        """Save a check for client ``client_id``, or for a new client ``(reference,
-        display name)`` created in the same transaction (never a client left without it)."""
-        created = None
-        if new_client is not None:
-            created = (new_client[0].strip(), new_client[1].strip() or None)
-        return self._reg().save_check(client_id, facts, desk=desk, card_number=card_number,
-                                      new_client=created)
 
     def history(self, client_id: int) -> list[Check]:
         return list(self._reg().history(client_id))
@@ -125,6 +115,12 @@ class RegisterAccess:
 
     def deadlines_ics(self, today: dt.date) -> bytes:
         return bytes(self._reg().deadlines_ics(today))
+
+    def audit_read(self, desk: str, kind: str | None) -> None:
+        """A read (``kind``; None: failed) in the audit trail, as every read is audited
+        (``ClientLink.audit_read``); nothing to write to without a register."""
+        if self.register is not None:
+            ClientLink(self.register, desk).audit_read(kind)
 
     def audit(self, desk: str, action: str, subject: str) -> None:
         """Who read or exported what. An audit that cannot be written is logged, and the

@@ -8,9 +8,12 @@ browser opens could try to reach it. So, in this order:
    here, so a misconfigured bind cannot expose it);
 2. the Host header must be ``127.0.0.1:PORT`` or ``localhost:PORT``: a foreign name that
    resolves to 127.0.0.1 (DNS rebinding) is refused;
-3. a request carrying ``?token=`` with the session token (the URL printed at start) gets the
-   token as a cookie (``HttpOnly; SameSite=Strict``) and is redirected to the same path
-   without it; every other request needs that cookie;
+3. the start token (``?token=`` in the URL printed at start) is spent on its first use: that
+   request gets a session cookie (``HttpOnly; SameSite=Strict``; a new random value, not
+   the token, so whoever read the printed URL later cannot make it from the token) and is
+   redirected to the same path without the token. A second use gets no session, only a
+   page (403, ja/en) that says to use the tab already open or restart the desk; every
+   other request needs the session cookie;
 4. a state-changing request (anything but GET and HEAD) needs an ``Origin`` equal to the
    desk's own (CSRF); ``Sec-Fetch-Site``, when the browser sends it, must be same-origin;
 5. bodies are small (forms only): a larger declared or sent body is refused (413).
@@ -25,7 +28,6 @@ import hmac
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
@@ -60,10 +62,17 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
-@dataclass(frozen=True)
 class DeskSecurity:
-    port: int
-    token: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    """One desk's secrets: the start token (spent on first use) and the session it becomes."""
+
+    def __init__(self, port: int, token: str | None = None) -> None:
+        self.port = port
+        self.token = token if token is not None else secrets.token_urlsafe(32)
+        #: The session cookie's value, made when the start token is spent.
+        self._session: str | None = None
+
+    def __repr__(self) -> str:  # never the token or the session in a log or traceback
+        return f"DeskSecurity(port={self.port}, spent={self.spent})"
 
     @property
     def cookie_name(self) -> str:
@@ -78,6 +87,10 @@ class DeskSecurity:
     def allowed_origins(self) -> frozenset[str]:
         return frozenset(f"http://{host}" for host in self.allowed_hosts)
 
+    @property
+    def spent(self) -> bool:
+        return self._session is not None
+
     def start_url(self, path: str = "/") -> str:
         return f"http://127.0.0.1:{self.port}{path}?{urlencode({'token': self.token})}"
 
@@ -85,12 +98,51 @@ class DeskSecurity:
         return candidate is not None and hmac.compare_digest(candidate.encode(),
                                                              self.token.encode())
 
+    def exchange(self, candidate: str) -> str | None:
+        """The session cookie's value for the start token, once: None when ``candidate`` is
+        the token already spent. Raises ``Refused`` for anything else."""
+        if not self.token_matches(candidate):
+            raise Refused(403, "wrong session token")
+        # No lock: the gate runs on the server's one event loop, and nothing awaits between
+        # the test and the set, so two requests cannot both spend the token.
+        if self._session is not None:
+            return None
+        self._session = secrets.token_urlsafe(32)
+        return self._session
+
+    def session_matches(self, candidate: str | None) -> bool:
+        session = self._session
+        return (candidate is not None and session is not None
+                and hmac.compare_digest(candidate.encode(), session.encode()))
+
 
 class Refused(Exception):
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
+
+
+class TokenSpent(Refused):
+    """The start URL again, from a browser without the session it made."""
+
+
+#: The answer to a second use of the start URL: both languages, since a browser without
+#: the session has no chosen language either; no script, no style (the CSP allows neither
+#: inline), nothing from elsewhere.
+TOKEN_SPENT_PAGE = """<!DOCTYPE html>
+<html lang="ja"><head><meta charset="utf-8">
+<title>cardtool 窓口: このアドレスは使用済みです / This address was used already</title></head>
+<body>
+<h1>このアドレスは使用済みです</h1>
+<p>起動時に表示されたアドレスは一度だけ使えます。すでに開いている窓口のタブをそのままお使いください。
+そのタブがない場合は、窓口を再起動し(<code>cardtool serve</code>)、新しく表示されたアドレスを開いてください。</p>
+<h1 lang="en">This address was used already</h1>
+<p lang="en">The address printed when the desk started works once. Use the desk's tab that is
+already open. If there is none, restart the desk (<code>cardtool serve</code>) and open the
+new address it prints.</p>
+</body></html>
+"""
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -117,18 +169,24 @@ class SecurityMiddleware:
             return
         try:
             redirect = self._check(scope)
+        except TokenSpent:
+            log.warning("refused %s %s: the start token was used already",
+                        scope.get("method"), scope.get("path"))
+            await _html(send, 403, TOKEN_SPENT_PAGE)
+            return
         except Refused as refusal:
             log.warning("refused %s %s: %s", scope.get("method"), scope.get("path"),
                         refusal.reason)
             await _plain(send, refusal.status, refusal.reason)
             return
         if redirect is not None:
-            await _redirect_with_cookie(send, redirect, self.security)
+            await _redirect(send, *redirect, self.security)
             return
         await self.app(scope, _limited(receive), _with_headers(send))
 
-    def _check(self, scope: Scope) -> str | None:
-        """Raises Refused; returns where to redirect after taking the token from the URL."""
+    def _check(self, scope: Scope) -> tuple[str, str | None] | None:
+        """Raises Refused; after taking the token from the URL returns where to redirect,
+        and the new session cookie's value (None: the browser has its session already)."""
         security = self.security
         client = scope.get("client")
         if client is None or client[0] not in LOOPBACK_PEERS:
@@ -143,14 +201,18 @@ class SecurityMiddleware:
         query = scope.get("query_string", b"").decode("latin-1")
         pairs = parse_qsl(query, keep_blank_values=True)
         given = [v for k, v in pairs if k == "token"]
+        has_session = security.session_matches(_cookie(headers.get("cookie", ""),
+                                                       security.cookie_name))
         if given and method in SAFE_METHODS:
-            if len(given) != 1 or not security.token_matches(given[0]):
+            if len(given) != 1:
                 raise Refused(403, "wrong session token")
+            session = security.exchange(given[0])
+            if session is None and not has_session:
+                raise TokenSpent(403, "the start token was used already")
             rest = urlencode([(k, v) for k, v in pairs if k != "token"])
             path = quote(str(scope.get("path", "/")), safe="/")
-            return path + (f"?{rest}" if rest else "")
-        if not security.token_matches(_cookie(headers.get("cookie", ""),
-                                              security.cookie_name)):
+            return path + (f"?{rest}" if rest else ""), session
+        if not has_session:
             raise Refused(403, "no session: open the address printed by 'cardtool serve'")
         if method not in SAFE_METHODS:
             if headers.get("origin") not in security.allowed_origins:
@@ -209,14 +271,28 @@ async def _plain(send: Send, status: int, text: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-async def _redirect_with_cookie(send: Send, location: str, security: DeskSecurity) -> None:
-    cookie = (f"{security.cookie_name}={security.token}; Path=/; HttpOnly; "
-              "SameSite=Strict")
+async def _html(send: Send, status: int, page: str) -> None:
+    body = page.encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/html; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode()),
+                            *SECURITY_HEADERS]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _redirect(send: Send, location: str, session: str | None,
+                    security: DeskSecurity) -> None:
+    """To ``location``; with a new session, its cookie (a browser that has its session
+    already keeps it)."""
+    headers = [(b"location", location.encode("latin-1"))]
+    if session is not None:
+        cookie = (f"{security.cookie_name}={session}; Path=/; HttpOnly; "
+                  "SameSite=Strict")
+        headers.append((b"set-cookie", cookie.encode()))
     await send({"type": "http.response.start", "status": 303,
-                "headers": [(b"location", location.encode("latin-1")),
-                            (b"set-cookie", cookie.encode()),
-                            (b"content-length", b"0"), *SECURITY_HEADERS]})
+                "headers": [*headers, (b"content-length", b"0"), *SECURITY_HEADERS]})
     await send({"type": "http.response.body", "body": b""})
 
 
-__all__ = ["CONTENT_SECURITY_POLICY", "MAX_BODY_BYTES", "DeskSecurity", "SecurityMiddleware"]
+__all__ = ["CONTENT_SECURITY_POLICY", "MAX_BODY_BYTES", "TOKEN_SPENT_PAGE", "DeskSecurity",
+           "Refused", "SecurityMiddleware", "TokenSpent"]

@@ -13,10 +13,10 @@ from types import FrameType
 import uvicorn
 
 from cardtool.desk.app import DeskConfig, create_app
-from cardtool.desk.reading import DeskReader
 from cardtool.desk.registry import RegisterAccess
 from cardtool.desk.security import DeskSecurity
 from cardtool.errors import EXIT_USAGE, CardtoolError
+from cardtool.services.check_session import CheckSession
 from cardtool.services.reader_watch import PcscWatcher, ReaderWatcher, VirtualWatcher
 from cardtool.trust.options import ResidenceOptions
 
@@ -95,10 +95,10 @@ def build(options: DeskOptions) -> tuple[DeskServer, socket.socket, DeskSecurity
     security = DeskSecurity(port)
     register = RegisterAccess.open(options.db_url)
     watcher = make_watcher(options)
-    reader = DeskReader(watcher, options.residence_options or ResidenceOptions(),
+    session = CheckSession(watcher, options.residence_options or ResidenceOptions(),
                         allow_test_keys=options.allow_test_keys or bool(options.virtual))
     config = DeskConfig(options.desk, port, default_lang=options.lang)
-    app = create_app(config, reader, register, security=security)
+    app = create_app(config, session, register, security=security)
     # No access log: a URL can carry the session token or a search for a client's name.
     server = DeskServer(uvicorn.Config(app, log_config=None, access_log=False,
                                        lifespan="on", timeout_graceful_shutdown=2),

@@ -35,6 +35,7 @@ first" order). Import from here.
 
 from __future__ import annotations
 
+from cardtool.day_words import days_text, format_date, relative_days
 from cardtool.expiry.law import SPECIAL_PERIOD_MONTHS, months_period_end, special_period_end
 from cardtool.expiry.messages import (
     FIELD_NAMES,
@@ -42,12 +43,9 @@ from cardtool.expiry.messages import (
     LEVEL_NAMES,
     MESSAGES,
     SOURCE_NAMES,
-    days_text,
-    format_date,
     kind_name,
     level_legend,
     level_name,
-    relative_days,
 )
 from cardtool.expiry.model import (
     DEFAULT_SOON_DAYS,

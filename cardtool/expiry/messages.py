@@ -1,15 +1,14 @@
 """Every text of the expiry rules, in English and Japanese: the findings' messages (by
-code), dates and day counts in words, and the names of levels, date fields, sources and
-kinds the faces show. The one home of the "N days left / N days ago" wording.
+code), and the names of levels, date fields, sources and kinds the faces show. Dates and
+day counts in words are ``cardtool.day_words``' (a plain read shows them too, without
+loading the expiry rules).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
 from cardtool.card_kind import kind_label
 from cardtool.expiry.model import DateField, Level, Thresholds
-from cardtool.i18n import Messages, pick
+from cardtool.i18n import pick
 
 #: (English, Japanese) name of each level, and the legend line a printed report shows.
 LEVEL_NAMES: dict[Level, tuple[str, str]] = {
@@ -36,39 +35,6 @@ def level_legend(level: Level, lang: str, thresholds: Thresholds) -> str:
         Level.EXPIRED: ("the date has passed", "期限を過ぎています"),
     }
     return pick(texts[level], lang)
-
-
-_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-              "Dec")
-
-
-_DATES = Messages({
-    "date": ("{day} {month_en} {year}", "{year}年{month}月{day}日"),
-    "today": ("today", "本日"),
-    "tomorrow": ("tomorrow", "明日"),
-    "yesterday": ("yesterday", "昨日"),
-    "in_days": ("in {n} days", "あと{n}日"),
-    # The one wording of a day count, in a sentence and in a column: "3日前" both in a
-    # finding ("…(3日前)に満了しています") and in a table (once "3日経過" there).
-    "days_ago": ("{n} days ago", "{n}日前"),
-    "days_left": ("{n} days left", "残り{n}日"),
-    "last_day": ("last day today", "本日まで"),
-})
-
-
-def format_date(day: dt.date, lang: str) -> str:
-    return _DATES("date", lang, year=day.year, month=day.month, day=day.day,
-                  month_en=_MONTHS_EN[day.month - 1])
-
-
-def relative_days(days: int, lang: str) -> str:
-    if days == 0:
-        return _DATES("today", lang)
-    if days == 1:
-        return _DATES("tomorrow", lang)
-    if days == -1:
-        return _DATES("yesterday", lang)
-    return _DATES("in_days", lang, n=days) if days > 0 else _DATES("days_ago", lang, n=-days)
 
 
 #: code -> (English, Japanese) templates. Placeholders: {date} {rel} (the finding's date and
@@ -248,12 +214,3 @@ def level_name(level: Level, lang: str) -> str:
 
 def kind_name(kind: str, lang: str) -> str:
     return kind_label(kind, lang, short=True)
-
-
-def days_text(days: int, lang: str) -> str:
-    """A day count in a column: "20 days left", "last day today", "3 days ago"."""
-    if days < 0:
-        return _DATES("days_ago", lang, n=-days)
-    if days == 0:
-        return _DATES("last_day", lang)
-    return _DATES("days_left", lang, n=days)

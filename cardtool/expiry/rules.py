@@ -11,8 +11,9 @@ from collections.abc import Iterable, Sequence
 from typing import assert_never
 
 from cardtool.card_kind import CardExpiryRules, DateSource
+from cardtool.day_words import format_date, relative_days
 from cardtool.expiry.law import SPECIAL_PERIOD_MONTHS, months_period_end, special_period_end
-from cardtool.expiry.messages import CODE_OF_VARIANT, MESSAGES, format_date, relative_days
+from cardtool.expiry.messages import CODE_OF_VARIANT, MESSAGES
 from cardtool.expiry.model import (
     Assessment,
     CardFacts,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import unicodedata
 from typing import Any
 
 from sqlalchemy.engine import CursorResult, RowMapping
@@ -16,6 +15,7 @@ from cardtool.register.errors import RegisterUsageError
 from cardtool.register.model import Check, Client, as_kind
 from cardtool.register.schema import DESK_LENGTH
 from cardtool.typed_text import clean_text as typed_clean_text
+from cardtool.typed_text import typed_characters
 
 
 def utc_naive(moment: dt.datetime | None) -> dt.datetime:
@@ -50,11 +50,11 @@ def clean_desk(desk: str) -> str:
 
 def search_key(text: str | None) -> str | None:
     """What a search compares: NFKC (full-width as half-width), case-folded, without control
-    characters, trimmed. The stored keys and the typed query go through this one function."""
+    characters or line separators (typed_text.typed_characters), trimmed. The stored keys and
+    the typed query go through this one function."""
     if text is None:
         return None
-    folded = "".join(c for c in unicodedata.normalize("NFKC", text).casefold()
-                     if unicodedata.category(c)[0] != "C").strip()
+    folded = typed_characters(text).casefold().strip()
     # Case folding can lengthen a text (ß -> ss): the column holds the stored text's length.
     return folded or None
 

@@ -10,8 +10,10 @@ read is in the files by then, and a card read but not yet placed is saved as its
 
 A card joins a client when staff give the same reference as an earlier card of this session,
 or, without a reference, when they confirm "same client as the previous card". The face
-asks and shows (``OfficePrompter``: the CLI on a terminal or a pipe, the desk in a page);
-this module decides and writes the report (``OfficeReport``) after every card.
+asks and shows (``OfficePrompter``: the CLI's ``cardtool office`` on a terminal or a pipe);
+this module decides and writes the report (``OfficeReport``) after every card. The web
+desk checks one card at a time instead (``cardtool.services.check_session``); both keep
+cards in the client register through one path (``cardtool.services.client_link``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from cardtool.front_dates import FaceDates
 from cardtool.i18n import Messages, pick
 from cardtool.jst import today_jst
 from cardtool.secret_format import RESIDENCE_CARD_NUMBER
+from cardtool.services.client_link import ClientLink, ClientTarget, ExistingClient, NewClient
 from cardtool.services.office_files import OfficeReport
 from cardtool.services.office_report import OfficeRow
 from cardtool.sources import SourceOptions, open_transport
@@ -68,32 +71,34 @@ class _Client:
 
 class RegisterLink:
     """Keeps the office session's clients in the client register too (``office --db``): a
-    client of the session is the register's client with the same reference, else the one
-    whose residence card this is (recognised by its keyed hash), else a new client; each
-    card becomes a saved check. A save that fails raises (``RegisterWriteFailed``): the
-    session's files already hold the row."""
+    client of the session is the client the register knows for the card (by reference,
+    else by residence card number: ``ClientLink.client_for_card``, the desk's rule too),
+    else a new client; each card becomes a saved check and each read an audit line, through
+    the save-to-client path the desk uses (``cardtool.services.client_link``). A save that
+    fails raises (``RegisterWriteFailed``): the session's files already hold the row."""
 
     def __init__(self, register: Register, desk: str) -> None:
-        self.register = register
-        self.desk = desk
+        self.link = ClientLink(register, desk)
         self.client_ids: dict[int, int] = {}  # session client number -> register client id
+
+    @property
+    def register(self) -> Register:
+        return self.link.register
 
     def save(self, client_number: int, reference: str | None, card: CardFacts,
              card_number: str | None) -> None:
         client_id = self.client_ids.get(client_number)
         if client_id is None:
-            found = self.register.client_by_reference(reference) if reference else None
-            if found is None and card_number is not None:
-                found = self.register.client_for_card_number(card_number)
-            if found is None:
-                # A new client, created with its first check in one transaction.
-                check = self.register.save_check(None, card, desk=self.desk,
-                                                  card_number=card_number,
-                                                  new_client=(reference, None))
-                self.client_ids[client_number] = check.client_id
-                return
-            client_id = self.client_ids[client_number] = found.id
-        self.register.save_check(client_id, card, desk=self.desk, card_number=card_number)
+            found = self.link.client_for_card(reference=reference, card_number=card_number)
+            target: ClientTarget = (NewClient(reference) if found is None
+                                    else ExistingClient(found.id))
+        else:
+            target = ExistingClient(client_id)
+        check = self.link.save(card, target, card_number)
+        self.client_ids[client_number] = check.client_id
+
+    def audit_read(self, kind: str | None) -> None:
+        self.link.audit_read(kind)
 
 
 @dataclass
@@ -124,6 +129,12 @@ class OfficeSession:
             return False
         (only,) = cards
         return _complement(only.profile, card.profile) or _complement(card.profile, only.profile)
+
+    def audit_read(self, kind: str | None) -> None:
+        """One card read (``kind``), or a read that failed (None): audited in the register,
+        as the desk audits its reads; without a register, the report files are the record."""
+        if self.register is not None:
+            self.register.audit_read(kind)
 
     def reference_client(self, reference: str) -> _Client | None:
         for client in reversed(self.clients):
@@ -223,7 +234,7 @@ class EndOfInput(Exception):
 
 class OfficePrompter(Protocol):
     """What the office loop asks staff and shows them. The CLI implements it on a terminal
-    or a pipe; the desk in its page. Questions come translated (``lang``)."""
+    or a pipe (``cardtool.cli.office_cmd``). Questions come translated (``lang``)."""
 
     lang: str
 
@@ -428,10 +439,12 @@ def run_office(prompter: OfficePrompter, feed: CardFeed, read_facts: ReadCardFac
             except (PcscUnavailable, NoReader, BadInputFile):
                 raise
             except ApduLayerError as exc:
+                session.audit_read(None)
                 prompter.notice(MESSAGES("card_error", lang, error=exc.render(lang)))
                 prompter.notice(MESSAGES("try_again", lang))
                 feed.wait_removed(transport)
                 continue
+            session.audit_read(card.kind)
             prompter.notice(MESSAGES("remove", lang))
             # Questions only once the card is off the reader: the next card cannot be
             # mistaken for this one, however fast staff are.

@@ -43,6 +43,12 @@ from cardtool.install import REINSTALL_HINT, REINSTALL_HINT_JA
 from cardtool.material import test_pki_file
 from cardtool.virtual import register
 from cardtool.virtual.card_os import DF, EF, CardOS, after, always, never, sw
+from cardtool.virtual.front_family import (
+    FaceLayout,
+    FontMissing,
+    front_image_in_layout,
+    random_layout,
+)
 from cardtool.virtual.persona import Persona, PersonaError, load_persona
 from cardtool.virtual.residence_images import (
     FrontFace,
@@ -498,6 +504,30 @@ def first_generation_face(persona: Persona, x: _Extra, special: bool, nationalit
         permission_date=permission, issue_date=issue, blank=persona.has("blank_front"))
 
 
+def front_face_layout(x: _Extra) -> FaceLayout | None:
+    """``extra.front_layout`` (first generation): the card face drawn in a layout of the
+    family (``cardtool.virtual.front_family``) instead of cardtool's classic 640 x 404 one:
+    ``{"seed": 7, "font": "vl-pgothic", "width": 720, "noise": false}`` (width and noise
+    optional; the image must still fit the chip's 7000 bytes)."""
+    spec = x.data.get("front_layout")
+    if spec is None:
+        return None
+    if not isinstance(spec, dict) or not isinstance(spec.get("seed"), int) \
+            or not isinstance(spec.get("font"), str) \
+            or not isinstance(spec.get("width", 0), int) \
+            or not isinstance(spec.get("noise", False), bool) \
+            or set(spec) - {"seed", "font", "width", "noise"}:
+        raise x.fail("extra.front_layout must be {\"seed\": integer, \"font\": string, "
+                     "\"width\": integer (optional), \"noise\": true/false (optional)}")
+    width = spec.get("width")
+    if width is not None and not 400 <= width <= 2000:
+        raise x.fail("extra.front_layout.width must be 400..2000")
+    try:
+        return random_layout(spec["seed"], spec["font"], width, noise=spec.get("noise", False))
+    except FontMissing as exc:
+        raise x.fail(f"extra.front_layout: {exc}") from None
+
+
 def build_first_generation(persona: Persona, *, random: RandomSource = os.urandom
                            ) -> ResidenceCard:
     x = _Extra(persona)
@@ -525,10 +555,18 @@ def build_first_generation(persona: Persona, *, random: RandomSource = os.urando
 
     forgery = x.forgery(("altered-front", "altered-photo", "unknown-ca", "impersonated-ca"))
 
+    face_layout = front_face_layout(x)
+
     def draw_front(shown: Persona) -> bytes:
+        shown_face = first_generation_face(shown, x, special, nationality, status, period, work)
+        if face_layout is not None:
+            try:
+                return _check_image(shown, lambda: front_image_in_layout(
+                    shown_face, face_layout, ids.FIRST_GEN_FRONT_IMAGE_MAX), "front image")
+            except FontMissing as exc:
+                raise x.fail(f"extra.front_layout: {exc}") from None
         return _check_image(shown, lambda: front_image(
-            first_generation_face(shown, x, special, nationality, status, period, work),
-            ids.FIRST_GEN_FRONT_IMAGE_MAX), "front image")
+            shown_face, ids.FIRST_GEN_FRONT_IMAGE_MAX), "front image")
 
     front = draw_front(persona)
     face = _check_image(persona, lambda: photo(persona.id + persona.name,

@@ -15,6 +15,7 @@ from cardtool.policy.table import SECRETS
 from cardtool.services.card_facts import NoSecretInExpiryCheck, read_card_facts, refuse_secrets
 from cardtool.virtual import make_virtual_card
 from cardtool.virtual.persona import load_persona
+from tests.support.ocr import needs_ocr
 from tests.support.scripted import EchoFileCard
 
 
@@ -89,6 +90,7 @@ def test_special_permanent_resident_has_no_period_of_stay() -> None:
     assert facts.card_expiry == load_persona("residence2-sp", "residence2").card_expiry  # type: ignore[attr-defined]
 
 
+@needs_ocr
 @pytest.mark.parametrize(("persona", "pending"), [(None, False), ("residence-renewal", True)])
 def test_first_generation_dates_come_from_the_front_image(persona: str | None,
                                                          pending: bool) -> None:

@@ -83,6 +83,12 @@ def test_these_helps_load_no_card_code(command: str) -> None:
                             "cardtool.desk", "cardtool.services.read")) == set()
 
 
+def test_trace_help_loads_no_trace_reader_or_checker() -> None:
+    _, _, _, modules = run("trace", "check", "--help")
+    assert within(modules, ("apdu.importers", "apdu.trace", "cardtool.policy.check_run",
+                            "cardtool.policy.check", "cryptography")) == set()
+
+
 def test_the_declared_lines_are_the_commands_own() -> None:
     """The top-level --help shows COMMAND_HELP; each must be its command's first sentence,
     as click would shorten it at any width (a changed docstring fails here)."""

@@ -11,6 +11,7 @@ from cardtool.jst import today_jst
 from cardtool.services.office_files import read_csv_rows
 from cardtool.virtual.persona import load_persona
 from tests.support.cli import cardtool, one_line_error
+from tests.support.ocr import needs_ocr
 
 
 def number(kind: str, persona: str | None = None) -> str:
@@ -56,6 +57,7 @@ def test_expiry_second_generation_with_the_number_on_stdin() -> None:
     assert result["renewal_pending"] is True
 
 
+@needs_ocr
 def test_expiry_first_generation_ocr_check_by_eye_or_typed() -> None:
     n = number("residence") + "\n"
     code, result = expiry_json("--virtual", "residence", "--card-number-stdin", stdin=n)
@@ -159,6 +161,11 @@ def test_office_with_db_saves_every_card_to_the_register(tmp_path: Path) -> None
         assert sorted(c.card_kind for c in history) == [
             "mynumber", "residence-second", "residence-second"]
         assert {c.desk for c in history} == {"desk-1", "desk-2"}
+        # Every read audited as the desk audits its reads (one save-to-client path).
+        reads = sorted((desk, subject) for _, desk, action, subject
+                       in register.audit_trail() if action == "read")
+        assert reads == [("desk-1", "card:mynumber"), ("desk-1", "card:residence-second"),
+                         ("desk-2", "card:residence-second")]
     finally:
         register.close()
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("register.sqlite3*"))

@@ -15,9 +15,9 @@ pytest.importorskip("starlette", reason="the desk needs the office extra")
 from starlette.testclient import TestClient
 
 from cardtool.desk.app import DeskConfig, create_app
-from cardtool.desk.reading import DeskReader
 from cardtool.desk.registry import RegisterAccess, RegisterNotInstalled
 from cardtool.desk.security import DeskSecurity
+from cardtool.services.check_session import CheckSession
 from cardtool.services.reader_watch import ReaderWatcher, VirtualWatcher
 from cardtool.trust.options import ResidenceOptions
 
@@ -39,11 +39,11 @@ def virtual_test_options() -> ResidenceOptions:
 @contextmanager
 def desk(*specs: str, watcher: ReaderWatcher | None = None,
          register: RegisterAccess | None = None, lang: str = "en",
-         auto_read: bool = True) -> Iterator[tuple[TestClient, DeskReader]]:
+         auto_read: bool = True) -> Iterator[tuple[TestClient, CheckSession]]:
     """A desk over ``specs`` (virtual cards in turn), signed in (the token exchanged for
     the cookie), as the page in a loopback browser."""
     watcher = watcher or VirtualWatcher(tuple(specs))
-    reader = DeskReader(watcher, virtual_test_options(), allow_test_keys=True,
+    reader = CheckSession(watcher, virtual_test_options(), allow_test_keys=True,
                         auto_read=auto_read)
     security = DeskSecurity(PORT, token="test-token-" + "x" * 20)
     app = create_app(DeskConfig("test-desk", PORT, default_lang=lang), reader,
@@ -56,7 +56,7 @@ def desk(*specs: str, watcher: ReaderWatcher | None = None,
         yield client, reader
 
 
-def wait_version(reader: DeskReader, above: int, timeout: float = 30) -> Any:
+def wait_version(reader: CheckSession, above: int, timeout: float = 30) -> Any:
     """Wait until a read newer than ``above`` is the result (the reads run in threads)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

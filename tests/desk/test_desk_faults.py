@@ -286,7 +286,7 @@ def test_a_register_on_a_full_file_system(tmp_path: Path,
 # --- slow clients and dropped event streams ----------------------------------------------
 
 def test_slow_clients_and_dropped_streams_do_not_stall_the_others(tmp_path: Path) -> None:
-    from cardtool.desk.app import MAX_EVENT_CLIENTS
+    from cardtool.desk.check_pages import MAX_EVENT_CLIENTS
     from cardtool.desk.server import DeskOptions, start_in_thread
 
     running = start_in_thread(DeskOptions(desk="slow", db_url=str(tmp_path / "r.sqlite3"),

@@ -21,6 +21,7 @@ from cardtool.desk.registry import RegisterAccess
 from cardtool.expiry import CardFacts
 from cardtool.jst import today_jst
 from cardtool.register import Register
+from tests.desk.browser import chromium, wait_until  # module level: the browser tier
 from tests.desk.support import desk
 
 CLIENTS = 120
@@ -147,7 +148,6 @@ def test_paging_in_chromium(tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
     from cardtool.desk.server import DeskOptions, start_in_thread
-    from tests.desk.browser import chromium, wait_until
 
     db = tmp_path / "register.sqlite3"
     fill(db)

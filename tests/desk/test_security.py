@@ -23,9 +23,9 @@ pytest.importorskip("starlette")
 from starlette.testclient import TestClient
 
 from cardtool.desk.app import DeskConfig, create_app
-from cardtool.desk.reading import DeskReader
 from cardtool.desk.registry import RegisterAccess, RegisterNotInstalled
 from cardtool.desk.security import MAX_BODY_BYTES, DeskSecurity
+from cardtool.services.check_session import CheckSession
 from cardtool.services.reader_watch import VirtualWatcher
 from cardtool.trust.options import ResidenceOptions
 
@@ -33,7 +33,7 @@ TOKEN = "the-session-token-" + "y" * 20
 
 
 def _app(port: int = PORT) -> object:
-    reader = DeskReader(VirtualWatcher(("mynumber",)), ResidenceOptions(), auto_read=False)
+    reader = CheckSession(VirtualWatcher(("mynumber",)), ResidenceOptions(), auto_read=False)
     return create_app(DeskConfig("d", port), reader,
                       RegisterAccess(None, RegisterNotInstalled(detail="t")),
                       security=DeskSecurity(port, token=TOKEN))
@@ -50,7 +50,8 @@ def test_the_token_in_the_url_becomes_a_strict_httponly_cookie_and_leaves_the_ur
         assert answer.status_code == 303
         assert answer.headers["location"] == "/check?q=x"
         cookie = answer.headers["set-cookie"]
-        assert f"cardtool_desk_{PORT}={TOKEN}" in cookie
+        # The session cookie is named after the port and is not the start token (spent).
+        assert f"cardtool_desk_{PORT}=" in cookie and TOKEN not in cookie
         assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
         assert client.get("/check").status_code == 200
 
@@ -165,3 +166,151 @@ def test_no_personal_value_reaches_the_server_log(caplog: pytest.LogCaptureFixtu
         assert secret not in logged, secret
         assert secret.lower() not in page.lower() or secret == "1992-04-01", secret
     assert HOST  # the log may name the desk's address; nothing else of the request
+
+
+# --- each claim of docs/desk.md, "What the desk does", tried as an attack ----------------
+
+
+def _signed_in(client: TestClient) -> str:
+    """Spend the start token as the desk's own browser does; returns the session cookie."""
+    answer = client.get("/check", params={"token": TOKEN})
+    assert answer.status_code == 303
+    return str(client.cookies[f"cardtool_desk_{PORT}"])
+
+
+def test_the_start_url_is_spent_on_first_use() -> None:
+    """Another local account read the printed URL (stderr, the browser's command line, the
+    history) after the desk's browser opened it: it gets no session, only a page saying
+    what to do, in Japanese and English."""
+    app = _app()
+    with TestClient(app, base_url=ORIGIN, client=("127.0.0.1", 40000),  # type: ignore[arg-type]
+                    follow_redirects=False) as first, \
+            TestClient(app, base_url=ORIGIN, client=("127.0.0.1", 40001),  # type: ignore[arg-type]
+                       follow_redirects=False) as other:
+        session = _signed_in(first)
+        again = other.get("/check", params={"token": TOKEN})
+        assert again.status_code == 403
+        assert "set-cookie" not in again.headers and not other.cookies
+        assert again.headers["content-type"].startswith("text/html")
+        assert "使用済み" in again.text and "再起動" in again.text and "cardtool serve" in again.text
+        assert "already open" in again.text and "restart the desk" in again.text
+        assert TOKEN not in again.text
+        assert "content-security-policy" in again.headers
+        # Still no way in: no page, no state, no event stream, no save.
+        for path in ("/check", "/state", "/deadlines", "/events"):
+            assert other.get(path).status_code == 403, path
+        assert other.post("/check/next", headers={"Origin": ORIGIN}).status_code == 403
+        # The token itself as the cookie is not the session (it is not what was handed out).
+        other.cookies.set(f"cardtool_desk_{PORT}", TOKEN)
+        assert other.get("/check").status_code == 403
+        # The desk's own browser opening the start URL again (history, a second tab) keeps
+        # its session and gets no new one.
+        reopened = first.get("/deadlines", params={"token": TOKEN})
+        assert reopened.status_code == 303 and reopened.headers["location"] == "/deadlines"
+        assert "set-cookie" not in reopened.headers
+        assert first.cookies[f"cardtool_desk_{PORT}"] == session
+        assert first.get("/check").status_code == 200
+
+
+def test_a_wrong_token_does_not_spend_the_start_token() -> None:
+    """Guessing, a foreign Host (DNS rebinding) or a non-loopback peer with the right token:
+    refused, and the desk's own browser still gets in with the printed URL."""
+    app = _app()
+    with TestClient(app, base_url=f"http://evil.example:{PORT}",  # type: ignore[arg-type]
+                    client=("127.0.0.1", 40000), follow_redirects=False) as rebinding:
+        assert rebinding.get("/check", params={"token": TOKEN}).status_code == 421
+    with TestClient(app, base_url=ORIGIN, client=("192.168.1.20", 40000),  # type: ignore[arg-type]
+                    follow_redirects=False) as remote:
+        assert remote.get("/check", params={"token": TOKEN}).status_code == 403
+    with TestClient(app, base_url=ORIGIN, client=("127.0.0.1", 40000),  # type: ignore[arg-type]
+                    follow_redirects=False) as client:
+        assert client.get("/check", params={"token": TOKEN[:-1]}).status_code == 403
+        assert client.get("/check", params={"token": [TOKEN, TOKEN]}).status_code == 403
+        _signed_in(client)
+        assert client.get("/check").status_code == 200
+
+
+def test_the_session_cookie_flags() -> None:
+    """HttpOnly (no script reads it), SameSite=Strict (no other site's page sends it), the
+    whole desk (Path=/), named after the port; no expiry (it ends with the browser)."""
+    with _client() as client:
+        cookie = client.get("/check", params={"token": TOKEN}).headers["set-cookie"]
+    parts = [p.strip() for p in cookie.split(";")]
+    name, value = parts[0].split("=", 1)
+    assert name == f"cardtool_desk_{PORT}" and len(value) >= 40 and value != TOKEN
+    flags = {p.split("=")[0].lower(): p for p in parts[1:]}
+    assert set(flags) == {"path", "httponly", "samesite"}, flags
+    assert flags["path"] == "Path=/" and flags["samesite"] == "SameSite=Strict"
+
+
+def test_restarting_the_desk_makes_a_new_token_and_ends_the_old_session() -> None:
+    old, new = DeskSecurity(PORT), DeskSecurity(PORT)
+    assert old.token != new.token and len(old.token) >= 43  # 256 bits, URL-safe base64
+    assert "token=" + old.token in old.start_url("/check")
+    assert old.token not in repr(old)
+    app = create_app(DeskConfig("d", PORT),
+                     CheckSession(VirtualWatcher(("mynumber",)), ResidenceOptions(),
+                                  auto_read=False),
+                     RegisterAccess(None, RegisterNotInstalled(detail="t")), security=new)
+    with _client() as before:
+        session = _signed_in(before)
+    with TestClient(app, base_url=ORIGIN, client=("127.0.0.1", 40000),  # type: ignore[arg-type]
+                    follow_redirects=False) as after:
+        after.cookies.set(f"cardtool_desk_{PORT}", session)
+        assert after.get("/check").status_code == 403
+        assert after.get("/check", params={"token": TOKEN}).status_code == 403
+
+
+def test_every_state_changing_route_refuses_a_cross_site_request() -> None:
+    """CSRF: a page of another site posting a form into the desk, with the session cookie
+    (as if SameSite did not hold): every POST route is refused, and none of them answers a
+    GET (a link or an image cannot change anything)."""
+    from starlette.routing import Route
+
+    app = _app()
+    posts = sorted({r.path.replace("{client_id:int}", "1") for r in app.routes  # type: ignore[attr-defined]
+                    if isinstance(r, Route) and r.methods and "POST" in r.methods})
+    assert {"/check/read", "/check/next", "/check/save", "/clients/1"} <= set(posts)
+    with TestClient(app, base_url=ORIGIN, client=("127.0.0.1", 40000),  # type: ignore[arg-type]
+                    follow_redirects=False) as client:
+        _signed_in(client)
+        for path in posts:
+            for headers in ({"Origin": "http://evil.example"},
+                            {"Origin": f"http://localhost:{PORT + 1}"},
+                            {"Origin": "null"}, {},
+                            {"Origin": ORIGIN, "Sec-Fetch-Site": "same-site"},
+                            {"Origin": ORIGIN, "Sec-Fetch-Site": "cross-site"}):
+                answer = client.post(path, data={"version": "1", "reference": "X-1"},
+                                     headers=headers)
+                assert answer.status_code == 403, (path, headers)
+            if path.startswith("/check/"):
+                assert client.get(path).status_code == 405, path
+
+
+def test_a_signed_in_browser_cannot_be_reached_through_another_host_name() -> None:
+    """DNS rebinding after sign-in: the attacker's name resolves to 127.0.0.1 and the
+    request carries the session cookie (it would not, cookies are per host; tried anyway)."""
+    app = _app()
+    with TestClient(app, base_url=ORIGIN, client=("127.0.0.1", 40000),  # type: ignore[arg-type]
+                    follow_redirects=False) as client:
+        session = _signed_in(client)
+        cookie = {"Cookie": f"cardtool_desk_{PORT}={session}"}
+        for host in (f"evil.example:{PORT}", f"127.0.0.1.nip.io:{PORT}", f"127.0.0.1:{PORT + 1}"):
+            answer = client.get("/state", headers={**cookie, "Host": host})
+            assert answer.status_code == 421, host
+            assert "version" not in answer.text
+        # Two Host headers (one of them ours): not what a browser sends.
+        twice = client.get("/state", headers=[("Host", HOST), ("Host", f"evil.example:{PORT}")])
+        assert twice.status_code == 421
+        assert client.get("/state").status_code == 200
+
+
+def test_frames_and_other_sites_scripts_are_refused_by_the_policy() -> None:
+    with _client() as client:
+        _signed_in(client)
+        for path in ("/check", "/deadlines", "/state"):
+            headers = client.get(path).headers
+            csp = headers["content-security-policy"]
+            assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp, path
+            assert headers["cross-origin-resource-policy"] == "same-origin"
+            assert headers["x-content-type-options"] == "nosniff"

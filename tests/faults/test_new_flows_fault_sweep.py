@@ -2,7 +2,7 @@
 served back as a card (``emulate --replay``'s card, ``apdu.simulators.ReplayCard``) with the
 faults on the replayed card's side; ``trace import`` of foreign logs cut at every line and
 with every byte flipped; the OCR of a first-generation residence card's front image with a
-fault at each exchange around that image; and the desk's read path (``cardtool.desk.reading``)
+fault at each exchange around that image; and the desk's read path (``cardtool.services.check_session``)
 with a faulty virtual card at each exchange.
 
 Every run ends in success or one documented line and exit code (the desk: a message on the
@@ -248,8 +248,8 @@ def test_desk_read_path_fault_sweep(kind: str, number: str | None, tmp_path: Pat
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("starlette")
     pytest.importorskip("sqlalchemy")
-    from cardtool.desk.reading import Stage
     from cardtool.desk.registry import RegisterAccess
+    from cardtool.services.check_session import Stage
     from tests.desk.support import desk, wait_version
 
     monkeypatch.setenv("CARDTOOL_DATA_DIR", str(tmp_path / "data"))
@@ -268,7 +268,7 @@ def test_desk_read_path_fault_sweep(kind: str, number: str | None, tmp_path: Pat
     monkeypatch.setattr(virtual, "make_virtual_card", faulty)
     # A virtual card stays "present" after a transmission failure: do not wait 2 s for the
     # watcher to see it go each time.
-    monkeypatch.setattr("cardtool.desk.reading.REMOVAL_GRACE_SECONDS", 0.05)
+    monkeypatch.setattr("cardtool.services.check_session.REMOVAL_GRACE_SECONDS", 0.05)
 
     def one_read(plan: str | None, reference: str) -> tuple[str, int]:
         made.clear()

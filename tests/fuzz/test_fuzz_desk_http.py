@@ -22,9 +22,9 @@ pytest.importorskip("sqlalchemy")
 from starlette.testclient import TestClient
 
 from cardtool.desk.app import DeskConfig, create_app
-from cardtool.desk.reading import DeskReader
 from cardtool.desk.registry import RegisterAccess
 from cardtool.desk.security import DeskSecurity
+from cardtool.services.check_session import CheckSession
 from cardtool.services.reader_watch import VirtualWatcher
 from cardtool.trust.options import ResidenceOptions
 
@@ -44,7 +44,7 @@ header_text = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF,
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     folder: Path = tmp_path_factory.mktemp("desk-fuzz")
-    reader = DeskReader(VirtualWatcher(("mynumber", "residence2")), ResidenceOptions(),
+    reader = CheckSession(VirtualWatcher(("mynumber", "residence2")), ResidenceOptions(),
                         auto_read=False)
     register = RegisterAccess.open(str(folder / "register.sqlite3"))
     app = create_app(DeskConfig("fuzz", PORT), reader, register,

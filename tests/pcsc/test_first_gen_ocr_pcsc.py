@@ -4,6 +4,7 @@ them as read from the image and confirmed or typed by staff (`cardtool office`).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -18,11 +19,12 @@ from cardtool.jst import today_jst
 from cardtool.services.office_files import read_csv_rows
 from cardtool.virtual import make_virtual_card
 from cardtool.virtual.persona import load_persona
-from cardtool.virtual.residence import ResidenceCard
+from cardtool.virtual.residence import ResidenceCard, build_first_generation
 from tests.support.cli import cardtool
+from tests.support.ocr import needs_ocr
 from tests.support.pcsc import emulated, served, vpcd_reader_name, wait_for
 
-pytestmark = pytest.mark.pcsc
+pytestmark = [pytest.mark.pcsc, needs_ocr]
 SLOT = 0
 READER = vpcd_reader_name(SLOT)
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,6 +72,47 @@ def test_expiry_reads_the_dates_from_the_front_image(
         assert d["days_left"] == _days(persona, what)
     face = result["face_dates"]
     assert isinstance(face, dict) and face["signature"] == "no-anchor"
+
+
+#: Front images drawn by someone else than cardtool's classic 640 x 404 drawing: other sizes,
+#: fonts and arrangements of the same printed fields (``extra.front_layout``).
+OTHER_LAYOUTS = [
+    ("residence-default", {"seed": 11, "font": "ipa-pmincho", "width": 760}),
+    ("residence-permanent", {"seed": 40, "font": "ipa-pgothic", "width": 720}),
+    ("residence-sp", {"seed": 21, "font": "noto-serif", "width": 880}),
+]
+
+
+@pytest.mark.parametrize(("persona", "front_layout"), OTHER_LAYOUTS)
+def test_expiry_reads_front_images_in_other_layouts(
+        persona: str, front_layout: dict[str, object]) -> None:
+    base = load_persona(persona, "residence")
+    shown = dataclasses.replace(base, extra={**base.extra, "front_layout": front_layout})
+    card = build_first_generation(shown)
+    with served(card, slot=SLOT):
+        got, result = expiry(persona)
+    assert got in (0, 5), result
+    face = result["face_dates"]
+    assert isinstance(face, dict)
+    by_field = {d["field"]: d for d in face["dates"]}
+    assert by_field["card_expiry"]["date"] == base.card_expiry.isoformat()
+    assert by_field["card_expiry"]["status"] == "read"
+    box = by_field["card_expiry"]["box"]
+    width, _ = face["image_size"]
+    assert width == front_layout["width"] and 0 <= box[0] < box[2] <= width
+    expected_period = ("absent" if persona == "residence-sp" else "indefinite"
+                       if persona == "residence-permanent" else "read")
+    assert by_field["residence_expiry"]["status"] == expected_period
+    if expected_period == "read":
+        assert base.residence_expiry is not None
+        assert by_field["residence_expiry"]["date"] == base.residence_expiry.isoformat()
+    # and the dates the verdict rests on are the card's, read from the image (no typing)
+    dates = result["dates"]
+    assert isinstance(dates, list) and dates
+    assert {d["source"] for d in dates} == {"ocr"}
+    for d in dates:
+        what = "residence" if d["field"] == "residence-expiry" else "card"
+        assert d["days_left"] == _days(persona, what)
 
 
 def test_tampered_front_image_is_not_trusted() -> None:

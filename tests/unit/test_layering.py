@@ -65,7 +65,7 @@ FACE_MAY_IMPORT = (
     "cardtool.expiry",
     "cardtool.authenticity", "cardtool.card_kind", "cardtool.secret_format",
     "cardtool.errors", "cardtool.i18n", "cardtool.jst", "cardtool.files", "cardtool.era",
-    "cardtool.excel_csv", "cardtool.typed_text", "cardtool.install",
+    "cardtool.excel_csv", "cardtool.typed_text", "cardtool.install", "cardtool.day_words",
     "apdu.errors", "apdu.sw", "apdu.ins", "apdu.command", "apdu.trace", "apdu.importers",
     "apdu.jsonsafe",
 )

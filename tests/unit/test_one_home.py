@@ -49,8 +49,8 @@ ONE_HOME = [
     ("the card-number pattern", r"\[A-Z\]\{2\}", "cardtool/secret_format.py"),
     ("the JST date of an instant", r"astimezone\(JST\)\.date\(\)|to_jst\([^()]*\)\.date\(\)",
      "cardtool/jst.py"),
-    ("the days-ago wording", r"days ago\"|日前\"|日経過", "cardtool/expiry/messages.py"),
-    ("the days-left wording", r"days left\"|\"残り\{", "cardtool/expiry/messages.py"),
+    ("the days-ago wording", r"\{n[^}]*\} days ago|\{n\}日前|日経過", "cardtool/day_words.py"),
+    ("the days-left wording", r"\{n[^}]*\} days left|残り\s?\{n", "cardtool/day_words.py"),
     ("the urgency order", r"def urgency_order|-\s*LEVEL_BY_CODE|-\s*row\.level",
      "cardtool/expiry/urgency.py"),
 ]
@@ -71,6 +71,7 @@ def test_the_checker_sees_a_second_copy(tmp_path: Path) -> None:
         "the formula starts": '_FORMULA_STARTS = ("=", "+", "-", "@", "\\t", "\\r")',
         "a csv writer": 'csv.writer(buf, lineterminator="\\r\\n")',
         "the urgency order": "return (-row.level, no_date)",
+        "the days-left wording": '"days_left": ("{day} ({n:,} days left)", "{day}(残り {n:,} 日)"),',
     }
     patterns = {what: pattern for what, pattern, _ in ONE_HOME}
     for what, copy in copies.items():

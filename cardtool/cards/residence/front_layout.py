@@ -1,14 +1,15 @@
-"""Where the first-generation card face puts its entries, in the front image (DF1/EF01, a
-1-bit TIFF G4 of at most 7000 bytes): the one table both the virtual card's drawing
-(``cardtool/virtual/residence_images.py``) and the date reader (``cardtool/front_dates.py``)
-use, so they cannot drift apart.
+"""The names of the first-generation card face's date fields (shared by the date reader,
+``cardtool/front_dates.py``, and the virtual cards), and where cardtool's classic drawing
+(``cardtool/virtual/residence_images.py``) puts its entries in the front image (DF1/EF01, a
+1-bit TIFF G4 of at most 7000 bytes). The reader does **not** use these positions: it finds
+the labels and dates by their text, on images of any size and arrangement.
 
 The layout follows the printed card (在留カード / 特別永住者証明書, front side): 氏名, 生年月日
 and 性別, 国籍・地域, 住居地, 在留資格, 就労制限の有無, 在留期間(満了日), 許可の種類,
 許可年月日 and 交付年月日, and the line 「このカードは YYYY年MM月DD日まで有効です。」. Pixel
 positions are those of cardtool's rendering at 640 x 404 (about 190 dpi). The size and
-positions of real cards' front images are not published (spec §6): an image of another
-size is "a layout the cropper does not recognise" and its dates are typed, never guessed.
+positions of real cards' front images are not published (spec §6); other layouts are drawn by
+``cardtool/virtual/front_family.py``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,20 @@
-"""The desk's one card check at a time: what the reader watcher says, the read itself
-(through the read service ``cardtool.card_facts.read_card_facts``), and the result the
-page shows.
+"""The check session: one card check at a time at a desk, whatever face shows it (today the
+web desk, ``cardtool.desk``; the face keeps pages and HTTP only). It owns the workflow:
+
+- the stages of one check (``Stage``): idle → reading → done, failed, or
+  needs-card-number (a residence card: staff type the number printed on it, then
+  ``read(card_number=...)`` again; a wrong number asks again, the card stays usable);
+- the read itself (through the read service ``cardtool.services.card_facts``), never two
+  at once (``ReadInProgress``), started by itself when a new card arrives (``auto_read``);
+- the removal grace: a transmission failure followed, within ``REMOVAL_GRACE_SECONDS``, by
+  the watcher seeing the card gone is told as "the card was removed";
+- the audit of each read (``audit``: ``cardtool.services.client_link.read_audit_entry``);
+- the save of a finished check to a client (``save``), through the one save-to-client path
+  ``office --db`` uses too (``cardtool.services.client_link.ClientLink``).
+
+A stage between "done" and the save (e.g. staff confirming dates read from a card image)
+is added as a ``Stage`` value the read ends in, a method that moves it on to ``DONE``, and
+nothing else: ``save`` takes only a ``DONE`` check of the version the page showed.
 
 Secrets typed on the page (a residence card number, the three parts of 照合番号B) live
 only in the request that uses them. The one exception is the residence card number kept in
@@ -23,6 +37,7 @@ from typing import Any
 from apdu.errors import ApduLayerError, CardRemoved, TransportError
 from cardtool.errors import CardtoolError, UsageError
 from cardtool.expiry import CardFacts
+from cardtool.register import Check
 from cardtool.secret_format import PinFormatError
 from cardtool.services.card_facts import (
     CardNumberMismatch,
@@ -31,10 +46,12 @@ from cardtool.services.card_facts import (
     read_card_facts,
     refuse_secrets,
 )
+from cardtool.services.client_link import ClientLink, ClientTarget
 from cardtool.services.read import ReadOptions
 from cardtool.services.reader_watch import ReaderEvent, ReaderState, ReaderWatcher
 from cardtool.trust.options import ResidenceOptions
 
+# The desk's log name: what staff read in the desk's log is one stream.
 log = logging.getLogger("cardtool.desk")
 
 #: After a transmission failure: how long the watcher may take to report the card gone.
@@ -56,6 +73,14 @@ class ReadInProgress(CardtoolError):
 class NoCardToRead(CardtoolError):
     en = "No card on the reader. Hold the card on the reader and try again."
     ja = "リーダーにカードがありません。カードをリーダーに置いてから再実行してください。"
+
+
+class StaleCheck(CardtoolError):
+    """A save for a check that is not the one shown any more (another card was read, it was
+    saved already, or it did not end in a result)."""
+
+    en = "This result is no longer the current one: check the page again before saving."
+    ja = "この結果は最新ではありません。保存する前にページを確認してください。"
 
 
 class Stage(Enum):
@@ -85,8 +110,8 @@ class CheckResult:
     card_serial: int = 0
     facts: CardFacts | None = None
     face_checked: bool = False
+    #: Why the read failed, or (stage needs-card-number) why the number is asked again.
     error: ApduLayerError | None = None
-    #: The error came from what staff typed (a wrong card number): ask again.
     read_ms: float | None = None
     read_at: dt.datetime | None = None
     #: The residence card number that opened the card, for the save (keyed hash, masked
@@ -100,22 +125,25 @@ class CheckResult:
 
 
 Listener = Callable[[dict[str, Any]], None]
+#: audit(kind): one read, of a card of ``kind``, or None when it failed.
+ReadAudit = Callable[[str | None], None]
 
 
-class DeskReader:
-    """The reader state, one read at a time (a lock), and the latest result."""
+class CheckSession:
+    """The reader state, one read at a time (a lock), the latest result and its save."""
 
     def __init__(self, watcher: ReaderWatcher, residence_options: ResidenceOptions, *,
                  allow_test_keys: bool = False, auto_read: bool = True,
-                 audit: Callable[[str, str], None] | None = None) -> None:
+                 audit: ReadAudit | None = None) -> None:
         self.watcher = watcher
-        #: audit(action, subject): who read what (the register's audit table).
+        #: Who read what (``ClientLink.audit_read``: the register's audit table).
         self.audit = audit
         self.residence_options = residence_options
         self.allow_test_keys = allow_test_keys
         self.auto_read = auto_read
         self.result = CheckResult()
         self._read_lock = threading.Lock()
+        self._save_lock = threading.Lock()
         self._result_lock = threading.Lock()
         self._listeners: list[Listener] = []
         self._reading = False
@@ -182,8 +210,7 @@ class DeskReader:
             self.result = result
         self._notify()
         if self.audit is not None and result.stage is not Stage.NEEDS_CARD_NUMBER:
-            what = result.kind or "unread"
-            self.audit("read" if result.stage is Stage.DONE else "read-failed", f"card:{what}")
+            self.audit(result.kind if result.stage is Stage.DONE else None)
         return result
 
     def _read_once(self, card_number: str | None, face: FaceParts | None,
@@ -253,6 +280,27 @@ class DeskReader:
             time.sleep(0.02)
         return error
 
+    def save(self, version: int, link: ClientLink, target: ClientTarget) -> Check:
+        """Save the check of ``version`` (the one the page showed) to ``target``; raises
+        ``StaleCheck`` when that is not the current, finished, unsaved check, and the
+        register's errors when the save fails (the check stays unsaved, to try again)."""
+        with self._save_lock:
+            result = self.savable(version)
+            assert result.facts is not None
+            check = link.save(result.facts, target, result.card_number)
+            self.mark_saved(version)
+        return check
+
+    def savable(self, version: int) -> CheckResult:
+        """The current check, when it is ``version``, finished and not saved yet; else
+        raises ``StaleCheck``."""
+        with self._result_lock:
+            result = self.result
+            if (result.version != version or result.stage is not Stage.DONE
+                    or result.facts is None or result.saved):
+                raise StaleCheck()
+            return result
+
     def mark_saved(self, version: int) -> None:
         with self._result_lock:
             if self.result.version == version:
@@ -269,5 +317,15 @@ def _is_card_number_error(error: ApduLayerError | None) -> bool:
     return isinstance(error, (CardNumberMismatch, PinFormatError))
 
 
-__all__ = ["CardNumberNeeded", "CheckResult", "DeskReader", "FaceParts", "ReadInProgress",
-           "Stage"]
+__all__ = [
+    "REMOVAL_GRACE_SECONDS",
+    "CardNumberNeeded",
+    "CheckResult",
+    "CheckSession",
+    "FaceParts",
+    "NoCardToRead",
+    "ReadAudit",
+    "ReadInProgress",
+    "Stage",
+    "StaleCheck",
+]

@@ -1,0 +1,185 @@
+"""The check page and what drives it: read, next card, save to a client, the live reader
+state (server-sent events), and the language switch. Pages and HTTP only: the check
+itself is the check session's (``cardtool.services.check_session``)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
+
+from apdu.errors import ApduLayerError
+from cardtool.desk.config import (
+    LANG_COOKIE,
+    MAX_FIELD_CHARS,
+    desk_state,
+    form_field,
+    lang_of,
+)
+from cardtool.desk.rendering import render, result_words
+from cardtool.desk.texts import LANGS, text
+from cardtool.desk.view import card_view
+from cardtool.register import Check
+from cardtool.services.check_session import (
+    CardNumberNeeded,
+    FaceParts,
+    ReadInProgress,
+    Stage,
+    StaleCheck,
+)
+from cardtool.services.client_link import ClientTarget, ExistingClient, NewClient
+
+log = logging.getLogger("cardtool.desk")
+
+#: Event-stream clients at once: a desk has one or two tabs open; more is a runaway page.
+MAX_EVENT_CLIENTS = 64
+#: An idle event stream sends a comment this often, so a dead connection is noticed.
+KEEPALIVE_SECONDS = 15.0
+
+
+async def index(request: Request) -> Response:
+    return RedirectResponse("/check", status_code=303)
+
+
+async def check_page(request: Request) -> Response:
+    desk = desk_state(request)
+    config, session, register = desk.config, desk.session, desk.register
+    lang = lang_of(request, config)
+    result = session.result
+    view = (card_view(result.facts, lang, result_words(lang), thresholds=config.thresholds)
+            if result.facts is not None else None)
+    error = result.error.render(lang) if result.error is not None else None
+    # Asking for the number again after a wrong one: say why.
+    number_error = (error if result.stage is Stage.NEEDS_CARD_NUMBER
+                    and not isinstance(result.error, CardNumberNeeded) else None)
+    query = request.query_params.get("q", "")[:MAX_FIELD_CHARS]
+    found: list[Any] = []
+    known, lookup_error = None, None
+    if result.facts is not None and not result.saved and register.ready:
+        try:
+            if query:
+                found = await run_in_threadpool(register.find_clients, query)
+            if result.card_number:
+                known = await run_in_threadpool(register.client_for_card,
+                                                result.card_number, config.desk)
+        except ApduLayerError as exc:  # e.g. the PostgreSQL server went away
+            log.error("register: %s: %s", type(exc).__name__, exc.render("en"))
+            lookup_error = exc.render(lang)
+    return render(request, "check.html", result=result, view=view, error=error,
+                  lookup_error=lookup_error,
+                  number_error=number_error, stage=result.stage.value, query=query, found=found, known=known,
+                  message=request.query_params.get("m", ""), soon=config.thresholds.soon_days)
+
+
+async def check_read(request: Request) -> Response:
+    session = desk_state(request).session
+    form = await request.form()
+    card_number = form_field(form, "card_number") or None
+    birth, year, code = (form_field(form, n) for n in ("birth", "expiry_year", "code"))
+    face = FaceParts(birth, year, code) if (birth or year or code) else None
+    try:
+        await run_in_threadpool(session.read, card_number=card_number, face=face)
+    except ReadInProgress:
+        return RedirectResponse("/check?m=busy", status_code=303)
+    return RedirectResponse("/check", status_code=303)
+
+
+async def check_next(request: Request) -> Response:
+    await run_in_threadpool(desk_state(request).session.next_card)
+    return RedirectResponse("/check", status_code=303)
+
+
+async def check_save(request: Request) -> Response:
+    desk = desk_state(request)
+    config, session, register = desk.config, desk.session, desk.register
+    form = await request.form()
+    version = form_field(form, "version")
+    if not version.isdigit():
+        return RedirectResponse("/check?m=stale", status_code=303)
+    client_id_text = form_field(form, "client_id")
+    target: ClientTarget
+    if client_id_text.isdigit():
+        target = ExistingClient(int(client_id_text))
+    else:  # a new client, created with the check in one transaction
+        target = NewClient(form_field(form, "reference"), form_field(form, "display_name"))
+
+    def save() -> Check:
+        session.savable(int(version))  # a stale page is told so, even without a register
+        return session.save(int(version), register.link(config.desk), target)
+
+    try:
+        check = await run_in_threadpool(save)
+    except StaleCheck:
+        return RedirectResponse("/check?m=stale", status_code=303)
+    except ApduLayerError as exc:
+        log.error("save failed: %s: %s", type(exc).__name__, exc.render("en"))
+        lang = lang_of(request, config)
+        return render(request, "error.html", status=503,
+                      message=text("save_failed", lang, reason=exc.render(lang)))
+    return RedirectResponse(f"/clients/{check.client_id}?m=saved", status_code=303)
+
+
+async def events(request: Request) -> Response:
+    desk = desk_state(request)
+    session, hub = desk.session, desk.hub
+    if len(hub.queues) >= MAX_EVENT_CLIENTS:
+        return Response("too many event streams\n", status_code=503,
+                        media_type="text/plain")
+    hub.loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=8)
+    hub.queues.add(queue)
+    lang = lang_of(request, desk.config)
+
+    async def stream() -> AsyncIterator[str]:
+        try:
+            snapshot = session.snapshot()
+            while snapshot and not hub.closing:
+                payload = {**snapshot, "text": text("reader_" + snapshot["reader"], lang)}
+                yield f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+                try:
+                    snapshot = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    snapshot = session.snapshot()
+        finally:
+            hub.queues.discard(queue)
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"X-Accel-Buffering": "no"})
+
+
+async def state(request: Request) -> Response:
+    return Response(json.dumps(desk_state(request).session.snapshot()),
+                    media_type="application/json")
+
+
+async def set_lang(request: Request) -> Response:
+    chosen = request.query_params.get("to", "")
+    target = request.query_params.get("next", "/check")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/check"  # only our own pages
+    response = RedirectResponse(target, status_code=303)
+    if chosen in LANGS:
+        response.set_cookie(LANG_COOKIE, chosen, httponly=True, samesite="strict")
+    return response
+
+
+routes: list[BaseRoute] = [
+    Route("/", index),
+    Route("/check", check_page),
+    Route("/check/read", check_read, methods=["POST"]),
+    Route("/check/next", check_next, methods=["POST"]),
+    Route("/check/save", check_save, methods=["POST"]),
+    Route("/events", events),
+    Route("/state", state),
+    Route("/lang", set_lang),
+]
+
+__all__ = ["KEEPALIVE_SECONDS", "MAX_EVENT_CLIENTS", "routes"]

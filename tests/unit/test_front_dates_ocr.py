@@ -1,0 +1,131 @@
+"""The first-generation date reader with the real engine (Tesseract) on drawn front images:
+several layouts, sizes and fonts of the family (``cardtool.virtual.front_family``) and
+cardtool's classic drawing, and bad images (blank, rotated, cropped, a missing label, a date
+that does not exist, two dates for one label): uncertain with a reason, never a guessed
+date. Skipped without Tesseract, except under CARDTOOL_REQUIRE_OCR=1."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+from PIL import Image, ImageDraw
+
+from cardtool.cards.residence import front_layout as layout
+from cardtool.front_dates import Status, read_face_image, read_front_dates
+from cardtool.virtual.front_family import _font, available_fonts, draw_face, random_layout
+from cardtool.virtual.residence_images import FrontFace, front_image
+from tests.support.ocr import needs_ocr
+
+pytestmark = needs_ocr
+TODAY = dt.date(2026, 11, 30)
+
+
+def face(**changes: object) -> FrontFace:
+    base = FrontFace(
+        special=False, name="NGUYEN VAN ANH", birth_date=dt.date(1990, 1, 31), sex="female",
+        nationality="ベトナム", address="東京都新宿区西新宿2丁目8番1号 サンハイツ南1203号室",
+        card_expiry=dt.date(2029, 12, 31), card_number="AB12345678CD",
+        status="技術・人文知識・国際業務", work="在留資格に基づく就労活動のみ可", period="5年",
+        residence_expiry=dt.date(2029, 12, 31), permission_kind="在留期間更新許可",
+        permission_date=dt.date(2024, 12, 20), issue_date=dt.date(2024, 12, 25))
+    return FrontFace(**{**base.__dict__, **changes})  # type: ignore[arg-type]
+
+
+EXPECTED = {layout.RESIDENCE_EXPIRY: dt.date(2029, 12, 31),
+            layout.CARD_EXPIRY: dt.date(2029, 12, 31)}
+
+
+def _inside(box: tuple[int, int, int, int] | None, truth: tuple[int, int, int, int]) -> bool:
+    """The box read lies on the value as drawn (its centre inside the drawn box, widened a
+    little for the slight rotation)."""
+    assert box is not None
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    pad = (truth[3] - truth[1])
+    return truth[0] - pad <= cx <= truth[2] + pad and truth[1] - pad <= cy <= truth[3] + pad
+
+
+@pytest.mark.parametrize(("seed", "font", "width"), [
+    (21, "noto-serif", 880), (40, "ipa-pgothic", 720), (11, "ipa-pmincho", 760),
+])
+def test_faces_in_other_layouts_give_the_dates_and_where_they_are(
+        seed: int, font: str, width: int) -> None:
+    if font not in available_fonts() and os.environ.get("CARDTOOL_REQUIRE_OCR") != "1":
+        pytest.skip(f"font {font} is not installed (scripts/debian-deps.sh test)")
+    image, boxes = draw_face(face(), random_layout(seed, font, width, noise=False))
+    result = read_face_image(image, special=False, today=TODAY)
+    assert result.image_size == (width, image.height)
+    for name, day in EXPECTED.items():
+        d = result.get(name)
+        assert (d.status, d.date) == (Status.READ, day), d
+        assert _inside(d.box, boxes[name]), (d.box, boxes[name])
+    for d in result.dates:  # the others: right or uncertain, never another date
+        assert d.date is None or d.date in (dt.date(1990, 1, 31), dt.date(2024, 12, 20),
+                                            dt.date(2029, 12, 31))
+
+
+def test_the_classic_drawing_is_still_read() -> None:
+    result = read_front_dates(front_image(face(), 7000), special=False, today=TODAY)
+    assert {d.field: d.date for d in result.dates} == {
+        **EXPECTED, layout.BIRTH_DATE: dt.date(1990, 1, 31),
+        layout.PERMISSION_DATE: dt.date(2024, 12, 20)}
+
+
+def _sheet(rows: list[tuple[str, str]], width: int = 900) -> Image.Image:
+    """A plain face: label left of value, one row each, then the validity sentence."""
+    image = Image.new("L", (width, 60 + 44 * (len(rows) + 1)), 255)
+    draw = ImageDraw.Draw(image)
+    draw.text((16, 12), "在留カード", font=_font("noto-sans", 30), fill=0)
+    y = 60
+    for label, value in rows:
+        if label:
+            draw.text((16, y + 6), label, font=_font("noto-sans", 18), fill=0)
+        draw.text((200 if label else 16, y), value, font=_font("noto-sans", 26), fill=0)
+        y += 44
+    return image.convert("1")
+
+
+def _rows(birth: str = "1990年01月31日", birth_label: str = "生年月日") -> list[tuple[str, str]]:
+    return [("氏名", "NGUYEN VAN ANH"), (birth_label, birth),
+            ("在留期間(満了日)", "5年（2029年12月31日）"), ("許可年月日", "2024年12月20日"),
+            ("", "このカードは2029年12月31日まで有効です。")]
+
+
+def test_a_plain_face_is_read() -> None:
+    result = read_face_image(_sheet(_rows()), special=False, today=TODAY)
+    assert result.get(layout.BIRTH_DATE).date == dt.date(1990, 1, 31)
+    assert result.card_expiry.date == dt.date(2029, 12, 31)
+
+
+def test_a_date_that_does_not_exist() -> None:
+    d = read_face_image(_sheet(_rows(birth="2029年02月30日")), special=False,
+                        today=TODAY).get(layout.BIRTH_DATE)
+    assert (d.status, d.date) == (Status.UNCERTAIN, None)
+    assert d.reason in ("no-such-date", "second-look-differs", "low-confidence", "not-found")
+
+
+def test_two_dates_for_one_label() -> None:
+    d = read_face_image(_sheet(_rows(birth="1990年01月31日  1991年02月01日")), special=False,
+                        today=TODAY).get(layout.BIRTH_DATE)
+    assert (d.status, d.date) == (Status.UNCERTAIN, None)
+
+
+def test_a_missing_label() -> None:
+    d = read_face_image(_sheet(_rows(birth_label="")), special=False,
+                        today=TODAY).get(layout.BIRTH_DATE)
+    assert (d.status, d.date) == (Status.UNCERTAIN, None)
+
+
+def test_blank_rotated_and_cropped_images_give_no_wrong_date() -> None:
+    image, _ = draw_face(face(), random_layout(21, "noto-serif", 880, noise=False))
+    blank = read_face_image(Image.new("1", (880, 555), 1), special=False, today=TODAY)
+    assert blank.reason == "blank-image"
+    rotated = read_face_image(image.rotate(90, expand=True), special=False, today=TODAY)
+    assert all(d.date is None for d in rotated.dates)
+    assert all(d.reason for d in rotated.dates)
+    top = read_face_image(image.crop((0, 0, image.width, image.height // 2)), special=False,
+                          today=TODAY)
+    assert top.card_expiry.date is None and top.card_expiry.reason
+    for d in top.dates:
+        assert d.date is None or d.date == dt.date(1990, 1, 31)
