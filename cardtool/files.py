@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from cardtool.errors import BadInputFile
@@ -18,16 +19,20 @@ def _mode_for(final: Path) -> int:
         return 0o666 & ~umask
 
 
-def write_atomic(path: str | Path, data: bytes) -> Path:
+def write_atomic(path: str | Path, data: bytes | Iterable[bytes]) -> Path:
     """Write through a temp file in the same directory, fsync, then rename over ``path``.
+    ``data``: the bytes, or chunks written as they come (an export streamed from a
+    database: memory does not grow with it); a chunk that fails leaves no file behind.
 
     A target that exists but is not a regular file (``/dev/null``, a FIFO, a terminal) is
     written in place: renaming over it would replace the device with a file."""
+    chunks: Iterable[bytes] = (data,) if isinstance(data, bytes) else data
     final = Path(path)
     if final.exists() and not final.is_file():
         try:
             with open(final, "wb") as fh:
-                fh.write(data)
+                for chunk in chunks:
+                    fh.write(chunk)
         except OSError as exc:
             raise BadInputFile(path=str(final), detail=exc.strerror or "cannot write") from None
         return final
@@ -40,7 +45,8 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
         raise BadInputFile(path=str(final), detail=exc.strerror or "cannot write") from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for chunk in chunks:
+                fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
         # mkstemp makes 0600; give the file the mode a plain open() would (or keep the
@@ -50,4 +56,7 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise BadInputFile(path=str(final), detail=exc.strerror or "cannot write") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return final

@@ -44,6 +44,13 @@ def _kept(c: str) -> bool:
     return category[0] != "C" and category not in ("Zl", "Zp")
 
 
+def typed_characters(value: str) -> str:
+    """``value`` as NFKC without the characters typed text never keeps (control characters,
+    line and paragraph separators); not trimmed. What ``clean_text`` keeps, and what a
+    search compares (the register's search keys)."""
+    return "".join(c for c in unicodedata.normalize("NFKC", value) if _kept(c))
+
+
 def clean_text(value: str | None, limit: int, what: Text, *,
                rejected: type[UsageError] = TypedTextRejected) -> str | None:
     """Typed text as kept (see the module), or None when empty. Raises ``rejected`` when it
@@ -51,7 +58,7 @@ def clean_text(value: str | None, limit: int, what: Text, *,
     field (en, ja) in the message."""
     if value is None:
         return None
-    cleaned = "".join(c for c in unicodedata.normalize("NFKC", value) if _kept(c)).strip()
+    cleaned = typed_characters(value).strip()
     if not cleaned:
         return None
     what_en, what_ja = what
@@ -74,4 +81,4 @@ def clean_reference(text: str | None) -> str | None:
 
 
 __all__ = ["MAX_REFERENCE_LENGTH", "ReferenceRejected", "TypedTextRejected", "clean_reference",
-           "clean_text", "looks_like_a_number"]
+           "clean_text", "looks_like_a_number", "typed_characters"]

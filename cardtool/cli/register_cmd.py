@@ -8,7 +8,7 @@ import datetime as dt
 import os
 import socket
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,7 +23,7 @@ from cardtool.install import require_extra
 from cardtool.jst import today_jst
 
 if TYPE_CHECKING:
-    from cardtool.register import Register
+    from cardtool.register import DeadlineRow, Register
 
 F = TypeVar("F", bound=Callable[..., Any])
 ENV_DB = "CARDTOOL_DB"
@@ -62,11 +62,12 @@ def _say(en: str, ja: str) -> None:
     click.echo(pick((en, ja), app().lang))
 
 
-def _write_private(target: str, data: bytes) -> None:
+def _write_private(target: str, data: bytes | Iterable[bytes]) -> None:
     """Write an export: stdout for "-", else atomically, a new file readable by its owner only
-    (it holds client references and names)."""
+    (it holds client references and names). Chunks are written as they come."""
     if target == "-":
-        sys.stdout.buffer.write(data)
+        for chunk in (data,) if isinstance(data, bytes) else data:
+            sys.stdout.buffer.write(chunk)
         sys.stdout.buffer.flush()
         return
     path = Path(target)
@@ -78,6 +79,20 @@ def _write_private(target: str, data: bytes) -> None:
         except OSError:
             pass  # write_atomic reports the directory's problem with the path
     write_atomic(path, data)
+
+
+class _Counted:
+    """Chunks passed through, counting the rows they come from (for the closing line)."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+
+    def rows_of(self, rows: Iterator[DeadlineRow], dated_only: bool = False
+                ) -> Iterator[DeadlineRow]:
+        for row in rows:
+            if not dated_only or row.date is not None:
+                self.rows += 1
+            yield row
 
 
 @click.group()
@@ -129,25 +144,32 @@ def register_export(db_url: str | None, desk: str, csv_file: str | None, ics_fil
         filters = {"within_days": within_days, "overdue_only": overdue,
                    "pending_only": pending}
         described = " ".join(f"{k}:{v}" for k, v in filters.items() if v)
-        rows = reg.deadlines(today, within_days=within_days, overdue_only=overdue,
-                             pending_only=pending)
+        # Imported here: icalendar and the rules load only for an export.
+        from cardtool.expiry import Thresholds
+        from cardtool.register.deadlines import DeadlineFilter
+        from cardtool.register.exports import deadlines_csv_chunks, deadlines_ics_chunks
+
         if csv_file is not None:
-            data = reg.deadlines_csv(today, within_days=within_days, overdue_only=overdue,
-                                     pending_only=pending)
+            # Audited before the file is written: an export is never left out of the trail.
             reg.record_audit(desk=desk, action="deadlines.export-csv",
                              subject=f"deadlines {described}".strip())
-            _write_private(csv_file, data)
+            counted = _Counted()
+            keep = DeadlineFilter(within_days, overdue, pending)
+            with reg.streaming_deadlines(today, keep) as rows:
+                _write_private(csv_file, deadlines_csv_chunks(counted.rows_of(rows)))
             if csv_file != "-":
-                _say(f"Wrote {len(rows)} deadlines to {csv_file}.",
-                     f"{len(rows)} 件の期限を {csv_file} に書き出しました。")
+                _say(f"Wrote {counted.rows} deadlines to {csv_file}.",
+                     f"{counted.rows} 件の期限を {csv_file} に書き出しました。")
         if ics_file is not None:
-            data = reg.deadlines_ics(today)
             reg.record_audit(desk=desk, action="deadlines.export-ics", subject="deadlines")
-            _write_private(ics_file, data)
+            counted = _Counted()
+            with reg.streaming_deadlines(today) as rows:
+                _write_private(ics_file, deadlines_ics_chunks(
+                    counted.rows_of(rows, dated_only=True), Thresholds(),
+                    dt.datetime.now(dt.UTC)))
             if ics_file != "-":
-                dated = sum(1 for row in reg.deadlines(today) if row.date is not None)
-                _say(f"Wrote {dated} calendar events to {ics_file}.",
-                     f"{dated} 件の予定を {ics_file} に書き出しました。")
+                _say(f"Wrote {counted.rows} calendar events to {ics_file}.",
+                     f"{counted.rows} 件の予定を {ics_file} に書き出しました。")
 
 
 @register.command("backup")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from apdu.errors import ApduLayerError
@@ -20,6 +21,8 @@ from cardtool.services.client_link import ClientLink
 
 if TYPE_CHECKING:
     from cardtool.register import Register
+    from cardtool.register.deadlines import DeadlineFilter
+    from cardtool.register.listing import ClientSearch, Page
 
 log = logging.getLogger("cardtool.desk")
 
@@ -84,6 +87,22 @@ class RegisterAccess:
 
     def history(self, client_id: int) -> list[Check]:
         return list(self._reg().history(client_id))
+
+    def history_page(self, client_id: int, page: int) -> Page[Check]:
+        return self._reg().history_page(client_id, page)
+
+    def client_page(self, query: str, page: int) -> tuple[ClientSearch, Page[Client]]:
+        return self._reg().client_page(query, page)
+
+    def deadline_page(self, today: dt.date, keep: DeadlineFilter,
+                      page: int) -> Page[DeadlineRow]:
+        return self._reg().deadline_page(today, keep, page)
+
+    def deadlines_csv_chunks(self, today: dt.date) -> Iterator[bytes]:
+        return self._reg().deadlines_csv_chunks(today)
+
+    def deadlines_ics_chunks(self, today: dt.date) -> Iterator[bytes]:
+        return self._reg().deadlines_ics_chunks(today)
 
     def deadlines(self, today: dt.date, **filters: Any) -> list[DeadlineRow]:
         return list(self._reg().deadlines(today, **filters))

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from cardtool.date_sources import CHIP
 from cardtool.expiry import (
+    Assessment,
     ClientRecord,
     DateCheck,
     Finding,
@@ -95,14 +96,28 @@ def _row(client: Client, check: Check, pending: bool | None, date_kind: str | No
                        check.checked_at, source)
 
 
-def client_deadlines(client: Client, latest: Sequence[Check], today: dt.date,
-                     thresholds: Thresholds) -> list[DeadlineRow]:
-    """The rows of one client, from the latest check of each card kind."""
-    if not latest:
-        return []
-    assessment = assess(ClientRecord(client.reference, tuple(c.facts() for c in latest)),
-                        today, thresholds)
-    pending = assessment.renewal_pending
+@dataclass(frozen=True)
+class Slot:
+    """One deadline row of an assessment before it is worded: a date of one card (its
+    equal dates are one), or a finding without a date."""
+
+    card_index: int
+    date_kind: str | None
+    date: dt.date | None
+    days_left: int | None
+    level: Level
+    findings: tuple[Finding, ...]
+
+    @property
+    def identity(self) -> tuple[int, str | None, dt.date | None, str | None]:
+        """What names the slot on any day: its card and date, or its card and finding."""
+        undated_code = self.findings[0].code if self.date_kind is None else None
+        return (self.card_index, self.date_kind, self.date, undated_code)
+
+
+def slots(assessment: Assessment) -> list[Slot]:
+    """The assessment's rows, in the order a client's rows are listed."""
+    today = assessment.today
     # The first date check of each (card, date): equal dates of one card are one deadline.
     first: dict[tuple[int, dt.date], DateCheck] = {}
     for date_check in assessment.dates:
@@ -116,26 +131,49 @@ def client_deadlines(client: Client, latest: Sequence[Check], today: dt.date,
                 matching.append(finding)
                 continue
         undated.append(finding)
-    rows: list[DeadlineRow] = []
+    out: list[Slot] = []
     for key, date_check in first.items():
         found = about[key]
         level = max((f.level for f in found), default=date_check.level)
-        check = latest[date_check.card_index]
-        rows.append(_row(client, check, pending, date_check.field.value, date_check.date,
-                         date_check.days_left, level, found, thresholds,
-                         _source(check, date_check.field.value)))
+        out.append(Slot(date_check.card_index, date_check.field.value, date_check.date,
+                        date_check.days_left, level, tuple(found)))
     for finding in undated:
         index = finding.card_index if finding.card_index is not None else 0
         left = days_left(finding.date, today) if finding.date is not None else None
-        check = latest[index]
-        rows.append(_row(client, check, pending, None, finding.date, left,
-                         finding.level, (finding,), thresholds,
-                         _source(check, _UNDATED_SOURCE.get(finding.code, ""))))
-    return rows
+        out.append(Slot(index, None, finding.date, left, finding.level, (finding,)))
+    return out
+
+
+def assess_latest(client: Client, latest: Sequence[Check], today: dt.date,
+                  thresholds: Thresholds) -> Assessment:
+    return assess(ClientRecord(client.reference, tuple(c.facts() for c in latest)), today,
+                  thresholds)
+
+
+def client_deadlines(client: Client, latest: Sequence[Check], today: dt.date,
+                     thresholds: Thresholds) -> list[DeadlineRow]:
+    """The rows of one client, from the latest check of each card kind."""
+    if not latest:
+        return []
+    assessment = assess_latest(client, latest, today, thresholds)
+    pending = assessment.renewal_pending
+    return [_row(client, latest[slot.card_index], pending, slot.date_kind, slot.date,
+                 slot.days_left, slot.level, slot.findings, thresholds,
+                 _slot_source(latest[slot.card_index], slot))
+            for slot in slots(assessment)]
+
+
+def _slot_source(check: Check, slot: Slot) -> str | None:
+    """Where a slot's date came from; an undated slot: the first-generation date it stands
+    for (its unconfirmed state)."""
+    if slot.date_kind is not None:
+        return _source(check, slot.date_kind)
+    return _source(check, _UNDATED_SOURCE.get(slot.findings[0].code, ""))
 
 
 def select_and_sort(rows: Iterable[DeadlineRow], keep: DeadlineFilter) -> list[DeadlineRow]:
     return sorted((row for row in rows if keep.keeps(row)), key=urgency)
 
 
-__all__ = ["DeadlineFilter", "client_deadlines", "select_and_sort", "urgency"]
+__all__ = ["DeadlineFilter", "Slot", "assess_latest", "client_deadlines", "select_and_sort",
+           "slots", "urgency"]

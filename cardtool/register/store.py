@@ -13,33 +13,25 @@ error's text can contain them (``from None`` keeps them out of logged tracebacks
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import errno
 import hashlib
 import hmac
 import json
-import os
+import logging
 import re
-import secrets
-import sqlite3
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, or_, select, update
-from sqlalchemy.engine import URL, Connection, CursorResult, Engine, RowMapping
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from cardtool import date_sources
-from cardtool.errors import BadInputFile
 from cardtool.expiry import CardFacts, Thresholds, assess_card, codes, date_in_jst
-from cardtool.jst import JST
-from cardtool.register import exports, migrate
-from cardtool.register.deadlines import DeadlineFilter, client_deadlines, select_and_sort
+from cardtool.register import derived, exports, listing, migrate, retention
+from cardtool.register.causes import advice_for_cause, cause_of, is_reference_conflict
+from cardtool.register.deadlines import DeadlineFilter
 from cardtool.register.engine import (
     WRITE_OPTION,
     advice_for,
@@ -58,10 +50,19 @@ from cardtool.register.errors import (
     RegisterUsageError,
     RegisterWriteFailed,
 )
-from cardtool.register.model import Check, Client, DeadlineRow, as_kind
+from cardtool.register.listing import ClientSearch, Page
+from cardtool.register.model import Check, Client, DeadlineRow
+from cardtool.register.rows import (
+    aware,
+    check_values,
+    clean_desk,
+    clean_text,
+    client_of,
+    new_id,
+    utc_naive,
+)
 from cardtool.register.schema import (
     AUDIT_TEXT_LENGTH,
-    DESK_LENGTH,
     DISPLAY_NAME_LENGTH,
     HMAC_KEY,
     audit,
@@ -70,157 +71,15 @@ from cardtool.register.schema import (
     register_meta,
 )
 from cardtool.secret_format import RESIDENCE_CARD_NUMBER, encode_secret, mask_card_number
-from cardtool.typed_text import clean_reference, clean_text
+from cardtool.typed_text import clean_reference
 
-#: Ids bound in one IN (...) list: well under SQLite's limit on a statement's variables.
-_IDS_PER_STATEMENT = 500
+log = logging.getLogger("cardtool.register")
+
 _ACTION = re.compile(r"^[a-z][a-z0-9.-]{0,39}$")
-
-# --- what a database error means, in words ------------------------------------------------
-
 #: The largest id a row can have (a 64-bit signed integer in SQLite and PostgreSQL): a
 #: larger one, typed in a URL or on the command line, names no client (and would overflow
 #: the driver's integer).
 MAX_ID = 2**63 - 1
-_FULL = ("the disk is full", "ディスクの空き容量がありません")
-_READ_ONLY = ("the register is read-only", "台帳が読み取り専用です")
-_BUSY = ("another desk kept the register locked too long", "他の端末が台帳を長くロックしています")
-_NOT_A_DB = ("the file is not a SQLite database", "ファイルが SQLite データベースではありません")
-_CANT_OPEN = ("the file cannot be opened", "ファイルを開けません")
-
-_FULL_ADVICE = ("Free disk space, then save again.", "ディスクの空きを作ってから、もう一度保存してください。")
-_READ_ONLY_ADVICE = ("Check the file's permissions (or the database user's rights), then save "
-                     "again.", "ファイルの権限(またはデータベースユーザーの権限)を確認して、"
-                     "もう一度保存してください。")
-_BUSY_ADVICE = ("Save again in a moment.", "少し待ってから、もう一度保存してください。")
-
-
-def _cause(exc: BaseException) -> tuple[str, str]:
-    """(en, ja) of what went wrong, without the statement or its values."""
-    orig: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
-    name = str(getattr(orig, "sqlite_errorname", "") or "")
-    sqlstate = str(getattr(orig, "sqlstate", "") or "")
-    if (name == "SQLITE_FULL" or sqlstate == "53100"
-            or getattr(orig, "errno", None) == errno.ENOSPC):
-        return _FULL
-    if name.startswith("SQLITE_READONLY") or sqlstate == "25006":
-        return _READ_ONLY
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or sqlstate in ("55P03", "40P01"):
-        return _BUSY
-    if name == "SQLITE_NOTADB":
-        return _NOT_A_DB
-    if name.startswith("SQLITE_CANTOPEN"):
-        return _CANT_OPEN
-    lines = str(orig).strip().splitlines()
-    text = lines[0][:200] if lines else type(orig).__name__
-    return text, text
-
-
-def _advice_for_cause(cause: tuple[str, str], fallback: tuple[str, str]) -> tuple[str, str]:
-    return {_FULL: _FULL_ADVICE, _READ_ONLY: _READ_ONLY_ADVICE, _BUSY: _BUSY_ADVICE}.get(
-        cause, fallback)
-
-
-def _is_reference_conflict(exc: IntegrityError) -> bool:
-    text = str(exc.orig)
-    return "uq_clients_reference" in text or "clients.reference" in text
-
-
-# --- values in and out ----------------------------------------------------------------------
-
-
-def _utc_naive(moment: dt.datetime | None) -> dt.datetime:
-    """How times are stored (schema: naive UTC). Naive input means UTC."""
-    if moment is None:
-        return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(dt.UTC).replace(tzinfo=None)
-
-
-def _aware(stored: dt.datetime) -> dt.datetime:
-    return stored.replace(tzinfo=dt.UTC)
-
-
-def _start_of_jst_day(day: dt.date) -> dt.datetime:
-    return _utc_naive(dt.datetime.combine(day, dt.time(), tzinfo=JST))
-
-
-def _clean_text(value: str | None, limit: int, what: str, what_ja: str) -> str | None:
-    """Typed text as stored (``cardtool.typed_text.clean_text``, the one cleaner)."""
-    return clean_text(value, limit, (what, what_ja), rejected=RegisterUsageError)
-
-
-def _clean_desk(desk: str) -> str:
-    cleaned = _clean_text(desk, DESK_LENGTH, "desk name", "端末名")
-    if cleaned is None:
-        raise RegisterUsageError("A desk name is needed (who saved or read this).",
-                                 "端末名が必要です(誰が保存・閲覧したかの記録)。")
-    return cleaned
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _client(row: RowMapping) -> Client:
-    return Client(row["id"], row["reference"], row["display_name"], _aware(row["created_at"]))
-
-
-def _check(row: RowMapping) -> Check:
-    return Check(
-        id=row["id"], client_id=row["client_id"], checked_at=_aware(row["checked_at"]),
-        desk=row["desk"], card_kind=as_kind(row["card_kind"]), card_expiry=row["card_expiry"],
-        residence_expiry=row["residence_expiry"],
-        residence_expiry_source=row["residence_expiry_source"], no_period=row["no_period"],
-        certificate_expiry=row["certificate_expiry"], renewal_pending=row["renewal_pending"],
-        expiry_source=row["expiry_source"], findings=tuple(json.loads(row["findings"])),
-        authenticity=row["authenticity"], card_number_masked=row["card_number_masked"],
-        card_expiry_source=row["card_expiry_source"])
-
-
-def _check_values(facts: CardFacts) -> dict[str, Any]:
-    """The columns a card's facts fill."""
-    if facts.residence_expiry is not None:
-        source: str | None = date_sources.CHIP
-    elif facts.typed_residence_expiry is not None:
-        source = facts.face_source or date_sources.TYPED
-    else:  # no date: "eye", "ocr" (a 無期限 not confirmed), "ocr-confirmed" (無期限), none
-        source = facts.face_source if facts.kind == "residence-first" else None
-    if facts.kind == "residence-first":
-        card_source = facts.expiry_source if facts.expiry_source in date_sources.FACE_SOURCES \
-            else None
-        if facts.card_expiry is not None and card_source is None:
-            card_source = date_sources.OCR_UNCONFIRMED  # nobody said otherwise: not a deadline
-    else:
-        card_source = date_sources.CHIP if facts.card_expiry is not None else None
-    return {
-        "card_kind": facts.kind,
-        "card_expiry": facts.card_expiry,
-        "residence_expiry": facts.known_residence_expiry,
-        "residence_expiry_source": source,
-        "card_expiry_source": card_source,
-        "no_period": facts.no_period,
-        "certificate_expiry": facts.certificate_expiry,
-        "renewal_pending": facts.renewal_pending,
-        "expiry_source": facts.expiry_source,
-        "authenticity": facts.authenticity.status.value if facts.authenticity else None,
-    }
-
-
-def _new_id(result: CursorResult[Any]) -> int:
-    key = result.inserted_primary_key
-    assert key is not None, "an insert returns its primary key"
-    return int(key[0])
-
-
-def _fsync_directory(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 class Register:
@@ -255,12 +114,15 @@ class Register:
                 secret_hex = connection.execute(
                     select(register_meta.c.value).where(register_meta.c.key == HMAC_KEY)
                 ).scalar_one_or_none()
+                current = derived.is_current(connection)
+            if not current and secret_hex is not None:
+                cls._refresh_derived(engine, resolved)
         except RegisterTooNew:
             engine.dispose()
             raise
         except (DBAPIError, OSError) as exc:
             engine.dispose()
-            raise RegisterUnavailable(shown, *_cause(exc), *advice_for(resolved)) from None
+            raise RegisterUnavailable(shown, *cause_of(exc), *advice_for(resolved)) from None
         except BaseException:
             engine.dispose()
             raise
@@ -270,6 +132,25 @@ class Register:
                                       "register?)", "台帳の秘密鍵がありません(台帳の破損?)",
                                       "Restore it from a backup.", "バックアップから復元してください。")
         return cls(engine, resolved, bytes.fromhex(secret_hex))
+
+    @staticmethod
+    def _refresh_derived(engine: Engine, url: URL) -> None:
+        """Compute the derived columns again (after migration r0002, or when the rules
+        changed), under the migration's lock so two desks do it once. A register that cannot
+        be written (read-only medium) keeps what it has: its lists may be ordered by older
+        rules, each row is still judged by the current ones."""
+        try:
+            with engine.connect() as connection:
+                connection.execution_options(**{WRITE_OPTION: True})
+                with connection.begin():
+                    if connection.dialect.name == "postgresql":
+                        connection.execute(
+                            select(func.pg_advisory_xact_lock(migrate.PG_MIGRATION_LOCK)))
+                    if not derived.is_current(connection):
+                        derived.refresh_all(connection)
+        except DBAPIError as exc:
+            log.warning("register %s: derived columns not computed again (%s)",
+                        display_url(url), cause_of(exc)[0])
 
     def close(self) -> None:
         self.engine.dispose()
@@ -293,7 +174,7 @@ class Register:
             with self.engine.connect() as connection:
                 yield connection
         except DBAPIError as exc:
-            raise RegisterUnavailable(self.url_for_display, *_cause(exc),
+            raise RegisterUnavailable(self.url_for_display, *cause_of(exc),
                                       *advice_for(self.url)) from None
 
     @contextmanager
@@ -306,23 +187,23 @@ class Register:
                 with connection.begin():
                     yield connection
         except IntegrityError as exc:
-            if _is_reference_conflict(exc):
+            if is_reference_conflict(exc):
                 raise DuplicateReference() from None
             raise self._write_failed(what, what_ja, exc) from None
         except (DBAPIError, OSError) as exc:
             raise self._write_failed(what, what_ja, exc) from None
 
     def _write_failed(self, what: str, what_ja: str, exc: BaseException) -> RegisterWriteFailed:
-        cause = _cause(exc)
-        advice = _advice_for_cause(cause, advice_for(self.url))
+        cause = cause_of(exc)
+        advice = advice_for_cause(cause, advice_for(self.url))
         return RegisterWriteFailed(self.url_for_display, what, what_ja, *cause, *advice)
 
     def _audit(self, connection: Connection, desk: str, action: str, subject: str) -> None:
         if not _ACTION.match(action):
             raise RegisterUsageError(f"Not an audit action name: {action!r}.",
                                      f"監査記録の操作名として使えません: {action!r}。")
-        cleaned = _clean_text(subject, AUDIT_TEXT_LENGTH, "audit subject", "監査記録の対象")
-        connection.execute(insert(audit).values(at=_utc_naive(None), desk=_clean_desk(desk),
+        cleaned = clean_text(subject, AUDIT_TEXT_LENGTH, "audit subject", "監査記録の対象")
+        connection.execute(insert(audit).values(at=utc_naive(None), desk=clean_desk(desk),
                                                 action=action, subject=cleaned or "-"))
 
     def record_audit(self, *, desk: str, action: str, subject: str) -> None:
@@ -337,23 +218,26 @@ class Register:
             rows = connection.execute(
                 select(audit.c.at, audit.c.desk, audit.c.action, audit.c.subject)
                 .order_by(audit.c.id.desc()).limit(limit)).all()
-        return [(_aware(at), desk, action, subject) for at, desk, action, subject in rows]
+        return [(aware(at), desk, action, subject) for at, desk, action, subject in rows]
 
     # --- clients --------------------------------------------------------------------------
 
     def find_clients(self, query: str, limit: int = 20) -> list[Client]:
-        """Clients whose reference or display name contains ``query`` (any case; full-width
-        characters match their half-width forms), newest first; all clients for an empty
-        query."""
-        text = unicodedata.normalize("NFKC", query).strip()
-        statement = select(clients)
-        if text:
-            pattern = f"%{_escape_like(text)}%"
-            statement = statement.where(or_(clients.c.reference.ilike(pattern, escape="\\"),
-                                            clients.c.display_name.ilike(pattern, escape="\\")))
-        statement = statement.order_by(clients.c.id.desc()).limit(max(limit, 0))
+        """The first ``limit`` clients of ``client_page(query)``."""
+        if limit <= 0:
+            return []
         with self._reading() as connection:
-            return [_client(row) for row in connection.execute(statement).mappings()]
+            return list(listing.client_page(connection, query, 1, limit)[1].items)
+
+    def client_page(self, query: str, page: int = 1,
+                    size: int = listing.PAGE_SIZE) -> tuple[ClientSearch, Page[Client]]:
+        """A page of the clients whose reference or display name (or a word of it) starts
+        with ``query`` (any case; full-width characters match their half-width forms):
+        found by reference first, in reference order, then by name; every client, newest
+        first, for an empty query. A query longer than ``listing.SEARCH_LENGTH`` is cut
+        (``ClientSearch.cut``)."""
+        with self._reading() as connection:
+            return listing.client_page(connection, query, page, size)
 
     def client_by_reference(self, reference: str) -> Client | None:
         """The client with exactly this reference (after ``clean_reference``), if any."""
@@ -363,21 +247,26 @@ class Register:
         with self._reading() as connection:
             row = connection.execute(select(clients).where(clients.c.reference == cleaned)
                                      ).mappings().one_or_none()
-        return _client(row) if row is not None else None
+        return client_of(row) if row is not None else None
 
     def client(self, client_id: int) -> Client:
         with self._reading() as connection:
             return self._client_in(connection, client_id)
 
     @staticmethod
-    def _client_in(connection: Connection, client_id: int) -> Client:
+    def _client_in(connection: Connection, client_id: int, *, lock: bool = False) -> Client:
+        """The client; ``lock``: its row locked until the transaction ends (PostgreSQL; a
+        SQLite write holds the whole file), so two desks saving checks of one client at
+        once keep its latest checks and deadline keys one after the other."""
         if not 0 < client_id <= MAX_ID:  # typed in a URL or --history: no such client
             raise ClientNotFound(client_id=client_id)
-        row = connection.execute(select(clients).where(clients.c.id == client_id)
-                                 ).mappings().one_or_none()
+        statement = select(clients).where(clients.c.id == client_id)
+        if lock:
+            statement = statement.with_for_update()
+        row = connection.execute(statement).mappings().one_or_none()
         if row is None:
             raise ClientNotFound(client_id=client_id)
-        return _client(row)
+        return client_of(row)
 
     @staticmethod
     def _refuse_taken_reference(connection: Connection, reference: str | None,
@@ -393,25 +282,27 @@ class Register:
     def create_client(self, reference: str | None, display_name: str | None, *,
                       desk: str) -> Client:
         reference = clean_reference(reference)
-        name = _clean_text(display_name, DISPLAY_NAME_LENGTH, "display name", "表示名")
-        created_at = _utc_naive(None)
+        name = clean_text(display_name, DISPLAY_NAME_LENGTH, "display name", "表示名")
+        created_at = utc_naive(None)
         with self._writing("client", "顧客") as connection:
             self._refuse_taken_reference(connection, reference, None)
             result = connection.execute(insert(clients).values(
                 reference=reference, display_name=name, created_at=created_at))
-            client_id = _new_id(result)
+            client_id = new_id(result)
+            derived.set_search_keys(connection, client_id, reference, name)
             self._audit(connection, desk, "client.create", f"client:{client_id}")
-        return Client(client_id, reference, name, _aware(created_at))
+        return Client(client_id, reference, name, aware(created_at))
 
     def update_client(self, client_id: int, reference: str | None, display_name: str | None,
                       *, desk: str) -> Client:
         reference = clean_reference(reference)
-        name = _clean_text(display_name, DISPLAY_NAME_LENGTH, "display name", "表示名")
+        name = clean_text(display_name, DISPLAY_NAME_LENGTH, "display name", "表示名")
         with self._writing("client", "顧客") as connection:
             current = self._client_in(connection, client_id)
             self._refuse_taken_reference(connection, reference, client_id)
             connection.execute(update(clients).where(clients.c.id == client_id).values(
                 reference=reference, display_name=name))
+            derived.set_search_keys(connection, client_id, reference, name)
             self._audit(connection, desk, "client.update", f"client:{client_id}")
         return Client(client_id, reference, name, current.created_at)
 
@@ -436,8 +327,8 @@ class Register:
         reference = name = None
         if new_client is not None:
             reference = clean_reference(new_client[0])
-            name = _clean_text(new_client[1], DISPLAY_NAME_LENGTH, "display name", "表示名")
-        checked_at = _utc_naive(at)
+            name = clean_text(new_client[1], DISPLAY_NAME_LENGTH, "display name", "表示名")
+        checked_at = utc_naive(at)
         masked = number_hmac = None
         if card_number is not None:
             if not facts.is_residence:
@@ -450,26 +341,29 @@ class Register:
             masked = mask_card_number(encode_secret(RESIDENCE_CARD_NUMBER,
                                                     card_number).decode("ascii"))
         # The findings on the day of the check (JST), for the history.
-        found = codes(assess_card(facts, date_in_jst(_aware(checked_at))).findings)
-        values = _check_values(facts)
-        cleaned_desk = _clean_desk(desk)
+        found = codes(assess_card(facts, date_in_jst(aware(checked_at))).findings)
+        values = check_values(facts)
+        cleaned_desk = clean_desk(desk)
         with self._writing("check", "チェック結果") as connection:
             if client_id is None:
                 self._refuse_taken_reference(connection, reference, None)
                 created = connection.execute(insert(clients).values(
                     reference=reference, display_name=name, created_at=checked_at))
-                client_id = _new_id(created)
+                client_id = new_id(created)
+                derived.set_search_keys(connection, client_id, reference, name)
                 self._audit(connection, desk, "client.create", f"client:{client_id}")
             else:
-                self._client_in(connection, client_id)
+                self._client_in(connection, client_id, lock=True)
             result = connection.execute(insert(checks).values(
                 client_id=client_id, checked_at=checked_at, desk=cleaned_desk,
                 findings=json.dumps(found), card_number_masked=masked,
                 number_hmac=number_hmac, **values))
-            check_id = _new_id(result)
+            check_id = new_id(result)
+            if derived.mark_latest(connection, client_id, facts.kind):
+                derived.refresh_keys(connection, [client_id])
             self._audit(connection, desk, "check.save", f"client:{client_id} check:{check_id}")
         return Check(
-            id=check_id, client_id=client_id, checked_at=_aware(checked_at), desk=cleaned_desk,
+            id=check_id, client_id=client_id, checked_at=aware(checked_at), desk=cleaned_desk,
             card_kind=facts.kind, card_expiry=values["card_expiry"],
             residence_expiry=values["residence_expiry"],
             residence_expiry_source=values["residence_expiry_source"],
@@ -479,13 +373,28 @@ class Register:
             card_number_masked=masked, card_expiry_source=values["card_expiry_source"])
 
     def history(self, client_id: int) -> list[Check]:
-        """The client's checks, newest first."""
+        """All the client's checks, newest first (``history_page`` for a page of them)."""
         with self._reading() as connection:
             self._client_in(connection, client_id)
-            rows = connection.execute(
-                select(checks).where(checks.c.client_id == client_id)
-                .order_by(checks.c.checked_at.desc(), checks.c.id.desc())).mappings()
-            return [_check(row) for row in rows]
+            return [check for checks_page in self._history_pages(connection, client_id)
+                    for check in checks_page]
+
+    @staticmethod
+    def _history_pages(connection: Connection, client_id: int) -> Iterator[tuple[Check, ...]]:
+        number = 1
+        while True:
+            page = listing.history_page(connection, client_id, number, listing.STREAM_BATCH)
+            yield page.items
+            if not page.has_next:
+                return
+            number += 1
+
+    def history_page(self, client_id: int, page: int = 1,
+                     size: int = listing.PAGE_SIZE) -> Page[Check]:
+        """A page of the client's checks, newest first (a page beyond the last: the last)."""
+        with self._reading() as connection:
+            self._client_in(connection, client_id)
+            return listing.history_page(connection, client_id, page, size)
 
     def client_for_card_number(self, card_number: str) -> Client | None:
         """The client whose residence card this is, by its HMAC (the latest check wins when a
@@ -497,127 +406,93 @@ class Register:
                 .where(checks.c.number_hmac == digest)
                 .order_by(checks.c.checked_at.desc(), checks.c.id.desc()).limit(1)
             ).mappings().first()
-        return _client(row) if row is not None else None
+        return client_of(row) if row is not None else None
 
     # --- deadlines ------------------------------------------------------------------------
 
-    def _latest_checks(self) -> list[tuple[Client, list[Check]]]:
-        """Every client with checks, and the latest check of each card kind they brought."""
-        rank = func.row_number().over(
-            partition_by=(checks.c.client_id, checks.c.card_kind),
-            order_by=(checks.c.checked_at.desc(), checks.c.id.desc())).label("rank")
-        ranked = select(checks, rank).subquery()
-        statement = (
-            select(ranked, clients.c.reference, clients.c.display_name,
-                   clients.c.created_at)
-            .join(clients, clients.c.id == ranked.c.client_id)
-            .where(ranked.c.rank == 1)
-            .order_by(ranked.c.client_id, ranked.c.checked_at, ranked.c.id))
-        grouped: dict[int, tuple[Client, list[Check]]] = {}
+    def deadline_page(self, today: dt.date, keep: DeadlineFilter | None = None,
+                      page: int = 1, size: int = listing.PAGE_SIZE) -> Page[DeadlineRow]:
+        """A page of every client's dates judged on ``today`` (a JST date), most urgent
+        first; a page beyond the last is the last."""
         with self._reading() as connection:
-            for row in connection.execute(statement).mappings():
-                client_id = row["client_id"]
-                if client_id not in grouped:
-                    grouped[client_id] = (
-                        Client(client_id, row["reference"], row["display_name"],
-                               _aware(row["created_at"])), [])
-                grouped[client_id][1].append(_check(row))
-        return list(grouped.values())
+            return listing.deadline_page(connection, today, keep or DeadlineFilter(), page,
+                                         size)
+
+    @contextmanager
+    def streaming_deadlines(self, today: dt.date,
+                            keep: DeadlineFilter | None = None) -> Iterator[Iterator[DeadlineRow]]:
+        """Every kept row, most urgent first, read a batch at a time while the caller
+        iterates (an export): ``with register.streaming_deadlines(today) as rows: ...``."""
+        with self._reading() as connection:
+            yield self._guarded(listing.stream_deadlines(connection, today,
+                                                         keep or DeadlineFilter()))
+
+    def _guarded(self, rows: Iterator[DeadlineRow]) -> Iterator[DeadlineRow]:
+        try:
+            yield from rows
+        except DBAPIError as exc:
+            raise RegisterUnavailable(self.url_for_display, *cause_of(exc),
+                                      *advice_for(self.url)) from None
 
     def deadlines(self, today: dt.date, *, within_days: int | None = None,
-                  overdue_only: bool = False, pending_only: bool = False,
-                  thresholds: Thresholds | None = None) -> list[DeadlineRow]:
+                  overdue_only: bool = False, pending_only: bool = False) -> list[DeadlineRow]:
         """Every client's dates judged on ``today`` (a JST date), most urgent first."""
-        thresholds = thresholds or Thresholds()
-        rows: list[DeadlineRow] = []
-        for client, latest in self._latest_checks():
-            rows.extend(client_deadlines(client, latest, today, thresholds))
-        return select_and_sort(rows, DeadlineFilter(within_days, overdue_only, pending_only))
+        keep = DeadlineFilter(within_days, overdue_only, pending_only)
+        with self.streaming_deadlines(today, keep) as rows:
+            return list(rows)
+
+    def deadlines_csv_chunks(self, today: dt.date,
+                             keep: DeadlineFilter | None = None) -> Iterator[bytes]:
+        """The deadlines as CSV (UTF-8 with a BOM, for Excel), a batch of rows at a time."""
+        with self.streaming_deadlines(today, keep) as rows:
+            yield from exports.deadlines_csv_chunks(rows)
 
     def deadlines_csv(self, today: dt.date, *, within_days: int | None = None,
                       overdue_only: bool = False, pending_only: bool = False) -> bytes:
         """The deadlines as CSV (UTF-8 with a BOM, for Excel)."""
-        return exports.deadlines_csv(self.deadlines(
-            today, within_days=within_days, overdue_only=overdue_only,
-            pending_only=pending_only))
+        keep = DeadlineFilter(within_days, overdue_only, pending_only)
+        return b"".join(self.deadlines_csv_chunks(today, keep))
 
     def history_csv(self, client_id: int) -> bytes:
         return exports.history_csv(self.history(client_id))
 
+    def deadlines_ics_chunks(self, today: dt.date) -> Iterator[bytes]:
+        """The dated deadlines as an iCalendar file with reminders, an event at a time."""
+        with self.streaming_deadlines(today) as rows:
+            yield from exports.deadlines_ics_chunks(rows, Thresholds(),
+                                                    dt.datetime.now(dt.UTC))
+
     def deadlines_ics(self, today: dt.date) -> bytes:
         """The dated deadlines as an iCalendar file, with reminders."""
-        thresholds = Thresholds()
-        return exports.deadlines_ics(self.deadlines(today, thresholds=thresholds), thresholds,
-                                     dt.datetime.now(dt.UTC))
+        return b"".join(self.deadlines_ics_chunks(today))
 
     # --- retention ------------------------------------------------------------------------
 
     def count_older_than(self, older_than: dt.date) -> int:
         """How many checks ``purge(older_than)`` would delete."""
         with self._reading() as connection:
-            return int(connection.execute(
-                select(func.count()).select_from(checks)
-                .where(checks.c.checked_at < _start_of_jst_day(older_than))).scalar_one())
+            return retention.count_older_than(connection, older_than)
 
     def purge(self, older_than: dt.date, *, desk: str) -> int:
         """Delete the checks made before ``older_than`` (a JST date), and the clients left
-        with no check: those whose checks all went, and those created before it that never
-        had one (a client created since, with no check yet, is being served: kept). Returns
-        how many checks went. On SQLite the deleted values are zeroed in the file
-        (secure_delete) and the WAL is emptied."""
-        cutoff = _start_of_jst_day(older_than)
-        old = checks.c.checked_at < cutoff
-        of_client = checks.c.client_id == clients.c.id
-        doomed = select(clients.c.id).where(
-            ~exists().where(of_client, ~old),
-            or_(clients.c.created_at < cutoff, exists().where(of_client, old)))
+        with no check (``retention.purge``). Returns how many checks went. On SQLite the
+        deleted values are zeroed in the file (secure_delete) and the WAL is emptied."""
         with self._writing("purge", "削除") as connection:
-            # Decided before the checks go (afterwards "had old checks" cannot be seen).
-            doomed_ids = list(connection.execute(doomed).scalars())
-            removed_checks = connection.execute(delete(checks).where(old)).rowcount
-            for start in range(0, len(doomed_ids), _IDS_PER_STATEMENT):
-                chunk = doomed_ids[start:start + _IDS_PER_STATEMENT]
-                connection.execute(delete(clients).where(clients.c.id.in_(chunk)))
+            removed_checks, removed_clients = retention.purge(connection, older_than)
             self._audit(connection, desk, "register.purge",
                         f"before:{older_than.isoformat()} checks:{removed_checks} "
-                        f"clients:{len(doomed_ids)}")
+                        f"clients:{removed_clients}")
         if self.is_sqlite:
-            self._checkpoint()
-        return int(removed_checks)
-
-    def _checkpoint(self) -> None:
-        """Copy the WAL into the file and empty it, so deleted rows do not linger there."""
-        with contextlib.suppress(DBAPIError), self.engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            retention.checkpoint(self.engine)
+        return removed_checks
 
     def backup(self, path: Path) -> None:
-        """A consistent copy of a SQLite register (sqlite3's online backup: desks may keep
-        saving meanwhile), written through a temp file and renamed, mode 0600. PostgreSQL:
+        """A consistent copy of a SQLite register (``retention.backup_sqlite``). PostgreSQL:
         ``BackupUnsupported`` (use pg_dump). The caller records the audit line."""
         if not self.is_sqlite:
             raise BackupUnsupported(url=self.url_for_display)
-        target = Path(path)
-        temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-            with self._reading() as connection:
-                source = connection.connection.driver_connection
-                assert isinstance(source, sqlite3.Connection)
-                copy = sqlite3.connect(temporary)
-                try:
-                    source.backup(copy)
-                finally:
-                    copy.close()
-            with open(temporary, "rb") as fh:
-                os.fsync(fh.fileno())
-            os.replace(temporary, target)
-            _fsync_directory(target.parent)
-        except (OSError, sqlite3.Error) as exc:
-            temporary.unlink(missing_ok=True)
-            raise BadInputFile(path=str(target), detail=_cause(exc)[0]) from None
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
+        with self._reading() as connection:
+            retention.backup_sqlite(connection, Path(path))
 
 
-__all__ = ["Register"]
+__all__ = ["MAX_ID", "Register"]

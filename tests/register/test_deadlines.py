@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from cardtool.expiry import CardFacts, ClientRecord, Level, Thresholds, assess
 from cardtool.register import Check, Client, Register
 from cardtool.register.deadlines import client_deadlines, urgency
-from cardtool.register.store import _check_values
+from cardtool.register.rows import check_values
 from tests.register.facts import (
     TODAY,
     as_kept,
@@ -135,7 +135,7 @@ def test_equal_dates_of_one_card_are_one_deadline(register: Register) -> None:
 def _stored(index: int, facts: CardFacts) -> Check:
     # As the register stores it (each date's source; facts() gives the card back, less a
     # first-generation date nobody confirmed).
-    values = _check_values(facts)
+    values = check_values(facts)
     return Check(index + 1, 1, AT, "d", facts.kind, facts.card_expiry,
                  facts.known_residence_expiry, values["residence_expiry_source"],
                  facts.no_period, facts.certificate_expiry, facts.renewal_pending,

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from cardtool.errors import EXIT_REGISTER
 from cardtool.register import ClientNotFound, Register, RegisterUnavailable, RegisterWriteFailed
-from cardtool.register.store import _cause
+from cardtool.register.causes import cause_of as _cause
 from tests.register.facts import mynumber, residence
 
 

@@ -3,19 +3,22 @@ opened, and a register migrated by a newer cardtool is refused untouched."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import column, create_engine, func, select, table, update
+from sqlalchemy import column, create_engine, func, inspect, select, table, update
 
 from cardtool.errors import EXIT_REGISTER
 from cardtool.register import Register, RegisterTooNew, RegisterUnavailable
 from cardtool.register.engine import resolve_url
-from cardtool.register.migrate import current_revision, head_revision
-from cardtool.register.schema import clients, metadata, register_meta
+from cardtool.register.migrate import alembic_config, current_revision, head_revision
+from cardtool.register.schema import HMAC_KEY, checks, clients, metadata, register_meta
+from tests.register.facts import TODAY, mynumber, residence
 
 alembic_version = table("alembic_version", column("version_num"))
 
@@ -67,7 +70,7 @@ def test_desks_opening_a_new_register_at_once_migrate_it_once(register_url: str)
         assert len({r.number_hmac("AB12345678CD") for r in opened}) == 1  # one secret
         with opened[0].engine.connect() as connection:
             assert connection.execute(select(func.count()).select_from(register_meta)
-                                      ).scalar_one() == 1
+                                      .where(register_meta.c.key == HMAC_KEY)).scalar_one() == 1
     finally:
         for register in opened:
             register.close()
@@ -102,3 +105,35 @@ def test_unsupported_and_memory_urls_are_refused() -> None:
         Register.open("foo://bar")
     with pytest.raises(RegisterUnavailable, match="must be a file"):
         Register.open("sqlite://")
+
+
+def test_r0002_upgrades_a_register_of_r0001_with_its_data(register_url: str) -> None:
+    """A register written before r0002 (made here by going down to r0001 with data) gets
+    its latest checks, search keys and deadline keys when it is opened, and lists exactly
+    what it listed."""
+    at = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
+    with Register.open(register_url) as register:
+        first = register.create_client("A-0001", "Test Hanako", desk="desk-1")
+        second = register.create_client("B-0002", None, desk="desk-1")
+        register.save_check(first.id, residence(20), desk="desk-1", at=at)
+        register.save_check(first.id, residence(200), desk="desk-1", at=at + dt.timedelta(1))
+        register.save_check(first.id, mynumber(100), desk="desk-1", at=at)
+        register.save_check(second.id, residence(-3, pending=True), desk="desk-1", at=at)
+        expected = register.deadlines(TODAY)
+        with register.engine.connect() as connection, connection.begin():
+            command.downgrade(alembic_config(connection), "0001")
+        with register.engine.connect() as connection:
+            assert current_revision(connection) == "0001"
+            assert not inspect(connection).has_table("deadline_keys")
+    with Register.open(register_url) as register:
+        with register.engine.connect() as connection:
+            assert current_revision(connection) == head_revision()
+            flagged = connection.execute(select(checks.c.client_id, checks.c.card_kind)
+                                         .where(checks.c.latest)).all()
+        assert sorted(flagged) == sorted([(first.id, "mynumber"),
+                                          (first.id, "residence-second"),
+                                          (second.id, "residence-second")])
+        assert register.deadlines(TODAY) == expected
+        assert [r.reference for r in expected[:2]] == ["B-0002", "A-0001"]
+        assert [c.id for c in register.find_clients("hanako")] == [first.id]
+        assert [c.id for c in register.find_clients("b-")] == [second.id]

@@ -81,7 +81,9 @@ def test_office_csv_never_holds_a_formula(tmp_path_factory: pytest.TempPathFacto
     finally:
         log.close()
     (cells,) = assert_safe(path.read_bytes())
-    assert cells["reference"].removeprefix("'") == (cleaned or "")
+    # Cleaning can drop the formula start (a tab) and leave text that begins with an
+    # apostrophe of its own: the cell is the text, or the text written as text.
+    assert cells["reference"] in (cleaned or "", "'" + (cleaned or ""))
     assert cells["mynumber_card_days_left"] == "-3"
 
 

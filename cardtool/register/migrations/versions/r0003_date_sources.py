@@ -17,7 +17,7 @@ Downgrade drops the column and turns "ocr-confirmed" back into "confirmed" (the 
 r0001/r0002); "eye" becomes NULL there (no date, as before).
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | None = None
 depends_on: str | None = None
 
