@@ -216,8 +216,9 @@ def test_expiry_uses_the_installed_anchors(tmp_path: Path) -> None:
 
 def test_office_records_a_forged_card_and_keeps_going(tmp_path: Path) -> None:
     csv_path, json_path, html_path = (tmp_path / n for n in ("o.csv", "o.json", "o.html"))
+    # The first-generation card's two face dates are each confirmed with Enter.
     answers = [number("residence2", "residence2-forged-expiry"), "F-1",
-               number("residence", "residence-forged-ca"), "", "F-2",
+               number("residence", "residence-forged-ca"), "", "", "F-2",
                number("residence2"), "G-1"]
     out = cardtool("office", "--virtual", "residence2:residence2-forged-expiry",
                    "--virtual", "residence:residence-forged-ca", "--virtual", "residence2",
@@ -235,5 +236,5 @@ def test_office_records_a_forged_card_and_keeps_going(tmp_path: Path) -> None:
     # The forged card's row comes first in the printed report.
     assert page.index("NOT GENUINE") < page.index("TEST key only")
     assert "INVALID" in out.stdout and "cardtool trust add" in out.stdout
-    for secret in answers[0], answers[2], answers[5]:
+    for secret in answers[0], answers[2], answers[6]:
         assert secret not in out.stdout + out.stderr + page
