@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -35,6 +37,28 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> Iterat
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _ctrl_c_as_in_a_terminal() -> None:
+    """A test run started in the background of a shell without job control inherits Ctrl-C
+    ignored, and so would every program a test starts: the Ctrl-C tests (exit 130, a row
+    held until written) then test nothing. Give the tests what a terminal gives."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers_restored() -> Iterator[None]:
+    """A command run in process (``emulate`` stops on Ctrl-C and SIGTERM) may install
+    handlers: put back what the test found, so a later test in the same (xdist worker)
+    process sees Python's defaults."""
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    if threading.current_thread() is threading.main_thread():
+        for number, handler in saved.items():
+            if handler is not None and signal.getsignal(number) is not handler:
+                signal.signal(number, handler)
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _private_config_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """No test reads or writes the real user configuration (trust store): every test, and
     every cardtool subprocess it starts, sees an empty private CARDTOOL_CONFIG_DIR unless it
@@ -50,17 +74,16 @@ def _private_config_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Put every test in its tiers (tests/support/tiers.py): `make quick` leaves out slow
-    ones and those needing pcscd, Chromium, PostgreSQL or Tesseract. Tests that share one
-    machine-wide resource (pcscd's vpcd slots) go in one xdist group: under `-n 2 --dist
-    loadgroup` they run one after the other in one worker."""
+    ones and those needing pcscd, Chromium, PostgreSQL or Tesseract. Tests that serve cards
+    on pcscd's vpcd slots (one machine-wide resource) are marked ``vpcd``: `make test` runs
+    them one at a time, after the rest has run on both cores."""
     from tests.support.tiers import shared_resource, tier_marks
 
     for item in items:
         for name in tier_marks(item):
             item.add_marker(name)
-        group = shared_resource(item)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
+        if shared_resource(item) == "vpcd" and item.get_closest_marker("vpcd") is None:
+            item.add_marker("vpcd")
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

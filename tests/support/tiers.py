@@ -148,9 +148,10 @@ def _uses_module(module: types.ModuleType | None, names: frozenset[str]) -> bool
 
 
 def shared_resource(item: pytest.Item) -> str | None:
-    """The machine-wide resource ``item`` needs to itself, as an xdist group name: "vpcd"
-    for a test that serves cards on pcscd's vpcd slots (the slots are shared by every
-    process on the machine), None for a test that can run beside any other."""
+    """The machine-wide resource ``item`` needs to itself: "vpcd" for a test that serves
+    cards on pcscd's vpcd slots (the slots are shared by every process on the machine;
+    ``tests/conftest.py`` marks it ``vpcd`` and `make test` runs those one at a time),
+    None for a test that can run beside any other."""
     module = getattr(item, "module", None)
     fixtures = set(getattr(item, "fixturenames", ()))
     if (item.nodeid.startswith("tests/pcsc/") or fixtures & PCSC_FIXTURES

@@ -54,11 +54,11 @@ def test_the_quick_tier_leaves_out_the_stack_tests_only() -> None:
     assert any(i.startswith("tests/unit/test_office_loop.py") for i in ids)
 
 
-def test_tests_that_serve_cards_on_vpcd_share_one_xdist_group() -> None:
-    """`make test` runs on both cores (`-n 2 --dist loadgroup`): every test that serves a
-    card on pcscd's vpcd slots must be in the "vpcd" group (two at once would take each
-    other's slot), and a test that needs no slot must not be (it would serialise for
-    nothing: `serve --virtual` reads its cards in process)."""
+def test_tests_that_serve_cards_on_vpcd_are_run_one_at_a_time() -> None:
+    """`make test` runs on both cores (`-n 2 -m "not vpcd"`), then the ``vpcd`` tests one at
+    a time: every test that serves a card on pcscd's vpcd slots must be one of them (two at
+    once would take each other's slot), and a test that needs no slot must not be (it would
+    wait for nothing: `serve --virtual` reads its cards in process)."""
     files = ["tests/pcsc/test_vpcd_foundation.py", "tests/desk/test_reader_watch_pcsc.py",
              "tests/desk/test_browser_pcsc.py", "examples/pyscard-hello/tests/test_pin_tries.py",
              "tests/unit/test_office_loop.py", "tests/desk/test_serve_cmd.py"]
