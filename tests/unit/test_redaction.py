@@ -434,7 +434,7 @@ def _send_read(r: CardRedactor, data: bytes, start: int, end: int, first: int,
     return out
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(_item, min_size=1, max_size=5),
        st.lists(st.tuples(st.integers(0, 2000), st.integers(1, 600), st.integers(0, 300),
                           st.lists(st.integers(0, 2000), max_size=3)), max_size=8))
@@ -453,7 +453,7 @@ def test_no_value_byte_survives_any_reads_and_get_responses(
             assert set(kept) <= headers
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(_item, min_size=1, max_size=5),
        st.lists(st.integers(1, 2000), max_size=6),
        st.lists(st.tuples(st.integers(0, 300), st.lists(st.integers(0, 2000), max_size=3)),
