@@ -485,7 +485,12 @@ def redact_trace(trace: Trace, redactor: Redactor) -> Trace:
         header.pop("unredacted", None)
     out = Trace(trace.path, header, torn=trace.torn)
     for event in trace.events:
-        if event["type"] == "exchange" and "X" not in (event["command"] + event["response"]).upper():
+        if event["type"] != "exchange":
+            pass
+        elif "X" in (event["command"] + event["response"]).upper():
+            # Still shown to the redactor: what it announced (61 xx) decides the next one.
+            redactor.skip(event["command"], event["response"])
+        else:
             command, response, applied = redactor.redact(bytes.fromhex(event["command"]),
                                                          bytes.fromhex(event["response"]))
             event = {**event, "command": command, "response": response}

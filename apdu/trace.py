@@ -104,12 +104,17 @@ def matches_redacted(pattern: str, sent: bytes) -> bool:
 
 
 class Redactor(Protocol):
-    """Decides what of an exchange goes into a trace. Returns (command hex, response hex,
-    names of the redactions applied, empty if none)."""
+    """Decides what of an exchange goes into a trace. ``redact`` returns (command hex,
+    response hex, names of the redactions applied, empty if none). A redactor sees every
+    exchange of a session in order (what one exchange announces, e.g. data to fetch with GET
+    RESPONSE, decides how the next is redacted); ``skip`` tells it of an exchange that was
+    redacted already and passes as it is."""
 
     names: tuple[str, ...]
 
     def redact(self, command: bytes, response: bytes) -> tuple[str, str, tuple[str, ...]]: ...
+
+    def skip(self, command_hex: str, response_hex: str) -> None: ...
 
 
 class SecretRedactor:
@@ -125,12 +130,18 @@ class SecretRedactor:
                 return redact_span(command, start, end), response.hex().upper(), ("secret",)
         return command.hex().upper(), response.hex().upper(), ()
 
+    def skip(self, command_hex: str, response_hex: str) -> None:
+        """Secrets are redacted one exchange at a time: nothing to remember."""
+
 
 class NoRedaction:
     names: tuple[str, ...] = ()
 
     def redact(self, command: bytes, response: bytes) -> tuple[str, str, tuple[str, ...]]:
         return command.hex().upper(), response.hex().upper(), ()
+
+    def skip(self, command_hex: str, response_hex: str) -> None:
+        """Nothing is redacted: nothing to remember."""
 
 
 def utc_now_iso() -> str:

@@ -255,8 +255,15 @@ def test_all_quirks_read_needs_more_apdus_but_the_plain_card_takes_its_shortcuts
     assert exchanges(run) > exchanges(plain)
 
 
-@pytest.mark.parametrize("flow", [f for f in FLOWS if f.name.startswith("read")],
-                         ids=lambda f: f.name.replace(" ", "_"))
+_SIGN_CERT_REPLAY = pytest.mark.xfail(strict=True, reason=(
+    "a redacted signing certificate is not DER (its PrintableStrings replay as '*'), so a "
+    "redacted --sign-cert trace does not replay on any card, the plain one included (this "
+    "passed only while GET RESPONSE answers leaked the certificate unredacted)"))
+
+
+@pytest.mark.parametrize("flow", [
+    pytest.param(f, marks=_SIGN_CERT_REPLAY) if f.name == "read --sign-cert" else f
+    for f in FLOWS if f.name.startswith("read")], ids=lambda f: f.name.replace(" ", "_"))
 def test_a_recorded_quirky_session_replays_to_the_same_answer(flow: Flow, tmp_path: Path) -> None:
     everything = next(c for c in CONFIGS if c.name == "all")
     recorded = run_flow(flow, everything, tmp_path)
@@ -267,8 +274,17 @@ def test_a_recorded_quirky_session_replays_to_the_same_answer(flow: Flow, tmp_pa
     assert replayed.exit_code == 0, replayed.output
     # Redacted personal fields come back as '*'; everything else is the same answer.
     ours, theirs = recorded.json, json.loads(replayed.stdout)
-    assert _without(theirs, "text", "face", "signing_certificate") == _without(
-        ours, "text", "face", "signing_certificate")
+    personal: tuple[str, ...] = ("text", "face", "signing_certificate")
+    if flow.name in ("read --text", "read --face"):
+        # The checks of the redacted files are skipped on replay ("cannot be re-checked").
+        assert theirs["authenticity"]["status"] == "not-checked"
+        personal += ("authenticity",)
+    if flow.name == "read --face":
+        # Every answer came through GET RESPONSE, redacted as the card face: its expiry
+        # (the only one this card gives) replays masked, so it is unavailable, with a reason.
+        assert theirs["card_expiry"] is None and theirs["card_expiry_unavailable"]
+        personal += EXPIRY_KEYS
+    assert _without(theirs, *personal) == _without(ours, *personal)
 
 
 @pytest.mark.parametrize("cell", sorted(READ_PLAN_LIMITS), ids=lambda c: f"{c[0]}-{c[1]}")

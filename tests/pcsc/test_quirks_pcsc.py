@@ -82,3 +82,26 @@ def test_opensc_reads_the_quirky_card() -> None:
         cert = opensc("pkcs15-tool", "--reader", reader_index(), "--read-certificate", "01")
     assert cert.returncode == 0, cert.stderr
     assert pem_to_der(cert.stdout) == auth_certificate(persona)
+
+
+def test_a_trace_recorded_through_pcscd_from_a_get_response_card_is_redacted(
+        tmp_path: Any) -> None:
+    """``--record`` on a real reader (pcscd + vpcd) whose card gives all data through GET
+    RESPONSE on a short-APDU reader: the trace holds no value of the persona or of the
+    card face, and it replays with the personal fields masked."""
+    from tests.cards.test_redacted_quirky_traces import MARKERS, NUMBER_B
+
+    trace = tmp_path / "face.jsonl"
+    with emulated("mynumber", "default+get-response-always", SLOT, "--no-extended"):
+        live = _json(cardtool("read", "-r", READER, "--wait", "5", "--json", "--face",
+                              "--allow-test-keys", "--pin-stdin", "--record", str(trace),
+                              stdin=NUMBER_B + "\n"))
+    assert live["face"]["birth_date"] == load_persona(None, "mynumber").birth_date.isoformat()
+    text = trace.read_text(encoding="utf-8")
+    assert sorted({what for what, marker in MARKERS if marker in text}) == []
+    assert any(e["command"].startswith("00C00000") and "X" in e["response"]
+               for e in read_trace(trace).exchanges())
+    replayed = _json(cardtool("read", "--replay", str(trace), "--json", "--face",
+                              "--pin-stdin", stdin=NUMBER_B + "\n"))
+    assert replayed["face"]["birth_date"] == "********"
+    assert replayed["kind"] == live["kind"]
