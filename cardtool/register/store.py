@@ -28,7 +28,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from cardtool.expiry import CardFacts, Thresholds, assess_card, codes, date_in_jst
+from cardtool.expiry import CardFacts, Thresholds
 from cardtool.register import derived, exports, listing, migrate, retention
 from cardtool.register.causes import advice_for_cause, cause_of, is_reference_conflict
 from cardtool.register.deadlines import DeadlineFilter
@@ -54,11 +54,11 @@ from cardtool.register.listing import ClientSearch, Page
 from cardtool.register.model import Check, Client, DeadlineRow
 from cardtool.register.rows import (
     aware,
-    check_values,
     clean_desk,
     clean_text,
     client_of,
     new_id,
+    saved_check_values,
     utc_naive,
 )
 from cardtool.register.schema import (
@@ -340,9 +340,7 @@ class Register:
             number_hmac = self.number_hmac(card_number)
             masked = mask_card_number(encode_secret(RESIDENCE_CARD_NUMBER,
                                                     card_number).decode("ascii"))
-        # The findings on the day of the check (JST), for the history.
-        found = codes(assess_card(facts, date_in_jst(aware(checked_at))).findings)
-        values = check_values(facts)
+        values = saved_check_values(facts, checked_at)
         cleaned_desk = clean_desk(desk)
         with self._writing("check", "チェック結果") as connection:
             if client_id is None:
@@ -356,7 +354,7 @@ class Register:
                 self._client_in(connection, client_id, lock=True)
             result = connection.execute(insert(checks).values(
                 client_id=client_id, checked_at=checked_at, desk=cleaned_desk,
-                findings=json.dumps(found), card_number_masked=masked,
+                card_number_masked=masked,
                 number_hmac=number_hmac, **values))
             check_id = new_id(result)
             if derived.mark_latest(connection, client_id, facts.kind):
@@ -369,7 +367,7 @@ class Register:
             residence_expiry_source=values["residence_expiry_source"],
             no_period=values["no_period"], certificate_expiry=values["certificate_expiry"],
             renewal_pending=values["renewal_pending"], expiry_source=values["expiry_source"],
-            findings=tuple(found), authenticity=values["authenticity"],
+            findings=tuple(json.loads(values["findings"])), authenticity=values["authenticity"],
             card_number_masked=masked, card_expiry_source=values["card_expiry_source"])
 
     def history(self, client_id: int) -> list[Check]:
