@@ -96,11 +96,14 @@ class Register:
     # --- opening --------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, url: str | None = None) -> Register:
+    def open(cls, url: str | None = None, *,
+             progress: derived.Progress | None = None) -> Register:
         """Open (creating and migrating when needed) the register at ``url``: None is
         ``register.sqlite3`` in the user data directory (``CARDTOOL_DATA_DIR`` overrides
         it), a bare path a SQLite file, else ``sqlite:///PATH`` or
-        ``postgresql+psycopg://USER:PASSWORD@HOST/DBNAME``."""
+        ``postgresql+psycopg://USER:PASSWORD@HOST/DBNAME``. ``progress`` (clients done,
+        clients in all) is called while the derived columns are computed again (once after
+        an upgrade or a rules change: minutes on a large register; never otherwise)."""
         resolved = resolve_url(url)
         shown = display_url(resolved)
         connect_url = resolved
@@ -116,7 +119,7 @@ class Register:
                 ).scalar_one_or_none()
                 current = derived.is_current(connection)
             if not current and secret_hex is not None:
-                cls._refresh_derived(engine, resolved)
+                cls._refresh_derived(engine, resolved, progress)
         except RegisterTooNew:
             engine.dispose()
             raise
@@ -134,7 +137,7 @@ class Register:
         return cls(engine, resolved, bytes.fromhex(secret_hex))
 
     @staticmethod
-    def _refresh_derived(engine: Engine, url: URL) -> None:
+    def _refresh_derived(engine: Engine, url: URL, progress: derived.Progress | None) -> None:
         """Compute the derived columns again (after migration r0002, or when the rules
         changed), under the migration's lock so two desks do it once. A register that cannot
         be written (read-only medium) keeps what it has: its lists may be ordered by older
@@ -147,7 +150,7 @@ class Register:
                         connection.execute(
                             select(func.pg_advisory_xact_lock(migrate.PG_MIGRATION_LOCK)))
                     if not derived.is_current(connection):
-                        derived.refresh_all(connection)
+                        derived.refresh_all(connection, progress)
         except DBAPIError as exc:
             log.warning("register %s: derived columns not computed again (%s)",
                         display_url(url), cause_of(exc)[0])
