@@ -29,7 +29,7 @@ from cardtool.cli.expiry_render import (
     thresholds_options,
 )
 from cardtool.cli.read_cmd import residence_options
-from cardtool.cli.register_cmd import ENV_DB, default_desk
+from cardtool.cli.register_cmd import ENV_DB, default_desk, say_index_progress
 from cardtool.cli.util import (
     app,
     card_source_options,
@@ -195,7 +195,8 @@ def office(csv_path: str | None, json_path: str | None, html_path: str | None,
             require_extra("office", "Saving to the client register (--db)", "顧客台帳への保存(--db)")
             from cardtool.register import Register
 
-            register = Register.open(db_url)  # cannot be opened: exit 8 before any card
+            # Cannot be opened: exit 8 before any card.
+            register = Register.open(db_url, progress=say_index_progress)
             stack.callback(register.close)
             link = RegisterLink(register, desk)
         session = OfficeSession(report, thresholds, register=link)

@@ -46,12 +46,31 @@ def register_options(f: F) -> F:
              f"directory (CARDTOOL_DATA_DIR), or ${ENV_DB}.")(f)
 
 
+def say_index_progress(done: int, total: int) -> None:
+    """What a command shows (stderr) while the register computes its deadline index again,
+    once after an upgrade or a rules change: minutes on a large register, never silent."""
+    if total == 0:
+        return
+    lang = app().lang
+    if done == 0:
+        click.echo(pick((
+            f"Updating the register's deadline index, {total:,} clients (once, after an "
+            "upgrade; a large register takes a few minutes)...",
+            f"台帳の期限索引を更新しています({total:,}件の顧客。更新後の1回のみ。"
+            "大きな台帳では数分かかります)…"), lang), err=True)
+    elif done < total:
+        click.echo(f"  {done:,} / {total:,}", err=True)
+    else:
+        click.echo(pick((f"Deadline index updated ({total:,} clients).",
+                         f"期限索引を更新しました({total:,}件)。"), lang), err=True)
+
+
 @contextmanager
 def opened(db_url: str | None) -> Iterator[Register]:
     require_extra("office", "The client register", "顧客台帳")
     from cardtool.register import Register
 
-    register = Register.open(db_url)
+    register = Register.open(db_url, progress=say_index_progress)
     try:
         yield register
     finally:

@@ -10,9 +10,9 @@ keys computed by an older rule are never used to order a list.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-from sqlalchemy import and_, bindparam, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from cardtool.register.deadline_keys import (
@@ -125,9 +125,22 @@ def is_current(connection: Connection) -> bool:
     return stored_fingerprint(connection) == rules_fingerprint()
 
 
-def refresh_all(connection: Connection) -> None:
-    """Everything derived, computed again (in the caller's write transaction)."""
-    log.info("register: computing the latest checks, search keys and deadline keys again")
+#: Called while everything derived is computed again: (clients done, clients in all).
+Progress = Callable[[int, int], None]
+#: Clients between two progress reports (and log lines) of ``refresh_all``.
+PROGRESS_STEP = 10_000
+
+
+def refresh_all(connection: Connection, progress: Progress | None = None) -> None:
+    """Everything derived, computed again (in the caller's write transaction). The deadline
+    keys cost the rules' time, about 1.5 ms of CPU a client (docs/register.md): a large
+    register takes minutes, so it is said at the start, every PROGRESS_STEP clients (the log,
+    and ``progress``) and at the end."""
+    total = int(connection.execute(select(func.count()).select_from(clients)).scalar_one())
+    if total:
+        log.info("updating the register's deadline index, %d clients", total)
+    if progress is not None:
+        progress(0, total)
     # The latest flags: first cleared, then set on each (client, kind)'s newest check.
     connection.execute(update(checks).where(checks.c.latest).values(latest=False))
     newer = checks.alias("newer")
@@ -137,7 +150,7 @@ def refresh_all(connection: Connection) -> None:
         | and_(newer.c.checked_at == checks.c.checked_at, newer.c.id > checks.c.id)
     ).exists()
     connection.execute(update(checks).where(is_newest).values(latest=True))
-    last_id = 0
+    last_id = done = 0
     while True:
         batch = connection.execute(
             select(clients.c.id, clients.c.reference, clients.c.display_name)
@@ -157,6 +170,15 @@ def refresh_all(connection: Connection) -> None:
             connection.execute(insert(name_words), words)
         refresh_keys(connection, ids)
         last_id = batch[-1][0]
+        before, done = done, done + len(batch)
+        if done // PROGRESS_STEP > before // PROGRESS_STEP and done < total:
+            log.info("deadline index: %d of %d clients", done, total)
+            if progress is not None:
+                progress(done, total)
+    if total:
+        log.info("deadline index updated, %d clients", done)
+    if progress is not None:
+        progress(done, total)
     fingerprint = rules_fingerprint()
     if stored_fingerprint(connection) is None:
         connection.execute(insert(register_meta).values(key=DERIVED_KEY, value=fingerprint))
@@ -165,5 +187,5 @@ def refresh_all(connection: Connection) -> None:
                            .values(value=fingerprint))
 
 
-__all__ = ["is_current", "latest_checks", "mark_latest", "refresh_all", "refresh_keys",
+__all__ = ["PROGRESS_STEP", "Progress", "is_current", "latest_checks", "mark_latest", "refresh_all", "refresh_keys",
            "set_search_keys"]

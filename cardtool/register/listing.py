@@ -116,34 +116,36 @@ def _band_filter(today: dt.date, keep: DeadlineFilter) -> list[Any]:
     return where
 
 
-def _kept_bands(today: dt.date, keep: DeadlineFilter) -> list[tuple[Any, Any, str | None]]:
-    """(condition, order, index to read it by on SQLite) of each part of the list in turn:
-    for each authenticity rank (a card that is not genuine first), each level's dated rows,
-    then its undated ones."""
+def _of_rank(rank: int) -> Any:
+    """The rows of an authenticity rank. The usual rank (most of the register) is said as
+    "none of the others": a condition no index serves, so the planner reads the level's own
+    index (or walks the date order) instead of the whole rank's rows, to sort them; the
+    other ranks (cards not genuine, few) are an equality over their index."""
+    usual = authenticity_rank(None)
+    if rank != usual:
+        return deadline_keys.c.authenticity_rank == rank
+    return deadline_keys.c.authenticity_rank.not_in(
+        [other for other in AUTHENTICITY_RANKS if other != usual])
+
+
+def _kept_bands(today: dt.date, keep: DeadlineFilter) -> list[tuple[Any, Any]]:
+    """(condition, order) of each part of the list in turn: for each authenticity rank (a
+    card that is not genuine first), each level's dated rows, then its undated ones. The
+    database picks the index: the expired rows (the first pages) by walking the date order
+    (``ix_deadline_keys_order``), the other levels by a range of their own index."""
     chosen = bands(today)
     if keep.overdue_only:  # level expired only
         chosen = chosen[:1]
     extra = _band_filter(today, keep)
     k = deadline_keys.c
-    usual = authenticity_rank(None)
-    parts: list[tuple[Any, Any, str | None]] = []
+    parts: list[tuple[Any, Any]] = []
     for rank in AUTHENTICITY_RANKS:
-        for level, condition in chosen:
-            if rank != usual:  # few rows (cards not genuine): their own index
-                index: str | None = "ix_deadline_keys_authenticity_rank"
-            elif level is Level.EXPIRED:
-                # The expired rows are the earliest dates: walking the date index finds a
-                # page of them at once, where reading them all to sort them grows with the
-                # register. The other levels are short ranges of their own index, sorted.
-                index = "ix_deadline_keys_order"
-            else:
-                index = None
-            ranked = and_(condition, k.authenticity_rank == rank, *extra)
+        for _, condition in chosen:
+            ranked = and_(condition, _of_rank(rank), *extra)
             parts.append((and_(ranked, k.date.is_not(None)),
-                          (k.date, k.reference_order, k.client_id, k.id), index))
+                          (k.date, k.reference_order, k.client_id, k.id)))
             parts.append((and_(ranked, k.date.is_(None)),
-                          (k.reference_order, k.client_id, k.id),
-                          index if rank != usual else None))
+                          (k.reference_order, k.client_id, k.id)))
     return parts
 
 
@@ -165,32 +167,31 @@ def count_keys(connection: Connection, today: dt.date, keep: DeadlineFilter) -> 
                                   .where(*where)).scalar_one())
 
 
+def part_rows(condition: Any, order: Any, limit: int, offset: int) -> Select[Any]:
+    """One part's rows of a page (``_kept_bands``)."""
+    return (select(deadline_keys).where(condition).order_by(*order)
+            .limit(limit).offset(offset))
+
+
 def _page_keys(connection: Connection, today: dt.date, keep: DeadlineFilter, offset: int,
                size: int) -> list[RowMapping]:
     """The ``size`` rows from ``offset`` of the ordered list, read part by part (each level's
-    dated rows, then its undated ones), each part's query skipping to its share of the page.
-    A part is counted only when the page starts beyond it: the first pages read the most
-    urgent rows and nothing else."""
+    dated rows, then its undated ones). Parts the page starts beyond are counted (an indexed
+    count), not read; the first pages read the most urgent rows and count nothing."""
     found: list[RowMapping] = []
-    start = 0
-    for condition, order, index in _kept_bands(today, keep):
+    skip = offset
+    for condition, order in _kept_bands(today, keep):
         wanted = size - len(found)
         if wanted <= 0:
             break
-        skip = max(0, offset - start)
-        statement = (select(deadline_keys).where(condition).order_by(*order)
-                     .limit(wanted).offset(skip))
-        if index is not None:
-            statement = statement.with_hint(deadline_keys, f"INDEXED BY {index}", "sqlite")
-        rows = list(connection.execute(statement).mappings())
-        found.extend(rows)
-        if len(rows) == wanted:
-            break
-        if rows or skip == 0:
-            start += skip + len(rows)
-        else:  # the page starts beyond this part: how long it is
-            start += int(connection.execute(select(func.count()).select_from(deadline_keys)
+        if skip:
+            length = int(connection.execute(select(func.count()).select_from(deadline_keys)
                                             .where(condition)).scalar_one())
+            if length <= skip:
+                skip -= length
+                continue
+        found.extend(connection.execute(part_rows(condition, order, wanted, skip)).mappings())
+        skip = 0
     return found
 
 
@@ -324,5 +325,6 @@ def history_page(connection: Connection, client_id: int, page: int,
 
 
 __all__ = ["PAGE_SIZE", "SEARCH_LENGTH", "ClientSearch", "Page", "clamp_page", "client_page",
-           "count_keys", "deadline_page", "history_page", "ordered_keys", "rows_for_keys",
+           "count_keys", "deadline_page", "history_page", "ordered_keys", "part_rows",
+           "rows_for_keys",
            "search_of", "stream_deadlines"]

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.engine import CursorResult, RowMapping
 
 from cardtool import date_sources
 from cardtool.card_kind import DateSource, kind_profile
-from cardtool.expiry import CardFacts
+from cardtool.expiry import CardFacts, assess_card, codes, date_in_jst
 from cardtool.jst import JST
 from cardtool.register.errors import RegisterUsageError
 from cardtool.register.model import Check, Client, as_kind
@@ -73,7 +74,7 @@ def client_of(row: RowMapping) -> Client:
     return Client(row["id"], row["reference"], row["display_name"], aware(row["created_at"]))
 
 
-def check_of(row: RowMapping) -> Check:
+def check_of(row: Mapping[Any, Any]) -> Check:
     return Check(
         id=row["id"], client_id=row["client_id"], checked_at=aware(row["checked_at"]),
         desk=row["desk"], card_kind=as_kind(row["card_kind"]), card_expiry=row["card_expiry"],
@@ -117,6 +118,14 @@ def check_values(facts: CardFacts) -> dict[str, Any]:
     }
 
 
+def saved_check_values(facts: CardFacts, checked_at: dt.datetime) -> dict[str, Any]:
+    """The columns a saved check of a card fills (``check_values``) with its findings on the
+    day of the check (JST), as the history shows them: ``Register.save_check`` writes these,
+    and so does the scale bench's bulk load (one home for what a check row holds)."""
+    found = codes(assess_card(facts, date_in_jst(aware(checked_at))).findings)
+    return {**check_values(facts), "findings": json.dumps(found)}
+
+
 def new_id(result: CursorResult[Any]) -> int:
     key = result.inserted_primary_key
     assert key is not None, "an insert returns its primary key"
@@ -124,4 +133,4 @@ def new_id(result: CursorResult[Any]) -> int:
 
 
 __all__ = ["aware", "check_of", "check_values", "clean_desk", "clean_text", "client_of",
-           "new_id", "search_key", "search_words", "start_of_jst_day", "utc_naive"]
+           "new_id", "saved_check_values", "search_key", "search_words", "start_of_jst_day", "utc_naive"]

@@ -28,7 +28,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from cardtool.expiry import CardFacts, Thresholds, assess_card, codes, date_in_jst
+from cardtool.expiry import CardFacts, Thresholds
 from cardtool.register import derived, exports, listing, migrate, retention
 from cardtool.register.causes import advice_for_cause, cause_of, is_reference_conflict
 from cardtool.register.deadlines import DeadlineFilter
@@ -54,11 +54,11 @@ from cardtool.register.listing import ClientSearch, Page
 from cardtool.register.model import Check, Client, DeadlineRow
 from cardtool.register.rows import (
     aware,
-    check_values,
     clean_desk,
     clean_text,
     client_of,
     new_id,
+    saved_check_values,
     utc_naive,
 )
 from cardtool.register.schema import (
@@ -96,11 +96,14 @@ class Register:
     # --- opening --------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, url: str | None = None) -> Register:
+    def open(cls, url: str | None = None, *,
+             progress: derived.Progress | None = None) -> Register:
         """Open (creating and migrating when needed) the register at ``url``: None is
         ``register.sqlite3`` in the user data directory (``CARDTOOL_DATA_DIR`` overrides
         it), a bare path a SQLite file, else ``sqlite:///PATH`` or
-        ``postgresql+psycopg://USER:PASSWORD@HOST/DBNAME``."""
+        ``postgresql+psycopg://USER:PASSWORD@HOST/DBNAME``. ``progress`` (clients done,
+        clients in all) is called while the derived columns are computed again (once after
+        an upgrade or a rules change: minutes on a large register; never otherwise)."""
         resolved = resolve_url(url)
         shown = display_url(resolved)
         connect_url = resolved
@@ -116,7 +119,7 @@ class Register:
                 ).scalar_one_or_none()
                 current = derived.is_current(connection)
             if not current and secret_hex is not None:
-                cls._refresh_derived(engine, resolved)
+                cls._refresh_derived(engine, resolved, progress)
         except RegisterTooNew:
             engine.dispose()
             raise
@@ -134,7 +137,7 @@ class Register:
         return cls(engine, resolved, bytes.fromhex(secret_hex))
 
     @staticmethod
-    def _refresh_derived(engine: Engine, url: URL) -> None:
+    def _refresh_derived(engine: Engine, url: URL, progress: derived.Progress | None) -> None:
         """Compute the derived columns again (after migration r0002, or when the rules
         changed), under the migration's lock so two desks do it once. A register that cannot
         be written (read-only medium) keeps what it has: its lists may be ordered by older
@@ -147,7 +150,7 @@ class Register:
                         connection.execute(
                             select(func.pg_advisory_xact_lock(migrate.PG_MIGRATION_LOCK)))
                     if not derived.is_current(connection):
-                        derived.refresh_all(connection)
+                        derived.refresh_all(connection, progress)
         except DBAPIError as exc:
             log.warning("register %s: derived columns not computed again (%s)",
                         display_url(url), cause_of(exc)[0])
@@ -340,9 +343,7 @@ class Register:
             number_hmac = self.number_hmac(card_number)
             masked = mask_card_number(encode_secret(RESIDENCE_CARD_NUMBER,
                                                     card_number).decode("ascii"))
-        # The findings on the day of the check (JST), for the history.
-        found = codes(assess_card(facts, date_in_jst(aware(checked_at))).findings)
-        values = check_values(facts)
+        values = saved_check_values(facts, checked_at)
         cleaned_desk = clean_desk(desk)
         with self._writing("check", "チェック結果") as connection:
             if client_id is None:
@@ -356,7 +357,7 @@ class Register:
                 self._client_in(connection, client_id, lock=True)
             result = connection.execute(insert(checks).values(
                 client_id=client_id, checked_at=checked_at, desk=cleaned_desk,
-                findings=json.dumps(found), card_number_masked=masked,
+                card_number_masked=masked,
                 number_hmac=number_hmac, **values))
             check_id = new_id(result)
             if derived.mark_latest(connection, client_id, facts.kind):
@@ -369,7 +370,7 @@ class Register:
             residence_expiry_source=values["residence_expiry_source"],
             no_period=values["no_period"], certificate_expiry=values["certificate_expiry"],
             renewal_pending=values["renewal_pending"], expiry_source=values["expiry_source"],
-            findings=tuple(found), authenticity=values["authenticity"],
+            findings=tuple(json.loads(values["findings"])), authenticity=values["authenticity"],
             card_number_masked=masked, card_expiry_source=values["card_expiry_source"])
 
     def history(self, client_id: int) -> list[Check]:

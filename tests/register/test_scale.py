@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from bench.register_scale import plan, populate
 from cardtool.expiry import CardFacts, ClientRecord, Thresholds, assess
-from cardtool.register import DeadlineRow, Register
-from cardtool.register.deadline_keys import row_keys
+from cardtool.register import DeadlineRow, Register, listing
+from cardtool.register.deadline_keys import AUTHENTICITY_RANKS, authenticity_rank, row_keys
 from cardtool.register.deadlines import (
     DeadlineFilter,
     client_deadlines,
@@ -176,3 +178,28 @@ def test_a_very_long_history_is_read_a_page_at_a_time(register: Register) -> Non
     assert len(register.history(client.id)) == 120
     rows = [r for r in register.deadlines(TODAY) if r.client_id == client.id]
     assert [r.date for r in rows] == [TODAY + dt.timedelta(days=119 % 40)]
+
+
+def test_the_first_page_walks_the_date_order_not_a_sort_of_the_whole_rank(
+        tmp_path: Path) -> None:
+    """The page-1 regression (issue 25): with ``authenticity_rank = 1`` in the condition,
+    SQLite read the whole rank's expired rows by the rank's index and sorted them (O(register)
+    per page). The usual rank is now "none of the others", and the expired part walks the
+    date order of ``ix_deadline_keys_order`` and stops after a page (the plan, not a time)."""
+    with Register.open(f"sqlite:///{tmp_path}/plan.sqlite3") as register:
+        populate(register, plan(40, seed=9))
+        parts = listing._kept_bands(TODAY, DeadlineFilter())
+        usual = AUTHENTICITY_RANKS.index(authenticity_rank(None))
+        per_rank = len(parts) // len(AUTHENTICITY_RANKS)
+        condition, order = parts[usual * per_rank]  # the usual rank's expired dated rows
+        statement = listing.part_rows(condition, order, 50, 0)
+        compiled = statement.compile(register.engine,
+                                     compile_kwargs={"render_postcompile": True})
+        with register.engine.connect() as connection:
+            cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            cursor.execute(f"EXPLAIN QUERY PLAN {compiled}",
+                           [compiled.params[name] for name in compiled.positiontup or ()])
+            steps = [row[3] for row in cursor.fetchall()]
+    assert any("ix_deadline_keys_order" in step for step in steps), steps
+    assert not any("ix_deadline_keys_authenticity_rank" in step for step in steps), steps
+    assert "USE TEMP B-TREE FOR ORDER BY" not in steps, steps
