@@ -38,7 +38,6 @@ import sys
 import tempfile
 import time
 import tracemalloc
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -51,7 +50,6 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 from sqlalchemy import create_engine, func, insert, make_url, select, text  # noqa: E402
 from sqlalchemy.engine import Connection  # noqa: E402
-from sqlalchemy.schema import CreateSchema, DropSchema  # noqa: E402
 
 from cardtool.authenticity import Authenticity, Status  # noqa: E402
 from cardtool.card_kind import CardKind  # noqa: E402
@@ -79,6 +77,7 @@ from cardtool.register.schema import (  # noqa: E402
     name_words,
 )
 from cardtool.typed_text import clean_reference  # noqa: E402
+from tests.support.pg import throwaway_schema  # noqa: E402
 
 TODAY = today_jst()
 LONG_HISTORY = 5_000
@@ -313,18 +312,8 @@ def database(kind: str, pg_url: str | None) -> Iterator[str]:
             yield f"sqlite:///{tmp}/register.sqlite3"
         return
     assert pg_url is not None
-    base = make_url(pg_url)
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(CreateSchema(schema))
-    try:
-        yield base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(DropSchema(schema, cascade=True))
-        admin.dispose()
+    with throwaway_schema(pg_url, "bench") as url:
+        yield url
 
 
 class Clock:

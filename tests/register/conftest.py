@@ -9,15 +9,13 @@ never see each other's rows. Without the variable the PostgreSQL cases skip, unl
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url
-from sqlalchemy.schema import CreateSchema, DropSchema
 
 from cardtool.register import Register
+from tests.support.pg import throwaway_schema
 
 PG_URL_ENV = "CARDTOOL_TEST_PG_URL"
 REQUIRE_PG_ENV = "CARDTOOL_REQUIRE_PG"
@@ -38,18 +36,8 @@ def pg_base_url() -> str:
 @pytest.fixture
 def pg_schema_url() -> Iterator[str]:
     """A URL whose connections work in a fresh schema of the test server."""
-    base = make_url(pg_base_url())
-    schema = f"cardtool_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(CreateSchema(schema))
-    try:
-        yield base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(DropSchema(schema, cascade=True))
-        admin.dispose()
+    with throwaway_schema(pg_base_url()) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

@@ -5,14 +5,12 @@ bench measures the register an office would have, not a look-alike."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Table, create_engine, make_url, select
-from sqlalchemy.schema import CreateSchema, DropSchema
+from sqlalchemy import Table, select
 
 from bench.register_scale import LONG_HISTORY, PlannedClient, plan, populate, save_one_by_one
 from cardtool.authenticity import Status
@@ -29,6 +27,7 @@ from cardtool.register.schema import (
     register_meta,
 )
 from tests.register.conftest import pg_base_url
+from tests.support.pg import throwaway_schema
 
 #: Small enough to save one by one, large enough for every card kind and several verdicts.
 CLIENTS = 60
@@ -66,18 +65,8 @@ def second_url(backend: str, tmp_path: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path}/saved-one-by-one.sqlite3"
         return
-    base = make_url(pg_base_url())
-    schema = f"cardtool_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(CreateSchema(schema))
-    try:
-        yield base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(DropSchema(schema, cascade=True))
-        admin.dispose()
+    with throwaway_schema(pg_base_url()) as url:
+        yield url
 
 
 def test_the_bulk_load_writes_what_saving_each_check_writes(register_url: str,
