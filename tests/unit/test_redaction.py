@@ -109,30 +109,13 @@ def test_chunked_reads_keep_structure_only_from_known_boundaries() -> None:
 
 
 
-def _header_positions(data: bytes) -> set[int]:
-    """Byte positions that are TLV headers in the true structure of ``data``."""
-    positions: set[int] = set()
-
-    def walk(start: int, end: int) -> None:
-        pos = start
-        while pos < end:
-            tag, length, value_start = tlv.read_header(data, pos, end)
-            positions.update(range(pos, value_start))
-            if tag == 0xFF20:
-                walk(value_start, value_start + length)
-            pos = value_start + length
-
-    walk(0, len(data))
-    return positions
-
-
 @given(st.lists(st.tuples(st.sampled_from([0xDF21, 0xDF22, 0xDF23, 0xDF24, 0xDF25]),
                           st.binary(min_size=1, max_size=300)), min_size=1, max_size=5),
        st.lists(st.integers(1, 600), max_size=6))
 def test_no_value_byte_survives_any_chunking(items: list[tuple[int, bytes]],
                                              cuts: list[int]) -> None:
     data = tlv.build(0xFF20, tlv.build_all(items))
-    headers = _header_positions(data)
+    headers = _true_headers(data)
     r = CardRedactor()
     r.redact(select(ids.TEXT_AID), b"\x90\x00")
     r.redact(bytes.fromhex("00A4020C020002"), b"\x90\x00")
