@@ -35,7 +35,7 @@ For a person to confirm each date (the desk, ``office``): ``FaceDate.status`` / 
 ``.confidence`` / ``.reason`` (``reason_text(lang)``), ``.box`` (the value) and ``.label_box``,
 ``.crop_box`` (both), in pixels of the stored image (``FaceDates.image_size``), also for an
 uncertain date when a candidate was seen; ``crop_png(front_image, box)`` renders the crop
-from the card's own image.
+from the card's own image (the one crop function: the desk and ``office`` use it).
 
 The OCR engine is Tesseract 5 (Debian ``tesseract-ocr`` + ``tesseract-ocr-jpn``, LSTM model)
 through ``pytesseract`` (the ``ocr`` extra): one call for the page (hOCR with each
@@ -377,7 +377,13 @@ def _prepare(image: Image.Image, width: int = WORK_WIDTH) -> _Page:
 #: nothing else is corrected (S/5, B/8, Z/2 could be either).
 _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
 _D = r"[0-9OoIl|]"
-_DATE = re.compile(rf"(?<![0-9])({_D}{{4}})年({_D}{{2}})月({_D}{{2}})日")
+#: A separator the engine misread (年 as 皇, 月 as 同, 日 as H): any one character that is
+#: neither a digit nor a digit's look-alike. The digits keep their count (4, 2, 2: a lost or
+#: an extra digit is no date) and the second look must give the same eight; the
+#: separators carry no part of the date's value.
+_SEP = r"[^0-9OoIl|\s]"
+_DATE = re.compile(rf"(?<![0-9])({_D}{{4}})({_SEP})({_D}{{2}})({_SEP})({_D}{{2}})"
+                   rf"(?:日|(?![0-9OoIl|]))")
 _DURATION = re.compile(r"(?:\d{1,2}年)?(?:\d{1,2}月)?(?:\d{1,3}日)?\($")
 
 
@@ -478,10 +484,13 @@ def _find_dates(lines: Sequence[_Line]) -> list[_Date]:
     for n, line in enumerate(lines):
         text = line.text
         for m in _DATE.finditer(text):
-            digits = [g.translate(_DIGIT_LOOKALIKES) for g in m.groups()]
+            digits = [m[g].translate(_DIGIT_LOOKALIKES) for g in (1, 3, 5)]
+            # how sure the engine is of the value: its digits (a misread separator is
+            # not part of it, the eight digits are checked again by the second look)
+            sure = min(line.confidence(m.start(g), m.end(g)) for g in (1, 3, 5))
             out.append(_Date(f"{digits[0]}年{digits[1]}月{digits[2]}日",
                              (int(digits[0]), int(digits[1]), int(digits[2])),
-                             line.confidence(m.start(), m.end()), line.box(m.start(), m.end()),
+                             sure, line.box(m.start(), m.end()),
                              text[:m.start()], text[m.end():], n))
     return out
 
@@ -512,6 +521,48 @@ def _nearest(value: Box, labels: Sequence[_Label], kinds: Iterable[str]
     return min(scored, key=lambda x: x[1], default=None)
 
 
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _fragments(lines: Sequence[_Line]) -> list[Box]:
+    """The boxes of the page's texts that are not dates: each line cut at its dates and at
+    gaps wider than its characters' height, kept when it has two letters or more (a label
+    has, a stray mark has not)."""
+    runs: list[list[_Char]] = []
+    for line in lines:
+        cuts = {i for m in _DATE.finditer(line.text) for i in range(m.start(), m.end())}
+        run: list[_Char] = []
+        for i, c in enumerate(line.chars):
+            if i in cuts or (run and c.box[0] - run[-1].box[2]
+                             > max(_height(run[-1].box), _height(c.box))):
+                runs.append(run)
+                run = []
+            if i not in cuts:
+                run.append(c)
+        runs.append(run)
+    return [_union(c.box for c in run) for run in runs
+            if sum(1 for c in run if re.match(r"[^\W\d_]", c.ch)) >= 2]
+
+
+def _own_text(value: Box, fragments: Sequence[Box]) -> Box | None:
+    """The text where a value's label stands: the nearest text left of it on its line (a
+    label left of its value), else the nearest text just above it (a label above)."""
+    beside, above = [], []
+    for frag in fragments:
+        distance = _tie(frag, value)
+        if distance is None:
+            continue
+        h = _height(frag)
+        middle = (value[1] + value[3]) / 2
+        same_line = frag[1] - 0.6 * h <= middle <= frag[3] + 0.6 * h
+        (beside if same_line else above).append((distance, frag))
+    for group in (beside, above):
+        if group:
+            return min(group)[1]
+    return None
+
+
 # --- from text to dates ---------------------------------------------------------------------
 
 
@@ -530,6 +581,7 @@ def _classify(lines: Sequence[_Line], special: bool
               ) -> tuple[dict[str, _Reading], list[_Label]]:
     labels = _find_labels(lines)
     dates = _find_dates(lines)
+    fragments = _fragments(lines)
     readings = {name: _Reading(name) for name in FIELDS}
     kinds = {"birth": layout.BIRTH_DATE, "permission": layout.PERMISSION_DATE,
              "period": layout.RESIDENCE_EXPIRY}
@@ -561,6 +613,11 @@ def _classify(lines: Sequence[_Line], special: bool
         tied = _nearest(d.box, labels, ("birth", "permission", "issue", "period"))
         if tied is None:
             continue  # a date no label claims (e.g. in an address): not a field's value
+        own = _own_text(d.box, fragments)
+        if own is not None and not _overlap(own, tied[0].box):
+            # The text where this date's label stands is not the label it was tied to: an
+            # entry whose label was misread (交付年月日 as 交村年月日), never another's value.
+            continue
         kind = tied[0].kind
         if kind == "issue":
             continue
@@ -882,32 +939,61 @@ def read_front_dates(front_image: bytes, *, special: bool, signature_invalid: bo
     return read_face_image(image, special=special, engine=engine, today=today)
 
 
-def crop_png(front_image: bytes, box: Box, margin: float = 0.3) -> bytes:
-    """A PNG of ``box`` (a ``FaceDate.crop_box`` or ``.box``) cut from the card's own front
-    image (DF1/EF01 bytes as read), widened by ``margin`` of the box's height on every side:
-    what a person compares the OCR'd date with. Rendered on demand, never stored. Raises
-    ``CardtoolError`` for an image that does not decode or a box outside it."""
-    import io
-
-    decoded = decode_card_image(CardImage("front", RESIDENCE_FRONT, front_image))
-    with decoded:
-        image = decoded.convert("L")
-    left, top, right, bottom = box
-    pad = round(max(1, bottom - top) * margin)
-    bounds = (max(0, left - pad), max(0, top - pad), min(image.width, right + pad),
-              min(image.height, bottom + pad))
-    if bounds[0] >= bounds[2] or bounds[1] >= bounds[3]:
-        raise CropOutside(box=str(box), size=f"{image.width}x{image.height}")
-    out = io.BytesIO()
-    image.crop(bounds).save(out, "PNG", optimize=True)
-    return out.getvalue()
+#: The crop shown to a person is enlarged to this height (px) at most (three times at
+#: most), the whole image (no box) scaled down to this width.
+CROP_HEIGHT = 72
+WHOLE_WIDTH = 480
+#: Pixels of the image kept around a box, across and up/down: the rows above and below
+#: are close, a larger margin shows a sliver of them.
+CROP_MARGIN = (6, 2)
 
 
-class CropOutside(CardtoolError):
+class CropUnavailable(CardtoolError):
+    en = "The card image cannot be shown ({detail})."
+    ja = "カード画像を表示できません({detail})。"
+
+
+class CropOutside(CropUnavailable):
     en = "the box {box} lies outside the front image ({size})"
     ja = "指定の範囲 {box} は表面画像({size})の外です"
 
 
-__all__ = ["FIELDS", "THRESHOLD", "Box", "CropOutside", "Engine", "FaceDate", "FaceDates",
+def crop_png(front_image: bytes, box: Box | None) -> bytes:
+    """A PNG of ``box`` (a ``FaceDate.crop_box``: the date with its label, or ``.box``)
+    cut from the card's own front image (DF1/EF01 bytes as read), widened by
+    ``CROP_MARGIN`` and enlarged for the eye; the whole image scaled down when ``box`` is
+    None. What a person compares the OCR'd date with: rendered on demand, never stored.
+    Raises ``CropUnavailable`` for an image that does not decode, ``CropOutside`` for a
+    box outside it. The one crop of the front image (the desk's and ``office``'s)."""
+    import io
+
+    from PIL import Image as PILImage
+
+    try:
+        decoded = decode_card_image(CardImage("front", RESIDENCE_FRONT, front_image))
+    except CardtoolError as exc:
+        raise CropUnavailable(detail=type(exc).__name__) from None
+    with decoded:
+        image = decoded.convert("L")
+    if box is None:
+        image.thumbnail((WHOLE_WIDTH, WHOLE_WIDTH), PILImage.Resampling.LANCZOS)
+    else:
+        across, down = CROP_MARGIN
+        left, top, right, bottom = box
+        bounds = (max(0, left - across), max(0, top - down), min(image.width, right + across),
+                  min(image.height, bottom + down))
+        if bounds[0] >= bounds[2] or bounds[1] >= bounds[3]:
+            raise CropOutside(box=str(box), size=f"{image.width}x{image.height}",
+                              detail="outside")
+        image = image.crop(bounds)
+        scale = max(1.0, min(3.0, CROP_HEIGHT / image.height))
+        image = image.resize((round(image.width * scale), round(image.height * scale)),
+                             PILImage.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+__all__ = ["FIELDS", "THRESHOLD", "Box", "CropOutside", "CropUnavailable", "Engine", "FaceDate", "FaceDates",
            "OcrUnavailable", "Status", "Tesseract", "Word", "crop_png", "dates_from_words",
            "read_face_image", "read_front_dates"]

@@ -334,12 +334,20 @@ def test_the_crop_a_person_compares_the_date_with() -> None:
     image = Image.new("1", (640, 404), 1)
     image.paste(0, (100, 200, 300, 230))
     data = _g4(image)
+    across, down = front_dates.CROP_MARGIN
     with Image.open(io.BytesIO(front_dates.crop_png(data, (100, 200, 300, 230)))) as crop:
-        assert crop.size == (200 + 2 * 9, 30 + 2 * 9)  # widened by 0.3 of the box's height
-        assert crop.convert("L").getpixel((109, 24)) == 0
+        # widened by the margin, then enlarged to the height a person reads easily
+        scale = front_dates.CROP_HEIGHT / (30 + 2 * down)
+        assert crop.size == (round((200 + 2 * across) * scale), front_dates.CROP_HEIGHT)
+        grey = crop.convert("L")
+        assert grey.getpixel((crop.width // 2, crop.height // 2)) < 64  # the box's ink
+        assert grey.getpixel((1, 1)) > 192  # the margin around it
+    with Image.open(io.BytesIO(front_dates.crop_png(data, None))) as whole:
+        assert whole.width == front_dates.WHOLE_WIDTH
+        assert whole.width / whole.height == pytest.approx(640 / 404, 0.02)
     with pytest.raises(front_dates.CropOutside):
         front_dates.crop_png(data, (700, 500, 800, 520))
-    with pytest.raises(front_dates.CardtoolError):
+    with pytest.raises(front_dates.CropUnavailable):
         front_dates.crop_png(b"not an image", (0, 0, 10, 10))
 
 
@@ -349,3 +357,14 @@ def test_the_next_entry_with_its_label_misread_is_not_a_second_candidate() -> No
     words += line("叶層年HH", 400, 268, 12)  # 交付年月日, misread
     dates = read(words)
     assert dates[layout.PERMISSION_DATE].date == dt.date(2024, 12, 20)
+
+
+@pytest.mark.parametrize("misread", ["交村年月日", "人け全月晶", "委付年月晶", "叶層年HH", "文什牛目"])
+def test_a_date_by_a_misread_label_is_never_taken_for_another_entry(misread: str) -> None:
+    # 許可年月日 [its date unreadable] 交付年月日 2024年12月25日, the second label misread:
+    # the issue date stands by a text that is not 許可年月日, so it is not the permission's
+    words = [w for w in card_lines() if w.box[1] not in (264, 268)]
+    words += (line("許可年月日", 10, 268, 12) + line("2024年1Z月20日", 130, 264, 20)
+              + line(misread, 330, 268, 12) + line("2024年12月25日", 396, 264, 20))
+    d = read(words)[layout.PERMISSION_DATE]
+    assert (d.status, d.date, d.reason) == (Status.UNCERTAIN, None, "not-found")
