@@ -59,6 +59,7 @@ def main() -> int:
     parser.add_argument("--cache", default="/tmp/ocr-diag-cache")
     parser.add_argument("--lines", action="store_true", help="print the engine's lines")
     parser.add_argument("--seed", type=int, action="append", help="only these card numbers")
+    parser.add_argument("--no-fallback", action="store_true", help="without the fallback pass")
     args = parser.parse_args()
     log: list[str] = []
     cache = Path(args.cache)
@@ -74,7 +75,8 @@ def main() -> int:
         engines = {psm: CachedEngine(fd.Tesseract(psm), cache, log) for psm in (3, 6, 7, 11)}
         result = fd.read_face_image(image, special=face.special, engine=engines[11],
                                     today=dt.date(2041, 1, 1),
-                                    fallback=(engines[3], fd.FALLBACK_WIDTH))
+                                    fallback=None if args.no_fallback
+                                    else (engines[3], fd.FALLBACK_WIDTH))
         calls[len(log)] += 1
         bad = []
         for d in result.dates:

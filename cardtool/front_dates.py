@@ -49,6 +49,7 @@ only guard. Accuracy and time: ``bench/ocr_accuracy.py`` (development and held-o
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import time
@@ -70,6 +71,9 @@ if TYPE_CHECKING:
 
 #: Lowest confidence (0..1) of any character of a date for the date to count as read.
 THRESHOLD = 0.80
+#: Lowest confidence of Tesseract's orientation detection for a page to be turned (a wrong
+#: turn only costs time: the turned page's dates pass every check as any other's).
+OSD_CONFIDENCE = 1.0
 #: First-generation cards exist from 2012-07-09 (the new residence management system).
 FIRST_CARDS = dt.date(2012, 7, 9)
 LATEST = dt.date(2100, 12, 31)
@@ -254,6 +258,26 @@ class Tesseract:
         self.name = f"tesseract-jpn-psm{psm}"
         check_tesseract()
 
+    def rotation(self, image: Image.Image) -> int:
+        """How many degrees clockwise the page must turn to stand upright (0, 90, 180,
+        270), by Tesseract's orientation detection (page mode 0, the ``osd`` data); 0 when
+        it is not installed, fails or is not sure."""
+        import pytesseract
+
+        languages = _tesseract_languages()
+        if isinstance(languages, str) or "osd" not in languages:
+            return 0
+        try:
+            osd = pytesseract.image_to_osd(image, config="--psm 0")
+        except (OSError, RuntimeError, pytesseract.TesseractError):
+            return 0
+        turn = re.search(r"Rotate: (\d+)", osd)
+        sure = re.search(r"Orientation confidence: ([\d.]+)", osd)
+        if turn is None or sure is None or float(sure[1]) < OSD_CONFIDENCE:
+            return 0
+        quarter = int(turn[1])
+        return quarter if quarter in (90, 180, 270) else 0
+
     def words(self, image: Image.Image) -> list[Word]:
         import pytesseract
 
@@ -325,6 +349,28 @@ def default_fallback() -> tuple[Engine, int]:
     return Tesseract(psm=3), FALLBACK_WIDTH
 
 
+def _turned_back(result: FaceDates, quarter: int, size: tuple[int, int], seconds: float
+                 ) -> FaceDates:
+    """``result`` read from the image turned ``quarter`` degrees clockwise, with its boxes
+    in the stored (unturned) image's pixels."""
+    width, height = size
+
+    def back(box: Box | None) -> Box | None:
+        if box is None:
+            return None
+        x0, y0, x1, y1 = box
+        if quarter == 90:  # (x, y) was turned to (height - y, x)
+            return (y0, height - x1, y1, height - x0)
+        if quarter == 180:
+            return (width - x1, height - y1, width - x0, height - y0)
+        return (width - y1, x0, width - y0, x1)  # 270: (x, y) was turned to (y, width - x)
+
+    dates = tuple(dataclasses.replace(d, box=back(d.box), label_box=back(d.label_box))
+                  for d in result.dates)
+    return FaceDates(dates, result.engine, seconds=seconds, image_size=size,
+                     extra={**result.extra, "turned": str(quarter)})
+
+
 # --- the image ------------------------------------------------------------------------------
 
 #: The width the page is scaled to before recognition: card text then stands about 25-40
@@ -332,6 +378,8 @@ def default_fallback() -> tuple[Engine, int]:
 WORK_WIDTH = 1400
 #: The fallback reading's width (see ``default_fallback``).
 FALLBACK_WIDTH = 1100
+#: Gaussian radius, in stored pixels, applied to the enlarged page.
+SMOOTHING = 0.5
 _PAD = 16  # white border added around the page (pixels of the scaled image)
 
 
@@ -362,12 +410,16 @@ def _despeckle(image: Image.Image) -> Image.Image:
 
 def _prepare(image: Image.Image, width: int = WORK_WIDTH) -> _Page:
     from PIL import Image as PILImage
-    from PIL import ImageOps
+    from PIL import ImageFilter, ImageOps
 
     grey = _despeckle(image.convert("L"))
     scale = width / grey.width
     size = (width, max(1, round(grey.height * scale)))
     big = grey.resize(size, PILImage.Resampling.LANCZOS)
+    if scale > 1:
+        # the bilevel image's staircase edges softened (half a stored pixel): the engine
+        # reads the enlarged glyphs better (measured with bench/ocr_diagnose.py)
+        big = big.filter(ImageFilter.GaussianBlur(SMOOTHING * scale))
     return _Page(ImageOps.expand(big, border=_PAD, fill=255), scale)
 
 
@@ -385,6 +437,7 @@ _SEP = r"[^0-9OoIl|\s]"
 _DATE = re.compile(rf"(?<![0-9])({_D}{{4}})({_SEP})({_D}{{2}})({_SEP})({_D}{{2}})"
                    rf"(?:日|(?![0-9OoIl|]))")
 _DURATION = re.compile(r"(?:\d{1,2}年)?(?:\d{1,2}月)?(?:\d{1,3}日)?\($")
+_PERIOD_FORM = re.compile(r"(?<!\d)\d{1,2}[年月](?:\d{1,2}月)?\($")
 
 
 @dataclass(frozen=True)
@@ -456,8 +509,10 @@ _LABEL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                           # 在留資格, 在留カード)
                           r"|在留(?![資格カ])[^\W\d]{2}(?=[(\d無])")),
     ("indefinite", re.compile(r"無期限")),
+    # 無期限 with one character misread: taken only where a 在留期間 label claims it
+    ("indefinite-like", re.compile(r"(?<!有)無(?:[^\W\d]限|期[^\W\d])")),
     ("expiry-head", re.compile(r"このカード|カードは")),
-    ("expiry-tail", re.compile(r"まで有効|で有効|有効です")),
+    ("expiry-tail", re.compile(r"ま[でて]有効|[でて]有効|有効[でて]す")),
     ("birth", re.compile(rf"(?:生年.日?|生.月日|(?:^|(?<=\W))[^\W\d]年月日){_VALUE_NEXT}")),
     ("permission", re.compile(rf"(?:許可(?![の(])[^\d(]{{1,3}}|(?<![0-9])可年.日){_VALUE_NEXT}")),
     ("issue", re.compile(rf"(?:交付[^\d(]{{1,3}}|(?<![0-9])付年.日){_VALUE_NEXT}")),
@@ -506,7 +561,10 @@ def _tie(label: Box, value: Box) -> float | None:
     middle = (value[1] + value[3]) / 2
     if label[1] - 0.6 * h <= middle <= label[3] + 0.6 * h and value[0] >= label[2] - h:
         gap = max(0.0, (value[0] - label[2]) / h)
-        return gap if gap <= 30 else None
+        # off the label's middle counts too: of two labels on close rows (許可年月日 above
+        # 交付年月日), the date stands level with its own
+        off = abs(middle - (label[1] + label[3]) / 2) / h
+        return gap + off if gap <= 30 else None
     below = (value[1] - label[3]) / h
     if -0.3 <= below <= 1.2 and label[0] - 2 * h <= value[0] <= label[2] + h:
         return 1.0 + below
@@ -548,7 +606,8 @@ def _fragments(lines: Sequence[_Line]) -> list[Box]:
 def _own_text(value: Box, fragments: Sequence[Box]) -> Box | None:
     """The text where a value's label stands: the nearest text left of it on its line (a
     label left of its value), else the nearest text just above it (a label above)."""
-    beside, above = [], []
+    beside: list[tuple[float, Box]] = []
+    above: list[tuple[float, Box]] = []
     for frag in fragments:
         distance = _tie(frag, value)
         if distance is None:
@@ -574,6 +633,7 @@ class _Reading:
     label: _Label | None = None
     dates: list[_Date] = field(default_factory=list)
     indefinite: _Label | None = None
+    by_form: bool = False  # a date in the period of stay's own form (3年（…）)
     scores: dict[int, float] = field(default_factory=dict)  # id(date): distance to label
 
 
@@ -591,7 +651,7 @@ def _classify(lines: Sequence[_Line], special: bool
             readings[name].label = lab
     heads = [lab for lab in labels if lab.kind == "expiry-head"]
     for d in dates:
-        tail = re.match(r"(まで|で有|有効)", d.after) is not None
+        tail = re.match(r"(ま[でて]|[でて]有|有効)", d.after) is not None
         head = d.before.endswith(("は", "カード"))
         above = any(_tie(h.box, d.box) is not None and h.line != d.line
                     and lines[h.line].text.endswith("は") for h in heads)
@@ -608,6 +668,9 @@ def _classify(lines: Sequence[_Line], special: bool
             reading = readings[layout.RESIDENCE_EXPIRY]
             if tied is not None:
                 reading.label = tied[0]
+            # 3年（…）/ 6月（…）: the period of stay's own form, printed nowhere else on
+            # the card: its misread label is not needed (the card's date must agree)
+            reading.by_form |= _PERIOD_FORM.search(d.before) is not None
             reading.dates.append(d)
             continue
         tied = _nearest(d.box, labels, ("birth", "permission", "issue", "period"))
@@ -626,11 +689,14 @@ def _classify(lines: Sequence[_Line], special: bool
         readings[name].dates.append(d)
         readings[name].scores[id(d)] = tied[1]
     for lab in labels:
-        if lab.kind == "indefinite":
+        if lab.kind in ("indefinite", "indefinite-like"):
             tied = _nearest(lab.box, labels, ("period",))
             if tied is not None:
                 readings[layout.RESIDENCE_EXPIRY].indefinite = lab
                 readings[layout.RESIDENCE_EXPIRY].label = tied[0]
+            elif lab.kind == "indefinite":
+                # 無期限 read whole: the period's value, printed nowhere else
+                readings[layout.RESIDENCE_EXPIRY].indefinite = lab
     return readings, labels
 
 
@@ -673,7 +739,7 @@ def _judge(reading: _Reading, to_original: Any) -> FaceDate:
     d = candidates[0]
     box = to_original(d.box)
     text = d.before + d.text + d.after
-    if reading.label is None:
+    if reading.label is None and not reading.by_form:
         return FaceDate(name, Status.UNCERTAIN, None, d.confidence, text, "label-missing", box)
     try:
         day = dt.date(*d.value)
@@ -780,8 +846,9 @@ def dates_from_words(words: Sequence[Word], *, special: bool, today: dt.date,
     return dates, None
 
 
-#: The second look: each date's crop enlarged so its text stands this many pixels high.
-_LOOK_HEIGHT = 44
+#: The second look: each date's crop enlarged so its text stands this many pixels high;
+#: the dates the first height did not confirm are looked at again at the second.
+_LOOK_HEIGHTS = (44, 60)
 _LOOK_GAP = 28
 
 
@@ -803,30 +870,74 @@ def _own_line(crop: Image.Image, top: int, bottom: int) -> Image.Image:
     return crop
 
 
+def _whole_glyphs(crop: Image.Image) -> Image.Image:
+    """``crop`` with the inked columns touching its left and right edges painted white, up
+    to the first blank column: a glyph the crop cut through, not one of the date's."""
+    def blank(x: int) -> bool:
+        lowest = crop.crop((x, 0, x + 1, crop.height)).getextrema()[0]
+        return isinstance(lowest, (int, float)) and lowest >= 128
+
+    for columns in (range(crop.width), range(crop.width - 1, -1, -1)):
+        cut = [x for x in columns[:crop.width // 3]]
+        for x in cut:
+            if blank(x):
+                break
+            crop.paste(255, (x, 0, x + 1, crop.height))
+    return crop
+
+
 def _second_look(grey: Image.Image, dates: dict[str, FaceDate], engine: Engine) -> None:
     """Demote (in place) every read date whose crop, read again on its own at another
     scale, does not give the same date: one reading of the page is not enough for a date
-    a person may rely on. One engine call for all the crops."""
-    from PIL import Image as PILImage
-    from PIL import ImageOps
-
+    a person may rely on. One engine call for all the crops; for the dates it did not
+    confirm, one more at another height (the engine now and then drops a digit at one
+    scale: a confirmation by either separate reading counts, never a guess)."""
     wanted = [name for name, d in dates.items() if d.status is Status.READ and d.box]
-    if not wanted:
-        return
+    for height in _LOOK_HEIGHTS:
+        if not wanted:
+            return
+        texts = _look(grey, [dates[name] for name in wanted], engine, height)
+        unconfirmed = []
+        for name, text in zip(wanted, texts, strict=True):
+            # The same eight digits in a row: the second look confirms the digits, the
+            # first one's strict form (年, 月, 日 in their places) still stands.
+            digits = "".join(ch for ch in text.translate(_DIGIT_LOOKALIKES) if ch.isdigit())
+            day = dates[name].date
+            assert day is not None
+            if day.strftime("%Y%m%d") not in digits:
+                unconfirmed.append(name)
+        wanted = unconfirmed
+    for name in wanted:
+        dates[name] = _demote(dates[name], "second-look-differs")
+
+
+def _look(grey: Image.Image, found: Sequence[FaceDate], engine: Engine, height: int
+          ) -> list[str]:
+    """What the engine reads on each date's crop, enlarged so its text stands ``height``
+    pixels high, all crops on one sheet (one engine call)."""
+    from PIL import Image as PILImage
+    from PIL import ImageFilter, ImageOps
+
     crops = []
     bands = []  # where the date itself lies in each crop, pixels from the crop's top
-    for name in wanted:
-        left, top, right, bottom = dates[name].box or (0, 0, 0, 0)
+    for found_date in found:
+        left, top, right, bottom = found_date.box or (0, 0, 0, 0)
         pad = max(2, (bottom - top) // 4)
-        side = max(3, (bottom - top) * 2 // 3)
         upper = max(0, top - pad)
-        crop = _own_line(grey.crop((max(0, left - side), upper, min(grey.width, right + side),
-                                    min(grey.height, bottom + pad))),
+        # across: two thirds of its height beyond the box (the engine's character boxes
+        # are approximate), less the glyph the crop's edge cuts through (half a 「(」
+        # merges with the first digit)
+        side = max(3, (bottom - top) * 2 // 3)
+        crop = _own_line(_whole_glyphs(grey.crop((max(0, left - side), upper,
+                                                  min(grey.width, right + side),
+                                                  min(grey.height, bottom + pad)))),
                          top - upper, bottom - upper)
-        scale = _LOOK_HEIGHT / max(1, crop.height)
-        crops.append(ImageOps.expand(crop.resize(
-            (max(1, round(crop.width * scale)), _LOOK_HEIGHT), PILImage.Resampling.LANCZOS),
-            border=8, fill=255))
+        scale = height / max(1, crop.height)
+        big = crop.resize((max(1, round(crop.width * scale)), height),
+                          PILImage.Resampling.LANCZOS)
+        if scale > 1:
+            big = big.filter(ImageFilter.GaussianBlur(SMOOTHING * scale))
+        crops.append(ImageOps.expand(big, border=8, fill=255))
         bands.append((8 + (top - upper) * scale, 8 + (bottom - upper) * scale))
     sheet = PILImage.new("L", (max(c.width for c in crops) + 16,
                                sum(c.height + _LOOK_GAP for c in crops) + _LOOK_GAP), 255)
@@ -842,20 +953,13 @@ def _second_look(grey: Image.Image, dates: dict[str, FaceDate], engine: Engine) 
         words = engine.words(sheet)
     except Exception:  # noqa: BLE001 - no second look: no date rests on one reading
         words = []
-    texts = ["" for _ in wanted]
+    texts = ["" for _ in found]
     for w in words:  # the engine's reading order
         middle = (w.box[1] + w.box[3]) / 2
         for n, (row_top, row_bottom) in enumerate(rows):
             if row_top <= middle < row_bottom:
                 texts[n] += re.sub(r"\s+", "", unicodedata.normalize("NFKC", w.text))
-    for name, text in zip(wanted, texts, strict=True):
-        # The same eight digits in a row: the second look confirms the digits, the first
-        # one's strict form (年, 月, 日 in their places) still stands.
-        digits = "".join(ch for ch in text.translate(_DIGIT_LOOKALIKES) if ch.isdigit())
-        d = dates[name]
-        assert d.date is not None
-        if d.date.strftime("%Y%m%d") not in digits:
-            dates[name] = _demote(d, "second-look-differs")
+    return texts
 
 
 #: A first reading with these reasons may find the field on a second reading of the page.
@@ -864,10 +968,13 @@ _NOT_SEEN = frozenset({"label-missing", "not-found", "ambiguous"})
 
 def read_face_image(image: Image.Image, *, special: bool, engine: Engine | None = None,
                     today: dt.date | None = None,
-                    fallback: tuple[Engine, int] | bool | None = True) -> FaceDates:
+                    fallback: tuple[Engine, int] | bool | None = True,
+                    turn: bool = True) -> FaceDates:
     """The dates of a decoded front image (any size). ``fallback``: a second engine and
     page width for the fields the first reading did not find (True: ``default_fallback``;
-    None/False: none). Never raises for bad input."""
+    None/False: none). ``turn``: when no card text is found at all, ask the engine for the
+    page's orientation (Tesseract's OSD, when installed) and read the image turned upright
+    (boxes stay in the stored image's pixels). Never raises for bad input."""
     started = time.perf_counter()
     size = (image.width, image.height)
     grey = image.convert("L")
@@ -914,10 +1021,21 @@ def read_face_image(image: Image.Image, *, special: bool, engine: Engine | None 
             for name, d in dates.items():
                 if d.reason in _NOT_SEEN and again[name].status is not Status.UNCERTAIN:
                     dates[name] = again[name]
+    if reason is None:
+        _second_look(_despeckle(grey), dates, engine)
+        _cross_check(dates, special, today)
+    if turn and isinstance(engine, Tesseract) and (reason is not None or not any(
+            d.status in (Status.READ, Status.INDEFINITE) for d in dates.values())):
+        # Nothing read at all: perhaps the image lies on its side or upside down.
+        quarter = engine.rotation(page.image)
+        if quarter:
+            upright = read_face_image(grey.rotate(-quarter, expand=True), special=special,
+                                      engine=engine, today=today, fallback=fallback,
+                                      turn=False)
+            if any(d.status in (Status.READ, Status.INDEFINITE) for d in upright.dates):
+                return _turned_back(upright, quarter, size, time.perf_counter() - started)
     if reason is not None:
         return _all_uncertain(reason, special, engine.name, size)
-    _second_look(grey, dates, engine)
-    _cross_check(dates, special, today)
     return FaceDates(tuple(dates[name] for name in FIELDS), engine.name,
                      seconds=time.perf_counter() - started, image_size=size)
 
