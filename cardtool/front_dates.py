@@ -9,11 +9,15 @@ not published, so this reader assumes none of them: it recognises the **whole im
 to its right, or below it within a few label heights), never relative to the image.
 
 - 在留期間(満了日): a date in brackets after the period, 「5年（2029年12月31日）」, or 「無期限」,
-  right of or below the label (which may be split over two lines: 在留期間 / (満了日));
+  right of or below the label (which may be split over two lines: 在留期間 / (満了日)); the
+  value's own form (N年（…）, 無期限 read whole) is printed nowhere else, so it is known
+  also when the label is misread (the card's own date must still agree);
 - カード有効期限: the date of 「このカードは 2029年12月31日 まで有効です。」 (the sentence may
   break after は);
 - 生年月日, 許可年月日 (and 交付年月日, read only so that its date is not taken for another):
-  the nearest date right of or below the label.
+  the nearest date right of or below the label, and only when the text where that date's
+  label stands (left of it on its line, else just above it) is that label: a date by an
+  unrecognised text (交付年月日 misread 交村年月日) is never another entry's value.
 
 Every date comes back with a confidence and the pixel box it was read from (in the original
 image's coordinates, for a person to compare with the card), and **below the threshold, or
@@ -24,8 +28,12 @@ type it. Never a guessed date. Checks before a date is ``read``:
 - the image decodes through the card-image guard and is not blank;
 - the label is found, exactly one date is tied to it, in the card's printed form
   (YYYY年MM月DD日: four, two and two digits; full-width digits, spaces and the unambiguous
-  letter-for-digit confusions O→0, I/l/|→1 are accepted), a real calendar date in range, and
-  every recognised character of the date has at least ``THRESHOLD`` confidence;
+  letter-for-digit confusions O→0, I/l/|→1 are accepted, and a misread 年/月/日 — the
+  digits keep their count), a real calendar date in range, and every digit of the date
+  has at least ``THRESHOLD`` confidence;
+- a second look: the date's crop, alone and enlarged, read again gives the same eight
+  digits (at a second height if the first did not: the engine now and then drops a digit
+  at one scale);
 - consistent with the card kind: a 特別永住者証明書 has no period of stay; on a 在留カード
   with a period the card is valid until the period's end (or, for a holder under 16, the
   16th birthday if earlier), so the two dates, read separately, must agree; a birth date
@@ -40,7 +48,9 @@ from the card's own image (the one crop function: the desk and ``office`` use it
 The OCR engine is Tesseract 5 (Debian ``tesseract-ocr`` + ``tesseract-ocr-jpn``, LSTM model)
 through ``pytesseract`` (the ``ocr`` extra): one call for the page (hOCR with each
 character's box and confidence, page mode 11), one for the second look at the dates' crops,
-and a third (page mode 3, another scale) only when a field was not found at all. Without it
+a third (page mode 3, another scale) only when a field was not found at all, and, when
+nothing at all was read, Tesseract's orientation detection (``osd``, if installed) to read a
+sideways or upside-down image turned upright. Without it
 every date is ``uncertain`` with reason ``no-ocr-engine`` and the typed-date path works as
 before. Not measured: faces with a dotted zero (the fixed-pitch IPA Gothic / Takao Gothic),
 which Tesseract reads as 6 or 9; on such a card the second look and the cross-checks are the
@@ -267,8 +277,10 @@ class Tesseract:
         languages = _tesseract_languages()
         if isinstance(languages, str) or "osd" not in languages:
             return 0
+        page = image.convert("L")
+        page.format = "PPM"  # Pillow writes a grey image as PGM (P5)
         try:
-            osd = pytesseract.image_to_osd(image, config="--psm 0")
+            osd = pytesseract.image_to_osd(page, config="--psm 0")
         except (OSError, RuntimeError, pytesseract.TesseractError):
             return 0
         turn = re.search(r"Rotate: (\d+)", osd)
@@ -281,8 +293,12 @@ class Tesseract:
     def words(self, image: Image.Image) -> list[Word]:
         import pytesseract
 
+        # handed over uncompressed (PGM): pytesseract's default PNG costs more to write
+        # and to read than the page's recognition saves
+        page = image.convert("L")
+        page.format = "PPM"  # Pillow writes a grey image as PGM (P5)
         hocr = pytesseract.image_to_pdf_or_hocr(
-            image, lang="jpn", extension="hocr",
+            page, lang="jpn", extension="hocr",
             config=f"--psm {self.psm} -c hocr_char_boxes=1")
         return parse_hocr(hocr)
 
@@ -418,7 +434,8 @@ def _prepare(image: Image.Image, width: int = WORK_WIDTH) -> _Page:
     big = grey.resize(size, PILImage.Resampling.LANCZOS)
     if scale > 1:
         # the bilevel image's staircase edges softened (half a stored pixel): the engine
-        # reads the enlarged glyphs better (measured with bench/ocr_diagnose.py)
+        # reads the enlarged glyphs better (measured with bench/ocr_diagnose.py; blurring
+        # before enlarging, cheaper, read fewer dates)
         big = big.filter(ImageFilter.GaussianBlur(SMOOTHING * scale))
     return _Page(ImageOps.expand(big, border=_PAD, fill=255), scale)
 
@@ -513,7 +530,7 @@ _LABEL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("indefinite-like", re.compile(r"(?<!有)無(?:[^\W\d]限|期[^\W\d])")),
     ("expiry-head", re.compile(r"このカード|カードは")),
     ("expiry-tail", re.compile(r"ま[でて]有効|[でて]有効|有効[でて]す")),
-    ("birth", re.compile(rf"(?:生年.日?|生.月日|(?:^|(?<=\W))[^\W\d]年月日){_VALUE_NEXT}")),
+    ("birth", re.compile(rf"(?:生年.日?|生.月日|(?:^|(?<=\W))[^\W\d可付]年月日){_VALUE_NEXT}")),
     ("permission", re.compile(rf"(?:許可(?![の(])[^\d(]{{1,3}}|(?<![0-9])可年.日){_VALUE_NEXT}")),
     ("issue", re.compile(rf"(?:交付[^\d(]{{1,3}}|(?<![0-9])付年.日){_VALUE_NEXT}")),
 )

@@ -453,3 +453,14 @@ def test_a_digit_dropped_by_the_first_look_is_confirmed_by_the_second() -> None:
     d = result.get(layout.BIRTH_DATE)
     assert (d.date, d.reason) == (None, "second-look-differs")
     assert result.card_expiry.date == dt.date(2029, 12, 31)
+
+
+@pytest.mark.parametrize("misread", ["可年月日", "付年月日"])
+def test_a_permission_or_issue_label_that_lost_its_first_character_is_not_birth(
+        misread: str) -> None:
+    # 生年月日 unread, and 許可年月日 / 交付年月日 read without its first character: its
+    # date is never taken for the birth date
+    words = [w for w in card_lines() if w.box[1] not in (94, 98)]
+    words += line(misread, 10, 98, 12) + line("2020年12月25日", 130, 94, 20)
+    d = read(words)[layout.BIRTH_DATE]
+    assert d.date is None
