@@ -25,8 +25,11 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy --platform win32 apdu cardtool
 	$(VENV)/bin/mypy --platform darwin apdu cardtool
 
+# Both cores (pytest-xdist); tests that serve cards on pcscd's vpcd slots share one
+# machine-wide resource and run one after another in one worker (tests/support/tiers.py,
+# shared_resource).
 pytest: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 test: lint typecheck pytest
 

@@ -50,9 +50,21 @@ def _private_config_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Put every test in its tiers (tests/support/tiers.py): `make quick` leaves out slow
-    ones and those needing pcscd, Chromium, PostgreSQL or Tesseract."""
-    from tests.support.tiers import tier_marks
+    ones and those needing pcscd, Chromium, PostgreSQL or Tesseract. Tests that share one
+    machine-wide resource (pcscd's vpcd slots) go in one xdist group: under `-n 2 --dist
+    loadgroup` they run one after the other in one worker."""
+    from tests.support.tiers import shared_resource, tier_marks
 
     for item in items:
         for name in tier_marks(item):
             item.add_marker(name)
+        group = shared_resource(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect the APDU counts the quirk matrix's tests report (from xdist workers too)."""
+    from tests.support.quirk_matrix import merge_reported
+
+    merge_reported(report.user_properties)

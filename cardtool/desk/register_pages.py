@@ -43,11 +43,6 @@ MAX_QUERY = 10_000
 _PAGE_DIGITS = 9
 
 
-def _download(body: bytes, filename: str, media_type: str) -> Response:
-    return Response(body, media_type=media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
 def page_asked(request: Request) -> int:
     """?page=N: a number (1 when missing or not a number; a huge one stays huge, so the
     register shows the last page)."""
@@ -182,15 +177,11 @@ async def deadlines_ics(request: Request) -> Response:
 
 
 async def history_csv(request: Request) -> Response:
-    desk = desk_state(request)
-    register, config = desk.register, desk.config
-    try:
-        client_id = client_id_of(request)
-        body = await run_in_threadpool(register.history_csv, client_id)
-    except ApduLayerError as exc:
-        return failed(request, exc)
-    register.audit(config.desk, "export", f"client:{client_id} history.csv")
-    return _download(body, f"client-{client_id}-history.csv", "text/csv; charset=utf-8")
+    register = desk_state(request).register
+    client_id = client_id_of(request)
+    return await export(request, lambda: iter((register.history_csv(client_id),)),
+                        f"client:{client_id} history.csv", f"client-{client_id}-history.csv",
+                        "text/csv; charset=utf-8")
 
 
 routes: list[BaseRoute] = [

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from apdu.pcsc_service import service_hint
-from cardtool.i18n import LANGS, pick
+from cardtool.i18n import LANGS, Messages
 
 #: This operating system's PC/SC service, named in the reader banner.
 _SERVICE = service_hint()
 
-#: key -> (English, Japanese)
-TEXTS: dict[str, tuple[str, str]] = {
+#: Every desk text, key -> (English, Japanese): one ``i18n.Messages`` table like every other
+#: module's messages (issue 23: the desk no longer has its own lookup).
+TEXTS = Messages({
     "title": ("cardtool office desk", "cardtool 窓口"),
     "nav_check": ("Check a card", "読み取り"),
     "nav_deadlines": ("Deadlines", "期限一覧"),
@@ -171,12 +172,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "error_heading": ("Something went wrong", "エラー"),
     "back": ("Back to the check", "読み取りに戻る"),
     "not_found": ("This page does not exist.", "このページはありません。"),
-}
+})
 
-
-def text(key: str, lang: str, **params: object) -> str:
-    template = pick(TEXTS[key], lang)
-    return template.format(**params) if params else template
+#: The desk's pages call ``text(key, lang, **params)``: the table itself.
+text = TEXTS
 
 
 __all__ = ["LANGS", "TEXTS", "text"]

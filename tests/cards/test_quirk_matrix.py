@@ -28,11 +28,11 @@ from cardtool.services.read import EXPIRY_NEEDS_CARD_FACE
 from cardtool.virtual.persona import load_persona
 from cardtool.virtual.quirks import Quirk
 from tests.support.quirk_matrix import (
-    APDU_COUNTS,
     CONFIGS,
     PLAIN,
     READ_PLAN_LIMITS,
     QuirkConfig,
+    note_apdu_count,
 )
 
 PERSONA = load_persona(None, "mynumber")
@@ -197,14 +197,15 @@ def check_conform(config: QuirkConfig, plain: Any, quirky: Any) -> None:
 @pytest.mark.parametrize("config", [c for c in CONFIGS if c is not PLAIN], ids=lambda c: c.name)
 @pytest.mark.parametrize("flow", FLOWS, ids=lambda f: f.name.replace(" ", "_"))
 def test_flow_gives_the_plain_cards_answer(flow: Flow, config: QuirkConfig, tmp_path: Path,
-                                           plain_dir: Path) -> None:
+                                           plain_dir: Path, request: pytest.FixtureRequest
+                                           ) -> None:
     plain = plain_run(flow, plain_dir)
     assert plain.result.exit_code == 0, plain.result.output
     quirky = run_flow(flow, config, tmp_path)
     assert quirky.result.exit_code == plain.result.exit_code, quirky.result.output
     if flow.recorded:  # (office has no --record yet: not counted)
-        APDU_COUNTS.setdefault((flow.name, PLAIN.name), exchanges(plain))
-        APDU_COUNTS[(flow.name, config.name)] = exchanges(quirky)
+        note_apdu_count(request.node, flow.name, PLAIN.name, exchanges(plain), keep_first=True)
+        note_apdu_count(request.node, flow.name, config.name, exchanges(quirky))
 
     if flow.name.startswith("read"):
         check_read(flow, config, plain.json, quirky.json)
@@ -272,7 +273,8 @@ def test_a_recorded_quirky_session_replays_to_the_same_answer(flow: Flow, tmp_pa
 
 @pytest.mark.parametrize("cell", sorted(READ_PLAN_LIMITS), ids=lambda c: f"{c[0]}-{c[1]}")
 def test_the_read_plan_stays_within_its_apdu_limits(cell: tuple[str, str], tmp_path: Path,
-                                                      plain_dir: Path) -> None:
+                                                      plain_dir: Path,
+                                                      request: pytest.FixtureRequest) -> None:
     """docs/read-plan.md: each application selected once, whole EFs in one read, nothing
     read twice. The counts are deterministic, so the limits are exact: one more APDU in a
     flow (a re-SELECT, a header read, a second probe) fails here."""
@@ -282,5 +284,5 @@ def test_the_read_plan_stays_within_its_apdu_limits(cell: tuple[str, str], tmp_p
     run = plain_run(flow, plain_dir) if config is PLAIN else run_flow(flow, config, tmp_path)
     assert run.result.exit_code == 0, run.result.output
     count = exchanges(run)
-    APDU_COUNTS[cell] = count
+    note_apdu_count(request.node, flow_name, config_name, count)
     assert count <= READ_PLAN_LIMITS[cell]

@@ -3,7 +3,10 @@ run used (printed at the end of the test session by ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+import pytest
 
 from cardtool.virtual.quirks import Quirk
 
@@ -34,8 +37,30 @@ CONFIGS: tuple[QuirkConfig, ...] = (
     QuirkConfig("all", ALL_QUIRKS, reader_no_extended=True),
 )
 
-#: (flow, config) -> APDUs exchanged, filled in by the matrix tests.
+#: (flow, config) -> APDUs exchanged, filled in by the matrix tests (``note_apdu_count``).
 APDU_COUNTS: dict[tuple[str, str], int] = {}
+
+#: The name under which a test's report carries its count: with pytest-xdist the tests run
+#: in worker processes, and only their reports reach the process that prints the summary
+#: (``tests/conftest.py`` hands every report to ``merge_reported``).
+COUNT_PROPERTY = "apdu_count"
+
+
+def note_apdu_count(node: pytest.Item, flow: str, config: str, count: int, *,
+                    keep_first: bool = False) -> None:
+    """Record ``count`` here and in ``node``'s report (for the summary of an xdist run)."""
+    if keep_first and (flow, config) in APDU_COUNTS:
+        return
+    APDU_COUNTS[(flow, config)] = count
+    node.user_properties.append((COUNT_PROPERTY, (flow, config, count)))
+
+
+def merge_reported(properties: Iterable[tuple[str, object]]) -> None:
+    """Take the counts a (worker's) test report carries into ``APDU_COUNTS``."""
+    for name, value in properties:
+        if name == COUNT_PROPERTY and isinstance(value, (tuple, list)) and len(value) == 3:
+            flow, config, count = value
+            APDU_COUNTS[(str(flow), str(config))] = int(count)
 
 #: The read plan's limits (docs/read-plan.md): (flow, config) -> the most APDUs it may take,
 #: asserted by tests/cards/test_quirk_matrix.py. Counts are deterministic (the virtual card

@@ -4,9 +4,6 @@ audit; and ``office --db``'s register link going through that same path."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 pytest.importorskip("sqlalchemy")
@@ -26,16 +23,6 @@ from cardtool.trust.store import virtual_test_anchors
 from cardtool.virtual.persona import load_persona
 
 RESIDENCE2_NUMBER = load_persona(None, "residence2").card_number
-
-
-@pytest.fixture
-def register(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Register]:
-    monkeypatch.setenv("CARDTOOL_DATA_DIR", str(tmp_path / "data"))
-    opened = Register.open(str(tmp_path / "register.sqlite3"))
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def _session(*specs: str, register: Register) -> CheckSession:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -103,16 +102,6 @@ def planted(monkeypatch: pytest.MonkeyPatch) -> PlantedEngine:
     engine = PlantedEngine()
     monkeypatch.setattr(front_dates, "default_engine", lambda: engine)
     return engine
-
-
-@pytest.fixture
-def register(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Register]:
-    monkeypatch.setenv("CARDTOOL_DATA_DIR", str(tmp_path / "data"))
-    opened = Register.open(str(tmp_path / "register.sqlite3"))
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def _session() -> CheckSession:

@@ -178,3 +178,29 @@ def test_every_typed_text_drops_control_and_line_separators(text: str) -> None:
     """References, display names and desk names go through the one cleaner."""
     assert typed_text.clean_reference(text) == "ab"
     assert typed_text.clean_text(text, 100, ("display name", "表示名")) == "ab"
+
+
+def _message_lookups(tree: ast.AST) -> list[str]:
+    """Functions that pick a language from a (English, Japanese) table entry and format
+    it: what ``i18n.Messages`` does (``desk/texts.py`` once had its own)."""
+    found = []
+    for func in ast.walk(tree):
+        if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        calls = [n for n in ast.walk(func) if isinstance(n, ast.Call)]
+        picks_entry = any(getattr(c.func, "id", getattr(c.func, "attr", "")) == "pick"
+                          and c.args and isinstance(c.args[0], ast.Subscript) for c in calls)
+        formats = any(getattr(c.func, "attr", "") == "format" for c in calls)
+        if picks_entry and formats:
+            found.append(func.name)
+    return found
+
+
+def test_message_tables_are_looked_up_by_i18n_messages_only() -> None:
+    lookups = {name: found for name, text in _sources()
+               if (found := _message_lookups(ast.parse(text))) and name != "cardtool/i18n.py"}
+    assert lookups == {}
+    planted = ast.parse("def text(key, lang, **params):\n"
+                        "    template = pick(TEXTS[key], lang)\n"
+                        "    return template.format(**params) if params else template\n")
+    assert _message_lookups(planted) == ["text"]

@@ -43,7 +43,7 @@ def test_the_cli_error_carries_this_os_advice_in_both_languages() -> None:
 def test_the_desk_banner_uses_the_same_advice() -> None:
     from cardtool.desk.texts import TEXTS
 
-    en, ja = TEXTS["reader_no-service"]
+    en, ja = TEXTS.table["reader_no-service"]
     hint = service_hint()
     assert hint.action[0] in en and hint.name[0] in en
     assert hint.action[1] in ja

@@ -52,3 +52,51 @@ def test_the_quick_tier_leaves_out_the_stack_tests_only() -> None:
     assert not any(i.startswith(("tests/cli/test_office_html_chromium.py", "tests/pcsc/",
                                  "examples/")) for i in ids)
     assert any(i.startswith("tests/unit/test_office_loop.py") for i in ids)
+
+
+def test_tests_that_serve_cards_on_vpcd_share_one_xdist_group() -> None:
+    """`make test` runs on both cores (`-n 2 --dist loadgroup`): every test that serves a
+    card on pcscd's vpcd slots must be in the "vpcd" group (two at once would take each
+    other's slot), and a test that needs no slot must not be (it would serialise for
+    nothing: `serve --virtual` reads its cards in process)."""
+    files = ["tests/pcsc/test_vpcd_foundation.py", "tests/desk/test_reader_watch_pcsc.py",
+             "tests/desk/test_browser_pcsc.py", "examples/pyscard-hello/tests/test_pin_tries.py",
+             "tests/unit/test_office_loop.py", "tests/desk/test_serve_cmd.py"]
+    script = (
+        "import sys, pytest\n"
+        "from tests.support.tiers import shared_resource\n"
+        "class P:\n"
+        "    def pytest_collection_finish(self, session):\n"
+        "        for item in session.items:\n"
+        "            print('GROUP', shared_resource(item), item.nodeid)\n"
+        f"sys.exit(pytest.main(['--collect-only', '-q', '-p', 'no:cacheprovider', *{files!r}],"
+        " plugins=[P()]))\n")
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    groups: dict[str, set[str]] = {}
+    for line in out.stdout.splitlines():
+        if line.startswith("GROUP "):
+            _, group, nodeid = line.split(" ", 2)
+            groups.setdefault(nodeid.split("::", 1)[0], set()).add(group)
+    for path in files[:4]:
+        assert groups.get(path) == {"vpcd"}, (path, groups.get(path))
+    for path in files[4:]:
+        assert groups.get(path) == {"None"}, (path, groups.get(path))
+
+
+def test_the_apdu_table_reaches_the_summary_from_xdist_workers() -> None:
+    """The quirk matrix's counts travel in the test reports (an xdist worker's module
+    globals never reach the process that prints the summary)."""
+    from tests.support import quirk_matrix
+
+    saved = dict(quirk_matrix.APDU_COUNTS)
+    quirk_matrix.APDU_COUNTS.clear()
+    try:
+        quirk_matrix.merge_reported([("other", 1), (quirk_matrix.COUNT_PROPERTY,
+                                                    ["read", "plain", 16])])
+        assert quirk_matrix.APDU_COUNTS == {("read", "plain"): 16}
+        assert any(line.startswith("read ") for line in quirk_matrix.summary_lines())
+    finally:
+        quirk_matrix.APDU_COUNTS.clear()
+        quirk_matrix.APDU_COUNTS.update(saved)
