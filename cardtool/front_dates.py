@@ -906,9 +906,9 @@ def _whole_glyphs(crop: Image.Image) -> Image.Image:
 def _second_look(grey: Image.Image, dates: dict[str, FaceDate], engine: Engine) -> None:
     """Demote (in place) every read date whose crop, read again on its own at another
     scale, does not give the same date: one reading of the page is not enough for a date
-    a person may rely on. One engine call for all the crops; for the dates it did not
-    confirm, one more at another height (the engine now and then drops a digit at one
-    scale: a confirmation by either separate reading counts, never a guess)."""
+    a person may rely on. One engine call for all the crops; for the dates it read no
+    whole date at all, one more at another height (the engine now and then drops a digit at
+    one scale); a look that reads another date is final: the date is uncertain."""
     wanted = [name for name, d in dates.items() if d.status is Status.READ and d.box]
     for height in _LOOK_HEIGHTS:
         if not wanted:
@@ -921,7 +921,12 @@ def _second_look(grey: Image.Image, dates: dict[str, FaceDate], engine: Engine) 
             digits = "".join(ch for ch in text.translate(_DIGIT_LOOKALIKES) if ch.isdigit())
             day = dates[name].date
             assert day is not None
-            if day.strftime("%Y%m%d") not in digits:
+            if day.strftime("%Y%m%d") in digits:
+                continue
+            if _DATE.search(text):
+                # another date read: a disagreement, not a digit lost
+                dates[name] = _demote(dates[name], "second-look-differs")
+            else:
                 unconfirmed.append(name)
         wanted = unconfirmed
     for name in wanted:
@@ -933,7 +938,7 @@ def _look(grey: Image.Image, found: Sequence[FaceDate], engine: Engine, height: 
     """What the engine reads on each date's crop, enlarged so its text stands ``height``
     pixels high, all crops on one sheet (one engine call)."""
     from PIL import Image as PILImage
-    from PIL import ImageFilter, ImageOps
+    from PIL import ImageOps
 
     crops = []
     bands = []  # where the date itself lies in each crop, pixels from the crop's top
@@ -950,10 +955,10 @@ def _look(grey: Image.Image, found: Sequence[FaceDate], engine: Engine, height: 
                                                   min(grey.height, bottom + pad)))),
                          top - upper, bottom - upper)
         scale = height / max(1, crop.height)
+        # not smoothed as the page is: a look as unlike the first as it can be, so that
+        # the two do not misread a digit alike (measured: smoothed, they did)
         big = crop.resize((max(1, round(crop.width * scale)), height),
                           PILImage.Resampling.LANCZOS)
-        if scale > 1:
-            big = big.filter(ImageFilter.GaussianBlur(SMOOTHING * scale))
         crops.append(ImageOps.expand(big, border=8, fill=255))
         bands.append((8 + (top - upper) * scale, 8 + (bottom - upper) * scale))
     sheet = PILImage.new("L", (max(c.width for c in crops) + 16,

@@ -464,3 +464,15 @@ def test_a_permission_or_issue_label_that_lost_its_first_character_is_not_birth(
     words += line(misread, 10, 98, 12) + line("2020年12月25日", 130, 94, 20)
     d = read(words)[layout.BIRTH_DATE]
     assert d.date is None
+
+
+def test_a_second_look_that_reads_another_date_is_final() -> None:
+    # the first look reads other digits (not a digit lost): no third look confirms it
+    page = card_lines(1400 / 640)
+    right = ["5年(2029年12月31日)", "は2029年12月31日ま", "1990年01月31日", "2024年12月20日"]
+    other = [right[0], right[1], "1990年01月37日", right[3]]
+    engine = Looks(page, [other, right])
+    result = read_front_dates(_page(), special=False, engine=engine, today=TODAY)
+    d = result.get(layout.BIRTH_DATE)
+    assert (d.date, d.reason) == (None, "second-look-differs")
+    assert engine.calls == 2
