@@ -946,10 +946,10 @@ def _look(grey: Image.Image, found: Sequence[FaceDate], engine: Engine, height: 
         left, top, right, bottom = found_date.box or (0, 0, 0, 0)
         pad = max(2, (bottom - top) // 4)
         upper = max(0, top - pad)
-        # across: two thirds of its height beyond the box (the engine's character boxes
-        # are approximate), less the glyph the crop's edge cuts through (half a 「(」
-        # merges with the first digit)
-        side = max(3, (bottom - top) * 2 // 3)
+        # across: 1.2 times its height beyond the box (the engine's character boxes are
+        # approximate: off by a digit now and then), less the glyph the crop's edge cuts
+        # through (half a 「(」 merges with the first digit)
+        side = max(3, (bottom - top) * 6 // 5)
         crop = _own_line(_whole_glyphs(grey.crop((max(0, left - side), upper,
                                                   min(grey.width, right + side),
                                                   min(grey.height, bottom + pad)))),
