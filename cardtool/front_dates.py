@@ -9,11 +9,15 @@ not published, so this reader assumes none of them: it recognises the **whole im
 to its right, or below it within a few label heights), never relative to the image.
 
 - 在留期間(満了日): a date in brackets after the period, 「5年（2029年12月31日）」, or 「無期限」,
-  right of or below the label (which may be split over two lines: 在留期間 / (満了日));
+  right of or below the label (which may be split over two lines: 在留期間 / (満了日)); the
+  value's own form (N年（…）, 無期限 read whole) is printed nowhere else, so it is known
+  also when the label is misread (the card's own date must still agree);
 - カード有効期限: the date of 「このカードは 2029年12月31日 まで有効です。」 (the sentence may
   break after は);
 - 生年月日, 許可年月日 (and 交付年月日, read only so that its date is not taken for another):
-  the nearest date right of or below the label.
+  the nearest date right of or below the label, and only when the text where that date's
+  label stands (left of it on its line, else just above it) is that label: a date by an
+  unrecognised text (交付年月日 misread 交村年月日) is never another entry's value.
 
 Every date comes back with a confidence and the pixel box it was read from (in the original
 image's coordinates, for a person to compare with the card), and **below the threshold, or
@@ -24,8 +28,12 @@ type it. Never a guessed date. Checks before a date is ``read``:
 - the image decodes through the card-image guard and is not blank;
 - the label is found, exactly one date is tied to it, in the card's printed form
   (YYYY年MM月DD日: four, two and two digits; full-width digits, spaces and the unambiguous
-  letter-for-digit confusions O→0, I/l/|→1 are accepted), a real calendar date in range, and
-  every recognised character of the date has at least ``THRESHOLD`` confidence;
+  letter-for-digit confusions O→0, I/l/|→1 are accepted, and a misread 年/月/日 — the
+  digits keep their count), a real calendar date in range, and every digit of the date
+  has at least ``THRESHOLD`` confidence;
+- a second look: the date's crop, alone and enlarged, read again gives the same eight
+  digits (at a second height if the first did not: the engine now and then drops a digit
+  at one scale);
 - consistent with the card kind: a 特別永住者証明書 has no period of stay; on a 在留カード
   with a period the card is valid until the period's end (or, for a holder under 16, the
   16th birthday if earlier), so the two dates, read separately, must agree; a birth date
@@ -35,12 +43,14 @@ For a person to confirm each date (the desk, ``office``): ``FaceDate.status`` / 
 ``.confidence`` / ``.reason`` (``reason_text(lang)``), ``.box`` (the value) and ``.label_box``,
 ``.crop_box`` (both), in pixels of the stored image (``FaceDates.image_size``), also for an
 uncertain date when a candidate was seen; ``crop_png(front_image, box)`` renders the crop
-from the card's own image.
+from the card's own image (the one crop function: the desk and ``office`` use it).
 
 The OCR engine is Tesseract 5 (Debian ``tesseract-ocr`` + ``tesseract-ocr-jpn``, LSTM model)
 through ``pytesseract`` (the ``ocr`` extra): one call for the page (hOCR with each
 character's box and confidence, page mode 11), one for the second look at the dates' crops,
-and a third (page mode 3, another scale) only when a field was not found at all. Without it
+a third (page mode 3, another scale) only when a field was not found at all, and, when
+nothing at all was read, Tesseract's orientation detection (``osd``, if installed) to read a
+sideways or upside-down image turned upright. Without it
 every date is ``uncertain`` with reason ``no-ocr-engine`` and the typed-date path works as
 before. Not measured: faces with a dotted zero (the fixed-pitch IPA Gothic / Takao Gothic),
 which Tesseract reads as 6 or 9; on such a card the second look and the cross-checks are the
@@ -49,6 +59,7 @@ only guard. Accuracy and time: ``bench/ocr_accuracy.py`` (development and held-o
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import time
@@ -70,6 +81,9 @@ if TYPE_CHECKING:
 
 #: Lowest confidence (0..1) of any character of a date for the date to count as read.
 THRESHOLD = 0.80
+#: Lowest confidence of Tesseract's orientation detection for a page to be turned (a wrong
+#: turn only costs time: the turned page's dates pass every check as any other's).
+OSD_CONFIDENCE = 1.0
 #: First-generation cards exist from 2012-07-09 (the new residence management system).
 FIRST_CARDS = dt.date(2012, 7, 9)
 LATEST = dt.date(2100, 12, 31)
@@ -254,11 +268,37 @@ class Tesseract:
         self.name = f"tesseract-jpn-psm{psm}"
         check_tesseract()
 
+    def rotation(self, image: Image.Image) -> int:
+        """How many degrees clockwise the page must turn to stand upright (0, 90, 180,
+        270), by Tesseract's orientation detection (page mode 0, the ``osd`` data); 0 when
+        it is not installed, fails or is not sure."""
+        import pytesseract
+
+        languages = _tesseract_languages()
+        if isinstance(languages, str) or "osd" not in languages:
+            return 0
+        page = image.convert("L")
+        page.format = "PPM"  # Pillow writes a grey image as PGM (P5)
+        try:
+            osd = pytesseract.image_to_osd(page, config="--psm 0")
+        except (OSError, RuntimeError, pytesseract.TesseractError):
+            return 0
+        turn = re.search(r"Rotate: (\d+)", osd)
+        sure = re.search(r"Orientation confidence: ([\d.]+)", osd)
+        if turn is None or sure is None or float(sure[1]) < OSD_CONFIDENCE:
+            return 0
+        quarter = int(turn[1])
+        return quarter if quarter in (90, 180, 270) else 0
+
     def words(self, image: Image.Image) -> list[Word]:
         import pytesseract
 
+        # handed over uncompressed (PGM): pytesseract's default PNG costs more to write
+        # and to read than the page's recognition saves
+        page = image.convert("L")
+        page.format = "PPM"  # Pillow writes a grey image as PGM (P5)
         hocr = pytesseract.image_to_pdf_or_hocr(
-            image, lang="jpn", extension="hocr",
+            page, lang="jpn", extension="hocr",
             config=f"--psm {self.psm} -c hocr_char_boxes=1")
         return parse_hocr(hocr)
 
@@ -325,6 +365,28 @@ def default_fallback() -> tuple[Engine, int]:
     return Tesseract(psm=3), FALLBACK_WIDTH
 
 
+def _turned_back(result: FaceDates, quarter: int, size: tuple[int, int], seconds: float
+                 ) -> FaceDates:
+    """``result`` read from the image turned ``quarter`` degrees clockwise, with its boxes
+    in the stored (unturned) image's pixels."""
+    width, height = size
+
+    def back(box: Box | None) -> Box | None:
+        if box is None:
+            return None
+        x0, y0, x1, y1 = box
+        if quarter == 90:  # (x, y) was turned to (height - y, x)
+            return (y0, height - x1, y1, height - x0)
+        if quarter == 180:
+            return (width - x1, height - y1, width - x0, height - y0)
+        return (width - y1, x0, width - y0, x1)  # 270: (x, y) was turned to (y, width - x)
+
+    dates = tuple(dataclasses.replace(d, box=back(d.box), label_box=back(d.label_box))
+                  for d in result.dates)
+    return FaceDates(dates, result.engine, seconds=seconds, image_size=size,
+                     extra={**result.extra, "turned": str(quarter)})
+
+
 # --- the image ------------------------------------------------------------------------------
 
 #: The width the page is scaled to before recognition: card text then stands about 25-40
@@ -332,6 +394,8 @@ def default_fallback() -> tuple[Engine, int]:
 WORK_WIDTH = 1400
 #: The fallback reading's width (see ``default_fallback``).
 FALLBACK_WIDTH = 1100
+#: Gaussian radius, in stored pixels, applied to the enlarged page.
+SMOOTHING = 0.5
 _PAD = 16  # white border added around the page (pixels of the scaled image)
 
 
@@ -362,12 +426,17 @@ def _despeckle(image: Image.Image) -> Image.Image:
 
 def _prepare(image: Image.Image, width: int = WORK_WIDTH) -> _Page:
     from PIL import Image as PILImage
-    from PIL import ImageOps
+    from PIL import ImageFilter, ImageOps
 
     grey = _despeckle(image.convert("L"))
     scale = width / grey.width
     size = (width, max(1, round(grey.height * scale)))
     big = grey.resize(size, PILImage.Resampling.LANCZOS)
+    if scale > 1:
+        # the bilevel image's staircase edges softened (half a stored pixel): the engine
+        # reads the enlarged glyphs better (measured with bench/ocr_diagnose.py; blurring
+        # before enlarging, cheaper, read fewer dates)
+        big = big.filter(ImageFilter.GaussianBlur(SMOOTHING * scale))
     return _Page(ImageOps.expand(big, border=_PAD, fill=255), scale)
 
 
@@ -377,8 +446,15 @@ def _prepare(image: Image.Image, width: int = WORK_WIDTH) -> _Page:
 #: nothing else is corrected (S/5, B/8, Z/2 could be either).
 _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
 _D = r"[0-9OoIl|]"
-_DATE = re.compile(rf"(?<![0-9])({_D}{{4}})年({_D}{{2}})月({_D}{{2}})日")
+#: A separator the engine misread (年 as 皇, 月 as 同, 日 as H): any one character that is
+#: neither a digit nor a digit's look-alike. The digits keep their count (4, 2, 2: a lost or
+#: an extra digit is no date) and the second look must give the same eight; the
+#: separators carry no part of the date's value.
+_SEP = r"[^0-9OoIl|\s]"
+_DATE = re.compile(rf"(?<![0-9])({_D}{{4}})({_SEP})({_D}{{2}})({_SEP})({_D}{{2}})"
+                   rf"(?:日|(?![0-9OoIl|]))")
 _DURATION = re.compile(r"(?:\d{1,2}年)?(?:\d{1,2}月)?(?:\d{1,3}日)?\($")
+_PERIOD_FORM = re.compile(r"(?<!\d)\d{1,2}[年月](?:\d{1,2}月)?\($")
 
 
 @dataclass(frozen=True)
@@ -450,9 +526,11 @@ _LABEL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                           # 在留資格, 在留カード)
                           r"|在留(?![資格カ])[^\W\d]{2}(?=[(\d無])")),
     ("indefinite", re.compile(r"無期限")),
+    # 無期限 with one character misread: taken only where a 在留期間 label claims it
+    ("indefinite-like", re.compile(r"(?<!有)無(?:[^\W\d]限|期[^\W\d])")),
     ("expiry-head", re.compile(r"このカード|カードは")),
-    ("expiry-tail", re.compile(r"まで有効|で有効|有効です")),
-    ("birth", re.compile(rf"(?:生年.日?|生.月日|(?:^|(?<=\W))[^\W\d]年月日){_VALUE_NEXT}")),
+    ("expiry-tail", re.compile(r"ま[でて]有効|[でて]有効|有効[でて]す")),
+    ("birth", re.compile(rf"(?:生年.日?|生.月日|(?:^|(?<=\W))[^\W\d可付]年月日){_VALUE_NEXT}")),
     ("permission", re.compile(rf"(?:許可(?![の(])[^\d(]{{1,3}}|(?<![0-9])可年.日){_VALUE_NEXT}")),
     ("issue", re.compile(rf"(?:交付[^\d(]{{1,3}}|(?<![0-9])付年.日){_VALUE_NEXT}")),
 )
@@ -478,10 +556,13 @@ def _find_dates(lines: Sequence[_Line]) -> list[_Date]:
     for n, line in enumerate(lines):
         text = line.text
         for m in _DATE.finditer(text):
-            digits = [g.translate(_DIGIT_LOOKALIKES) for g in m.groups()]
+            digits = [m[g].translate(_DIGIT_LOOKALIKES) for g in (1, 3, 5)]
+            # how sure the engine is of the value: its digits (a misread separator is
+            # not part of it, the eight digits are checked again by the second look)
+            sure = min(line.confidence(m.start(g), m.end(g)) for g in (1, 3, 5))
             out.append(_Date(f"{digits[0]}年{digits[1]}月{digits[2]}日",
                              (int(digits[0]), int(digits[1]), int(digits[2])),
-                             line.confidence(m.start(), m.end()), line.box(m.start(), m.end()),
+                             sure, line.box(m.start(), m.end()),
                              text[:m.start()], text[m.end():], n))
     return out
 
@@ -497,7 +578,10 @@ def _tie(label: Box, value: Box) -> float | None:
     middle = (value[1] + value[3]) / 2
     if label[1] - 0.6 * h <= middle <= label[3] + 0.6 * h and value[0] >= label[2] - h:
         gap = max(0.0, (value[0] - label[2]) / h)
-        return gap if gap <= 30 else None
+        # off the label's middle counts too: of two labels on close rows (許可年月日 above
+        # 交付年月日), the date stands level with its own
+        off = abs(middle - (label[1] + label[3]) / 2) / h
+        return gap + off if gap <= 30 else None
     below = (value[1] - label[3]) / h
     if -0.3 <= below <= 1.2 and label[0] - 2 * h <= value[0] <= label[2] + h:
         return 1.0 + below
@@ -512,6 +596,49 @@ def _nearest(value: Box, labels: Sequence[_Label], kinds: Iterable[str]
     return min(scored, key=lambda x: x[1], default=None)
 
 
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _fragments(lines: Sequence[_Line]) -> list[Box]:
+    """The boxes of the page's texts that are not dates: each line cut at its dates and at
+    gaps wider than its characters' height, kept when it has two letters or more (a label
+    has, a stray mark has not)."""
+    runs: list[list[_Char]] = []
+    for line in lines:
+        cuts = {i for m in _DATE.finditer(line.text) for i in range(m.start(), m.end())}
+        run: list[_Char] = []
+        for i, c in enumerate(line.chars):
+            if i in cuts or (run and c.box[0] - run[-1].box[2]
+                             > max(_height(run[-1].box), _height(c.box))):
+                runs.append(run)
+                run = []
+            if i not in cuts:
+                run.append(c)
+        runs.append(run)
+    return [_union(c.box for c in run) for run in runs
+            if sum(1 for c in run if re.match(r"[^\W\d_]", c.ch)) >= 2]
+
+
+def _own_text(value: Box, fragments: Sequence[Box]) -> Box | None:
+    """The text where a value's label stands: the nearest text left of it on its line (a
+    label left of its value), else the nearest text just above it (a label above)."""
+    beside: list[tuple[float, Box]] = []
+    above: list[tuple[float, Box]] = []
+    for frag in fragments:
+        distance = _tie(frag, value)
+        if distance is None:
+            continue
+        h = _height(frag)
+        middle = (value[1] + value[3]) / 2
+        same_line = frag[1] - 0.6 * h <= middle <= frag[3] + 0.6 * h
+        (beside if same_line else above).append((distance, frag))
+    for group in (beside, above):
+        if group:
+            return min(group)[1]
+    return None
+
+
 # --- from text to dates ---------------------------------------------------------------------
 
 
@@ -523,6 +650,7 @@ class _Reading:
     label: _Label | None = None
     dates: list[_Date] = field(default_factory=list)
     indefinite: _Label | None = None
+    by_form: bool = False  # a date in the period of stay's own form (3年（…）)
     scores: dict[int, float] = field(default_factory=dict)  # id(date): distance to label
 
 
@@ -530,6 +658,7 @@ def _classify(lines: Sequence[_Line], special: bool
               ) -> tuple[dict[str, _Reading], list[_Label]]:
     labels = _find_labels(lines)
     dates = _find_dates(lines)
+    fragments = _fragments(lines)
     readings = {name: _Reading(name) for name in FIELDS}
     kinds = {"birth": layout.BIRTH_DATE, "permission": layout.PERMISSION_DATE,
              "period": layout.RESIDENCE_EXPIRY}
@@ -539,7 +668,7 @@ def _classify(lines: Sequence[_Line], special: bool
             readings[name].label = lab
     heads = [lab for lab in labels if lab.kind == "expiry-head"]
     for d in dates:
-        tail = re.match(r"(まで|で有|有効)", d.after) is not None
+        tail = re.match(r"(ま[でて]|[でて]有|有効)", d.after) is not None
         head = d.before.endswith(("は", "カード"))
         above = any(_tie(h.box, d.box) is not None and h.line != d.line
                     and lines[h.line].text.endswith("は") for h in heads)
@@ -556,11 +685,19 @@ def _classify(lines: Sequence[_Line], special: bool
             reading = readings[layout.RESIDENCE_EXPIRY]
             if tied is not None:
                 reading.label = tied[0]
+            # 3年（…）/ 6月（…）: the period of stay's own form, printed nowhere else on
+            # the card: its misread label is not needed (the card's date must agree)
+            reading.by_form |= _PERIOD_FORM.search(d.before) is not None
             reading.dates.append(d)
             continue
         tied = _nearest(d.box, labels, ("birth", "permission", "issue", "period"))
         if tied is None:
             continue  # a date no label claims (e.g. in an address): not a field's value
+        own = _own_text(d.box, fragments)
+        if own is not None and not _overlap(own, tied[0].box):
+            # The text where this date's label stands is not the label it was tied to: an
+            # entry whose label was misread (交付年月日 as 交村年月日), never another's value.
+            continue
         kind = tied[0].kind
         if kind == "issue":
             continue
@@ -569,11 +706,14 @@ def _classify(lines: Sequence[_Line], special: bool
         readings[name].dates.append(d)
         readings[name].scores[id(d)] = tied[1]
     for lab in labels:
-        if lab.kind == "indefinite":
+        if lab.kind in ("indefinite", "indefinite-like"):
             tied = _nearest(lab.box, labels, ("period",))
             if tied is not None:
                 readings[layout.RESIDENCE_EXPIRY].indefinite = lab
                 readings[layout.RESIDENCE_EXPIRY].label = tied[0]
+            elif lab.kind == "indefinite":
+                # 無期限 read whole: the period's value, printed nowhere else
+                readings[layout.RESIDENCE_EXPIRY].indefinite = lab
     return readings, labels
 
 
@@ -616,7 +756,7 @@ def _judge(reading: _Reading, to_original: Any) -> FaceDate:
     d = candidates[0]
     box = to_original(d.box)
     text = d.before + d.text + d.after
-    if reading.label is None:
+    if reading.label is None and not reading.by_form:
         return FaceDate(name, Status.UNCERTAIN, None, d.confidence, text, "label-missing", box)
     try:
         day = dt.date(*d.value)
@@ -723,8 +863,9 @@ def dates_from_words(words: Sequence[Word], *, special: bool, today: dt.date,
     return dates, None
 
 
-#: The second look: each date's crop enlarged so its text stands this many pixels high.
-_LOOK_HEIGHT = 44
+#: The second look: each date's crop enlarged so its text stands this many pixels high;
+#: the dates the first height did not confirm are looked at again at the second.
+_LOOK_HEIGHTS = (44, 60)
 _LOOK_GAP = 28
 
 
@@ -746,30 +887,79 @@ def _own_line(crop: Image.Image, top: int, bottom: int) -> Image.Image:
     return crop
 
 
+def _whole_glyphs(crop: Image.Image) -> Image.Image:
+    """``crop`` with the inked columns touching its left and right edges painted white, up
+    to the first blank column: a glyph the crop cut through, not one of the date's."""
+    def blank(x: int) -> bool:
+        lowest = crop.crop((x, 0, x + 1, crop.height)).getextrema()[0]
+        return isinstance(lowest, (int, float)) and lowest >= 128
+
+    for columns in (range(crop.width), range(crop.width - 1, -1, -1)):
+        cut = [x for x in columns[:crop.width // 3]]
+        for x in cut:
+            if blank(x):
+                break
+            crop.paste(255, (x, 0, x + 1, crop.height))
+    return crop
+
+
 def _second_look(grey: Image.Image, dates: dict[str, FaceDate], engine: Engine) -> None:
     """Demote (in place) every read date whose crop, read again on its own at another
     scale, does not give the same date: one reading of the page is not enough for a date
-    a person may rely on. One engine call for all the crops."""
+    a person may rely on. One engine call for all the crops; for the dates it read no
+    whole date at all, one more at another height (the engine now and then drops a digit at
+    one scale); a look that reads another date is final: the date is uncertain."""
+    wanted = [name for name, d in dates.items() if d.status is Status.READ and d.box]
+    for height in _LOOK_HEIGHTS:
+        if not wanted:
+            return
+        texts = _look(grey, [dates[name] for name in wanted], engine, height)
+        unconfirmed = []
+        for name, text in zip(wanted, texts, strict=True):
+            # The same eight digits in a row: the second look confirms the digits, the
+            # first one's strict form (年, 月, 日 in their places) still stands.
+            digits = "".join(ch for ch in text.translate(_DIGIT_LOOKALIKES) if ch.isdigit())
+            day = dates[name].date
+            assert day is not None
+            if day.strftime("%Y%m%d") in digits:
+                continue
+            if _DATE.search(text):
+                # another date read: a disagreement, not a digit lost
+                dates[name] = _demote(dates[name], "second-look-differs")
+            else:
+                unconfirmed.append(name)
+        wanted = unconfirmed
+    for name in wanted:
+        dates[name] = _demote(dates[name], "second-look-differs")
+
+
+def _look(grey: Image.Image, found: Sequence[FaceDate], engine: Engine, height: int
+          ) -> list[str]:
+    """What the engine reads on each date's crop, enlarged so its text stands ``height``
+    pixels high, all crops on one sheet (one engine call)."""
     from PIL import Image as PILImage
     from PIL import ImageOps
 
-    wanted = [name for name, d in dates.items() if d.status is Status.READ and d.box]
-    if not wanted:
-        return
     crops = []
     bands = []  # where the date itself lies in each crop, pixels from the crop's top
-    for name in wanted:
-        left, top, right, bottom = dates[name].box or (0, 0, 0, 0)
+    for found_date in found:
+        left, top, right, bottom = found_date.box or (0, 0, 0, 0)
         pad = max(2, (bottom - top) // 4)
-        side = max(3, (bottom - top) * 2 // 3)
         upper = max(0, top - pad)
-        crop = _own_line(grey.crop((max(0, left - side), upper, min(grey.width, right + side),
-                                    min(grey.height, bottom + pad))),
+        # across: 1.2 times its height beyond the box (the engine's character boxes are
+        # approximate: off by a digit now and then), less the glyph the crop's edge cuts
+        # through (half a 「(」 merges with the first digit)
+        side = max(3, (bottom - top) * 6 // 5)
+        crop = _own_line(_whole_glyphs(grey.crop((max(0, left - side), upper,
+                                                  min(grey.width, right + side),
+                                                  min(grey.height, bottom + pad)))),
                          top - upper, bottom - upper)
-        scale = _LOOK_HEIGHT / max(1, crop.height)
-        crops.append(ImageOps.expand(crop.resize(
-            (max(1, round(crop.width * scale)), _LOOK_HEIGHT), PILImage.Resampling.LANCZOS),
-            border=8, fill=255))
+        scale = height / max(1, crop.height)
+        # not smoothed as the page is: a look as unlike the first as it can be, so that
+        # the two do not misread a digit alike (measured: smoothed, they did)
+        big = crop.resize((max(1, round(crop.width * scale)), height),
+                          PILImage.Resampling.LANCZOS)
+        crops.append(ImageOps.expand(big, border=8, fill=255))
         bands.append((8 + (top - upper) * scale, 8 + (bottom - upper) * scale))
     sheet = PILImage.new("L", (max(c.width for c in crops) + 16,
                                sum(c.height + _LOOK_GAP for c in crops) + _LOOK_GAP), 255)
@@ -785,20 +975,13 @@ def _second_look(grey: Image.Image, dates: dict[str, FaceDate], engine: Engine) 
         words = engine.words(sheet)
     except Exception:  # noqa: BLE001 - no second look: no date rests on one reading
         words = []
-    texts = ["" for _ in wanted]
+    texts = ["" for _ in found]
     for w in words:  # the engine's reading order
         middle = (w.box[1] + w.box[3]) / 2
         for n, (row_top, row_bottom) in enumerate(rows):
             if row_top <= middle < row_bottom:
                 texts[n] += re.sub(r"\s+", "", unicodedata.normalize("NFKC", w.text))
-    for name, text in zip(wanted, texts, strict=True):
-        # The same eight digits in a row: the second look confirms the digits, the first
-        # one's strict form (年, 月, 日 in their places) still stands.
-        digits = "".join(ch for ch in text.translate(_DIGIT_LOOKALIKES) if ch.isdigit())
-        d = dates[name]
-        assert d.date is not None
-        if d.date.strftime("%Y%m%d") not in digits:
-            dates[name] = _demote(d, "second-look-differs")
+    return texts
 
 
 #: A first reading with these reasons may find the field on a second reading of the page.
@@ -807,10 +990,13 @@ _NOT_SEEN = frozenset({"label-missing", "not-found", "ambiguous"})
 
 def read_face_image(image: Image.Image, *, special: bool, engine: Engine | None = None,
                     today: dt.date | None = None,
-                    fallback: tuple[Engine, int] | bool | None = True) -> FaceDates:
+                    fallback: tuple[Engine, int] | bool | None = True,
+                    turn: bool = True) -> FaceDates:
     """The dates of a decoded front image (any size). ``fallback``: a second engine and
     page width for the fields the first reading did not find (True: ``default_fallback``;
-    None/False: none). Never raises for bad input."""
+    None/False: none). ``turn``: when no card text is found at all, ask the engine for the
+    page's orientation (Tesseract's OSD, when installed) and read the image turned upright
+    (boxes stay in the stored image's pixels). Never raises for bad input."""
     started = time.perf_counter()
     size = (image.width, image.height)
     grey = image.convert("L")
@@ -857,10 +1043,21 @@ def read_face_image(image: Image.Image, *, special: bool, engine: Engine | None 
             for name, d in dates.items():
                 if d.reason in _NOT_SEEN and again[name].status is not Status.UNCERTAIN:
                     dates[name] = again[name]
+    if reason is None:
+        _second_look(_despeckle(grey), dates, engine)
+        _cross_check(dates, special, today)
+    if turn and isinstance(engine, Tesseract) and (reason is not None or not any(
+            d.status in (Status.READ, Status.INDEFINITE) for d in dates.values())):
+        # Nothing read at all: perhaps the image lies on its side or upside down.
+        quarter = engine.rotation(page.image)
+        if quarter:
+            upright = read_face_image(grey.rotate(-quarter, expand=True), special=special,
+                                      engine=engine, today=today, fallback=fallback,
+                                      turn=False)
+            if any(d.status in (Status.READ, Status.INDEFINITE) for d in upright.dates):
+                return _turned_back(upright, quarter, size, time.perf_counter() - started)
     if reason is not None:
         return _all_uncertain(reason, special, engine.name, size)
-    _second_look(grey, dates, engine)
-    _cross_check(dates, special, today)
     return FaceDates(tuple(dates[name] for name in FIELDS), engine.name,
                      seconds=time.perf_counter() - started, image_size=size)
 
@@ -882,32 +1079,61 @@ def read_front_dates(front_image: bytes, *, special: bool, signature_invalid: bo
     return read_face_image(image, special=special, engine=engine, today=today)
 
 
-def crop_png(front_image: bytes, box: Box, margin: float = 0.3) -> bytes:
-    """A PNG of ``box`` (a ``FaceDate.crop_box`` or ``.box``) cut from the card's own front
-    image (DF1/EF01 bytes as read), widened by ``margin`` of the box's height on every side:
-    what a person compares the OCR'd date with. Rendered on demand, never stored. Raises
-    ``CardtoolError`` for an image that does not decode or a box outside it."""
-    import io
-
-    decoded = decode_card_image(CardImage("front", RESIDENCE_FRONT, front_image))
-    with decoded:
-        image = decoded.convert("L")
-    left, top, right, bottom = box
-    pad = round(max(1, bottom - top) * margin)
-    bounds = (max(0, left - pad), max(0, top - pad), min(image.width, right + pad),
-              min(image.height, bottom + pad))
-    if bounds[0] >= bounds[2] or bounds[1] >= bounds[3]:
-        raise CropOutside(box=str(box), size=f"{image.width}x{image.height}")
-    out = io.BytesIO()
-    image.crop(bounds).save(out, "PNG", optimize=True)
-    return out.getvalue()
+#: The crop shown to a person is enlarged to this height (px) at most (three times at
+#: most), the whole image (no box) scaled down to this width.
+CROP_HEIGHT = 72
+WHOLE_WIDTH = 480
+#: Pixels of the image kept around a box, across and up/down: the rows above and below
+#: are close, a larger margin shows a sliver of them.
+CROP_MARGIN = (6, 2)
 
 
-class CropOutside(CardtoolError):
+class CropUnavailable(CardtoolError):
+    en = "The card image cannot be shown ({detail})."
+    ja = "カード画像を表示できません({detail})。"
+
+
+class CropOutside(CropUnavailable):
     en = "the box {box} lies outside the front image ({size})"
     ja = "指定の範囲 {box} は表面画像({size})の外です"
 
 
-__all__ = ["FIELDS", "THRESHOLD", "Box", "CropOutside", "Engine", "FaceDate", "FaceDates",
+def crop_png(front_image: bytes, box: Box | None) -> bytes:
+    """A PNG of ``box`` (a ``FaceDate.crop_box``: the date with its label, or ``.box``)
+    cut from the card's own front image (DF1/EF01 bytes as read), widened by
+    ``CROP_MARGIN`` and enlarged for the eye; the whole image scaled down when ``box`` is
+    None. What a person compares the OCR'd date with: rendered on demand, never stored.
+    Raises ``CropUnavailable`` for an image that does not decode, ``CropOutside`` for a
+    box outside it. The one crop of the front image (the desk's and ``office``'s)."""
+    import io
+
+    from PIL import Image as PILImage
+
+    try:
+        decoded = decode_card_image(CardImage("front", RESIDENCE_FRONT, front_image))
+    except CardtoolError as exc:
+        raise CropUnavailable(detail=type(exc).__name__) from None
+    with decoded:
+        image = decoded.convert("L")
+    if box is None:
+        image.thumbnail((WHOLE_WIDTH, WHOLE_WIDTH), PILImage.Resampling.LANCZOS)
+    else:
+        across, down = CROP_MARGIN
+        left, top, right, bottom = box
+        bounds = (max(0, left - across), max(0, top - down), min(image.width, right + across),
+                  min(image.height, bottom + down))
+        if bounds[0] >= bounds[2] or bounds[1] >= bounds[3]:
+            raise CropOutside(box=str(box), size=f"{image.width}x{image.height}",
+                              detail="outside")
+        image = image.crop(bounds)
+        scale = max(1.0, min(3.0, CROP_HEIGHT / image.height))
+        image = image.resize((round(image.width * scale), round(image.height * scale)),
+                             PILImage.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+__all__ = ["FIELDS", "THRESHOLD", "Box", "CropOutside", "CropUnavailable", "Engine", "FaceDate", "FaceDates",
            "OcrUnavailable", "Status", "Tesseract", "Word", "crop_png", "dates_from_words",
            "read_face_image", "read_front_dates"]

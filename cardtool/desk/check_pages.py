@@ -86,7 +86,7 @@ def _confirm_rows(session: CheckSession, version: int, lang: str,
         else:
             said = text("confirm_uncertain", lang, reason=read.reason_text(lang))
         try:
-            png = session.crop(version, read.box)
+            png = session.crop(version, read.crop_box)
         except CropUnavailable:
             png = None
         given = (typed or {}).get(item.name)
@@ -96,7 +96,7 @@ def _confirm_rows(session: CheckSession, version: int, lang: str,
             item.name, item.label(lang), said, read.status is Status.UNCERTAIN, value,
             given.answer.value if given is not None and given.answer is not None else "",
             "data:image/png;base64," + base64.b64encode(png).decode("ascii") if png else None,
-            text("confirm_crop" if read.box is not None else "confirm_whole", lang),
+            text("confirm_crop" if read.crop_box is not None else "confirm_whole", lang),
             item.may_be_indefinite))
     return rows
 

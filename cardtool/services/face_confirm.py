@@ -20,16 +20,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
 from cardtool import date_sources
 from cardtool.card_kind import CardKind
-from cardtool.errors import CardtoolError, UsageError
+from cardtool.errors import UsageError
 from cardtool.expiry import CardFacts
-from cardtool.front_dates import FaceDate, FaceDates, Status
+from cardtool.front_dates import CropUnavailable, FaceDate, FaceDates, Status, crop_png
 from cardtool.i18n import pick
 
 RESIDENCE_EXPIRY = "residence_expiry"
@@ -40,14 +39,6 @@ DATE_NAMES: dict[str, tuple[str, str]] = {
     RESIDENCE_EXPIRY: ("Period of stay (expiry)", "在留期間(満了日)"),
     CARD_EXPIRY: ("Card valid until", "カード有効期限"),
 }
-#: The crop is enlarged to this height (px) at most, the whole image to this width.
-CROP_HEIGHT = 72
-WHOLE_WIDTH = 480
-#: Pixels of the image kept around a date's box, across and up/down (the rows above and
-#: below are close: a larger margin shows a sliver of them).
-CROP_MARGIN = (6, 2)
-
-
 class Answer(Enum):
     DATE = "date"  # the date in the box is what the card shows (confirmed or corrected)
     INDEFINITE = "indefinite"  # the card shows 無期限 (period of stay only)
@@ -198,42 +189,6 @@ def as_judged_before_confirmation(facts: CardFacts) -> CardFacts:
     return dataclasses.replace(
         marked, typed_residence_expiry=None if stay else marked.typed_residence_expiry,
         card_expiry=None if card else marked.card_expiry)
-
-
-class CropUnavailable(CardtoolError):
-    en = "The card image cannot be shown ({detail})."
-    ja = "カード画像を表示できません({detail})。"
-
-
-def crop_png(front_image: bytes, box: tuple[int, int, int, int] | None) -> bytes:
-    """PNG bytes of ``box`` (x0, y0, x1, y1 in the image's pixels) of the card's front image,
-    enlarged for the eye; the whole image scaled down when ``box`` is None. Raises
-    ``CropUnavailable`` when the image does not decode."""
-    from PIL import Image
-
-    from cardtool.images import RESIDENCE_FRONT, CardImage, decode_card_image
-
-    try:
-        decoded = decode_card_image(CardImage("front", RESIDENCE_FRONT, front_image))
-    except CardtoolError as exc:
-        raise CropUnavailable(detail=type(exc).__name__) from None
-    with decoded:
-        image = decoded.convert("L")
-    if box is not None:
-        x0, y0, x1, y1 = box
-        across, down = CROP_MARGIN
-        x0, y0 = max(0, x0 - across), max(0, y0 - down)
-        x1, y1 = min(image.width, x1 + across), min(image.height, y1 + down)
-        if x1 > x0 and y1 > y0:
-            image = image.crop((x0, y0, x1, y1))
-            scale = max(1.0, min(3.0, CROP_HEIGHT / image.height))
-            image = image.resize((round(image.width * scale), round(image.height * scale)),
-                                 Image.Resampling.LANCZOS)
-    else:
-        image.thumbnail((WHOLE_WIDTH, WHOLE_WIDTH), Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
-    return out.getvalue()
 
 
 __all__ = ["CARD_EXPIRY", "DATE_NAMES", "RESIDENCE_EXPIRY", "Answer", "CropUnavailable",

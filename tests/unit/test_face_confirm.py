@@ -287,3 +287,14 @@ def test_office_db_asks_each_date_and_saves_its_source(
     assert (check.residence_expiry, check.residence_expiry_source) == (
         PERSONA.residence_expiry, "typed")
     assert (check.card_expiry, check.card_expiry_source) == (PLANTED, "ocr-confirmed")
+
+
+def test_one_crop_of_the_front_image() -> None:
+    """The desk and ``office`` crop the card's image with the reader's one function (a copy
+    of it in the services would drift from what the reader's boxes mean)."""
+    from cardtool import front_dates
+    from cardtool.services import face_confirm
+
+    assert face_confirm.crop_png is front_dates.crop_png
+    assert face_confirm.CropUnavailable is front_dates.CropUnavailable
+    assert "def crop_png" not in Path(face_confirm.__file__).read_text(encoding="utf-8")

@@ -266,10 +266,10 @@ def _page(width: int = 640, height: int = 404) -> bytes:
 
 
 def test_no_date_rests_on_one_reading() -> None:
-    # the second look sees nothing: every date the page gave is uncertain
+    # the second look sees nothing, at either height: every date the page gave is uncertain
     engine = Scripted(card_lines(1400 / 640))
     result = read_front_dates(_page(), special=False, engine=engine, today=TODAY)
-    assert engine.calls == 2
+    assert engine.calls == 1 + len(front_dates._LOOK_HEIGHTS)
     assert {d.reason for d in result.dates} <= {"second-look-differs"}
     assert all(d.date is None for d in result.dates)
     assert result.image_size == (640, 404)
@@ -334,12 +334,20 @@ def test_the_crop_a_person_compares_the_date_with() -> None:
     image = Image.new("1", (640, 404), 1)
     image.paste(0, (100, 200, 300, 230))
     data = _g4(image)
+    across, down = front_dates.CROP_MARGIN
     with Image.open(io.BytesIO(front_dates.crop_png(data, (100, 200, 300, 230)))) as crop:
-        assert crop.size == (200 + 2 * 9, 30 + 2 * 9)  # widened by 0.3 of the box's height
-        assert crop.convert("L").getpixel((109, 24)) == 0
+        # widened by the margin, then enlarged to the height a person reads easily
+        scale = front_dates.CROP_HEIGHT / (30 + 2 * down)
+        assert crop.size == (round((200 + 2 * across) * scale), front_dates.CROP_HEIGHT)
+        grey = crop.convert("L")
+        assert grey.getpixel((crop.width // 2, crop.height // 2)) < 64  # the box's ink
+        assert grey.getpixel((1, 1)) > 192  # the margin around it
+    with Image.open(io.BytesIO(front_dates.crop_png(data, None))) as whole:
+        assert whole.width == front_dates.WHOLE_WIDTH
+        assert whole.width / whole.height == pytest.approx(640 / 404, 0.02)
     with pytest.raises(front_dates.CropOutside):
         front_dates.crop_png(data, (700, 500, 800, 520))
-    with pytest.raises(front_dates.CardtoolError):
+    with pytest.raises(front_dates.CropUnavailable):
         front_dates.crop_png(b"not an image", (0, 0, 10, 10))
 
 
@@ -349,3 +357,122 @@ def test_the_next_entry_with_its_label_misread_is_not_a_second_candidate() -> No
     words += line("叶層年HH", 400, 268, 12)  # 交付年月日, misread
     dates = read(words)
     assert dates[layout.PERMISSION_DATE].date == dt.date(2024, 12, 20)
+
+
+@pytest.mark.parametrize("misread", ["交村年月日", "人け全月晶", "委付年月晶", "叶層年HH", "文什牛目"])
+def test_a_date_by_a_misread_label_is_never_taken_for_another_entry(misread: str) -> None:
+    # 許可年月日 [its date unreadable] 交付年月日 2024年12月25日, the second label misread:
+    # the issue date stands by a text that is not 許可年月日, so it is not the permission's
+    words = [w for w in card_lines() if w.box[1] not in (264, 268)]
+    words += (line("許可年月日", 10, 268, 12) + line("2024年1Z月20日", 130, 264, 20)
+              + line(misread, 330, 268, 12) + line("2024年12月25日", 396, 264, 20))
+    d = read(words)[layout.PERMISSION_DATE]
+    assert (d.status, d.date, d.reason) == (Status.UNCERTAIN, None, "not-found")
+
+
+def test_of_two_close_rows_each_date_is_its_own_labels() -> None:
+    # 許可年月日 and 交付年月日 on rows closer than their labels are high (a tall 日 box):
+    # the issue date lies within reach of both labels' lines, and is the issue label's
+    words = [w for w in card_lines() if w.box[1] not in (264, 268)
+             and not (w.box[0] >= 400 and 254 <= w.box[1] <= 290)]
+    words += (line("許可年月日", 56, 470, 40, key=1) + line("2024年12月20日", 266, 470, 40, key=1)
+              + line("交付年月日", 56, 514, 40, key=2) + line("2024年12月25日", 216, 514, 40, key=2))
+    d = read(words)[layout.PERMISSION_DATE]
+    assert (d.status, d.date) == (Status.READ, dt.date(2024, 12, 20))
+
+
+def _period_row(label: str, value: str) -> list[Word]:
+    return [w for w in card_lines() if w.box[1] not in (196, 200)] + \
+        line(label, 10, 200, 12) + line(value, 130, 196, 20)
+
+
+@pytest.mark.parametrize("label", ["在留期間(満了日)", "在客期同(漠日)", "劉剛則半了昌)"])
+def test_the_period_is_known_by_its_own_form(label: str) -> None:
+    dates = read(_period_row(label, "3年（2029年12月31日）"))
+    assert dates[layout.RESIDENCE_EXPIRY].date == dt.date(2029, 12, 31)
+    # ... and still must agree with the card's own date
+    dates = read(_period_row(label, "3年（2029年12月30日）"))
+    assert dates[layout.RESIDENCE_EXPIRY].status is Status.UNCERTAIN
+    # a bare bracketed date is not the period's form
+    dates = read(_period_row("在客期同(漠日)", "（2029年12月31日）"))
+    assert dates[layout.RESIDENCE_EXPIRY].status is Status.UNCERTAIN
+
+
+@pytest.mark.parametrize(("label", "value", "status"), [
+    ("在留期間(満了日)", "無期限", Status.INDEFINITE),
+    ("在填天同", "無期限", Status.INDEFINITE),  # read whole: printed nowhere else
+    ("在留期間(満了日)", "無著限", Status.INDEFINITE),  # one misread, by its label
+    ("在填天同", "無著限", Status.UNCERTAIN),  # one misread and no label: not taken
+    ("就労制限の有無", "有無期", Status.UNCERTAIN),
+])
+def test_indefinite(label: str, value: str, status: Status) -> None:
+    dates = read(_period_row(label, value))
+    assert dates[layout.RESIDENCE_EXPIRY].status is status
+    assert dates[layout.RESIDENCE_EXPIRY].date is None
+
+
+def test_the_validity_sentence_with_de_misread() -> None:
+    words = [w for w in card_lines() if w.box[1] < 300] + \
+        line("このカード", 10, 318, 20) + line("2029年12月31日まて有効てす、", 10, 342, 20)
+    assert read(words)[layout.CARD_EXPIRY].date == dt.date(2029, 12, 31)
+
+
+class Looks:
+    """The page, then each look at the dates' crops as scripted (a list of texts, one
+    per look, each put on the sheet's rows from the top)."""
+
+    name = "looks"
+
+    def __init__(self, page: list[Word], looks: list[list[str]]) -> None:
+        self.page = page
+        self.looks = looks
+        self.calls = 0
+
+    def words(self, image: Image.Image) -> list[Word]:
+        self.calls += 1
+        if self.calls == 1:
+            return self.page
+        texts = self.looks[self.calls - 2] if self.calls - 2 < len(self.looks) else []
+        # one row per crop: the sheet's rows are the crops' heights apart
+        pitch = image.height / max(1, len(texts))
+        return [w for n, t in enumerate(texts)
+                for w in line(t, 10, pitch * n + pitch / 2 - 4, 8, key=n)]
+
+
+def test_a_digit_dropped_by_the_first_look_is_confirmed_by_the_second() -> None:
+    page = card_lines(1400 / 640)
+    right = ["5年(2029年12月31日)", "は2029年12月31日ま", "1990年01月31日", "2024年12月20日"]
+    dropped = [right[0], right[1], "1990年0月31晶", right[3]]
+    engine = Looks(page, [dropped, right])
+    result = read_front_dates(_page(), special=False, engine=engine, today=TODAY)
+    assert result.get(layout.BIRTH_DATE).date == dt.date(1990, 1, 31)
+    assert engine.calls == 3
+    # neither look confirms it: uncertain
+    engine = Looks(page, [dropped, dropped])
+    result = read_front_dates(_page(), special=False, engine=engine, today=TODAY)
+    d = result.get(layout.BIRTH_DATE)
+    assert (d.date, d.reason) == (None, "second-look-differs")
+    assert result.card_expiry.date == dt.date(2029, 12, 31)
+
+
+@pytest.mark.parametrize("misread", ["可年月日", "付年月日"])
+def test_a_permission_or_issue_label_that_lost_its_first_character_is_not_birth(
+        misread: str) -> None:
+    # 生年月日 unread, and 許可年月日 / 交付年月日 read without its first character: its
+    # date is never taken for the birth date
+    words = [w for w in card_lines() if w.box[1] not in (94, 98)]
+    words += line(misread, 10, 98, 12) + line("2020年12月25日", 130, 94, 20)
+    d = read(words)[layout.BIRTH_DATE]
+    assert d.date is None
+
+
+def test_a_second_look_that_reads_another_date_is_final() -> None:
+    # the first look reads other digits (not a digit lost): no third look confirms it
+    page = card_lines(1400 / 640)
+    right = ["5年(2029年12月31日)", "は2029年12月31日ま", "1990年01月31日", "2024年12月20日"]
+    other = [right[0], right[1], "1990年01月37日", right[3]]
+    engine = Looks(page, [other, right])
+    result = read_front_dates(_page(), special=False, engine=engine, today=TODAY)
+    d = result.get(layout.BIRTH_DATE)
+    assert (d.date, d.reason) == (None, "second-look-differs")
+    assert engine.calls == 2
