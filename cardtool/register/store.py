@@ -18,7 +18,9 @@ import hashlib
 import hmac
 import json
 import logging
+import random
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,9 +32,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from cardtool.expiry import CardFacts, Thresholds
 from cardtool.register import derived, exports, listing, migrate, retention
-from cardtool.register.causes import advice_for_cause, cause_of, is_reference_conflict
+from cardtool.register.causes import BUSY, advice_for_cause, cause_of, is_reference_conflict
 from cardtool.register.deadlines import DeadlineFilter
 from cardtool.register.engine import (
+    BUSY_TIMEOUT_SECONDS,
     WRITE_OPTION,
     advice_for,
     create_register_engine,
@@ -110,25 +113,37 @@ class Register:
         if resolved.get_backend_name() == "sqlite":
             prepare_sqlite_file(resolved, default_location=url is None)
             connect_url = read_only_media_url(resolved)
-        engine = create_register_engine(connect_url)
-        try:
-            migrate.upgrade(engine, shown)
-            with engine.connect() as connection:
-                secret_hex = connection.execute(
-                    select(register_meta.c.value).where(register_meta.c.key == HMAC_KEY)
-                ).scalar_one_or_none()
-                current = derived.is_current(connection)
-            if not current and secret_hex is not None:
-                cls._refresh_derived(engine, resolved, progress)
-        except RegisterTooNew:
-            engine.dispose()
-            raise
-        except (DBAPIError, OSError) as exc:
-            engine.dispose()
-            raise RegisterUnavailable(shown, *cause_of(exc), *advice_for(resolved)) from None
-        except BaseException:
-            engine.dispose()
-            raise
+        # SQLite answers "database is locked" at once, without waiting its busy timeout, in
+        # a few cases (desks creating and migrating a new register at the same moment: the
+        # first connections switch the new file to WAL while another migrates). Opening is
+        # idempotent (the migration re-checks under its lock), so it is tried again until
+        # the busy timeout has passed; a register really held that long is the error.
+        give_up = time.monotonic() + BUSY_TIMEOUT_SECONDS
+        while True:
+            engine = create_register_engine(connect_url)
+            try:
+                migrate.upgrade(engine, shown)
+                with engine.connect() as connection:
+                    secret_hex = connection.execute(
+                        select(register_meta.c.value).where(register_meta.c.key == HMAC_KEY)
+                    ).scalar_one_or_none()
+                    current = derived.is_current(connection)
+                if not current and secret_hex is not None:
+                    cls._refresh_derived(engine, resolved, progress)
+            except RegisterTooNew:
+                engine.dispose()
+                raise
+            except (DBAPIError, OSError) as exc:
+                engine.dispose()
+                if cause_of(exc) == BUSY and time.monotonic() < give_up:
+                    log.info("register %s: busy while opening; trying again", shown)
+                    time.sleep(random.uniform(0.05, 0.25))
+                    continue
+                raise RegisterUnavailable(shown, *cause_of(exc), *advice_for(resolved)) from None
+            except BaseException:
+                engine.dispose()
+                raise
+            break
         if secret_hex is None:
             engine.dispose()
             raise RegisterUnavailable(shown, "the register's secret key is missing (damaged "
