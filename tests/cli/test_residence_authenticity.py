@@ -13,6 +13,7 @@ import pytest
 from cardtool.services.office_files import read_csv_rows
 from cardtool.virtual.persona import load_persona
 from tests.support.cli import ROOT, cardtool
+from tests.support.ocr import WITHOUT_OCR_ENV
 from tests.support.trust import CA1, CA2, cardtool_with_list, official_list_with
 
 TRACES = ROOT / "fixtures" / "traces"
@@ -39,6 +40,7 @@ def number(kind: str, persona: str | None = None) -> str:
 def read(*args: str, card_number: str, env: dict[str, str] | None = None,
          official_list: Path | None = None) -> tuple[int, dict[str, Any], str]:
     full = ("read", *args, "--json", "--card-number-stdin")
+    env = {**WITHOUT_OCR_ENV, **(env or {})}  # the chip's verdict is the subject here
     out = (cardtool_with_list(official_list, *full, stdin=card_number + "\n", env=env)
            if official_list else cardtool(*full, stdin=card_number + "\n", env=env))
     data = json.loads(out.stdout) if out.stdout.strip() else {}

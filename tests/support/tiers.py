@@ -40,7 +40,6 @@ SLOW: frozenset[str] = frozenset({
     'tests/cards/test_mynumber_authenticity.py::test_a_redacted_replay_claims_nothing_about_the_data',
     'tests/cards/test_mynumber_authenticity.py::test_forged_and_cloned_cards_reach_their_verdict',
     'tests/cards/test_quirk_matrix.py::test_flow_gives_the_plain_cards_answer',
-    'tests/cards/test_residence_cards.py::test_every_persona_reads_with_a_valid_signature[residence-residence-longname-1]',
     'tests/cli/test_hostile_input.py::test_deep_and_oversized_persona_files',
     'tests/cli/test_hostile_input.py::test_deep_or_oversized_office_report_is_refused_before_any_card[content0-nested more than 16 levels deep]',
     'tests/cli/test_hostile_input.py::test_deep_or_oversized_office_report_is_refused_before_any_card[content2-larger than 33,554,432 bytes]',
