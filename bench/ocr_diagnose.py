@@ -76,7 +76,8 @@ def main() -> int:
         result = fd.read_face_image(image, special=face.special, engine=engines[11],
                                     today=dt.date(2041, 1, 1),
                                     fallback=None if args.no_fallback
-                                    else (engines[3], fd.FALLBACK_WIDTH))
+                                    else (engines[3], fd.FALLBACK_WIDTH),
+                                    digits=CachedEngine(fd.default_digit_engine(), cache, log))
         calls[len(log)] += 1
         bad = []
         for d in result.dates:

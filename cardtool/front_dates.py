@@ -31,9 +31,12 @@ type it. Never a guessed date. Checks before a date is ``read``:
   letter-for-digit confusions O→0, I/l/|→1 are accepted, and a misread 年/月/日 — the
   digits keep their count), a real calendar date in range, and every digit of the date
   has at least ``THRESHOLD`` confidence;
-- a second look: the date's crop, alone and enlarged, read again gives the same eight
-  digits (at a second height if the first did not: the engine now and then drops a digit
-  at one scale);
+- printed at least ``MIN_TEXT_HEIGHT`` pixels high (smaller, a 2 and an 8 merge);
+- a second look by **another model**: the date's crop, alone and enlarged, read by
+  Tesseract's ``eng`` model limited to digits, shows the same year, month and day digits
+  (at a second height if the first did not: a model now and then drops a digit at one
+  scale). The page's own model, asked again, misreads a digit as it did on the page;
+  a date is ``read`` only when two models agree digit for digit;
 - consistent with the card kind: a 特別永住者証明書 has no period of stay; on a 在留カード
   with a period the card is valid until the period's end (or, for a holder under 16, the
   16th birthday if earlier), so the two dates, read separately, must agree; a birth date
@@ -47,8 +50,8 @@ from the card's own image (the one crop function: the desk and ``office`` use it
 
 The OCR engine is Tesseract 5 (Debian ``tesseract-ocr`` + ``tesseract-ocr-jpn``, LSTM model)
 through ``pytesseract`` (the ``ocr`` extra): one call for the page (hOCR with each
-character's box and confidence, page mode 11), one for the second look at the dates' crops,
-a third (page mode 3, another scale) only when a field was not found at all, and, when
+character's box and confidence, page mode 11), one for the second look at the dates' crops
+(``eng``, digits only; a second only for the dates the first did not confirm), one more (page mode 3, another scale) only when a field was not found at all, and, when
 nothing at all was read, Tesseract's orientation detection (``osd``, if installed) to read a
 sideways or upside-down image turned upright. Without it
 every date is ``uncertain`` with reason ``no-ocr-engine`` and the typed-date path works as
@@ -59,6 +62,7 @@ only guard. Accuracy and time: ``bench/ocr_accuracy.py`` (development and held-o
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import re
@@ -132,8 +136,12 @@ REASONS: dict[str, tuple[str, str]] = {
                      "読み取った日付は暦に存在しません"),
     "low-confidence": ("the OCR is not sure enough of every digit",
                        "OCR の確信度が基準に達しない文字があります"),
-    "second-look-differs": ("a second, separate reading of the date did not agree",
-                            "日付を別に読み直した結果が一致しません"),
+    "second-look-differs": ("a second, separate reading of the date's digits did not agree",
+                            "日付の数字を別に読み直した結果が一致しません"),
+    "text-too-small": ("the date is printed too small to tell its digits apart",
+                       "日付の文字が小さすぎて数字を見分けられません"),
+    "no-digit-engine": ("the second reading of the digits needs Tesseract's 'eng' data",
+                        "数字の読み直しに Tesseract の 'eng' データが必要です"),
     "out-of-range": ("the date is not possible for this card", "このカードではありえない日付です"),
     "cross-check-failed": ("the card's validity and the period of stay disagree",
                            "カード有効期限と在留期間満了日が一致しません"),
@@ -263,10 +271,12 @@ class Tesseract:
     reading order) was measured against 3 (automatic) and 6 (one uniform block) with
     ``bench/ocr_accuracy.py`` on the development layouts."""
 
-    def __init__(self, psm: int = 11) -> None:
+    def __init__(self, psm: int = 11, lang: str = "jpn", chars: str | None = None) -> None:
         self.psm = psm
-        self.name = f"tesseract-jpn-psm{psm}"
-        check_tesseract()
+        self.lang = lang
+        self.chars = chars
+        self.name = f"tesseract-{lang}-psm{psm}" + ("-digits" if chars else "")
+        check_tesseract(lang)
 
     def rotation(self, image: Image.Image) -> int:
         """How many degrees clockwise the page must turn to stand upright (0, 90, 180,
@@ -298,8 +308,9 @@ class Tesseract:
         page = image.convert("L")
         page.format = "PPM"  # Pillow writes a grey image as PGM (P5)
         hocr = pytesseract.image_to_pdf_or_hocr(
-            page, lang="jpn", extension="hocr",
-            config=f"--psm {self.psm} -c hocr_char_boxes=1")
+            page, lang=self.lang, extension="hocr",
+            config=f"--psm {self.psm} -c hocr_char_boxes=1"
+                   + (f" -c tessedit_char_whitelist={self.chars}" if self.chars else ""))
         return parse_hocr(hocr)
 
 
@@ -345,17 +356,33 @@ def _tesseract_languages() -> tuple[str, ...] | str:
         return f"tesseract does not run: {type(exc).__name__}"
 
 
-def check_tesseract() -> None:
+def check_tesseract(lang: str = "jpn") -> None:
     languages = _tesseract_languages()
     if isinstance(languages, str):
         raise OcrUnavailable(detail=languages)
-    if "jpn" not in languages:
-        raise OcrUnavailable(detail="the Tesseract model 'jpn' is not installed")
+    if lang not in languages:
+        raise OcrUnavailable(detail=f"the Tesseract model '{lang}' is not installed")
 
 
 def default_engine() -> Engine:
     """The engine cardtool uses (raises ``OcrUnavailable``)."""
     return Tesseract()
+
+
+#: The digit reader's characters: the digits only (a separator 年/月/日, which the ``eng``
+#: model does not know, comes out as a digit or nothing: ``_digits_agree`` allows for it).
+DIGITS = "0123456789"
+
+
+def default_digit_engine() -> Engine:
+    """The independent reading of a date's digits (raises ``OcrUnavailable``): Tesseract's
+    ``eng`` model (installed with Tesseract itself on Debian, Windows and macOS), limited to
+    the digits, one block of text (page mode 6). Another model than the page's: where the
+    ``jpn`` model misreads a digit on the page and again on the date's crop (3 for 5, 5 for
+    6), ``eng`` reads its own way (measured on the development layouts with
+    ``bench/ocr_diagnose.py``: 8 of the 10 confident wrong dates of the last 1,000-card run
+    caught, the other two were ties to a wrong label)."""
+    return Tesseract(psm=6, lang="eng", chars=DIGITS)
 
 
 def default_fallback() -> tuple[Engine, int]:
@@ -530,17 +557,31 @@ _LABEL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("indefinite-like", re.compile(r"(?<!有)無(?:[^\W\d]限|期[^\W\d])")),
     ("expiry-head", re.compile(r"このカード|カードは")),
     ("expiry-tail", re.compile(r"ま[でて]有効|[でて]有効|有効[でて]す")),
-    ("birth", re.compile(rf"(?:生年.日?|生.月日|(?:^|(?<=\W))[^\W\d可付]年月日){_VALUE_NEXT}")),
+    ("birth", re.compile(rf"(?:生年.日?|生.月日){_VALUE_NEXT}")),
+    # 生年月日 with its first character misread: also what is left of 許可年月日 or 交付年月日
+    # with theirs lost or merged (許可 as 言): taken for the birth date only above the rows
+    # the card prints after it (``_LATER_ROWS``)
+    ("birth-like", re.compile(rf"(?:^|(?<=\W))[^\W\d可付]年月日{_VALUE_NEXT}")),
     ("permission", re.compile(rf"(?:許可(?![の(])[^\d(]{{1,3}}|(?<![0-9])可年.日){_VALUE_NEXT}")),
     ("issue", re.compile(rf"(?:交付[^\d(]{{1,3}}|(?<![0-9])付年.日){_VALUE_NEXT}")),
 )
 
 
+#: Texts of the rows a card prints below 生年月日 (spec §6: 住居地, 在留資格, 就労制限の有無,
+#: 在留期間, 許可の種類, 許可年月日 / 交付年月日): a 「?年月日」 label below one of them is
+#: not the birth date's.
+_LATER_ROWS = re.compile(r"住居|資格|就労|の種類|許可|交付|期間")
+_LATER_KINDS = frozenset({"period", "indefinite", "permission", "issue"})
+
+
 def _find_labels(lines: Sequence[_Line]) -> list[_Label]:
     out = []
+    later: list[Box] = []  # texts of the rows printed below the birth date
     for n, line in enumerate(lines):
         text = line.text
         taken: list[tuple[int, int]] = []
+        for m in _LATER_ROWS.finditer(text):
+            later.append(line.box(m.start(), m.end()))
         for kind, pattern in _LABEL_PATTERNS:
             for m in pattern.finditer(text):
                 if any(s < m.end() and m.start() < e for s, e in taken):
@@ -548,7 +589,10 @@ def _find_labels(lines: Sequence[_Line]) -> list[_Label]:
                 taken.append((m.start(), m.end()))
                 out.append(_Label(kind, line.box(m.start(), m.end()),
                                   line.confidence(m.start(), m.end()), n))
-    return out
+    later += [lab.box for lab in out if lab.kind in _LATER_KINDS]
+    return [dataclasses.replace(lab, kind="birth") if lab.kind == "birth-like" else lab
+            for lab in out if lab.kind != "birth-like"
+            or not any(box[3] <= lab.box[1] for box in later)]
 
 
 def _find_dates(lines: Sequence[_Line]) -> list[_Date]:
@@ -601,12 +645,15 @@ def _overlap(a: Box, b: Box) -> bool:
 
 
 def _fragments(lines: Sequence[_Line]) -> list[Box]:
-    """The boxes of the page's texts that are not dates: each line cut at its dates and at
-    gaps wider than its characters' height, kept when it has two letters or more (a label
-    has, a stray mark has not)."""
+    """The boxes of the page's texts that are not dates: each line cut at its dates, at
+    every digit (a date the engine misread out of its form, 「O16年04月25日」, still parts
+    the labels on either side of it: no label's text has a digit) and at gaps wider than
+    its characters' height, kept when it has two letters or more (a label has, a stray
+    mark has not)."""
     runs: list[list[_Char]] = []
     for line in lines:
         cuts = {i for m in _DATE.finditer(line.text) for i in range(m.start(), m.end())}
+        cuts |= {i for i, c in enumerate(line.chars) if c.ch.isdigit()}
         run: list[_Char] = []
         for i, c in enumerate(line.chars):
             if i in cuts or (run and c.box[0] - run[-1].box[2]
@@ -863,6 +910,8 @@ def dates_from_words(words: Sequence[Word], *, special: bool, today: dt.date,
     return dates, None
 
 
+#: A date printed lower than this (pixels of inked rows in the stored image) is not read.
+MIN_TEXT_HEIGHT = 11
 #: The second look: each date's crop enlarged so its text stands this many pixels high;
 #: the dates the first height did not confirm are looked at again at the second.
 _LOOK_HEIGHTS = (44, 60)
@@ -903,34 +952,68 @@ def _whole_glyphs(crop: Image.Image) -> Image.Image:
     return crop
 
 
+def _ink_height(grey: Image.Image, box: Box) -> int:
+    """How many pixel rows the printed line through ``box`` stands high in the stored image:
+    the run of inked rows nearest the box's middle (the engine's box may be a little short
+    of or beyond the glyphs), looked for up to half the box's height above and below."""
+    left, top, right, bottom = box
+    reach = (bottom - top) // 2
+    upper = max(0, top - reach)
+    lower = min(grey.height, bottom + reach)
+    if right <= left or lower <= upper:
+        return 0  # a box cut off at the image's edge: nothing printed to measure
+    crop = grey.crop((left, upper, right, lower))
+    inked = []
+    for y in range(crop.height):
+        lowest = crop.crop((0, y, crop.width, y + 1)).getextrema()[0]
+        inked.append(isinstance(lowest, (int, float)) and lowest < 128)
+    centre = (top + bottom) // 2 - upper
+    rows = sorted((y for y, ink in enumerate(inked) if ink), key=lambda y: abs(y - centre))
+    if not rows:
+        return 0
+    first = last = rows[0]  # the inked row nearest the box's middle
+    while first > 0 and inked[first - 1]:
+        first -= 1
+    while last < len(inked) - 1 and inked[last + 1]:
+        last += 1
+    return last - first + 1
+
+
 def _second_look(grey: Image.Image, dates: dict[str, FaceDate], engine: Engine) -> None:
-    """Demote (in place) every read date whose crop, read again on its own at another
-    scale, does not give the same date: one reading of the page is not enough for a date
-    a person may rely on. One engine call for all the crops; for the dates it read no
-    whole date at all, one more at another height (the engine now and then drops a digit at
-    one scale); a look that reads another date is final: the date is uncertain."""
+    """Demote (in place) every read date that a second, separate reading of its digits does
+    not confirm: one reading of the page is not enough for a date a person may rely on.
+
+    - Printed less than ``MIN_TEXT_HEIGHT`` pixels high, a date is not read at all: at that
+      size a 2 and an 8 merge into what both models read as 3 (measured).
+    - ``engine`` (``default_digit_engine``: another model than the page's) reads every
+      date's crop, alone and enlarged, in one call; the dates whose year, month and day it
+      does not show (``_digits_agree``) are looked at once more at a second height (a
+      model now and then drops or adds a digit at one scale). The page's model is not
+      asked again: on its own crop it misreads a digit as it did on the page (3 for 5,
+      5 for 6), where another model reads it its own way.
+    """
+    for name, d in dates.items():
+        if d.status is Status.READ and d.box and _ink_height(grey, d.box) < MIN_TEXT_HEIGHT:
+            dates[name] = _demote(d, "text-too-small")
     wanted = [name for name, d in dates.items() if d.status is Status.READ and d.box]
     for height in _LOOK_HEIGHTS:
         if not wanted:
             return
         texts = _look(grey, [dates[name] for name in wanted], engine, height)
-        unconfirmed = []
-        for name, text in zip(wanted, texts, strict=True):
-            # The same eight digits in a row: the second look confirms the digits, the
-            # first one's strict form (年, 月, 日 in their places) still stands.
-            digits = "".join(ch for ch in text.translate(_DIGIT_LOOKALIKES) if ch.isdigit())
-            day = dates[name].date
-            assert day is not None
-            if day.strftime("%Y%m%d") in digits:
-                continue
-            if _DATE.search(text):
-                # another date read: a disagreement, not a digit lost
-                dates[name] = _demote(dates[name], "second-look-differs")
-            else:
-                unconfirmed.append(name)
-        wanted = unconfirmed
+        wanted = [name for name, text in zip(wanted, texts, strict=True)
+                  if not _digits_agree(text, dates[name].date or dt.date.min)]
     for name in wanted:
         dates[name] = _demote(dates[name], "second-look-differs")
+
+
+def _digits_agree(text: str, day: dt.date) -> bool:
+    """Whether the second look's ``text`` of a date's crop shows ``day``: its year, month
+    and day digits in that order, each group whole, with at most two characters between
+    groups (a separator 年/月/日 the digit model read as digits; the crop's neighbours may
+    add more before and after). Letters are ignored."""
+    digits = "".join(ch for ch in text.translate(_DIGIT_LOOKALIKES) if ch.isdigit())
+    year, month, mday = day.strftime("%Y"), day.strftime("%m"), day.strftime("%d")
+    return re.search(rf"{year}\d{{0,2}}{month}\d{{0,2}}{mday}", digits) is not None
 
 
 def _look(grey: Image.Image, found: Sequence[FaceDate], engine: Engine, height: int
@@ -991,10 +1074,13 @@ _NOT_SEEN = frozenset({"label-missing", "not-found", "ambiguous"})
 def read_face_image(image: Image.Image, *, special: bool, engine: Engine | None = None,
                     today: dt.date | None = None,
                     fallback: tuple[Engine, int] | bool | None = True,
+                    digits: Engine | None = None,
                     turn: bool = True) -> FaceDates:
     """The dates of a decoded front image (any size). ``fallback``: a second engine and
     page width for the fields the first reading did not find (True: ``default_fallback``;
-    None/False: none). ``turn``: when no card text is found at all, ask the engine for the
+    None/False: none). ``digits``: the engine of the second look at the dates' digits
+    (None: ``default_digit_engine`` with Tesseract; another engine looks again itself).
+    ``turn``: when no card text is found at all, ask the engine for the
     page's orientation (Tesseract's OSD, when installed) and read the image turned upright
     (boxes stay in the stored image's pixels). Never raises for bad input."""
     started = time.perf_counter()
@@ -1043,8 +1129,19 @@ def read_face_image(image: Image.Image, *, special: bool, engine: Engine | None 
             for name, d in dates.items():
                 if d.reason in _NOT_SEEN and again[name].status is not Status.UNCERTAIN:
                     dates[name] = again[name]
+    if digits is None and not isinstance(engine, Tesseract):
+        digits = engine
+    elif digits is None:
+        # without a second model, no date is read on one model's word (below)
+        with contextlib.suppress(OcrUnavailable):
+            digits = default_digit_engine()
     if reason is None:
-        _second_look(_despeckle(grey), dates, engine)
+        if digits is None:
+            for name, d in dates.items():
+                if d.status is Status.READ:
+                    dates[name] = _demote(d, "no-digit-engine")
+        else:
+            _second_look(_despeckle(grey), dates, digits)
         _cross_check(dates, special, today)
     if turn and isinstance(engine, Tesseract) and (reason is not None or not any(
             d.status in (Status.READ, Status.INDEFINITE) for d in dates.values())):
@@ -1053,7 +1150,7 @@ def read_face_image(image: Image.Image, *, special: bool, engine: Engine | None 
         if quarter:
             upright = read_face_image(grey.rotate(-quarter, expand=True), special=special,
                                       engine=engine, today=today, fallback=fallback,
-                                      turn=False)
+                                      digits=digits, turn=False)
             if any(d.status in (Status.READ, Status.INDEFINITE) for d in upright.dates):
                 return _turned_back(upright, quarter, size, time.perf_counter() - started)
     if reason is not None:
@@ -1063,11 +1160,13 @@ def read_face_image(image: Image.Image, *, special: bool, engine: Engine | None 
 
 
 def read_front_dates(front_image: bytes, *, special: bool, signature_invalid: bool = False,
-                     engine: Engine | None = None, today: dt.date | None = None) -> FaceDates:
+                     engine: Engine | None = None, today: dt.date | None = None,
+                     digits: Engine | None = None) -> FaceDates:
     """The dates of a first-generation card's front image (DF1/EF01 as read from the chip).
     ``special``: a 特別永住者証明書 (card type 2). ``signature_invalid``: the chip's signature
-    over the images failed: nothing is read. Never raises for bad input: each problem gives
-    ``uncertain`` with a reason."""
+    over the images failed: nothing is read. ``engine``, ``digits``: as
+    ``read_face_image``'s. Never raises for bad input: each problem gives ``uncertain``
+    with a reason."""
     if signature_invalid:
         return _all_uncertain("signature-invalid", special)
     try:
@@ -1076,7 +1175,7 @@ def read_front_dates(front_image: bytes, *, special: bool, signature_invalid: bo
         return _all_uncertain("undecodable", special)
     with decoded:
         image = decoded.convert("L")
-    return read_face_image(image, special=special, engine=engine, today=today)
+    return read_face_image(image, special=special, engine=engine, today=today, digits=digits)
 
 
 #: The crop shown to a person is enlarged to this height (px) at most (three times at

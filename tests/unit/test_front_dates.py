@@ -259,9 +259,15 @@ def _g4(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def _page(width: int = 640, height: int = 404) -> bytes:
+def _page(width: int = 640, height: int = 404, glyph: int = 16) -> bytes:
+    """A front image with ink where ``card_lines()`` stands: a block ``glyph`` pixels high
+    per character (the reader measures how high a date is printed)."""
     image = Image.new("1", (width, height), 1)
     image.paste(0, (10, 10, 200, 40))
+    for w in card_lines():
+        left, top, right, bottom = w.box
+        middle = (top + bottom) // 2
+        image.paste(0, (left + 1, middle - glyph // 2, right - 1, middle - glyph // 2 + glyph))
     return _g4(image)
 
 
@@ -417,6 +423,14 @@ def test_the_validity_sentence_with_de_misread() -> None:
     assert read(words)[layout.CARD_EXPIRY].date == dt.date(2029, 12, 31)
 
 
+def _sheet_rows(image: Image.Image, texts: Sequence[str]) -> list[Word]:
+    """``texts`` as an engine reads a look's sheet: one row per crop, from the top (the
+    sheet's rows are the crops' heights apart)."""
+    pitch = image.height / max(1, len(texts))
+    return [w for n, t in enumerate(texts)
+            for w in line(t, 10, pitch * n + pitch / 2 - 4, 8, key=n)]
+
+
 class Looks:
     """The page, then each look at the dates' crops as scripted (a list of texts, one
     per look, each put on the sheet's rows from the top)."""
@@ -433,15 +447,33 @@ class Looks:
         if self.calls == 1:
             return self.page
         texts = self.looks[self.calls - 2] if self.calls - 2 < len(self.looks) else []
-        # one row per crop: the sheet's rows are the crops' heights apart
-        pitch = image.height / max(1, len(texts))
-        return [w for n, t in enumerate(texts)
-                for w in line(t, 10, pitch * n + pitch / 2 - 4, 8, key=n)]
+        return _sheet_rows(image, texts)
+
+
+class Digits:
+    """The independent digit reader, as scripted: per look, one text per date crop on its
+    sheet, from the top."""
+
+    name = "digits"
+
+    def __init__(self, looks: list[list[str]]) -> None:
+        self.looks = looks
+        self.calls = 0
+
+    def words(self, image: Image.Image) -> list[Word]:
+        self.calls += 1
+        return _sheet_rows(image, self.looks[self.calls - 1])
+
+
+#: The page of ``card_lines`` as the engine sees it (the image enlarged to 1400 px), and
+#: what a second look at its four dates' crops reads when it reads them right.
+LOOK_PAGE = [Word(w.text, w.confidence, tuple(v + front_dates._PAD for v in w.box), w.line)  # type: ignore[arg-type]
+             for w in card_lines(1400 / 640)]
+RIGHT_LOOK = ["5年(2029年12月31日)", "は2029年12月31日ま", "1990年01月31日", "2024年12月20日"]
 
 
 def test_a_digit_dropped_by_the_first_look_is_confirmed_by_the_second() -> None:
-    page = card_lines(1400 / 640)
-    right = ["5年(2029年12月31日)", "は2029年12月31日ま", "1990年01月31日", "2024年12月20日"]
+    page, right = LOOK_PAGE, RIGHT_LOOK
     dropped = [right[0], right[1], "1990年0月31晶", right[3]]
     engine = Looks(page, [dropped, right])
     result = read_front_dates(_page(), special=False, engine=engine, today=TODAY)
@@ -466,13 +498,119 @@ def test_a_permission_or_issue_label_that_lost_its_first_character_is_not_birth(
     assert d.date is None
 
 
-def test_a_second_look_that_reads_another_date_is_final() -> None:
-    # the first look reads other digits (not a digit lost): no third look confirms it
-    page = card_lines(1400 / 640)
-    right = ["5年(2029年12月31日)", "は2029年12月31日ま", "1990年01月31日", "2024年12月20日"]
+def test_a_second_look_that_reads_another_date_at_both_heights() -> None:
+    page, right = LOOK_PAGE, RIGHT_LOOK
     other = [right[0], right[1], "1990年01月37日", right[3]]
-    engine = Looks(page, [other, right])
+    engine = Looks(page, [other, ["1990年01月37日"]])
     result = read_front_dates(_page(), special=False, engine=engine, today=TODAY)
     d = result.get(layout.BIRTH_DATE)
     assert (d.date, d.reason) == (None, "second-look-differs")
-    assert engine.calls == 2
+    assert engine.calls == 3
+    assert result.card_expiry.date == dt.date(2029, 12, 31)
+
+
+def test_a_date_printed_too_small_is_not_read() -> None:
+    # 9 pixels high in the stored image: a 2 and an 8 merge (both models read 3)
+    engine = Looks(LOOK_PAGE, [RIGHT_LOOK, RIGHT_LOOK])
+    result = read_front_dates(_page(glyph=9), special=False, engine=engine, today=TODAY)
+    assert {(d.date, d.reason) for d in result.dates} == {(None, "text-too-small")}
+    assert front_dates.REASONS["text-too-small"]
+    engine = Looks(LOOK_PAGE, [RIGHT_LOOK])
+    result = read_front_dates(_page(glyph=front_dates.MIN_TEXT_HEIGHT), special=False,
+                              engine=engine, today=TODAY)
+    assert [d.date for d in result.dates] == [GOOD[name] for name in front_dates.FIELDS]
+
+
+# --- the independent digit reading ---------------------------------------------------------
+
+
+def test_a_digit_the_digit_model_reads_otherwise_is_uncertain() -> None:
+    # the page's model read the birth year 1990 where the digit model reads 1996: which
+    # is printed is not known, so the date is not read
+    engine = Looks(LOOK_PAGE, [])
+    digits = Digits([["5(20291231)", "20291231", "19960131", "20241220"], ["19960131"]])
+    result = read_front_dates(_page(), special=False, engine=engine, today=TODAY,
+                              digits=digits)
+    d = result.get(layout.BIRTH_DATE)
+    assert (d.status, d.date, d.reason) == (Status.UNCERTAIN, None, "second-look-differs")
+    assert digits.calls == 2  # the date it did not confirm, looked at once more
+    # the dates both models read alike stand
+    assert result.card_expiry.date == dt.date(2029, 12, 31)
+    assert result.get(layout.PERMISSION_DATE).date == dt.date(2024, 12, 20)
+    # ... and so does the birth date when the digit model agrees (年/月/日 read as digits
+    # or not at all)
+    engine = Looks(LOOK_PAGE, [])
+    digits = Digits([["5(20291231)", "2029812831", "199040131", "20241220"]])
+    result = read_front_dates(_page(), special=False, engine=engine, today=TODAY,
+                              digits=digits)
+    assert [d.date for d in result.dates] == [GOOD[name] for name in front_dates.FIELDS]
+    assert digits.calls == 1
+    # a digit the first look at the digits dropped, read at the second height
+    engine = Looks(LOOK_PAGE, [])
+    digits = Digits([["5(20291231)", "20291231", "1990013", "20241220"], ["19900131"]])
+    result = read_front_dates(_page(), special=False, engine=engine, today=TODAY,
+                              digits=digits)
+    assert result.get(layout.BIRTH_DATE).date == dt.date(1990, 1, 31)
+    assert digits.calls == 2
+
+
+@pytest.mark.parametrize(("text", "agrees"), [
+    ("20291231", True), ("2029812831", True), ("42029481208318", True),
+    ("20391231", False), ("2029123", False), ("", False), ("20298881231", False),
+    ("12312029", False),
+])
+def test_the_digit_reading_must_show_each_group_whole_and_in_order(text: str,
+                                                                    agrees: bool) -> None:
+    assert front_dates._digits_agree(text, dt.date(2029, 12, 31)) is agrees
+
+
+class _ScriptedTesseract(front_dates.Tesseract):
+    """Tesseract as far as the reader can tell, answering as ``Looks`` does."""
+
+    def __init__(self, looks: Looks) -> None:
+        self.name = "scripted-tesseract"
+        self.psm = 11
+        self.looks = looks
+
+    def words(self, image: Image.Image) -> list[Word]:
+        return self.looks.words(image)
+
+    def rotation(self, image: Image.Image) -> int:
+        return 0
+
+
+def test_without_the_digit_model_no_date_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing() -> front_dates.Engine:
+        raise front_dates.OcrUnavailable(detail="the Tesseract model 'eng' is not installed")
+
+    monkeypatch.setattr(front_dates, "default_digit_engine", missing)
+    monkeypatch.setattr(front_dates, "default_fallback", missing)
+    engine = _ScriptedTesseract(Looks(LOOK_PAGE, []))
+    result = read_front_dates(_page(), special=False, engine=engine, today=TODAY)
+    assert all(d.date is None for d in result.dates)
+    assert {d.reason for d in result.dates} == {"no-digit-engine"}
+    assert "'eng'" in result.dates[0].reason_text("en")
+
+
+def test_a_date_misread_out_of_its_form_still_parts_the_labels_around_it() -> None:
+    # 許可年月日 2016年04月25日 交付年月日 2016年05月14日 on one line, the first date's
+    # year read 「O16」 (no date) and 交付 read 交全 (no label): the issue date is not the
+    # permission date
+    words = [w for w in card_lines() if w.box[1] not in (264, 268)]
+    words += line("許可年月日O16年04月25日交全年月日2016年05月14日", 10, 264, 20)
+    d = read(words)[layout.PERMISSION_DATE]
+    assert (d.status, d.date) == (Status.UNCERTAIN, None)
+
+
+@pytest.mark.parametrize("misread", ["言年月日", "坐年月日"])
+def test_a_label_with_its_first_character_misread_below_the_later_rows_is_not_birth(
+        misread: str) -> None:
+    # 生年月日 unread, 許可年月日 read 「言年月日」 (許可 as one character): below 在留期間
+    # it is not the birth date's label
+    words = [w for w in card_lines() if w.box[1] not in (94, 98, 264, 268)]
+    words += line(misread, 10, 268, 12) + line("2012年07月22日", 130, 264, 20)
+    assert read(words)[layout.BIRTH_DATE].date is None
+    # ... while on the birth date's own row (above them) it is
+    words = [w for w in card_lines() if w.box[1] not in (94, 98)]
+    words += line(misread, 10, 98, 12) + line("1990年01月31日", 130, 94, 20)
+    assert read(words)[layout.BIRTH_DATE].date == dt.date(1990, 1, 31)
