@@ -469,17 +469,23 @@ def _prepare(image: Image.Image, width: int = WORK_WIDTH) -> _Page:
 
 # --- text: lines, labels, dates -------------------------------------------------------------
 
-#: Letters Tesseract gives for a digit where only a digit can stand (inside YYYY年MM月DD日);
-#: nothing else is corrected (S/5, B/8, Z/2 could be either).
-_DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
-_D = r"[0-9OoIl|]"
+#: Letters and marks Tesseract's ``jpn`` model gives for a digit where only a digit can
+#: stand (inside YYYY年MM月DD日): O for 0; I, l, |, !, 」, 】, ] for 1; < and こ for 2 (a
+#: 2 whose foot the scan broke). Taken as that digit only to propose the date: the second
+#: look (another model, digits only) must show the same digits. Nothing else is corrected
+#: (S/5, B/8, Z/2 could be either).
+_LOOKALIKES = {"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "!": "1", "」": "1",
+               "】": "1", "]": "1", "<": "2", "こ": "2"}
+_DIGIT_LOOKALIKES = str.maketrans(_LOOKALIKES)
+_ALIKE = re.escape("".join(_LOOKALIKES))
+_D = rf"[0-9{_ALIKE}]"
 #: A separator the engine misread (年 as 皇, 月 as 同, 日 as H): any one character that is
 #: neither a digit nor a digit's look-alike. The digits keep their count (4, 2, 2: a lost or
 #: an extra digit is no date) and the second look must give the same eight; the
 #: separators carry no part of the date's value.
-_SEP = r"[^0-9OoIl|\s]"
+_SEP = rf"[^0-9{_ALIKE}\s]"
 _DATE = re.compile(rf"(?<![0-9])({_D}{{4}})({_SEP})({_D}{{2}})({_SEP})({_D}{{2}})"
-                   rf"(?:日|(?![0-9OoIl|]))")
+                   rf"(?:日|(?!{_D}))")
 _DURATION = re.compile(r"(?:\d{1,2}年)?(?:\d{1,2}月)?(?:\d{1,3}日)?\($")
 _PERIOD_FORM = re.compile(r"(?<!\d)\d{1,2}[年月](?:\d{1,2}月)?\($")
 
@@ -545,7 +551,7 @@ class _Label:
 # How each label is recognised. Tesseract misreads small label characters now and then
 # (生 as 定, 許 as 証, 交 as 父): a label is known by the characters that set it apart, and
 # a text that could be two labels is neither.
-_VALUE_NEXT = r"(?=$|[(\d０-９OoIl|])"  # a label ends its line or its value follows
+_VALUE_NEXT = rf"(?=$|[(\d０-９{_ALIKE}])"  # a label ends its line or its value follows
 _LABEL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("period", re.compile(rf"(?:在留期間|.留期間|在.期間|在留.間|在留期.)(?:\(?.了日?\)?)?"
                           rf"{_VALUE_NEXT[:-1]}|無)|期間\(?.了|満了日\)"

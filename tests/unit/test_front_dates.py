@@ -614,3 +614,13 @@ def test_a_label_with_its_first_character_misread_below_the_later_rows_is_not_bi
     words = [w for w in card_lines() if w.box[1] not in (94, 98)]
     words += line(misread, 10, 98, 12) + line("1990年01月31日", 130, 94, 20)
     assert read(words)[layout.BIRTH_DATE].date == dt.date(1990, 1, 31)
+
+
+@pytest.mark.parametrize("printed", ["<024年12月20日", "こ024年]2月20日", "2024年」2月20日",
+                                     "2024年】2月20日"])
+def test_a_digit_read_as_a_mark_is_proposed_for_the_second_look(printed: str) -> None:
+    # the page's model reads a broken 2 as < or こ, a 1 as 」, 】 or ]: the date is
+    # proposed with the digit (the second look by the digit model must show it)
+    words = [w for w in card_lines() if w.box[1] not in (264, 268)]
+    words += line("許可年月日", 10, 268, 12) + line(printed, 130, 264, 20)
+    assert read(words)[layout.PERMISSION_DATE].date == dt.date(2024, 12, 20)
