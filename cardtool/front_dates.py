@@ -999,7 +999,10 @@ def _second_look(grey: Image.Image, dates: dict[str, FaceDate], engine: Engine) 
       5 for 6), where another model reads it its own way.
     """
     for name, d in dates.items():
-        if d.status is Status.READ and d.box and _ink_height(grey, d.box) < MIN_TEXT_HEIGHT:
+        # (no ink at all where the engine put the date: a box it misplaced, not small
+        # print; the look below finds nothing there)
+        if d.status is Status.READ and d.box and \
+                0 < _ink_height(grey, d.box) < MIN_TEXT_HEIGHT:
             dates[name] = _demote(d, "text-too-small")
     wanted = [name for name, d in dates.items() if d.status is Status.READ and d.box]
     for height in _LOOK_HEIGHTS:
@@ -1150,8 +1153,10 @@ def read_face_image(image: Image.Image, *, special: bool, engine: Engine | None 
             _second_look(_despeckle(grey), dates, digits)
         _cross_check(dates, special, today)
     if turn and isinstance(engine, Tesseract) and (reason is not None or not any(
-            d.status in (Status.READ, Status.INDEFINITE) for d in dates.values())):
-        # Nothing read at all: perhaps the image lies on its side or upside down.
+            d.status in (Status.READ, Status.INDEFINITE) or d.reason == "text-too-small"
+            for d in dates.values())):
+        # Nothing read at all (a date read but printed too small was read upright):
+        # perhaps the image lies on its side or upside down.
         quarter = engine.rotation(page.image)
         if quarter:
             upright = read_face_image(grey.rotate(-quarter, expand=True), special=special,
