@@ -124,11 +124,14 @@ def _values(data: bytes) -> list[bytes]:
 
 
 def is_redacted_der(der: bytes) -> bool:
-    """What a replay of a redacted trace gives for a certificate: every value byte is the
-    replay's fill, only TLV headers are left (a card never sends that: a certificate has
-    a modulus and a signature of random-looking bytes)."""
+    """What a replay of a redacted trace gives for a certificate: a SEQUENCE whose every
+    value byte is the replay's fill, only TLV headers left, the fill at least half of it
+    (a card never sends that: a certificate has a modulus and a signature of random-looking
+    bytes)."""
     values = [v for v in _values(der) if v]
-    return bool(values) and all(set(v) == {_FILL_BYTE} for v in values)
+    return (der[:1] == b"\x30" and bool(values)
+            and all(set(v) == {_FILL_BYTE} for v in values)
+            and 2 * sum(map(len, values)) >= len(der))
 
 
 def parse_certificate(der: bytes, what: str = "certificate", what_ja: str = "証明書"
