@@ -571,12 +571,32 @@ class _ScriptedTesseract(front_dates.Tesseract):
         self.name = "scripted-tesseract"
         self.psm = 11
         self.looks = looks
+        self.turns_asked = 0
 
     def words(self, image: Image.Image) -> list[Word]:
         return self.looks.words(image)
 
     def rotation(self, image: Image.Image) -> int:
+        self.turns_asked += 1
         return 0
+
+
+def test_a_page_whose_dates_are_printed_too_small_is_not_turned(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # its dates were found upright: orientation detection (1.3 s) would only cost time
+    def none() -> tuple[front_dates.Engine, int]:
+        raise front_dates.OcrUnavailable(detail="no fallback in this test")
+
+    monkeypatch.setattr(front_dates, "default_fallback", none)
+    engine = _ScriptedTesseract(Looks(LOOK_PAGE, []))
+    result = read_front_dates(_page(glyph=9), special=False, engine=engine, today=TODAY,
+                              digits=Digits([]))
+    assert {d.reason for d in result.dates} == {"text-too-small"}
+    assert engine.turns_asked == 0
+    # a page where nothing was found is asked about
+    engine = _ScriptedTesseract(Looks([], []))
+    read_front_dates(_page(), special=False, engine=engine, today=TODAY, digits=Digits([]))
+    assert engine.turns_asked == 1
 
 
 def test_without_the_digit_model_no_date_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
