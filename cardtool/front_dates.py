@@ -266,10 +266,11 @@ class Engine(Protocol):
 
 
 class Tesseract:
-    """Tesseract with the ``jpn`` model through pytesseract, the whole page in one call.
-    Page mode 11 (sparse text: every text island found, without assuming columns or a
-    reading order) was measured against 3 (automatic) and 6 (one uniform block) with
-    ``bench/ocr_accuracy.py`` on the development layouts."""
+    """Tesseract through pytesseract, the whole page in one call: the ``jpn`` model for the
+    page (``lang``), or ``eng`` limited to ``chars`` for the second look at the dates'
+    digits (``default_digit_engine``). Page mode 11 (sparse text: every text island found,
+    without assuming columns or a reading order) was measured against 3 (automatic) and 6
+    (one uniform block) with ``bench/ocr_accuracy.py`` on the development layouts."""
 
     def __init__(self, psm: int = 11, lang: str = "jpn", chars: str | None = None) -> None:
         self.psm = psm
