@@ -1,7 +1,9 @@
 """X.509 certificates read from cards, parsed with ``cryptography``; times in JST.
 
 A truncated or non-DER certificate is a ``MalformedCertificate`` (one clear line), never a
-ValueError from deep inside a parser.
+ValueError from deep inside a parser. One that a replay of a redacted trace gave back (the
+trace kept its TLV headers and masked every value: ``cardtool.redaction``) is a
+``RedactedCertificate``: the trace's doing, not the card's.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from apdu import tlv
 from apdu.errors import MalformedData
-from cardtool.errors import EXIT_CARD, CardtoolError
+from apdu.trace import REDACTED_FILL
+from cardtool.errors import EXIT_BAD_INPUT, EXIT_CARD, CardtoolError
 from cardtool.jst import days_left, to_jst
 
 if TYPE_CHECKING:
@@ -29,6 +32,33 @@ class MalformedCertificate(CardtoolError):
 
     def __init__(self, what: str, what_ja: str, detail: str) -> None:
         super().__init__(what=what, what_ja=what_ja, detail=detail)
+
+
+class RedactedCertificate(CardtoolError):
+    en = "The {what} in this trace was redacted when the trace was recorded, so it cannot be shown (a trace recorded with --no-redact can)."
+    ja = "このトレースの{what_ja}は記録時に秘匿化されているため表示できません(--no-redact で記録したトレースなら可能)。"
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, what: str, what_ja: str) -> None:
+        super().__init__(what=what, what_ja=what_ja)
+
+
+#: The mask a masked certificate shows for its text fields (``apdu.trace.is_redacted_fill``).
+MASK = "*" * 8
+
+
+@dataclass(frozen=True)
+class MaskedCertificate:
+    """A certificate whose every value a redacted trace masked: it says so, and shows no
+    date, serial or fingerprint (the replay has none to show)."""
+
+    der: bytes
+    subject: str = MASK
+    issuer: str = MASK
+
+    def to_json(self, today: dt.date) -> dict[str, object]:
+        return {"subject": self.subject, "issuer": self.issuer, "serial": None, "not_before": None,
+                "not_after": None, "days_left": None, "sha256": None, "redacted": True}
 
 
 @dataclass(frozen=True)
@@ -82,8 +112,38 @@ def der_length(der: bytes) -> int:
     return value_offset + length
 
 
+_FILL_BYTE = bytes.fromhex(REDACTED_FILL)[0]
+
+
+def _values(data: bytes) -> list[bytes]:
+    """The primitive values of DER ``data``; from where it stops parsing as TLVs (a trace
+    chunk redacted header and all), the rest counts as one value."""
+    out: list[bytes] = []
+    pos = 0
+    try:
+        for obj in tlv.iter_tlv(data, what="certificate"):
+            out += _values(obj.value) if obj.constructed else [obj.value]
+            pos = obj.end
+    except MalformedData:
+        out.append(data[pos:])
+    return out
+
+
+def is_redacted_der(der: bytes) -> bool:
+    """What a replay of a redacted trace gives for a certificate: a SEQUENCE whose every
+    value byte is the replay's fill, only TLV headers left, the fill at least half of it
+    (a card never sends that: a certificate has a modulus and a signature of random-looking
+    bytes)."""
+    values = [v for v in _values(der) if v]
+    return (der[:1] == b"\x30" and bool(values)
+            and all(set(v) == {_FILL_BYTE} for v in values)
+            and 2 * sum(map(len, values)) >= len(der))
+
+
 def parse_certificate(der: bytes, what: str = "certificate", what_ja: str = "証明書"
                       ) -> CertificateInfo:
+    """``der`` as a certificate; ``RedactedCertificate`` when a redacted trace masked it,
+    ``MalformedCertificate`` when it is not one."""
     try:
         total = der_length(der)
     except MalformedData as exc:
@@ -100,6 +160,8 @@ def parse_certificate(der: bytes, what: str = "certificate", what_ja: str = "証
         issuer = name_text(cert.issuer)
         serial = cert.serial_number
     except ValueError as exc:
+        if is_redacted_der(body):
+            raise RedactedCertificate(what, what_ja) from None
         raise MalformedCertificate(what, what_ja, f"not DER: {exc}") from None
     return CertificateInfo(
         der=body,

@@ -10,7 +10,12 @@ from cardtool.cli.render_authenticity import authenticity_lines
 from cardtool.day_words import days_text
 from cardtool.i18n import Messages, pick
 from cardtool.jst import days_left
-from cardtool.services.read import EXPIRY_NOT_ON_CARD_FACE, KeyStatus, MyNumberReport
+from cardtool.services.read import (
+    EXPIRY_NOT_ON_CARD_FACE,
+    KeyStatus,
+    MaskedCertificate,
+    MyNumberReport,
+)
 
 #: Where the card's expiry came from. None of these is signed by the issuer (spec §2.5: DF29
 #: comes after DF28), so each says so.
@@ -127,8 +132,11 @@ def render_mynumber(report: MyNumberReport, lang: str, show_number: bool) -> lis
         lines.append(row("Face: card expiry", "券面: 有効期限",
                          (when(f.card_expiry, today, lang) if f.card_expiry
                           else f.card_expiry_text) + MESSAGES("not_signed", lang)))
-    if report.signing_certificate is not None:
-        sc = report.signing_certificate
+    sc = report.signing_certificate
+    if isinstance(sc, MaskedCertificate):
+        lines.append(row("Signing certificate", "署名用証明書",
+                         sc.subject + MESSAGES("redacted", lang)))
+    elif sc is not None:
         lines.append(row("Signing certificate", "署名用証明書",
                          f"{sc.not_before.date().isoformat()} – "
                          f"{when(sc.not_after.date(), today, lang)} JST"))

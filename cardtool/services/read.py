@@ -22,7 +22,7 @@ from apdu.transport import Transport
 from cardtool import import_ahead
 from cardtool.authenticity import Authenticity, combine, verdict
 from cardtool.card_kind import CardKind
-from cardtool.cards.certificate import CertificateInfo, parse_certificate
+from cardtool.cards.certificate import CertificateInfo, MaskedCertificate, parse_certificate
 from cardtool.cards.detect import Detection, detect, probe_specified
 from cardtool.cards.mynumber import ids
 from cardtool.cards.mynumber.anchors import CvKeyStore
@@ -132,7 +132,7 @@ class MyNumberReport:
     my_number: MyNumber | None = None
     basic_info: BasicInfo | None = None
     face: CardFace | None = None
-    signing_certificate: CertificateInfo | None = None
+    signing_certificate: CertificateInfo | MaskedCertificate | None = None
     #: The verdict on the signed data read (None: not asked, e.g. the expiry check).
     authenticity: Authenticity | None = None
     apdu_count: int = 0
@@ -403,5 +403,5 @@ def _read_card(session: Session, atr: bytes, options: ReadOptions, ask: AskSecre
     return result
 
 
-__all__ = ["EXPIRY_NEEDS_CARD_FACE", "EXPIRY_NOT_ON_CARD_FACE", "AskSecret", "CardReport", "KeyStatus", "MyNumberReport", "ReadOptions", "read_card",
+__all__ = ["EXPIRY_NEEDS_CARD_FACE", "EXPIRY_NOT_ON_CARD_FACE", "AskSecret", "CardReport", "KeyStatus", "MaskedCertificate", "MyNumberReport", "ReadOptions", "read_card",
            "read_mynumber", "write_card_images"]

@@ -255,15 +255,8 @@ def test_all_quirks_read_needs_more_apdus_but_the_plain_card_takes_its_shortcuts
     assert exchanges(run) > exchanges(plain)
 
 
-_SIGN_CERT_REPLAY = pytest.mark.xfail(strict=True, reason=(
-    "a redacted signing certificate is not DER (its PrintableStrings replay as '*'), so a "
-    "redacted --sign-cert trace does not replay on any card, the plain one included (this "
-    "passed only while GET RESPONSE answers leaked the certificate unredacted)"))
-
-
-@pytest.mark.parametrize("flow", [
-    pytest.param(f, marks=_SIGN_CERT_REPLAY) if f.name == "read --sign-cert" else f
-    for f in FLOWS if f.name.startswith("read")], ids=lambda f: f.name.replace(" ", "_"))
+@pytest.mark.parametrize("flow", [f for f in FLOWS if f.name.startswith("read")],
+                         ids=lambda f: f.name.replace(" ", "_"))
 def test_a_recorded_quirky_session_replays_to_the_same_answer(flow: Flow, tmp_path: Path) -> None:
     everything = next(c for c in CONFIGS if c.name == "all")
     recorded = run_flow(flow, everything, tmp_path)

@@ -27,6 +27,7 @@ from cardtool.cli import cli
 from cardtool.era import collation_number_b
 from cardtool.virtual.mynumber import make_card
 from cardtool.virtual.persona import load_persona
+from tests.support.cli import cardtool, one_line_error
 from tests.support.quirk_matrix import ALL_QUIRKS
 
 EXPIRY_KEYS = ("card_expiry", "card_expiry_days_left", "card_expiry_source",
@@ -151,10 +152,10 @@ def test_recorded_trace_holds_no_personal_data_and_replays(
     assert sum(e["command"].startswith("00C00000") for e in exchanges) >= 3
     assert any("X" in e["response"] for e in exchanges if e["command"].startswith("00C00000"))
 
-    if key == "signing_certificate":
-        return  # its replay: test_redacted_signing_certificate_trace_replays
     replayed = _run([*args, "--replay", str(trace)], stdin)
     assert _masked(replayed[key]), replayed[key]
+    if key == "signing_certificate":  # masked whole: no date, serial or fingerprint either
+        assert replayed[key]["redacted"] is True and replayed[key]["not_after"] is None
     # The card's expiry, where only the (redacted) card face gives it (no GET DATA, no 共通
     # DF), comes back as unavailable with its reason; everything else is the same answer.
     skip = {key, "authenticity"}  # (the redacted files cannot be re-checked)
@@ -167,13 +168,20 @@ def test_recorded_trace_holds_no_personal_data_and_replays(
     assert [m for what, m in MARKERS if what != "personal file value" and m in replay_text] == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a redacted signing certificate is not DER (its PrintableStrings replay as '*'), so a "
-    "redacted --sign-cert trace does not replay on any card, the plain one included"))
-def test_redacted_signing_certificate_trace_replays(tmp_path: Path) -> None:
-    _name, args, stdin, key = FLOWS[2]
-    trace = tmp_path / "session.jsonl"
-    _run([*args, "--virtual", "mynumber:default+get-response-always", "--record", str(trace)],
-         stdin)
-    replayed = _run([*args, "--replay", str(trace)], stdin)
-    assert _masked(replayed[key])
+def test_cert_sign_from_a_redacted_trace_is_one_clear_line_not_a_damaged_card(
+        tmp_path: Path) -> None:
+    """`cert` writes the certificate or nothing: from a redacted trace, nothing, and the
+    line says the trace masked it (exit 6, bad input), not that the card is damaged."""
+    trace, out = tmp_path / "cert.jsonl", tmp_path / "sign.der"
+    args = ["cert", "sign", "--pin-stdin", "-o", str(out)]
+    stdin = PERSONA.pins["sign"] + "\n"
+    recorded = CliRunner().invoke(
+        cli, ["--lang", "en", *args, "--virtual", "mynumber:default", "--record", str(trace)],
+        input=stdin)
+    assert recorded.exit_code == 0 and out.exists(), recorded.output
+    out.unlink()
+    replayed = cardtool("--lang", "en", *args, "--replay", str(trace), stdin=stdin)
+    assert replayed.returncode == 6, replayed.stderr
+    line = one_line_error(replayed)
+    assert "redacted when the trace was recorded" in line
+    assert "damaged" not in line and not out.exists()

@@ -25,7 +25,10 @@ from pathlib import Path
 
 import pytest
 
+from cardtool.cards.certificate import parse_certificate
+from cardtool.cards.mynumber import ids
 from cardtool.errors import EXIT_INTERNAL
+from cardtool.virtual.mynumber import make_card
 from tests.support.cli import ROOT
 
 #: Runs first in each process: the modules and calls Windows does not have are gone.
@@ -151,13 +154,23 @@ def test_every_module_imports_and_every_help_runs(tmp_path: Path) -> None:
         assert bad == {}, (encoding, bad)
 
 
+def _auth_certificate_span(dash: str) -> str:
+    """The default virtual card's authentication certificate validity as `read` prints it.
+    Its dates follow today's date in JST (the persona says how many days are left), so they
+    are taken from the card, never written here."""
+    card = make_card(None)
+    der = card.dfs[ids.JPKI_AID].files[ids.JpkiEF.AUTH_CERT].data
+    info = parse_certificate(der)
+    return f"{info.not_before.date().isoformat()}{dash}{info.not_after.date().isoformat()}"
+
+
 @pytest.mark.parametrize(("encoding", "lang", "words"), [
-    ("cp932", "ja_JP.UTF-8", ["カード種別", "マイナンバーカード", "2026-01-15 - 2031-01-15"]),
-    ("cp1252", "en_US.UTF-8", ["My Number card", "2026-01-15 – 2031-01-15"]),
+    ("cp932", "ja_JP.UTF-8", ["カード種別", "マイナンバーカード", _auth_certificate_span(" - ")]),
+    ("cp1252", "en_US.UTF-8", ["My Number card", _auth_certificate_span(" – ")]),
     # A Japanese user whose output goes to a cp1252 file: English (Japanese would be "???").
     ("cp1252", "ja_JP.UTF-8", ["My Number card", "Card expiry"]),
     # ... unless Japanese is asked for: kept, and what cp1252 lacks is replaced.
-    ("cp1252", "--lang=ja", ["?????:", "2026-01-15 – 2031-01-15"]),
+    ("cp1252", "--lang=ja", ["?????:", _auth_certificate_span(" – ")]),
 ])
 def test_read_virtual_on_a_legacy_code_page(tmp_path: Path, encoding: str, lang: str,
                                             words: list[str]) -> None:

@@ -14,7 +14,12 @@ from hypothesis import strategies as st
 
 from apdu import tlv
 from apdu.errors import MalformedData
-from cardtool.cards.certificate import MalformedCertificate, parse_certificate
+from cardtool.cards.certificate import (
+    MalformedCertificate,
+    RedactedCertificate,
+    is_redacted_der,
+    parse_certificate,
+)
 from cardtool.cards.mynumber.text import parse_basic_info, parse_my_number
 from cardtool.cards.mynumber.visual import parse_card_face
 
@@ -99,3 +104,46 @@ def test_truncated_and_garbage_certificates_are_clear() -> None:
         parse_certificate(der[:4] + b"\x00" * (len(der) - 4))
     with pytest.raises(MalformedCertificate):
         parse_certificate(b"")
+
+
+def _mask_values(der: bytes, keep: int | None = None) -> bytes:
+    """``der`` as a replay of a redacted trace gives it (cardtool.redaction keeps the TLV
+    headers, the replay fills every value byte with '*'); ``keep``: that primitive value
+    (in document order) left as it was."""
+    count = 0
+
+    def walk(data: bytes) -> bytes:
+        nonlocal count
+        out = b""
+        for obj in tlv.parse_all(data):
+            if obj.constructed:
+                out += tlv.build(obj.tag, walk(obj.value))
+            else:
+                out += tlv.build(obj.tag, obj.value if count == keep else b"*" * len(obj.value))
+                count += 1
+        return out
+
+    return walk(der)
+
+
+def test_a_certificate_a_redacted_trace_masked_says_so_not_that_the_card_is_damaged() -> None:
+    der = _cert()
+    masked = _mask_values(der)
+    assert len(masked) == len(der) and is_redacted_der(masked)
+    with pytest.raises(RedactedCertificate, match="redacted when the trace was recorded"):
+        parse_certificate(masked + b"\x00" * 20)
+    # A chunk redacted from its middle on, headers and all (cardtool.redaction does so for
+    # a chunk that starts at no known boundary), is still the trace's mask.
+    cut = len(der) // 2
+    assert is_redacted_der(masked[:cut] + b"*" * (len(der) - cut))
+
+
+def test_a_damaged_certificate_is_not_taken_for_a_redacted_one() -> None:
+    der = _cert()
+    assert not is_redacted_der(der)
+    # One value left as the card sent it: not a mask, so a damaged certificate.
+    with pytest.raises(MalformedCertificate, match="not DER"):
+        parse_certificate(_mask_values(der, keep=5))
+    with pytest.raises(MalformedCertificate, match="not DER"):
+        parse_certificate(der[:4] + b"\x00" * (len(der) - 4))
+    assert not is_redacted_der(der[:4] + b"\x00" * (len(der) - 4))
