@@ -11,14 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-
-from cryptography import x509
+from typing import TYPE_CHECKING
 
 from apdu import tlv
 from apdu.errors import MalformedData
 from apdu.trace import REDACTED_FILL
 from cardtool.errors import EXIT_BAD_INPUT, EXIT_CARD, CardtoolError
 from cardtool.jst import days_left, to_jst
+
+if TYPE_CHECKING:
+    # cryptography is imported where it is used: a read starts importing it on a second
+    # thread while the card talks (cardtool.import_ahead) and waits for it before the first use.
+    from cryptography import x509
 
 
 class MalformedCertificate(CardtoolError):
@@ -97,6 +101,8 @@ def name_text(name: x509.Name) -> str:
 
 
 def load_der(der: bytes) -> x509.Certificate:
+    from cryptography import x509
+
     return x509.load_der_x509_certificate(der)
 
 

@@ -44,7 +44,10 @@ class DeskOptions:
 
 
 def bind_loopback(port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # The protocol named, not 0: asyncio turns TCP_NODELAY on only for sockets whose proto is
+    # IPPROTO_TCP (accepted ones inherit it). Without it every answer (uvicorn writes headers
+    # and body separately) waited about 40 ms for the browser's delayed ACK (Nagle).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     if sys.platform == "win32":
         # Windows' SO_REUSEADDR would let another program bind the same port and take the
         # desk's requests (and its token); exclusive use is what POSIX's REUSEADDR is here.

@@ -19,6 +19,7 @@ from apdu.session import Session
 from apdu.sw import SW
 from apdu.trace import is_redacted_fill
 from apdu.transport import Transport
+from cardtool import import_ahead
 from cardtool.authenticity import Authenticity, combine, verdict
 from cardtool.card_kind import CardKind
 from cardtool.cards.certificate import CertificateInfo, MaskedCertificate, parse_certificate
@@ -74,6 +75,14 @@ REPORTED_PINS: tuple[tuple[str, str], ...] = (
 EXPIRY_NEEDS_CARD_FACE = "no-source-without-card-face"
 #: The card face was read but its DF29 holds no date.
 EXPIRY_NOT_ON_CARD_FACE = "card-face-without-expiry"
+
+
+def import_cryptography() -> None:
+    """What a read needs of cryptography (X.509, RSA signatures), imported on a second thread
+    while the first APDUs travel (``import_ahead``); ``import_ahead.wait()`` comes before the
+    first use: the certificates' parsing, or the residence reader."""
+    from cryptography import x509  # noqa: F401
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: F401
 
 
 def cv_key_store(allow_test: bool) -> CvKeyStore:
@@ -217,6 +226,7 @@ def read_mynumber(session: Session, atr: bytes, options: ReadOptions, ask: AskSe
     # 公的個人認証AP, selected by detection.
     label_en, label_ja = CERT_LABELS[CertKind.AUTH]
     auth_der = read_certificate(card, CertKind.AUTH)
+    import_ahead.wait()
     report.auth_certificate = parse_certificate(auth_der, label_en, label_ja)
     if options.signing_flag or options.sign_cert:
         report.signing_certificate_present = has_signing_certificate(card)
@@ -342,6 +352,7 @@ def read_card(transport: Transport, options: ReadOptions, ask: AskSecret,
     or a trace of one) may rest its verdict on test keys: it says test-anchor then."""
     if transport.simulated and not options.allow_test_keys:
         options = replace(options, allow_test_keys=True)
+    import_ahead.start(import_cryptography)
     result = _read_card(Session(transport), transport.atr, options, ask, card_number,
                         residence_options)
     transport.note_card(result.detection.kind.value)
@@ -371,6 +382,7 @@ def _read_card(session: Session, atr: bytes, options: ReadOptions, ask: AskSecre
     # card costs no extra SELECT in between.
     detection = detect(card, atr, probe_residence=False)
     if detection.kind in (CardKind.RESIDENCE_FIRST, CardKind.RESIDENCE_SECOND):
+        import_ahead.wait()
         from cardtool.services.read_residence import read_residence
 
         residence = read_residence(session, card_number, residence_options,

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cryptography import x509
-
 if TYPE_CHECKING:
+    # (cryptography: imported by the trust store, where anchors are loaded.)
+    from cryptography import x509
+
     from cardtool.trust.store import TrustAnchor
 
 # The trust store (the installed anchors, the official CA list, zip and PEM handling) is

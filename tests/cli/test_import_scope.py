@@ -84,3 +84,52 @@ def test_a_specified_card_read_imports_both(tmp_path: Path) -> None:
                                 stdin="TK12345678AP\n")
     assert data["kind"] == "specified" and "residence" in data
     assert {"cardtool.services.read_residence", "cardtool.virtual.specified"} <= modules
+
+
+def test_the_read_path_leaves_cryptography_to_the_import_ahead_thread() -> None:
+    """Loading everything `cardtool read` runs before its first APDU (the CLI, the read
+    command, its service and rendering, the PC/SC transport) imports no cryptography: the
+    read imports it on a second thread while the card talks (``cardtool.import_ahead``). A
+    module-level ``from cryptography import ...`` on this path puts those tens of
+    milliseconds back in front of the first APDU, and fails here."""
+    code = ("import sys\n"
+            "import cardtool.cli, cardtool.cli.read_cmd, cardtool.cli.render\n"
+            "import cardtool.services.read, cardtool.trust.options, apdu.transport.pcsc\n"
+            "from cardtool.cli.read_cmd import residence_options\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'cryptography'))\n"
+            "print('cardtool.cards.mynumber.verify' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, cwd=ROOT,
+                         env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                              "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr
+    crypto, verify_loaded = out.stdout.splitlines()
+    assert verify_loaded == "True"  # the check could not fail if the card code were not loaded
+    assert crypto == "[]"
+
+
+@pytest.mark.pcsc
+def test_a_read_through_pcscd_imports_only_what_it_needs(tmp_path: Path) -> None:
+    """The user's path: a real reader (pcscd + vpcd serving the virtual card from this
+    process, so the child loads no virtual-card code). The read ran (its service, pyscard,
+    cryptography's X.509 through the import-ahead thread) and nothing on the list of what a
+    plain read never needs came back."""
+    from cardtool.virtual import make_virtual_card
+    from tests.cli.test_read_startup import NOT_FOR_A_PLAIN_READ, loaded
+    from tests.support.pcsc import served, vpcd_reader_name
+
+    listing = tmp_path / "modules.txt"
+    probe = PROBE.replace('m.split(".")[0] == "cardtool"', "True")
+    assert probe != PROBE
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
+           "PYTHONPATH": str(ROOT)}
+    with served(make_virtual_card("mynumber"), slot=1):
+        out = subprocess.run([sys.executable, "-c", probe, str(listing), "read", "-r",
+                              vpcd_reader_name(1), "--wait", "5", "--json"],
+                             capture_output=True, text=True, timeout=60, env=env, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["kind"] == "mynumber"
+    modules = set(listing.read_text().split())
+    assert {"cardtool.services.read", "apdu.transport.pcsc", "smartcard.scard",
+            "cryptography.x509", "cardtool.cards.mynumber.verify"} <= modules
+    assert loaded(modules, (*NOT_FOR_A_PLAIN_READ, "cardtool.virtual", "PIL")) == set()

@@ -44,6 +44,14 @@ NOT_FOR_A_PLAIN_READ = (
     # PEM output and SSH keys (`cardtool cert --pem`), the signing certificate (--sign-cert)
     "cryptography.hazmat.primitives.serialization.ssh", "bcrypt",
     "cardtool.services.certificates", "cardtool.services.pins",
+    # Start-up (issue 25): the version without importlib.metadata, the settings' folders
+    # (platformdirs) and file locks only where used, package data without
+    # importlib.resources (its readers bring zipfile, tempfile, shutil, bz2, lzma); no
+    # event loop, HTTP, thread pool, CSV or SQLite module; pyscard's monitors only for
+    # watching readers.
+    "importlib.metadata", "platformdirs", "filelock", "importlib.resources", "zipfile",
+    "tempfile", "shutil", "asyncio", "http", "concurrent", "csv", "sqlite3",
+    "smartcard.CardMonitoring", "smartcard.ReaderMonitoring",
 )
 
 

@@ -79,6 +79,40 @@ def test_the_desk_binds_loopback_only() -> None:
         sock.close()
 
 
+def test_the_desks_connections_send_small_writes_at_once() -> None:
+    """The desk's answers leave without Nagle's wait: its listening socket is a TCP socket
+    by protocol number too, so asyncio turns TCP_NODELAY on for each accepted connection.
+    (Created as ``socket(AF_INET, SOCK_STREAM)``, protocol 0, asyncio left Nagle on: uvicorn
+    writes an answer's headers and body separately, and the body waited for the browser's
+    delayed ACK, about 40 ms of every page on loopback.)"""
+    import asyncio
+    import socket
+
+    from cardtool.desk.server import bind_loopback
+
+    async def accepted_nodelay() -> int:
+        sock = bind_loopback(0)
+        seen: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        def on_connect(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            accepted = writer.get_extra_info("socket")
+            seen.set_result(accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(on_connect, sock=sock)
+        try:
+            _, client = await asyncio.open_connection(*sock.getsockname()[:2])
+            try:
+                return await asyncio.wait_for(seen, 10)
+            finally:
+                client.close()
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    assert asyncio.run(accepted_nodelay()) != 0
+
+
 @pytest.mark.parametrize("source", [("--replay", "trace.jsonl"), ("--record", "trace.jsonl")])
 def test_serve_refuses_a_trace_source_in_one_line(tmp_path: Path,
                                                   source: tuple[str, str]) -> None:

@@ -82,7 +82,7 @@ def test_a_licence_file_matching_the_metadata() -> None:
 
 def test_no_module_reaches_above_its_package() -> None:
     """An installed cardtool has no repository around it: no path climbs out of the package
-    (data is read through importlib.resources, cardtool.material)."""
+    (package data is found through cardtool.material)."""
     offenders = [f"{path.relative_to(ROOT)}:{n}" for path in
                  sorted([*PACKAGE.rglob("*.py"), *(ROOT / "apdu").rglob("*.py")])
                  for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)

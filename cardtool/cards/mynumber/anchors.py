@@ -17,14 +17,17 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-from cryptography.hazmat.primitives.asymmetric import rsa
+from typing import TYPE_CHECKING, Any
 
 from apdu.errors import MalformedData
 from cardtool.authenticity import Anchor, AnchorProfile
 from cardtool.cards.mynumber import records
 from cardtool.material import package_data_text
+
+if TYPE_CHECKING:
+    # cryptography is imported where it is used: a read starts importing it on a second
+    # thread while the card talks (cardtool.import_ahead) and waits for it before the first use.
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 BUNDLED_KEYS = "jlis-cv-ca-keys.json"
 #: The one injection point for tests (the production keys' private halves are J-LIS's, so
@@ -43,6 +46,8 @@ class CaKey:
 
 
 def _keys_from(document: Any, source: str) -> list[CaKey]:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
         raise MalformedData(source, 0, "no 'keys' list")
     out = []

@@ -12,11 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from typing import TYPE_CHECKING
 
 from apdu import tlv
 from apdu.command import CommandApdu, ResponseApdu
@@ -26,6 +22,11 @@ from cardtool.authenticity import Anchor, AnchorProfile, AuthenticityCheck, fail
 from cardtool.cards.mynumber import ids, records
 from cardtool.cards.mynumber.anchors import CvKeyStore
 from cardtool.cards.mynumber.card import MyNumberCard
+
+if TYPE_CHECKING:
+    # cryptography is imported where it is used: a read starts importing it on a second
+    # thread while the card talks (cardtool.import_ahead) and waits for it before the first use.
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 CHIP_CHALLENGE_RANDOM_BYTES = 32
 AP_NAMES = {ids.TEXT_AID: ("text AP", "券面事項入力補助AP"),
@@ -48,6 +49,8 @@ def parse_card_public_key(raw: bytes, what: str) -> rsa.RSAPublicKey:
     modulus = tlv.require(items, records.RSA_MODULUS_TAG, what).value
     if len(modulus) != records.RSA_MODULUS_LENGTH or not exponent:
         raise MalformedData(what, 0, f"a {len(modulus) * 8}-bit modulus, not RSA-2048")
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     try:
         return rsa.RSAPublicNumbers(int.from_bytes(exponent, "big"),
                                     int.from_bytes(modulus, "big")).public_key()
@@ -74,6 +77,10 @@ def parse_cv_certificate(data: bytes) -> CvCertificate:
 
 
 def _verifies(key: rsa.RSAPublicKey, signature: bytes, message: bytes) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
     try:
         key.verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
     except (InvalidSignature, ValueError):
@@ -282,6 +289,9 @@ def check_jpki_auth_certificate(auth_der: bytes, ca_der: bytes | None) -> Authen
     if ca_der is None:
         return skipped(name, "the card gives no authentication CA certificate",
                        "カードに利用者証明用CA証明書がありません")
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+
     try:
         cert = x509.load_der_x509_certificate(auth_der)
         ca = x509.load_der_x509_certificate(ca_der)
