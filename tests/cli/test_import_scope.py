@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import ROOT
+from tests.support.cli import ROOT, python_code
 
 #: Runs the CLI with the given arguments and writes the cardtool modules it imported, one
 #: a line, to the file named by the first argument, at exit (also after sys.exit).
@@ -98,10 +98,7 @@ def test_the_read_path_leaves_cryptography_to_the_import_ahead_thread() -> None:
             "from cardtool.cli.read_cmd import residence_options\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'cryptography'))\n"
             "print('cardtool.cards.mynumber.verify' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=60, cwd=ROOT,
-                         env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                              "PYTHONPATH": str(ROOT)})
+    out = python_code(code, {"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
     assert out.returncode == 0, out.stderr
     crypto, verify_loaded = out.stdout.splitlines()
     assert verify_loaded == "True"  # the check could not fail if the card code were not loaded

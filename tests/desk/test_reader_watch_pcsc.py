@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -14,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from cardtool.services.reader_watch import PcscWatcher, ReaderEvent, ReaderState
-from tests.support.pcsc import ROOT, emulated, require_vpcd, vpcd_reader_name
+from tests.support.cli import python_code
+from tests.support.pcsc import emulated, require_vpcd, vpcd_reader_name
 
 pytestmark = pytest.mark.pcsc
 
@@ -79,10 +78,7 @@ def test_no_pcscd_is_the_no_service_state() -> None:
         "deadline = time.monotonic() + 10\n"
         "while not seen and time.monotonic() < deadline: time.sleep(0.05)\n"
         "w.stop(); print(seen[0].state.value if seen else 'nothing')\n")
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=60, cwd=ROOT,
-                         env={**os.environ, "PYTHONPATH": str(ROOT),
-                              "PCSCLITE_CSOCK_NAME": "/nonexistent/pcscd.comm"})
+    out = python_code(script, {**os.environ, "PCSCLITE_CSOCK_NAME": "/nonexistent/pcscd.comm"})
     assert out.stdout.strip() == "no-service", out.stderr
 
 

@@ -26,6 +26,15 @@ def cardtool(*args: str, stdin: str | None = None, lang: str = "C.UTF-8",
                           cwd=ROOT)
 
 
+def python_code(code: str, env: dict[str, str], timeout: float = 60
+                ) -> subprocess.CompletedProcess[str]:
+    """``code`` in a fresh Python process run from the checkout with ``env`` (add
+    ``PYTHONPATH``: the checkout's modules come first): what a module imports at start,
+    or how it behaves in a process of its own."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)})
+
+
 def cardtool_json(*args: str, stdin: str | None = None) -> Any:
     out = cardtool(*args, "--json", stdin=stdin)
     assert out.returncode == 0, out.stderr
