@@ -174,6 +174,16 @@ def parse_certificate(der: bytes, what: str = "certificate", what_ja: str = "証
     )
 
 
+def certificate_or_mask(der: bytes, what: str = "certificate", what_ja: str = "証明書"
+                        ) -> CertificateInfo | MaskedCertificate:
+    """``der`` as ``parse_certificate`` gives it, or masked when a redacted trace masked it:
+    for a read that goes on and shows it masked, as it shows a masked text or card face."""
+    try:
+        return parse_certificate(der, what, what_ja)
+    except RedactedCertificate:
+        return MaskedCertificate(der)
+
+
 def is_test_certificate(info: CertificateInfo) -> bool:
     """Test cards (and our virtual cards) carry TEST in the issuer."""
     return "TEST" in info.issuer.upper()

@@ -8,12 +8,7 @@ guard (format first, tries read without using one, refused with one try left unl
 from __future__ import annotations
 
 from apdu.transport import Transport
-from cardtool.cards.certificate import (
-    CertificateInfo,
-    MaskedCertificate,
-    RedactedCertificate,
-    parse_certificate,
-)
+from cardtool.cards.certificate import CertificateInfo, parse_certificate
 from cardtool.cards.mynumber import ids
 from cardtool.cards.mynumber.card import MyNumberCard
 from cardtool.cards.mynumber.jpki import (
@@ -39,20 +34,15 @@ SIGNING_KEYS: dict[str, tuple[str, int]] = {"auth": ("auth", ids.JpkiEF.AUTH_KEY
 
 def read_signing_certificate(card: MyNumberCard, guard: PinGuard, status: KeyStatus,
                              ask: AskSecret, *, present: bool | None
-                             ) -> tuple[KeyStatus, CertificateInfo | MaskedCertificate]:
-    """The signing certificate, after the signing password (``present`` False: the card
-    has none, said before any password is asked). Returns the password's status after the
-    check, and the certificate: masked when a replay of a redacted trace gave it, so a
-    read goes on and shows it masked, as it shows the text and the card face."""
+                             ) -> tuple[KeyStatus, bytes]:
+    """The signing certificate's bytes, after the signing password (``present`` False: the
+    card has none, said before any password is asked). Returns the password's status after
+    the check, and the bytes, for the caller to parse: `cert` shows the certificate or
+    nothing, a read shows one that a redacted trace masked as masked."""
     if present is False:
         raise NoSigningCertificate()
     after = guard.ask_and_verify(status, ask)
-    label_en, label_ja = CERT_LABELS[CertKind.SIGN]
-    der = read_certificate(card, CertKind.SIGN)
-    try:
-        return after, parse_certificate(der, label_en, label_ja)
-    except RedactedCertificate:
-        return after, MaskedCertificate(der)
+    return after, read_certificate(card, CertKind.SIGN)
 
 
 def read_jpki_certificate(transport: Transport, kind: str, ask: AskSecret, *,
@@ -63,11 +53,9 @@ def read_jpki_certificate(transport: Transport, kind: str, ask: AskSecret, *,
     if which is CertKind.SIGN:
         s = SECRETS["sign"]
         guard = PinGuard(card, force=force)
-        _, info = read_signing_certificate(card, guard, guard.status(s, s.keys[0]), ask,
-                                           present=has_signing_certificate(card))
-        if isinstance(info, MaskedCertificate):  # `cert` shows the certificate or nothing
-            raise RedactedCertificate(*CERT_LABELS[CertKind.SIGN])
-        return info
+        _, der = read_signing_certificate(card, guard, guard.status(s, s.keys[0]), ask,
+                                          present=has_signing_certificate(card))
+        return parse_certificate(der, *CERT_LABELS[CertKind.SIGN])
     label_en, label_ja = CERT_LABELS[which]
     return parse_certificate(read_certificate(card, which), label_en, label_ja)
 

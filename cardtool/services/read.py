@@ -22,7 +22,12 @@ from apdu.transport import Transport
 from cardtool import import_ahead
 from cardtool.authenticity import Authenticity, combine, verdict
 from cardtool.card_kind import CardKind
-from cardtool.cards.certificate import CertificateInfo, MaskedCertificate, parse_certificate
+from cardtool.cards.certificate import (
+    CertificateInfo,
+    MaskedCertificate,
+    certificate_or_mask,
+    parse_certificate,
+)
 from cardtool.cards.detect import Detection, detect, probe_specified
 from cardtool.cards.mynumber import ids
 from cardtool.cards.mynumber.anchors import CvKeyStore
@@ -235,8 +240,9 @@ def read_mynumber(session: Session, atr: bytes, options: ReadOptions, ask: AskSe
     if options.sign_cert:
         from cardtool.services.certificates import read_signing_certificate
 
-        pins["sign"], report.signing_certificate = read_signing_certificate(
+        pins["sign"], sign_der = read_signing_certificate(
             card, guard, pins["sign"], ask, present=report.signing_certificate_present)
+        report.signing_certificate = certificate_or_mask(sign_der, *CERT_LABELS[CertKind.SIGN])
     # --images means the card face on a My Number card, the residence images on a
     # 特定在留カード: only then is the 在留AP probed this early (the checks depend on it; a
     # 特定在留カード then selects JPKI and the 在留AP once more).
