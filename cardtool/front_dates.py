@@ -581,6 +581,61 @@ _LATER_ROWS = re.compile(r"住居|資格|就労|の種類|許可|交付|期間")
 _LATER_KINDS = frozenset({"period", "indefinite", "permission", "issue"})
 
 
+#: The printed labels of the card's dates (spec §6), for the tolerant match: a text no
+#: pattern above knew is taken for the label it is nearest to, by edit distance, when it
+#: is at most ``_LABEL_EDITS`` edits from it and strictly nearer to it than to any other.
+_LABEL_TEXTS = {"birth": "生年月日", "permission": "許可年月日", "issue": "交付年月日"}
+_LABEL_EDITS = 2
+#: A text of the card that no label's misreading may be taken for (their distance to a
+#: label text counts as that of another label: a tie is no label).
+_OTHER_TEXTS = ("在留期間", "許可の種類", "在留資格", "国籍・地域", "住居地", "性別")
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions) between two texts."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1,
+                                           previous + (ca != cb))
+    return row[-1]
+
+
+def _nearest_label_text(text: str) -> str | None:
+    """The label kind ``text`` is a misreading of (``_LABEL_TEXTS``), or None: at most
+    ``_LABEL_EDITS`` edits from it, and strictly fewer than from every other label text
+    and every other printed text of the card (two labels as near: neither)."""
+    if not 2 <= len(text) <= 7:
+        return None
+    scored = sorted([(_edits(text, t), kind) for kind, t in _LABEL_TEXTS.items()]
+                    + [(_edits(text, t), "") for t in _OTHER_TEXTS])
+    (best, kind), (second, _) = scored[0], scored[1]
+    if kind and best <= _LABEL_EDITS and best < second and best < len(text) - 1:
+        return kind
+    return None
+
+
+def _tolerant_labels(line: _Line, n: int, taken: list[tuple[int, int]]) -> list[_Label]:
+    """The labels of ``line`` that no pattern matched, by edit distance: each run of the
+    line's letters between digits, dates and the labels already found."""
+    out = []
+    text = line.text
+    cut = [i for i, ch in enumerate(text) if ch.isdigit() or ch in _LOOKALIKES
+           or not re.match(r"[^\W\d_]", ch) or any(s <= i < e for s, e in taken)]
+    bounds = [-1, *cut, len(text)]
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        start += 1
+        if end - start < 2:
+            continue
+        kind = _nearest_label_text(text[start:end])
+        if kind is not None:
+            # birth: a misread 生年月日 taken only above the later rows (as birth-like)
+            out.append(_Label("birth-like" if kind == "birth" else kind,
+                              line.box(start, end), line.confidence(start, end), n))
+    return out
+
+
 def _find_labels(lines: Sequence[_Line]) -> list[_Label]:
     out = []
     later: list[Box] = []  # texts of the rows printed below the birth date
@@ -596,6 +651,7 @@ def _find_labels(lines: Sequence[_Line]) -> list[_Label]:
                 taken.append((m.start(), m.end()))
                 out.append(_Label(kind, line.box(m.start(), m.end()),
                                   line.confidence(m.start(), m.end()), n))
+        out += _tolerant_labels(line, n, taken)
     later += [lab.box for lab in out if lab.kind in _LATER_KINDS]
     return [dataclasses.replace(lab, kind="birth") if lab.kind == "birth-like" else lab
             for lab in out if lab.kind != "birth-like"
@@ -639,12 +695,22 @@ def _tie(label: Box, value: Box) -> float | None:
     return None
 
 
+def _level(label: Box, value: Box) -> bool:
+    """Whether ``value`` stands level with ``label``, to its right: the value's middle
+    within the label's own height (not only within the margin ``_tie`` allows)."""
+    middle = (value[1] + value[3]) / 2
+    return label[1] <= middle <= label[3] and value[0] >= label[2] - _height(label)
+
+
 def _nearest(value: Box, labels: Sequence[_Label], kinds: Iterable[str]
              ) -> tuple[_Label, float] | None:
+    """The label ``value`` belongs to: of the labels level with it (a label printed left
+    of its value, often smaller than the value), the nearest; else the nearest tied."""
     wanted = set(kinds)
     scored = [(lab, d) for lab in labels if lab.kind in wanted
               and (d := _tie(lab.box, value)) is not None]
-    return min(scored, key=lambda x: x[1], default=None)
+    level = [(lab, d) for lab, d in scored if _level(lab.box, value)]
+    return min(level or scored, key=lambda x: x[1], default=None)
 
 
 def _overlap(a: Box, b: Box) -> bool:
@@ -675,8 +741,10 @@ def _fragments(lines: Sequence[_Line]) -> list[Box]:
 
 
 def _own_text(value: Box, fragments: Sequence[Box]) -> Box | None:
-    """The text where a value's label stands: the nearest text left of it on its line (a
-    label left of its value), else the nearest text just above it (a label above)."""
+    """The text where a value's label stands: the nearest text level with it to its left
+    (a label left of its value), else the nearest text left of it on its line, else the
+    nearest text just above it (a label above)."""
+    level: list[tuple[float, Box]] = []
     beside: list[tuple[float, Box]] = []
     above: list[tuple[float, Box]] = []
     for frag in fragments:
@@ -685,9 +753,14 @@ def _own_text(value: Box, fragments: Sequence[Box]) -> Box | None:
             continue
         h = _height(frag)
         middle = (value[1] + value[3]) / 2
-        same_line = frag[1] - 0.6 * h <= middle <= frag[3] + 0.6 * h
-        (beside if same_line else above).append((distance, frag))
-    for group in (beside, above):
+        # beside: on the value's line and ending before it (the line above, reaching over
+        # the value's start, is a text above it, however near: 許可の種類's long value
+        # above 許可年月日's date is not the date's label)
+        same_line = frag[1] - 0.6 * h <= middle <= frag[3] + 0.6 * h \
+            and value[0] >= frag[2] - h
+        (level if _level(frag, value) else beside if same_line else above).append(
+            (distance, frag))
+    for group in (level, beside, above):
         if group:
             return min(group)[1]
     return None
