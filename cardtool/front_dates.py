@@ -1059,6 +1059,100 @@ def _ink_height(grey: Image.Image, box: Box) -> int:
     return last - first + 1
 
 
+#: The fields whose value a re-reading beside the label may find (the period of stay and
+#: the card's validity are read by their own forms and checked against each other).
+_REREAD = (layout.BIRTH_DATE, layout.PERMISSION_DATE)
+#: The re-reading beside a label: the strip level with it, this many label heights up and
+#: down from its middle (a value printed larger than its label still inside; the next
+#: row, at least 1.7 value heights down, not) and across to its right.
+_STRIP_HALF = 1.0
+_STRIP_ACROSS = 28
+#: The strip is enlarged so that the label stands this many pixels high.
+_STRIP_HEIGHT = 36
+
+
+def _reread(grey: Image.Image, dates: dict[str, FaceDate], engine: Engine) -> None:
+    """Read again (in place) the value of each field whose label was found but no date in
+    the card's form beside it: only the strip level with the label, to its right, cut
+    from the stored image and enlarged, read by the page's engine (all strips on one
+    sheet, one call). A date is taken only when its strip shows exactly one; it then goes
+    through every check a page date does (the second look, the cross-checks). Nothing
+    below the label is read: there a labels-left layout prints the next row's date."""
+    from PIL import Image as PILImage
+    from PIL import ImageOps
+
+    wanted = [name for name in _REREAD if dates[name].status is Status.UNCERTAIN
+              and dates[name].reason == "not-found" and dates[name].label_box is not None]
+    if not wanted:
+        return
+    strips = []
+    for name in wanted:
+        left, top, right, bottom = dates[name].label_box or (0, 0, 0, 0)
+        h = max(1, bottom - top)
+        middle = (top + bottom) / 2
+        box = (right, max(0, round(middle - _STRIP_HALF * h)),
+               min(grey.width, right + _STRIP_ACROSS * h),
+               min(grey.height, round(middle + _STRIP_HALF * h)))
+        if box[2] - box[0] < 2 * h or box[3] <= box[1]:
+            strips.append(None)
+            continue
+        crop = _own_line(grey.crop(box), top - box[1], bottom - box[1])
+        scale = _STRIP_HEIGHT / h
+        big = crop.resize((max(1, round(crop.width * scale)),
+                           max(1, round(crop.height * scale))), PILImage.Resampling.LANCZOS)
+        strips.append((box, scale, ImageOps.expand(big, border=_PAD, fill=255)))
+    shown = [st for st in strips if st is not None]
+    if not shown:
+        return
+    sheet = PILImage.new("L", (max(st[2].width for st in shown),
+                               sum(st[2].height + _LOOK_GAP for st in shown)), 255)
+    places = []
+    y = 0
+    for st in strips:
+        if st is None:
+            places.append(None)
+            continue
+        sheet.paste(st[2], (0, y))
+        places.append((y, y + st[2].height))
+        y += st[2].height + _LOOK_GAP
+    try:
+        words = engine.words(sheet)
+    except Exception:  # noqa: BLE001 - the first reading stands
+        return
+    for name, st, place in zip(wanted, strips, places, strict=True):
+        if st is None or place is None:
+            continue
+        (x0, y0, _, _), scale, _ = st
+        mine = [w for w in words if place[0] <= (w.box[1] + w.box[3]) / 2 < place[1]]
+        found = _find_dates(_lines(mine))
+        if len(found) != 1:
+            continue
+        d = found[0]
+        box = (x0 + round((d.box[0] - _PAD) / scale),
+               y0 + round((d.box[1] - place[0] - _PAD) / scale),
+               x0 + round((d.box[2] - _PAD) / scale),
+               y0 + round((d.box[3] - place[0] - _PAD) / scale))
+        old = dates[name]
+        label_box = old.label_box or box
+        if re.search(r"[^\W_]", d.before) or not _level(label_box, box):
+            # a letter or digit between the label and the date (another entry's label:
+            # the next row's edge the strip caught), or a date not level with the label
+            continue
+        text = d.before + d.text + d.after
+        try:
+            day = dt.date(*d.value)
+        except ValueError:
+            dates[name] = FaceDate(name, Status.UNCERTAIN, None, d.confidence, text,
+                                   "no-such-date", box, old.label_box)
+            continue
+        if d.confidence < THRESHOLD:
+            dates[name] = FaceDate(name, Status.UNCERTAIN, None, d.confidence, text,
+                                   "low-confidence", box, old.label_box)
+            continue
+        dates[name] = FaceDate(name, Status.READ, day, d.confidence, text, None, box,
+                               old.label_box)
+
+
 def _second_look(grey: Image.Image, dates: dict[str, FaceDate], engine: Engine) -> None:
     """Demote (in place) every read date that a second, separate reading of its digits does
     not confirm: one reading of the page is not enough for a date a person may rely on.
@@ -1224,7 +1318,9 @@ def read_face_image(image: Image.Image, *, special: bool, engine: Engine | None 
                 if d.status is Status.READ:
                     dates[name] = _demote(d, "no-digit-engine")
         else:
-            _second_look(_despeckle(grey), dates, digits)
+            clean = _despeckle(grey)
+            _reread(clean, dates, engine)
+            _second_look(clean, dates, digits)
         _cross_check(dates, special, today)
     if turn and isinstance(engine, Tesseract) and (reason is not None or not any(
             d.status in (Status.READ, Status.INDEFINITE) or d.reason == "text-too-small"
