@@ -803,7 +803,13 @@ def _classify(lines: Sequence[_Line], special: bool
             readings[layout.CARD_EXPIRY].dates.append(d)
             if readings[layout.CARD_EXPIRY].label is None:
                 near = [lab for lab in labels if lab.kind in ("expiry-head", "expiry-tail")
-                        and lab.line == d.line]
+                        and (lab.line == d.line or above and lab.kind == "expiry-head")]
+                if not near and (tail or _edits(d.before[-6:], "このカードは") <= 2):
+                    # the sentence itself, misread around the date (まで再効です, この
+                    # カードいは): 「まで」 right after a date, or 「このカードは」 within
+                    # two characters right before it, is printed nowhere else on the card
+                    near = [_Label("expiry-tail" if tail else "expiry-head", d.box,
+                                   d.confidence, d.line)]
                 readings[layout.CARD_EXPIRY].label = near[0] if near else None
             continue
         if _DURATION.search(d.before) and d.before.endswith("("):
