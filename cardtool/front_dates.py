@@ -960,6 +960,57 @@ def _cross_check(dates: dict[str, FaceDate], special: bool, today: dt.date) -> N
         dates[layout.CARD_EXPIRY] = _demote(card_date, "cross-check-failed")
 
 
+def _printed_count(readings: dict[str, _Reading], special: bool) -> int | None:
+    """How many dates the card prints (spec §6), when its kind is known from the page:
+    生年月日 and the validity on a 特別永住者証明書; on a 在留カード also 許可年月日 and
+    交付年月日, and the period's end unless it is 無期限."""
+    if special:
+        return 2
+    period = readings[layout.RESIDENCE_EXPIRY]
+    if period.dates and period.indefinite is None:
+        return 5
+    if period.indefinite is not None and not period.dates:
+        return 4
+    return None
+
+
+def _by_elimination(dates: dict[str, FaceDate], readings: dict[str, _Reading],
+                    found: Sequence[_Date], special: bool, to_original: Any) -> None:
+    """The birth date (in place) when its label was not recognised and the card's structure
+    leaves one date for it: the page shows exactly as many dates as the card prints, and
+    one of them, claimed by no other entry, stands above every other date (the card prints
+    生年月日 first, above 住居地 and every later row) and is earlier than each of them.
+    The date then passes every check a labelled one does (the second look, the
+    cross-checks); anything less (a date lost, an extra one, a tie in height) and it stays
+    ``uncertain``."""
+    birth = dates[layout.BIRTH_DATE]
+    if birth.status is not Status.UNCERTAIN or birth.reason != "label-missing":
+        return
+    if _printed_count(readings, special) != len(found) or len(found) < 2:
+        return
+    claimed = {(d.line, d.box) for name, r in readings.items() if name != layout.BIRTH_DATE
+               for d in r.dates}
+    top = min(found, key=lambda d: d.box[1])
+    others = [d for d in found if d is not top]
+    if (top.line, top.box) in claimed or any(o.box[1] < top.box[3] for o in others):
+        return
+    try:
+        day = dt.date(*top.value)
+        later = [dt.date(*o.value) for o in others]
+    except ValueError:
+        return
+    if any(day >= o for o in later):
+        return
+    box = to_original(top.box)
+    text = top.before + top.text + top.after
+    if top.confidence < THRESHOLD:
+        dates[layout.BIRTH_DATE] = FaceDate(layout.BIRTH_DATE, Status.UNCERTAIN, None,
+                                            top.confidence, text, "low-confidence", box)
+        return
+    dates[layout.BIRTH_DATE] = FaceDate(layout.BIRTH_DATE, Status.READ, day, top.confidence,
+                                        text, None, box)
+
+
 def dates_from_words(words: Sequence[Word], *, special: bool, today: dt.date,
                      to_original: Any = None, check: bool = True
                      ) -> tuple[dict[str, FaceDate], str | None]:
@@ -988,6 +1039,7 @@ def dates_from_words(words: Sequence[Word], *, special: bool, today: dt.date,
                            if shows else FaceDate(name, Status.ABSENT))
             continue
         dates[name] = _judge(reading, mapper)
+    _by_elimination(dates, readings, _find_dates(lines), special, mapper)
     if special and any(d.reason == "not-expected" for d in dates.values()):
         # The chip says 特別永住者証明書, the image shows a period of stay: not this face.
         return {}, "not-expected"
