@@ -974,6 +974,52 @@ def _printed_count(readings: dict[str, _Reading], special: bool) -> int | None:
     return None
 
 
+def _permission_by_elimination(dates: dict[str, FaceDate], readings: dict[str, _Reading],
+                               found: Sequence[_Date], to_original: Any) -> None:
+    """The permission date (in place) when its label was not recognised and the card leaves
+    one date for it: every date the card prints is on the page (the caller checked the
+    count), the birth date, the period's end and the validity each claimed one by their
+    labels, and the two left are 許可年月日's and 交付年月日's, printed in that order (side
+    by side: the left one; else the upper one) and the first not later than the second."""
+    permission = dates[layout.PERMISSION_DATE]
+    if permission.status is not Status.UNCERTAIN or permission.reason != "label-missing":
+        return
+    owners = [layout.BIRTH_DATE, layout.CARD_EXPIRY]
+    if readings[layout.RESIDENCE_EXPIRY].indefinite is None:
+        owners.append(layout.RESIDENCE_EXPIRY)
+    if any(len(readings[name].dates) != 1 for name in owners):
+        return
+    claimed = {(readings[name].dates[0].line, readings[name].dates[0].box) for name in owners}
+    left = [d for d in found if (d.line, d.box) not in claimed]
+    if len(left) != 2:
+        return
+    a, b = left
+    a_middle, b_middle = (a.box[1] + a.box[3]) / 2, (b.box[1] + b.box[3]) / 2
+    if b.box[1] <= a_middle <= b.box[3] or a.box[1] <= b_middle <= a.box[3]:
+        if abs(a.box[0] - b.box[0]) < _height(a.box):
+            return
+        first, second = (a, b) if a.box[0] < b.box[0] else (b, a)
+    elif a.box[3] <= b.box[1] or b.box[3] <= a.box[1]:
+        first, second = (a, b) if a.box[1] < b.box[1] else (b, a)
+    else:
+        return  # neither one row nor one above the other
+    try:
+        day, then = dt.date(*first.value), dt.date(*second.value)
+    except ValueError:
+        return
+    if day > then:
+        return
+    box = to_original(first.box)
+    text = first.before + first.text + first.after
+    if first.confidence < THRESHOLD:
+        dates[layout.PERMISSION_DATE] = FaceDate(layout.PERMISSION_DATE, Status.UNCERTAIN,
+                                                 None, first.confidence, text,
+                                                 "low-confidence", box)
+        return
+    dates[layout.PERMISSION_DATE] = FaceDate(layout.PERMISSION_DATE, Status.READ, day,
+                                             first.confidence, text, None, box)
+
+
 def _by_elimination(dates: dict[str, FaceDate], readings: dict[str, _Reading],
                     found: Sequence[_Date], special: bool, to_original: Any) -> None:
     """The birth date (in place) when its label was not recognised and the card's structure
@@ -983,10 +1029,11 @@ def _by_elimination(dates: dict[str, FaceDate], readings: dict[str, _Reading],
     The date then passes every check a labelled one does (the second look, the
     cross-checks); anything less (a date lost, an extra one, a tie in height) and it stays
     ``uncertain``."""
+    if _printed_count(readings, special) != len(found) or len(found) < 2:
+        return
+    _permission_by_elimination(dates, readings, found, to_original)
     birth = dates[layout.BIRTH_DATE]
     if birth.status is not Status.UNCERTAIN or birth.reason != "label-missing":
-        return
-    if _printed_count(readings, special) != len(found) or len(found) < 2:
         return
     claimed = {(d.line, d.box) for name, r in readings.items() if name != layout.BIRTH_DATE
                for d in r.dates}
