@@ -975,7 +975,8 @@ def _printed_count(readings: dict[str, _Reading], special: bool) -> int | None:
 
 
 def _permission_by_elimination(dates: dict[str, FaceDate], readings: dict[str, _Reading],
-                               found: Sequence[_Date], to_original: Any) -> None:
+                               labels: Sequence[_Label], found: Sequence[_Date],
+                               to_original: Any) -> None:
     """The permission date (in place) when its label was not recognised and the card leaves
     one date for it: every date the card prints is on the page (the caller checked the
     count), the birth date, the period's end and the validity each claimed one by their
@@ -1007,8 +1008,8 @@ def _permission_by_elimination(dates: dict[str, FaceDate], readings: dict[str, _
         day, then = dt.date(*first.value), dt.date(*second.value)
     except ValueError:
         return
-    if day > then:
-        return
+    if day > then or _nearest(first.box, labels, ("birth", "issue", "period")) is not None:
+        return  # not in print order, or the first tied to another entry's label
     box = to_original(first.box)
     text = first.before + first.text + first.after
     if first.confidence < THRESHOLD:
@@ -1021,7 +1022,8 @@ def _permission_by_elimination(dates: dict[str, FaceDate], readings: dict[str, _
 
 
 def _by_elimination(dates: dict[str, FaceDate], readings: dict[str, _Reading],
-                    found: Sequence[_Date], special: bool, to_original: Any) -> None:
+                    labels: Sequence[_Label], found: Sequence[_Date], special: bool,
+                    to_original: Any) -> None:
     """The birth date (in place) when its label was not recognised and the card's structure
     leaves one date for it: the page shows exactly as many dates as the card prints, and
     one of them, claimed by no other entry, stands above every other date (the card prints
@@ -1031,7 +1033,7 @@ def _by_elimination(dates: dict[str, FaceDate], readings: dict[str, _Reading],
     ``uncertain``."""
     if _printed_count(readings, special) != len(found) or len(found) < 2:
         return
-    _permission_by_elimination(dates, readings, found, to_original)
+    _permission_by_elimination(dates, readings, labels, found, to_original)
     birth = dates[layout.BIRTH_DATE]
     if birth.status is not Status.UNCERTAIN or birth.reason != "label-missing":
         return
@@ -1039,8 +1041,9 @@ def _by_elimination(dates: dict[str, FaceDate], readings: dict[str, _Reading],
                for d in r.dates}
     top = min(found, key=lambda d: d.box[1])
     others = [d for d in found if d is not top]
-    if (top.line, top.box) in claimed or any(o.box[1] < top.box[3] for o in others):
-        return
+    if (top.line, top.box) in claimed or any(o.box[1] < top.box[3] for o in others) \
+            or _nearest(top.box, labels, ("permission", "issue", "period")) is not None:
+        return  # another entry's, or tied to another entry's label, or not alone on top
     try:
         day = dt.date(*top.value)
         later = [dt.date(*o.value) for o in others]
@@ -1086,7 +1089,7 @@ def dates_from_words(words: Sequence[Word], *, special: bool, today: dt.date,
                            if shows else FaceDate(name, Status.ABSENT))
             continue
         dates[name] = _judge(reading, mapper)
-    _by_elimination(dates, readings, _find_dates(lines), special, mapper)
+    _by_elimination(dates, readings, labels, _find_dates(lines), special, mapper)
     if special and any(d.reason == "not-expected" for d in dates.values()):
         # The chip says 特別永住者証明書, the image shows a period of stay: not this face.
         return {}, "not-expected"

@@ -186,11 +186,114 @@ def test_two_candidate_dates_for_one_label_are_ambiguous(second: list[Word]) -> 
     assert (d.status, d.date, d.reason) == (Status.UNCERTAIN, None, "ambiguous")
 
 
+def _without(words: Sequence[Word], *rows: int, right_of: int = 0) -> list[Word]:
+    """``words`` less those whose top is one of ``rows`` and which start at ``right_of``
+    or further right."""
+    return [w for w in words if w.box[1] not in rows or w.box[0] < right_of]
+
+
 def test_a_missing_label_leaves_its_date_uncertain() -> None:
-    words = [w for w in card_lines() if w.box[1] != 98 or w.box[0] >= 130]  # 生年月日 gone
+    # 生年月日 gone and the issue date lost too: the card's structure does not leave one
+    # date for the birth date (a date is missing: which one is not known)
+    words = [w for w in card_lines() if w.box[1] != 98 or w.box[0] >= 130]
+    words = [w for w in words if not (w.box[0] >= 470 and w.box[1] == 264)]
     d = read(words)[layout.BIRTH_DATE]
     assert (d.status, d.date) == (Status.UNCERTAIN, None)
     assert d.reason in ("label-missing", "not-found")
+
+
+def test_the_birth_date_by_elimination() -> None:
+    # 生年月日 unread: the page shows the five dates the card prints, the topmost, claimed
+    # by no label, earlier than every other: the card prints only the birth date there
+    words = [w for w in card_lines() if w.box[1] != 98 or w.box[0] >= 130]
+    d = read(words)[layout.BIRTH_DATE]
+    assert (d.status, d.date) == (Status.READ, dt.date(1990, 1, 31))
+
+
+@pytest.mark.parametrize("change", ["extra-date", "not-earliest", "two-on-top", "no-period"])
+def test_the_birth_date_is_not_taken_by_elimination_when_more_than_one_could_be(
+        change: str) -> None:
+    words = [w for w in card_lines() if w.box[1] != 98 or w.box[0] >= 130]
+    if change == "extra-date":  # a sixth date (where the card prints none): which is which?
+        words += line("2001年02月03日", 130, 162, 20)
+    elif change == "not-earliest":  # the topmost is not earlier than the others
+        words = [w for w in words if w.box[1] != 94] + line("2025年01月31日", 130, 94, 20)
+    elif change == "two-on-top":  # two dates level at the top: neither is above the other
+        words += line("1990年01月30日", 400, 94, 20)
+        words = [w for w in words if not (w.box[0] >= 470 and w.box[1] == 264)]
+    else:  # the period row unread: how many dates the card prints is not known
+        words = [w for w in words if w.box[1] not in (196, 200)]
+    d = read(words)[layout.BIRTH_DATE]
+    assert (d.status, d.date) == (Status.UNCERTAIN, None)
+
+
+def test_the_permission_date_by_elimination() -> None:
+    # 許可年月日 unread: birth, period and validity claimed by their labels, the two dates
+    # left are the permission's and the issue's, printed in that order
+    words = [w for w in card_lines() if not (w.box[1] == 268 and w.box[0] < 130)]
+    d = read(words)[layout.PERMISSION_DATE]
+    assert (d.status, d.date) == (Status.READ, dt.date(2024, 12, 20))
+    # ... not when the left one is later than the right one (which is which is not known)
+    words = [w for w in words if not (w.box[1] == 264 and w.box[0] < 400)]
+    words += line("2024年12月28日", 130, 264, 20)
+    d = read(words)[layout.PERMISSION_DATE]
+    assert (d.status, d.date) == (Status.UNCERTAIN, None)
+    # ... nor when another date is missing (the validity sentence's date unread)
+    words = [w for w in card_lines() if not (w.box[1] == 268 and w.box[0] < 130)]
+    words = [w for w in words if w.box[1] < 300] + line("このカードは2029年12月3日", 10, 318, 20)
+    d = read(words)[layout.PERMISSION_DATE]
+    assert (d.status, d.date) == (Status.UNCERTAIN, None)
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("生年月昌", "birth"), ("主宇月日", "birth"), ("生年月R", "birth"),
+    ("和ま年月日", None),  # two edits from both 生年月日 and 許可年月日
+    ("詩可年月日", "permission"), ("許加條月日", "permission"), ("委付年月日", "issue"),
+    ("交信年月日", "issue"),
+    ("閣本年月日", None),  # two edits from both 許可年月日 and 交付年月日: neither
+    ("付年月日", None),  # one edit from both 生年月日 and 交付年月日
+    ("在留資格", None), ("住居地", None), ("年月", None), ("性別男", None)])
+def test_a_label_misread_by_up_to_two_characters_is_known_by_edit_distance(
+        text: str, kind: str | None) -> None:
+    assert front_dates._nearest_label_text(text) == kind
+
+
+def test_a_tolerantly_matched_label_reads_its_date() -> None:
+    words = [w for w in card_lines() if w.box[1] not in (94, 98, 264, 268)]
+    words += line("生年月昌", 10, 98, 12) + line("1990年01月31日", 130, 94, 20)
+    words += line("詩可年月日", 10, 268, 12) + line("2024年12月20日", 130, 264, 20)
+    # the issue date gone: neither date could come by elimination
+    words = [w for w in words if not (w.box[0] >= 470 and w.box[1] == 264)]
+    dates = read(words)
+    assert dates[layout.BIRTH_DATE].date == dt.date(1990, 1, 31)
+    assert dates[layout.PERMISSION_DATE].date == dt.date(2024, 12, 20)
+    # a misread 生年月日 below the later rows is not the birth date's (許可年月日 as 言年月日)
+    words = [w for w in card_lines() if w.box[1] not in (94, 98, 264, 268, 322)]
+    words += line("生年月昌", 10, 268, 12) + line("2020年01月31日", 130, 264, 20)
+    assert read(words)[layout.BIRTH_DATE].date is None
+
+
+def test_a_date_level_with_its_small_label_is_its_own_though_a_text_above_reaches_over(
+        ) -> None:
+    # 許可の種類's long value printed just above 許可年月日's date, reaching over its start,
+    # within the margin of its line: the date's own text is still the label level with it
+    words = [w for w in card_lines() if w.box[1] not in (230, 234, 264, 268)]
+    words += line("許可の種類", 10, 238, 12) + line("在留期間更新許可(東京)", 100, 244, 20)
+    words += line("許可年月日", 10, 268, 12) + line("2024年12月20日", 130, 264, 20)
+    d = read(words)[layout.PERMISSION_DATE]
+    assert (d.status, d.date) == (Status.READ, dt.date(2024, 12, 20))
+
+
+def test_the_validity_sentence_misread_around_its_date() -> None:
+    words = [w for w in card_lines() if w.box[1] < 300] + \
+        line("こカード", 10, 318, 20) + line("2029年12月31日まで再効です。", 10, 342, 20)
+    assert read(words)[layout.CARD_EXPIRY].date == dt.date(2029, 12, 31)
+    words = [w for w in card_lines() if w.box[1] < 300] + \
+        line("このカードいは2029年12月31日有劾", 10, 318, 20)
+    assert read(words)[layout.CARD_EXPIRY].date == dt.date(2029, 12, 31)
+    # a date after a bare 「は」 is not the validity's
+    words = [w for w in card_lines() if w.box[1] < 300] + line("は2029年12月31日", 10, 318, 20)
+    assert read(words)[layout.CARD_EXPIRY].date is None
 
 
 def test_a_doubtful_digit_is_low_confidence_and_the_period_is_not_trusted_alone() -> None:
