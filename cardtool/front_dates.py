@@ -65,6 +65,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import itertools
 import re
 import time
 import unicodedata
@@ -624,8 +625,8 @@ def _tolerant_labels(line: _Line, n: int, taken: list[tuple[int, int]]) -> list[
     cut = [i for i, ch in enumerate(text) if ch.isdigit() or ch in _LOOKALIKES
            or not re.match(r"[^\W\d_]", ch) or any(s <= i < e for s, e in taken)]
     bounds = [-1, *cut, len(text)]
-    for start, end in zip(bounds, bounds[1:], strict=False):
-        start += 1
+    for before, end in itertools.pairwise(bounds):
+        start = before + 1
         if end - start < 2:
             continue
         kind = _nearest_label_text(text[start:end])
@@ -803,7 +804,7 @@ def _classify(lines: Sequence[_Line], special: bool
             readings[layout.CARD_EXPIRY].dates.append(d)
             if readings[layout.CARD_EXPIRY].label is None:
                 near = [lab for lab in labels if lab.kind in ("expiry-head", "expiry-tail")
-                        and (lab.line == d.line or above and lab.kind == "expiry-head")]
+                        and (lab.line == d.line or (above and lab.kind == "expiry-head"))]
                 if not near and (tail or _edits(d.before[-6:], "このカードは") <= 2):
                     # the sentence itself, misread around the date (まで再効です, この
                     # カードいは): 「まで」 right after a date, or 「このカードは」 within
@@ -1193,9 +1194,9 @@ def _reread(grey: Image.Image, dates: dict[str, FaceDate], engine: Engine) -> No
               and dates[name].reason == "not-found" and dates[name].label_box is not None]
     if not wanted:
         return
-    strips = []
+    strips: list[tuple[Box, float, Image.Image] | None] = []
     for name in wanted:
-        left, top, right, bottom = dates[name].label_box or (0, 0, 0, 0)
+        _, top, right, bottom = dates[name].label_box or (0, 0, 0, 0)
         h = max(1, bottom - top)
         middle = (top + bottom) / 2
         box = (right, max(0, round(middle - _STRIP_HALF * h)),
@@ -1214,7 +1215,7 @@ def _reread(grey: Image.Image, dates: dict[str, FaceDate], engine: Engine) -> No
         return
     sheet = PILImage.new("L", (max(st[2].width for st in shown),
                                sum(st[2].height + _LOOK_GAP for st in shown)), 255)
-    places = []
+    places: list[tuple[int, int] | None] = []
     y = 0
     for st in strips:
         if st is None:

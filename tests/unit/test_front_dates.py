@@ -747,3 +747,65 @@ def test_a_digit_read_as_a_mark_is_proposed_for_the_second_look(printed: str) ->
     words = [w for w in card_lines() if w.box[1] not in (264, 268)]
     words += line("許可年月日", 10, 268, 12) + line(printed, 130, 264, 20)
     assert read(words)[layout.PERMISSION_DATE].date == dt.date(2024, 12, 20)
+
+
+class _Strips:
+    """An engine that reads the re-reading's sheet as scripted (words in sheet pixels)."""
+
+    name = "strips"
+
+    def __init__(self, words: list[Word]) -> None:
+        self.answer = words
+        self.calls = 0
+
+    def words(self, image: Image.Image) -> list[Word]:
+        self.calls += 1
+        return self.answer
+
+
+def _reread(strip_words: list[Word]) -> tuple[front_dates.FaceDate, int]:
+    """The permission's label found at (10, 268)-(70, 280) of a 640 x 404 image, no date
+    beside it on the page; its strip read as ``strip_words`` (sheet pixels: the strip
+    enlarged 3 times, padded; the label's line at sheet y 16 + 3 * (y - 262))."""
+    grey = Image.new("L", (640, 404), 255)
+    dates = {
+        layout.BIRTH_DATE: front_dates.FaceDate(layout.BIRTH_DATE, Status.READ,
+                                                dt.date(1990, 1, 31), 0.95),
+        layout.PERMISSION_DATE: front_dates.FaceDate(layout.PERMISSION_DATE, Status.UNCERTAIN,
+                                                     reason="not-found",
+                                                     label_box=(10, 268, 70, 280))}
+    engine = _Strips(strip_words)
+    front_dates._reread(grey, dates, engine)
+    return dates[layout.PERMISSION_DATE], engine.calls
+
+
+def test_a_label_without_its_date_is_read_again_beside_it() -> None:
+    d, calls = _reread(line("2024年12月20日", 196, 22, 60))
+    assert calls == 1
+    assert (d.status, d.date) == (Status.READ, dt.date(2024, 12, 20))
+    assert d.box is not None and d.box[0] == 130 and d.label_box == (10, 268, 70, 280)
+
+
+@pytest.mark.parametrize(("strip", "reason"), [
+    # the next row's label and date, caught by the strip's lower edge
+    (line("付年月日2024年12月25日", 100, 22, 60), "not-found"),
+    # the date below the label's line, not level with it
+    (line("2024年12月20日", 196, 58, 60), "not-found"),
+    # two dates: which is the permission's is not known
+    (line("2024年12月20日", 196, 22, 60) + line("2024年12月25日", 1000, 22, 60), "not-found"),
+    # a date that does not exist is never guessed
+    (line("2029年02月30日", 196, 22, 60), "no-such-date"),
+])
+def test_the_reading_beside_a_label_takes_nothing_doubtful(strip: list[Word], reason: str
+                                                           ) -> None:
+    d, _ = _reread(strip)
+    assert (d.status, d.date, d.reason) == (Status.UNCERTAIN, None, reason)
+
+
+def test_nothing_is_read_again_when_every_label_has_its_date() -> None:
+    grey = Image.new("L", (640, 404), 255)
+    dates = {name: front_dates.FaceDate(name, Status.READ, dt.date(2024, 12, 20), 0.95)
+             for name in front_dates.FIELDS}
+    engine = _Strips([])
+    front_dates._reread(grey, dates, engine)
+    assert engine.calls == 0
