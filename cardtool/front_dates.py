@@ -16,8 +16,21 @@ to its right, or below it within a few label heights), never relative to the ima
   break after は);
 - 生年月日, 許可年月日 (and 交付年月日, read only so that its date is not taken for another):
   the nearest date right of or below the label, and only when the text where that date's
-  label stands (left of it on its line, else just above it) is that label: a date by an
-  unrecognised text (交付年月日 misread 交村年月日) is never another entry's value.
+  label stands (level with it to its left, else left of it on its line, else just above
+  it) is that label: a date by an unrecognised text (交付年月日 misread 交村年月日) is never
+  another entry's value;
+- a label misread by up to two characters (生年月昌, 詩可年月日) is known by edit distance
+  when it is strictly nearer to one label's text than to every other label's and every
+  other printed text's (閣本年月日, as near to 許可年月日 as to 交付年月日, is neither); a
+  misread 生年月日 counts only above the rows the card prints after it;
+- a label found with no date in the card's form beside it: the strip level with it, to
+  its right, is read again alone (enlarged; one engine call for all such strips), and a
+  date taken only when the strip shows exactly one, level with the label, nothing between;
+- by elimination, only when the card's structure leaves one possibility: the page shows
+  exactly as many dates as the card prints (2 on a 特別永住者証明書; 4 with 無期限, else 5),
+  then the birth date is the topmost one, claimed by no label, earlier than every other;
+  and the permission date the first in print order (left, else upper) of the two left
+  when birth, period and validity are claimed by their labels, not later than the second.
 
 Every date comes back with a confidence and the pixel box it was read from (in the original
 image's coordinates, for a person to compare with the card), and **below the threshold, or
@@ -51,7 +64,8 @@ from the card's own image (the one crop function: the desk and ``office`` use it
 The OCR engine is Tesseract 5 (Debian ``tesseract-ocr`` + ``tesseract-ocr-jpn``, LSTM model)
 through ``pytesseract`` (the ``ocr`` extra): one call for the page (hOCR with each
 character's box and confidence, page mode 11), one for the second look at the dates' crops
-(``eng``, digits only; a second only for the dates the first did not confirm), one more (page mode 3, another scale) only when a field was not found at all, and, when
+(``eng``, digits only; a second only for the dates the first did not confirm), one more (page mode 3, another scale) only when a field was not found at all, one for
+the strips beside labels found without their date, and, when
 nothing at all was read, Tesseract's orientation detection (``osd``, if installed) to read a
 sideways or upside-down image turned upright. Without it
 every date is ``uncertain`` with reason ``no-ocr-engine`` and the typed-date path works as
