@@ -17,7 +17,7 @@ fi
 if [ "$kind" = test ] || [ "$kind" = pcsc ]; then
   # the OCR bench and tests draw front images in several Japanese fonts
   pkgs="$pkgs pcscd vsmartcard-vpcd opensc pcsc-tools openssl"
-  pkgs="$pkgs fonts-ipafont-gothic fonts-ipafont-mincho fonts-takao-gothic fonts-vlgothic"
+  pkgs="$pkgs fonts-ipafont-gothic fonts-ipafont-mincho fonts-takao-gothic fonts-takao-mincho fonts-vlgothic"
 fi
 missing=""
 for p in $pkgs; do

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -204,6 +203,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def _internal_error(exc: BaseException, prefix: str, lang: str) -> NoReturn:
     if os.environ.get("CARDTOOL_DEBUG"):
+        import traceback  # only here: every command's start-up would pay for it (6 ms)
+
         traceback.print_exception(exc)
     click.echo(prefix + t("internal_error", lang, detail=type(exc).__name__), err=True)
     sys.exit(EXIT_INTERNAL)

@@ -42,6 +42,10 @@ FONT_FILES: dict[str, tuple[str, int]] = {
     "ipa-pmincho": ("/usr/share/fonts/opentype/ipafont-mincho/ipamp.ttf", 0),
     "takao-pgothic": ("/usr/share/fonts/truetype/takao-gothic/TakaoPGothic.ttf", 0),
     "vl-pgothic": ("/usr/share/fonts/truetype/vlgothic/VL-PGothic-Regular.ttf", 0),
+    # Never drawn while the reader was written: bench/ocr_accuracy.py's "fresh" set only
+    # (fonts-noto-cjk's bold weight; fonts-takao-mincho).
+    "noto-sans-bold": ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", 0),
+    "takao-pmincho": ("/usr/share/fonts/truetype/takao-mincho/TakaoPMincho.ttf", 0),
 }
 
 #: The card's aspect (ID-1: 85.60 x 53.98 mm).

@@ -52,6 +52,7 @@ NOT_FOR_A_PLAIN_READ = (
     "importlib.metadata", "platformdirs", "filelock", "importlib.resources", "zipfile",
     "tempfile", "shutil", "asyncio", "http", "concurrent", "csv", "sqlite3",
     "smartcard.CardMonitoring", "smartcard.ReaderMonitoring",
+    "traceback",  # only for CARDTOOL_DEBUG's internal-error report
 )
 
 

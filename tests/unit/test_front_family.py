@@ -70,11 +70,17 @@ def test_the_bench_holds_out_fonts_never_used_in_development() -> None:
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    assert set(bench.DEV_FONTS).isdisjoint(bench.HELD_OUT_FONTS)
-    assert set(bench.DEV_FONTS) | set(bench.HELD_OUT_FONTS) <= set(FONT_FILES)
+    dev, held_out, fresh = set(bench.DEV_FONTS), set(bench.HELD_OUT_FONTS), set(bench.FRESH_FONTS)
+    assert dev.isdisjoint(held_out) and fresh.isdisjoint(dev | held_out)
+    assert dev | held_out | fresh <= set(FONT_FILES)
     dev_first, _ = bench.SETS["development"]
     held_first, _ = bench.SETS["held-out"]
+    fresh_first, _ = bench.SETS["fresh"]
     assert held_first >= dev_first + 100_000  # seeds never overlap at any --count used
+    assert fresh_first >= held_first + 100_000
+    # --fresh-base moves the fresh set's seeds, and only its own
+    assert bench.card("fresh", 3, 7_000_000)[2] == 7_000_003
+    assert bench.card("held-out", 3)[2] == held_first + 3
 
 
 def _front(persona: object) -> bytes:
