@@ -13,7 +13,9 @@ to its right, or below it within a few label heights), never relative to the ima
   value's own form (N年（…）, 無期限 read whole) is printed nowhere else, so it is known
   also when the label is misread (the card's own date must still agree);
 - カード有効期限: the date of 「このカードは 2029年12月31日 まで有効です。」 (the sentence may
-  break after は);
+  break after は); a sentence garbled on both sides of its date (no part of it read as a
+  label) leaves the date uncertain: that region was read badly, and the two models have
+  agreed on a wrong digit there;
 - 生年月日, 許可年月日 (and 交付年月日, read only so that its date is not taken for another):
   the nearest date right of or below the label, and only when the text where that date's
   label stands (level with it to its left, else left of it on its line, else just above
@@ -819,12 +821,6 @@ def _classify(lines: Sequence[_Line], special: bool
             if readings[layout.CARD_EXPIRY].label is None:
                 near = [lab for lab in labels if lab.kind in ("expiry-head", "expiry-tail")
                         and (lab.line == d.line or (above and lab.kind == "expiry-head"))]
-                if not near and (tail or _edits(d.before[-6:], "このカードは") <= 2):
-                    # the sentence itself, misread around the date (まで再効です, この
-                    # カードいは): 「まで」 right after a date, or 「このカードは」 within
-                    # two characters right before it, is printed nowhere else on the card
-                    near = [_Label("expiry-tail" if tail else "expiry-head", d.box,
-                                   d.confidence, d.line)]
                 readings[layout.CARD_EXPIRY].label = near[0] if near else None
             continue
         if _DURATION.search(d.before) and d.before.endswith("("):
