@@ -902,6 +902,13 @@ def _judge(reading: _Reading, to_original: Any) -> FaceDate:
     text = d.before + d.text + d.after
     if reading.label is None and not reading.by_form:
         return FaceDate(name, Status.UNCERTAIN, None, d.confidence, text, "label-missing", box)
+    return _taken(name, d, box, label_box)
+
+
+def _taken(name: str, d: _Date, box: Box, label_box: Box | None = None) -> FaceDate:
+    """``d`` as the date of ``name`` (its label settled by the caller): read, unless no
+    such day exists or the engine is not sure enough of it."""
+    text = d.before + d.text + d.after
     try:
         day = dt.date(*d.value)
     except ValueError:
@@ -1021,30 +1028,31 @@ def _permission_by_elimination(dates: dict[str, FaceDate], readings: dict[str, _
         return
     if day > then or _nearest(first.box, labels, ("birth", "issue", "period")) is not None:
         return  # not in print order, or the first tied to another entry's label
-    box = to_original(first.box)
-    text = first.before + first.text + first.after
-    if first.confidence < THRESHOLD:
-        dates[layout.PERMISSION_DATE] = FaceDate(layout.PERMISSION_DATE, Status.UNCERTAIN,
-                                                 None, first.confidence, text,
-                                                 "low-confidence", box)
-        return
-    dates[layout.PERMISSION_DATE] = FaceDate(layout.PERMISSION_DATE, Status.READ, day,
-                                             first.confidence, text, None, box)
+    dates[layout.PERMISSION_DATE] = _taken(layout.PERMISSION_DATE, first,
+                                           to_original(first.box))
 
 
 def _by_elimination(dates: dict[str, FaceDate], readings: dict[str, _Reading],
                     labels: Sequence[_Label], found: Sequence[_Date], special: bool,
                     to_original: Any) -> None:
-    """The birth date (in place) when its label was not recognised and the card's structure
-    leaves one date for it: the page shows exactly as many dates as the card prints, and
-    one of them, claimed by no other entry, stands above every other date (the card prints
-    生年月日 first, above 住居地 and every later row) and is earlier than each of them.
-    The date then passes every check a labelled one does (the second look, the
-    cross-checks); anything less (a date lost, an extra one, a tie in height) and it stays
-    ``uncertain``."""
+    """The permission date, then the birth date (in place), by elimination: only when the
+    page shows exactly as many dates as the card prints."""
     if _printed_count(readings, special) != len(found) or len(found) < 2:
         return
     _permission_by_elimination(dates, readings, labels, found, to_original)
+    _birth_by_elimination(dates, readings, labels, found, to_original)
+
+
+def _birth_by_elimination(dates: dict[str, FaceDate], readings: dict[str, _Reading],
+                          labels: Sequence[_Label], found: Sequence[_Date],
+                          to_original: Any) -> None:
+    """The birth date (in place) when its label was not recognised and the card's structure
+    leaves one date for it: of the dates the card prints (all on the page, the caller
+    checked), one, claimed by no other entry, stands above every other date (the card
+    prints 生年月日 first, above 住居地 and every later row) and is earlier than each of
+    them. The date then passes every check a labelled one does (the second look, the
+    cross-checks); anything less (a date lost, an extra one, a tie in height) and it stays
+    ``uncertain``."""
     birth = dates[layout.BIRTH_DATE]
     if birth.status is not Status.UNCERTAIN or birth.reason != "label-missing":
         return
@@ -1062,14 +1070,7 @@ def _by_elimination(dates: dict[str, FaceDate], readings: dict[str, _Reading],
         return
     if any(day >= o for o in later):
         return
-    box = to_original(top.box)
-    text = top.before + top.text + top.after
-    if top.confidence < THRESHOLD:
-        dates[layout.BIRTH_DATE] = FaceDate(layout.BIRTH_DATE, Status.UNCERTAIN, None,
-                                            top.confidence, text, "low-confidence", box)
-        return
-    dates[layout.BIRTH_DATE] = FaceDate(layout.BIRTH_DATE, Status.READ, day, top.confidence,
-                                        text, None, box)
+    dates[layout.BIRTH_DATE] = _taken(layout.BIRTH_DATE, top, to_original(top.box))
 
 
 def dates_from_words(words: Sequence[Word], *, special: bool, today: dt.date,
@@ -1257,19 +1258,7 @@ def _reread(grey: Image.Image, dates: dict[str, FaceDate], engine: Engine) -> No
             # a letter or digit between the label and the date (another entry's label:
             # the next row's edge the strip caught), or a date not level with the label
             continue
-        text = d.before + d.text + d.after
-        try:
-            day = dt.date(*d.value)
-        except ValueError:
-            dates[name] = FaceDate(name, Status.UNCERTAIN, None, d.confidence, text,
-                                   "no-such-date", box, old.label_box)
-            continue
-        if d.confidence < THRESHOLD:
-            dates[name] = FaceDate(name, Status.UNCERTAIN, None, d.confidence, text,
-                                   "low-confidence", box, old.label_box)
-            continue
-        dates[name] = FaceDate(name, Status.READ, day, d.confidence, text, None, box,
-                               old.label_box)
+        dates[name] = _taken(name, d, box, old.label_box)
 
 
 def _second_look(grey: Image.Image, dates: dict[str, FaceDate], engine: Engine) -> None:
