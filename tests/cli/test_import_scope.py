@@ -8,25 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support.cli import ROOT, python_code
-
-#: Runs the CLI with the given arguments and writes the cardtool modules it imported, one
-#: a line, to the file named by the first argument, at exit (also after sys.exit).
-PROBE = """\
-import atexit, sys
-from pathlib import Path
-out = Path(sys.argv.pop(1))
-atexit.register(lambda: out.write_text(
-    "\\n".join(sorted(m for m in sys.modules if m.split(".")[0] == "cardtool"))))
-from cardtool.cli import main
-main(sys.argv[1:])
-"""
+from tests.support.cli import cardtool_modules, python_code
 
 RESIDENCE_CODE = ("cardtool.cards.residence", "cardtool.virtual.residence",
                   "cardtool.virtual.residence_images", "cardtool.virtual.specified",
@@ -38,18 +24,10 @@ ANCHOR2 = "cardtool/virtual/pki/residence2-ca-TEST.crt.pem"
 def imported_by(tmp_path: Path, *args: str, stdin: str | None = None
                 ) -> tuple[set[str], dict[str, object]]:
     """The cardtool modules a `cardtool read ... --json` run imported, and its JSON."""
-    listing = tmp_path / "modules.txt"
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
-           "PYTHONPATH": str(ROOT)}
-    for key in ("CARDTOOL_CONFIG_DIR"):
-        if key in os.environ:
-            env[key] = os.environ[key]
-    out = subprocess.run([sys.executable, "-c", PROBE, str(listing), "read", *args, "--json"],
-                         input=stdin, capture_output=True, text=True, timeout=60, env=env,
-                         cwd=ROOT)
-    assert out.returncode == 0, out.stderr
+    modules, out = cardtool_modules(tmp_path / "modules.txt", "read", *args, "--json",
+                                    stdin=stdin)
     data: dict[str, object] = json.loads(out.stdout)
-    return set(listing.read_text().split()), data
+    return {m for m in modules if m.split(".")[0] == "cardtool"}, data
 
 
 def within(modules: set[str], packages: tuple[str, ...]) -> set[str]:
@@ -115,18 +93,10 @@ def test_a_read_through_pcscd_imports_only_what_it_needs(tmp_path: Path) -> None
     from tests.cli.test_read_startup import NOT_FOR_A_PLAIN_READ, loaded
     from tests.support.pcsc import served, vpcd_reader_name
 
-    listing = tmp_path / "modules.txt"
-    probe = PROBE.replace('m.split(".")[0] == "cardtool"', "True")
-    assert probe != PROBE
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
-           "PYTHONPATH": str(ROOT)}
     with served(make_virtual_card("mynumber"), slot=1):
-        out = subprocess.run([sys.executable, "-c", probe, str(listing), "read", "-r",
-                              vpcd_reader_name(1), "--wait", "5", "--json"],
-                             capture_output=True, text=True, timeout=60, env=env, cwd=ROOT)
-    assert out.returncode == 0, out.stderr
+        modules, out = cardtool_modules(tmp_path / "modules.txt", "read", "-r",
+                                        vpcd_reader_name(1), "--wait", "5", "--json")
     assert json.loads(out.stdout)["kind"] == "mynumber"
-    modules = set(listing.read_text().split())
     assert {"cardtool.services.read", "apdu.transport.pcsc", "smartcard.scard",
             "cryptography.x509", "cardtool.cards.mynumber.verify"} <= modules
     assert loaded(modules, (*NOT_FOR_A_PLAIN_READ, "cardtool.virtual", "PIL")) == set()

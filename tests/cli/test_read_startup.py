@@ -7,26 +7,12 @@ an eager import fails this test."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from cardtool.cli import cli
-from tests.support.cli import ROOT
-
-#: Runs the CLI with the given arguments and writes every module it imported, one a line,
-#: to the file named by the first argument, at exit (also after sys.exit).
-PROBE = """\
-import atexit, sys
-from pathlib import Path
-out = Path(sys.argv.pop(1))
-atexit.register(lambda: out.write_text("\\n".join(sorted(sys.modules))))
-from cardtool.cli import main
-main(sys.argv[1:])
-"""
+from tests.support.cli import cardtool_modules
 
 #: Never loaded by a plain My Number read (with or without --json). Each was, or could
 #: easily become, an eager import on the read path.
@@ -57,15 +43,7 @@ NOT_FOR_A_PLAIN_READ = (
 
 
 def modules_of(tmp_path: Path, *args: str) -> set[str]:
-    listing = tmp_path / "modules.txt"
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
-           "PYTHONPATH": str(ROOT)}
-    if "CARDTOOL_CONFIG_DIR" in os.environ:
-        env["CARDTOOL_CONFIG_DIR"] = os.environ["CARDTOOL_CONFIG_DIR"]
-    out = subprocess.run([sys.executable, "-c", PROBE, str(listing), *args],
-                         capture_output=True, text=True, timeout=60, env=env, cwd=ROOT)
-    assert out.returncode == 0, out.stderr
-    return set(listing.read_text().split())
+    return cardtool_modules(tmp_path / "modules.txt", *args)[0]
 
 
 def loaded(modules: set[str], names: tuple[str, ...]) -> set[str]:
@@ -95,15 +73,9 @@ def test_the_probe_sees_a_deferred_module_when_it_is_used(tmp_path: Path) -> Non
                                         "mynumber", "--record", str(trace), "--no-redact"],
                                   input=persona_b + "\n")
     assert recorded.exit_code == 0, recorded.output
-    listing = tmp_path / "modules.txt"
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
-           "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-c", PROBE, str(listing), "read", "--face",
-                          "--pin-stdin", "--replay", str(trace), "--images",
-                          str(tmp_path / "images")], input=persona_b + "\n",
-                         capture_output=True, text=True, timeout=60, env=env, cwd=ROOT)
-    assert out.returncode == 0, out.stderr
-    modules = set(listing.read_text().split())
+    modules, _ = cardtool_modules(tmp_path / "modules.txt", "read", "--face", "--pin-stdin",
+                                  "--replay", str(trace), "--images",
+                                  str(tmp_path / "images"), stdin=persona_b + "\n")
     assert {"cardtool.images", "PIL"} <= modules
 
 
