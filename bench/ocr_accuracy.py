@@ -61,6 +61,15 @@ FRESH_SEEDS = 5_000_000
 SETS = {"development": (0, DEV_FONTS), "held-out": (HELD_OUT_SEEDS, HELD_OUT_FONTS),
         "fresh": (FRESH_SEEDS, FRESH_FONTS)}
 
+#: The stored image's width, in bands: the reader's accuracy depends most on how many pixels
+#: the text has (the generator draws 400-2000 px wide; at 400 a digit stands about 8 px).
+WIDTH_BANDS = ("400-599", "600-899", "900-2000")
+
+
+def width_band(width: int) -> str:
+    return WIDTH_BANDS[0] if width < 600 else WIDTH_BANDS[1] if width < 900 else WIDTH_BANDS[2]
+
+
 _GIVEN = ["ANH", "MARIA", "JOSE", "WEI", "MINH", "SANTOS", "PRIYA", "OLUWASEUN", "ALEXANDRA",
           "MUHAMMAD", "JUAN CARLOS", "THI", "NGOC", "LI", "SOFIA", "RAJESH", "CHRISTOPHER"]
 _FAMILY = ["NGUYEN", "TRAN", "GARCIA", "WANG", "KIM", "SILVA", "PEREZ", "SINGH", "SMITH",
@@ -171,20 +180,25 @@ class Tally:
         self.cards = 0
         self.cards_all_exact = 0
         self.cpu = 0.0
+        #: per stored-width band: [cards, fields exact, fields, cards with every field exact]
+        self.bands = {band: [0, 0, 0, 0] for band in WIDTH_BANDS}
 
     def add(self, n: int, engine: Engine) -> None:
         face, truth, seed, font = card(self.set_name, n, self.first_seed)
-        image, _ = draw_face(face, random_layout(seed, font))
+        drawn = random_layout(seed, font)
+        image, _ = draw_face(face, drawn)
         started = _cpu()
         result = read_face_image(image, special=face.special, engine=engine,
                                  today=dt.date(2041, 1, 1))
         self.cpu += _cpu() - started
         self.cards += 1
         all_exact = True
+        exact = 0
         for d in result.dates:
             outcome = _outcome(d.status, d.date, truth[d.field])
             self.fields[d.field][outcome] += 1
             all_exact &= outcome == "exact"
+            exact += outcome == "exact"
             if outcome == "uncertain":
                 self.reasons[d.reason or "?"] = self.reasons.get(d.reason or "?", 0) + 1
             if outcome == "wrong":
@@ -193,11 +207,19 @@ class Tally:
                                    "read": d.date.isoformat() if d.date else d.status.value,
                                    "text": d.text})
         self.cards_all_exact += all_exact
+        band = self.bands[width_band(drawn.width)]
+        band[0] += 1
+        band[1] += exact
+        band[2] += len(result.dates)
+        band[3] += all_exact
 
     def report(self) -> dict[str, object]:
         return {"set": self.set_name, "engine": self.engine, "count": self.cards,
                 "fields": self.fields, "uncertain_reasons": self.reasons,
                 "cards_all_exact": self.cards_all_exact, "wrong": self.wrong,
+                "width_bands": {band: dict(zip(("cards", "fields_exact", "fields",
+                                                "cards_all_exact"), counts, strict=True))
+                                for band, counts in self.bands.items()},
                 "cpu_seconds_per_card": self.cpu / max(1, self.cards)}
 
 
@@ -229,6 +251,13 @@ def print_report(report: dict[str, object]) -> None:
               f"{t['uncertain']:>11}{100 * t['uncertain'] / count:>7.1f}{t['wrong']:>17}")
     print(f"cards with every field exact: {report['cards_all_exact']} / {count}")
     print(f"uncertain reasons: {report['uncertain_reasons']}")
+    bands = report["width_bands"]
+    assert isinstance(bands, dict)
+    for band, b in bands.items():
+        if b["cards"]:
+            print(f"stored width {band} px: {b['cards']} cards, fields exact "
+                  f"{100 * b['fields_exact'] / b['fields']:.1f}%, every field exact "
+                  f"{b['cards_all_exact']}")
     print(f"time per card: {report['cpu_seconds_per_card']:.2f} s CPU on one core "
           "(this process and its tesseract processes)", flush=True)
     for w in report["wrong"]:  # type: ignore[attr-defined]
