@@ -28,6 +28,9 @@ to its right, or below it within a few label heights), never relative to the ima
 - a label found with no date in the card's form beside it: the strip level with it, to
   its right, is read again alone (enlarged; one engine call for all such strips), and a
   date taken only when the strip shows exactly one, level with the label, nothing between;
+  likewise the period of stay (a date in its 「N年（…）」 form right of 在留期間) and the
+  validity sentence read without a date in its form (its row around 「このカードは」 or
+  「まで有効」, a date inside the sentence);
 - by elimination, only when the card's structure leaves one possibility: the page shows
   exactly as many dates as the card prints (2 on a 特別永住者証明書; 4 with 無期限, else 5),
   then the birth date is the topmost one, claimed by no label, earlier than every other;
@@ -322,12 +325,15 @@ class Tesseract:
         import pytesseract
 
         # handed over uncompressed (PGM): pytesseract's default PNG costs more to write
-        # and to read than the page's recognition saves
+        # and to read than the page's recognition saves. tessedit_do_invert=0: the card
+        # prints black on white, so Tesseract 5's second reading of each unsure line as
+        # white on black only costs time (the same dates on 300 development cards,
+        # bench/ocr_diagnose.py; up to a third of the page's time on a badly printed one)
         page = image.convert("L")
         page.format = "PPM"  # Pillow writes a grey image as PGM (P5)
         hocr = pytesseract.image_to_pdf_or_hocr(
             page, lang=self.lang, extension="hocr",
-            config=f"--psm {self.psm} -c hocr_char_boxes=1"
+            config=f"--psm {self.psm} -c hocr_char_boxes=1 -c tessedit_do_invert=0"
                    + (f" -c tessedit_char_whitelist={self.chars}" if self.chars else ""))
         return parse_hocr(hocr)
 
@@ -812,18 +818,16 @@ def _classify(lines: Sequence[_Line], special: bool
             readings[name].label = lab
     heads = [lab for lab in labels if lab.kind == "expiry-head"]
     for d in dates:
-        tail = re.match(r"(ま[でて]|[でて]有|有効)", d.after) is not None
-        head = d.before.endswith(("は", "カード"))
         above = any(_tie(h.box, d.box) is not None and h.line != d.line
                     and lines[h.line].text.endswith("は") for h in heads)
-        if tail or head or above:
+        if _in_validity_sentence(d) or above:
             readings[layout.CARD_EXPIRY].dates.append(d)
             if readings[layout.CARD_EXPIRY].label is None:
                 near = [lab for lab in labels if lab.kind in ("expiry-head", "expiry-tail")
                         and (lab.line == d.line or (above and lab.kind == "expiry-head"))]
                 readings[layout.CARD_EXPIRY].label = near[0] if near else None
             continue
-        if _DURATION.search(d.before) and d.before.endswith("("):
+        if _after_a_period(d):
             # 5年（2029年12月31日）: the period of stay, if 在留期間 stands by it
             tied = _nearest(d.box, labels, ("period",))
             reading = readings[layout.RESIDENCE_EXPIRY]
@@ -849,6 +853,16 @@ def _classify(lines: Sequence[_Line], special: bool
         readings[name].label = tied[0]
         readings[name].dates.append(d)
         readings[name].scores[id(d)] = tied[1]
+    validity = readings[layout.CARD_EXPIRY]
+    if validity.label is None:
+        # the sentence read without a date in its form (a digit misread as a mark): its
+        # label, for the re-reading of its line (``_reread``); the tail first, which
+        # stands on the date's line also when the sentence breaks after は
+        for kind in ("expiry-tail", "expiry-head"):
+            sentence = [lab for lab in labels if lab.kind == kind]
+            if sentence:
+                validity.label = sentence[-1]
+                break
     for lab in labels:
         if lab.kind in ("indefinite", "indefinite-like"):
             tied = _nearest(lab.box, labels, ("period",))
@@ -859,6 +873,19 @@ def _classify(lines: Sequence[_Line], special: bool
                 # 無期限 read whole: the period's value, printed nowhere else
                 readings[layout.RESIDENCE_EXPIRY].indefinite = lab
     return readings, labels
+
+
+def _in_validity_sentence(d: _Date) -> bool:
+    """Whether ``d`` stands in 「このカードは YYYY年MM月DD日 まで有効です。」: まで / 有効
+    right after it, or は / カード right before it."""
+    return (re.match(r"(ま[でて]|[でて]有|有効)", d.after) is not None
+            or d.before.endswith(("は", "カード")))
+
+
+def _after_a_period(d: _Date) -> bool:
+    """Whether ``d`` is bracketed after a duration, 「5年（2029年12月31日）」: the period of
+    stay's value."""
+    return _DURATION.search(d.before) is not None and d.before.endswith("(")
 
 
 def _nearest_on_its_line(reading: _Reading) -> list[_Date]:
@@ -1179,25 +1206,54 @@ def _ink_height(grey: Image.Image, box: Box) -> int:
     return last - first + 1
 
 
-#: The fields whose value a re-reading beside the label may find (the period of stay and
-#: the card's validity are read by their own forms and checked against each other).
-_REREAD = (layout.BIRTH_DATE, layout.PERMISSION_DATE)
+#: The fields whose value a re-reading of its label's row may find: 生年月日 and 許可年月日
+#: right of their labels, the period of stay's 「N年（…）」 right of 在留期間, and the
+#: validity sentence around its 「このカードは」 or 「まで有効です」.
+_REREAD = (layout.BIRTH_DATE, layout.PERMISSION_DATE, layout.RESIDENCE_EXPIRY,
+           layout.CARD_EXPIRY)
 #: The re-reading beside a label: the strip level with it, this many label heights up and
 #: down from its middle (a value printed larger than its label still inside; the next
-#: row, at least 1.7 value heights down, not) and across to its right.
+#: row, at least 1.7 value heights down, not) and across to its right (both sides for
+#: the validity sentence, whose label may be its tail).
 _STRIP_HALF = 1.0
 _STRIP_ACROSS = 28
 #: The strip is enlarged so that the label stands this many pixels high.
 _STRIP_HEIGHT = 36
 
 
+def _strip(name: str, label: Box, size: tuple[int, int]) -> Box:
+    """Where the value of ``name`` may stand on its label's row (pixels of the stored
+    image)."""
+    left, top, right, bottom = label
+    h = max(1, bottom - top)
+    middle = (top + bottom) / 2
+    start = max(0, left - _STRIP_ACROSS * h) if name == layout.CARD_EXPIRY else right
+    return (start, max(0, round(middle - _STRIP_HALF * h)),
+            min(size[0], right + _STRIP_ACROSS * h),
+            min(size[1], round(middle + _STRIP_HALF * h)))
+
+
+def _stands_as_value(name: str, d: _Date, label: Box, box: Box) -> bool:
+    """Whether a date the re-reading found is ``name``'s value: in its own form (bracketed
+    after the period; inside the validity sentence) or, for 生年月日 and 許可年月日, with no
+    letter or digit between label and date (else another entry's label: the next row's
+    edge the strip caught); and level with the label (the sentence: on its row)."""
+    if name == layout.CARD_EXPIRY:
+        middle = (box[1] + box[3]) / 2
+        return _in_validity_sentence(d) and label[1] <= middle <= label[3]
+    if name == layout.RESIDENCE_EXPIRY:
+        return _after_a_period(d) and _level(label, box)
+    return not re.search(r"[^\W_]", d.before) and _level(label, box)
+
+
 def _reread(grey: Image.Image, dates: dict[str, FaceDate], engine: Engine) -> None:
     """Read again (in place) the value of each field whose label was found but no date in
-    the card's form beside it: only the strip level with the label, to its right, cut
-    from the stored image and enlarged, read by the page's engine (all strips on one
-    sheet, one call). A date is taken only when its strip shows exactly one; it then goes
-    through every check a page date does (the second look, the cross-checks). Nothing
-    below the label is read: there a labels-left layout prints the next row's date."""
+    the card's form beside it: only the strip of the label's row where its value stands
+    (``_strip``), cut from the stored image and enlarged, read by the page's engine (all
+    strips on one sheet, one call). A date is taken only when its strip shows exactly one,
+    standing as the field's value (``_stands_as_value``); it then goes through every check
+    a page date does (the second look, the cross-checks). Nothing below the label is read:
+    there a labels-left layout prints the next row's date."""
     from PIL import Image as PILImage
     from PIL import ImageOps
 
@@ -1207,16 +1263,13 @@ def _reread(grey: Image.Image, dates: dict[str, FaceDate], engine: Engine) -> No
         return
     strips: list[tuple[Box, float, Image.Image] | None] = []
     for name in wanted:
-        _, top, right, bottom = dates[name].label_box or (0, 0, 0, 0)
-        h = max(1, bottom - top)
-        middle = (top + bottom) / 2
-        box = (right, max(0, round(middle - _STRIP_HALF * h)),
-               min(grey.width, right + _STRIP_ACROSS * h),
-               min(grey.height, round(middle + _STRIP_HALF * h)))
+        label = dates[name].label_box or (0, 0, 0, 0)
+        h = max(1, label[3] - label[1])
+        box = _strip(name, label, grey.size)
         if box[2] - box[0] < 2 * h or box[3] <= box[1]:
             strips.append(None)
             continue
-        crop = _own_line(grey.crop(box), top - box[1], bottom - box[1])
+        crop = _own_line(grey.crop(box), label[1] - box[1], label[3] - box[1])
         scale = _STRIP_HEIGHT / h
         big = crop.resize((max(1, round(crop.width * scale)),
                            max(1, round(crop.height * scale))), PILImage.Resampling.LANCZOS)
@@ -1253,12 +1306,8 @@ def _reread(grey: Image.Image, dates: dict[str, FaceDate], engine: Engine) -> No
                x0 + round((d.box[2] - _PAD) / scale),
                y0 + round((d.box[3] - place[0] - _PAD) / scale))
         old = dates[name]
-        label_box = old.label_box or box
-        if re.search(r"[^\W_]", d.before) or not _level(label_box, box):
-            # a letter or digit between the label and the date (another entry's label:
-            # the next row's edge the strip caught), or a date not level with the label
-            continue
-        dates[name] = _taken(name, d, box, old.label_box)
+        if _stands_as_value(name, d, old.label_box or box, box):
+            dates[name] = _taken(name, d, box, old.label_box)
 
 
 def _second_look(grey: Image.Image, dates: dict[str, FaceDate], engine: Engine) -> None:

@@ -766,20 +766,21 @@ class _Strips:
         return self.answer
 
 
-def _reread(strip_words: list[Word]) -> tuple[front_dates.FaceDate, int]:
-    """The permission's label found at (10, 268)-(70, 280) of a 640 x 404 image, no date
-    beside it on the page; its strip read as ``strip_words`` (sheet pixels: the strip
-    enlarged 3 times, padded; the label's line at sheet y 16 + 3 * (y - 262))."""
+def _reread(strip_words: list[Word], name: str = layout.PERMISSION_DATE,
+            label_box: tuple[int, int, int, int] = (10, 268, 70, 280)
+            ) -> tuple[front_dates.FaceDate, int]:
+    """The label of ``name`` (default: the permission's) found at ``label_box`` of a 640 x
+    404 image, no date beside it on the page, every other field read; its strip read as
+    ``strip_words`` (sheet pixels: the strip enlarged 36 / label height times, padded 16;
+    for the default label, 3 times, its line at sheet y 16 + 3 * (y - 262))."""
     grey = Image.new("L", (640, 404), 255)
-    dates = {
-        layout.BIRTH_DATE: front_dates.FaceDate(layout.BIRTH_DATE, Status.READ,
-                                                dt.date(1990, 1, 31), 0.95),
-        layout.PERMISSION_DATE: front_dates.FaceDate(layout.PERMISSION_DATE, Status.UNCERTAIN,
-                                                     reason="not-found",
-                                                     label_box=(10, 268, 70, 280))}
+    dates = {other: front_dates.FaceDate(other, Status.READ, GOOD[other], 0.95)
+             for other in front_dates.FIELDS}
+    dates[name] = front_dates.FaceDate(name, Status.UNCERTAIN, reason="not-found",
+                                       label_box=label_box)
     engine = _Strips(strip_words)
     front_dates._reread(grey, dates, engine)
-    return dates[layout.PERMISSION_DATE], engine.calls
+    return dates[name], engine.calls
 
 
 def test_a_label_without_its_date_is_read_again_beside_it() -> None:
@@ -803,6 +804,46 @@ def test_the_reading_beside_a_label_takes_nothing_doubtful(strip: list[Word], re
                                                            ) -> None:
     d, _ = _reread(strip)
     assert (d.status, d.date, d.reason) == (Status.UNCERTAIN, None, reason)
+
+
+def test_the_validity_sentence_without_a_date_in_its_form_is_read_again() -> None:
+    # the page read the sentence with 年 and 月 misread as two characters each: its tail
+    # is the card's validity's label, the date not found (not "label-missing")
+    d = read(card_lines(expiry="このカードは2029和有12有31日まで有効です。"))[layout.CARD_EXPIRY]
+    assert (d.status, d.reason) == (Status.UNCERTAIN, "not-found")
+    assert d.label_box == (10 + 18 * 20, 308, 10 + 22 * 20, 328)  # 「まで有効」
+    # its row read again (the label: 「まで有効です」 at 300-400, 12 high at y 370, the strip
+    # from x 0 (28 label heights left of it), enlarged 3 times): the sentence whole
+    tail = (300, 370, 400, 382)
+    sentence = line("このカードは2029年12月31日まで有効です。", 16 + 3 * 100, 16 + 3 * 6, 36)
+    d, calls = _reread(sentence, layout.CARD_EXPIRY, tail)
+    assert calls == 1
+    assert (d.status, d.date, d.label_box) == (Status.READ, dt.date(2029, 12, 31), tail)
+
+
+@pytest.mark.parametrize("strip", [
+    # a date alone, not inside the sentence (another row's date the strip caught)
+    line("2029年12月31日", 16 + 3 * 100, 16 + 3 * 6, 36),
+    # the sentence, but on another row than its label
+    line("このカードは2029年12月31日まで有効です。", 16 + 3 * 100, 16 + 3 * 22, 36),
+])
+def test_the_validity_sentence_read_again_takes_only_its_own_date(strip: list[Word]) -> None:
+    d, _ = _reread(strip, layout.CARD_EXPIRY, (300, 370, 400, 382))
+    assert (d.status, d.date, d.reason) == (Status.UNCERTAIN, None, "not-found")
+
+
+@pytest.mark.parametrize(("printed", "date"), [
+    ("3年(2029年12月31日)", dt.date(2029, 12, 31)),
+    # a date right of 在留期間 but not in the period's form is not its value
+    ("2029年12月31日", None),
+])
+def test_the_period_of_stay_is_read_again_in_its_own_form(printed: str, date: dt.date | None
+                                                          ) -> None:
+    # 在留期間(満了日) at (10, 160)-(130, 172): the strip right of it from x 130, enlarged 3
+    d, _ = _reread(line(printed, 16 + 3 * 20, 16 + 3 * 6, 36), layout.RESIDENCE_EXPIRY,
+                   (10, 160, 130, 172))
+    assert d.date == date
+    assert d.status is (Status.READ if date else Status.UNCERTAIN)
 
 
 def test_nothing_is_read_again_when_every_label_has_its_date() -> None:
