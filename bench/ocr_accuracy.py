@@ -24,8 +24,9 @@ been read, the next measurement takes a new base and says which::
         --fresh-base 5000000
 
 Prints, per set and date field: exact (read and right, or rightly 無期限/absent),
-uncertain (staff confirm or type; the reasons counted), confident wrong (must be 0), and
-the CPU time per card (this process and its tesseract processes, OMP_THREAD_LIMIT=1: one
+uncertain (staff confirm or type; the reasons counted), confident wrong (must be 0), the
+fields exact per band of stored width (``WIDTH_BANDS``: the misses gather on narrow images),
+and the CPU time per card (this process and its tesseract processes, OMP_THREAD_LIMIT=1: one
 core, whatever else the machine is doing). Synthetic images only: the accuracy on real
 cards' images is not measured here.
 """
