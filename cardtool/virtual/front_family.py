@@ -338,16 +338,22 @@ def _noisy(image: Image.Image, layout: FaceLayout) -> Image.Image:
     return image.point(lambda v: 255 if v > layout.threshold else 0).convert("1")
 
 
-def front_image_in_layout(face: FrontFace, layout: FaceLayout, limit: int) -> bytes:
-    """The face as a bilevel G4 TIFF (the chip's DF1/EF01) of at most ``limit`` bytes."""
-    image, _ = draw_face(face, layout)
+def g4_tiff(image: Image.Image) -> bytes:
+    """A drawn face as the chip stores it: a bilevel G4 (MMR) TIFF."""
     out = io.BytesIO()
     image.save(out, "TIFF", compression="group4")
-    if out.tell() > limit:
-        raise ImageTooLarge(f"front image {out.tell()} bytes in layout {layout.seed}/"
-                            f"{layout.font} ({layout.width} px), at most {limit}")
     return out.getvalue()
 
 
+def front_image_in_layout(face: FrontFace, layout: FaceLayout, limit: int) -> bytes:
+    """The face as a bilevel G4 TIFF (the chip's DF1/EF01) of at most ``limit`` bytes."""
+    image, _ = draw_face(face, layout)
+    stored = g4_tiff(image)
+    if len(stored) > limit:
+        raise ImageTooLarge(f"front image {len(stored)} bytes in layout {layout.seed}/"
+                            f"{layout.font} ({layout.width} px), at most {limit}")
+    return stored
+
+
 __all__ = ["FONT_FILES", "FaceLayout", "FontMissing", "available_fonts", "draw_face",
-           "front_image_in_layout", "random_layout"]
+           "front_image_in_layout", "g4_tiff", "random_layout"]
