@@ -86,13 +86,23 @@ MYNUMBER_SECURITY_CODE = ImageSpec("My Number card security code image", PNG, _T
 MYNUMBER_NUMBER = ImageSpec("My Number image", PNG, _TEXT_MODES, 2048, 1024)
 MYNUMBER_PHOTO = ImageSpec("My Number card photo", JPEG2000, _PHOTO_MODES, 640, 800)
 
-# Residence cards (spec/residence-card.md): the first generation's front side is an MMR
-# (CCITT G4) TIFF of at most 7000 bytes, the face a JPEG 2000 of at most 3000 bytes; later
-# generations store name and address as G4 TIFFs of at most 2500 bytes each.
-RESIDENCE_FRONT = ImageSpec("residence card front image", TIFF, _BILEVEL, 2048, 2048, 7000)
-RESIDENCE_PHOTO = ImageSpec("residence card photo", JPEG2000, _PHOTO_MODES, 640, 800, 3000)
-RESIDENCE_NAME = ImageSpec("residence card name image", TIFF, _BILEVEL, 2048, 1024, 2500)
-RESIDENCE_ADDRESS = ImageSpec("residence card address image", TIFF, _BILEVEL, 2048, 1024, 2500)
+# Residence cards (spec/residence-card.md §4): the first generation's front side is an MMR
+# (CCITT G4) TIFF of at most 7000 bytes, the face a JPEG 2000 of at most 3000 bytes (both
+# generations); later generations store name and address as G4 TIFFs of at most 2500 bytes
+# each. The one home of these sizes: the signed data pads each value with NUL to its size
+# (``cardtool.cards.residence.ids`` takes them from here).
+RESIDENCE_FRONT_BYTES = 7000
+RESIDENCE_PHOTO_BYTES = 3000
+RESIDENCE_NAME_BYTES = 2500
+RESIDENCE_ADDRESS_BYTES = 2500
+RESIDENCE_FRONT = ImageSpec("residence card front image", TIFF, _BILEVEL, 2048, 2048,
+                            RESIDENCE_FRONT_BYTES)
+RESIDENCE_PHOTO = ImageSpec("residence card photo", JPEG2000, _PHOTO_MODES, 640, 800,
+                            RESIDENCE_PHOTO_BYTES)
+RESIDENCE_NAME = ImageSpec("residence card name image", TIFF, _BILEVEL, 2048, 1024,
+                           RESIDENCE_NAME_BYTES)
+RESIDENCE_ADDRESS = ImageSpec("residence card address image", TIFF, _BILEVEL, 2048, 1024,
+                              RESIDENCE_ADDRESS_BYTES)
 
 ALL_SPECS = (MYNUMBER_NAME, MYNUMBER_ADDRESS, MYNUMBER_SECURITY_CODE, MYNUMBER_NUMBER,
              MYNUMBER_PHOTO, RESIDENCE_FRONT, RESIDENCE_PHOTO, RESIDENCE_NAME, RESIDENCE_ADDRESS)

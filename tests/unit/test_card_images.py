@@ -4,11 +4,15 @@ wrong formats), and real images still decode."""
 
 from __future__ import annotations
 
+import tokenize
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from cardtool.cards.residence import ids
 from cardtool.errors import EXIT_CARD
 from cardtool.images import (
     ALL_SPECS,
@@ -16,9 +20,13 @@ from cardtool.images import (
     MYNUMBER_ADDRESS,
     MYNUMBER_NAME,
     MYNUMBER_PHOTO,
+    RESIDENCE_ADDRESS_BYTES,
     RESIDENCE_FRONT,
+    RESIDENCE_FRONT_BYTES,
     RESIDENCE_NAME,
+    RESIDENCE_NAME_BYTES,
     RESIDENCE_PHOTO,
+    RESIDENCE_PHOTO_BYTES,
     CardImage,
     ImageSpec,
     ImageTooLarge,
@@ -139,3 +147,22 @@ def test_png_headers_decide_before_decoding(width: int, height: int, mode: tuple
         return
     with img:
         assert img.size == (width, height) and img.mode in MYNUMBER_NAME.modes
+
+
+def test_the_residence_image_sizes_are_written_once() -> None:
+    # One rule, one home: the spec's field sizes (7000, 3000, 2500 bytes) are numbers in
+    # cardtool/images.py only; the signature's NUL padding and the virtual cards name them.
+    # A number token, not a docstring or comment, anywhere else is a copy come back.
+    root = Path(__file__).resolve().parents[2]
+    sizes = {str(n) for n in (RESIDENCE_FRONT_BYTES, RESIDENCE_PHOTO_BYTES,
+                              RESIDENCE_NAME_BYTES, RESIDENCE_ADDRESS_BYTES)}
+    copies = []
+    for path in sorted((root / "cardtool").rglob("*.py")) + sorted((root / "apdu").rglob("*.py")):
+        if path == root / "cardtool" / "images.py":
+            continue
+        with path.open("rb") as source:
+            for token in tokenize.tokenize(source.readline):
+                if token.type == tokenize.NUMBER and token.string.replace("_", "") in sizes:
+                    copies.append(f"{path.relative_to(root)}:{token.start[0]}")
+    assert copies == []
+    assert ids.FIRST_GEN_FRONT_IMAGE_MAX == RESIDENCE_FRONT.max_stored_bytes == 7000

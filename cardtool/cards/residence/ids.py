@@ -14,6 +14,12 @@ from apdu.ins import INS
 # 在留AP inside a 特定在留カード (unverified): kept outside this package so that detection
 # can probe for it without importing the residence reader.
 from cardtool.cards.residence_ap import RESIDENCE_AP_AID as RESIDENCE_AP_AID
+from cardtool.images import (
+    RESIDENCE_ADDRESS_BYTES,
+    RESIDENCE_FRONT_BYTES,
+    RESIDENCE_NAME_BYTES,
+    RESIDENCE_PHOTO_BYTES,
+)
 
 
 def _df(n: int) -> bytes:
@@ -217,12 +223,13 @@ YES_NO_CODES: dict[str, bool] = {"0": False, "1": True}
 PERIOD_INDEFINITE = "0000"
 
 
-# Maximum sizes from the spec tables (values are zero-padded to these in signed data).
-FIRST_GEN_FRONT_IMAGE_MAX = 7000
-FIRST_GEN_PHOTO_MAX = 3000
-SECOND_GEN_NAME_IMAGE_MAX = 2500
-SECOND_GEN_PHOTO_MAX = 3000
-SECOND_GEN_ADDRESS_IMAGE_MAX = 2500
+# Maximum sizes from the spec tables (values are zero-padded to these in signed data), kept
+# with the image specs that check them.
+FIRST_GEN_FRONT_IMAGE_MAX = RESIDENCE_FRONT_BYTES
+FIRST_GEN_PHOTO_MAX = RESIDENCE_PHOTO_BYTES
+SECOND_GEN_NAME_IMAGE_MAX = RESIDENCE_NAME_BYTES
+SECOND_GEN_PHOTO_MAX = RESIDENCE_PHOTO_BYTES
+SECOND_GEN_ADDRESS_IMAGE_MAX = RESIDENCE_ADDRESS_BYTES
 SECOND_GEN_ENTRIES_SIGNED_LENGTH = 53  # printed entries concatenated, NUL-padded to 53
 
 # Authentication
