@@ -26,8 +26,9 @@ been read, the next measurement takes a new base and says which::
 Prints, per set and date field: exact (read and right, or rightly 無期限/absent),
 uncertain (staff confirm or type; the reasons counted), confident wrong (must be 0), the
 fields exact per band of stored width (``WIDTH_BANDS``: the misses gather on narrow images)
-and on the faces small enough for a chip (``CHIP_SIZED``), and the CPU time per card (this process and its tesseract processes, OMP_THREAD_LIMIT=1: one
-core, whatever else the machine is doing). Synthetic images only: the accuracy on real
+and on the faces small enough for a chip (``CHIP_SIZED``), and the CPU time per card (this
+process and its tesseract processes, OMP_THREAD_LIMIT=1: one core, whatever else the
+machine is doing). Synthetic images only: the accuracy on real
 cards' images is not measured here.
 """
 
@@ -50,8 +51,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cardtool.cards.residence import front_layout as layout
 from cardtool.front_dates import FIELDS, Engine, Status, Tesseract, read_face_image
-from cardtool.images import RESIDENCE_FRONT
-from cardtool.virtual.front_family import available_fonts, draw_face, g4_tiff, random_layout
+from cardtool.images import RESIDENCE_FRONT_BYTES
+from cardtool.virtual.drawing import g4_tiff
+from cardtool.virtual.front_family import available_fonts, draw_face, random_layout
 from cardtool.virtual.residence_images import FrontFace
 
 DEV_FONTS = ("noto-sans", "noto-serif", "ipa-pgothic", "takao-pgothic")
@@ -72,7 +74,7 @@ WIDTH_BANDS = ("stored width 400-599 px", "stored width 600-899 px",
 #: The cards whose face, as the chip stores it (a G4 TIFF), fits DF1/EF01's 7,000 bytes
 #: (spec §4): the generator draws wider faces than a chip can hold (a clean 2,000 px face
 #: takes 7,000-13,000 bytes), so this subset is the one a real card can be in.
-CHIP_SIZED = f"G4 TIFF within the chip's {RESIDENCE_FRONT.max_stored_bytes} bytes"
+CHIP_SIZED = f"G4 TIFF within the chip's {RESIDENCE_FRONT_BYTES} bytes"
 
 
 def width_band(width: int) -> str:
@@ -80,7 +82,7 @@ def width_band(width: int) -> str:
 
 
 def fits_the_chip(image: Image.Image) -> bool:
-    return len(g4_tiff(image)) <= (RESIDENCE_FRONT.max_stored_bytes or 0)
+    return len(g4_tiff(image)) <= RESIDENCE_FRONT_BYTES
 
 
 _GIVEN = ["ANH", "MARIA", "JOSE", "WEI", "MINH", "SANTOS", "PRIYA", "OLUWASEUN", "ALEXANDRA",
@@ -205,12 +207,10 @@ class Tally:
                                  today=dt.date(2041, 1, 1))
         self.cpu += _cpu() - started
         self.cards += 1
-        all_exact = True
         exact = 0
         for d in result.dates:
             outcome = _outcome(d.status, d.date, truth[d.field])
             self.fields[d.field][outcome] += 1
-            all_exact &= outcome == "exact"
             exact += outcome == "exact"
             if outcome == "uncertain":
                 self.reasons[d.reason or "?"] = self.reasons.get(d.reason or "?", 0) + 1
@@ -219,6 +219,7 @@ class Tally:
                                    "truth": truth[d.field],
                                    "read": d.date.isoformat() if d.date else d.status.value,
                                    "text": d.text})
+        all_exact = exact == len(result.dates)
         self.cards_all_exact += all_exact
         for name in (width_band(drawn.width), *([CHIP_SIZED] if fits_the_chip(image) else [])):
             band = self.bands[name]

@@ -55,9 +55,15 @@ def photo_jp2(seed: str, width: int = 120, height: int = 150) -> bytes:
     return out.getvalue()
 
 
+def g4_tiff(image: Image.Image) -> bytes:
+    """``image`` as a residence card stores its pictures of text: 1 bit per pixel,
+    compressed with CCITT Group 4 (MMR), in TIFF."""
+    out = io.BytesIO()
+    image.convert("1").save(out, "TIFF", compression="group4")
+    return out.getvalue()
+
+
 @lru_cache(maxsize=32)
 def tiff_g4(text: str, width: int = 600, height: int = 380, size: int = 18) -> bytes:
     """A 1-bit image compressed with CCITT Group 4 (MMR) in TIFF, like residence front images."""
-    out = io.BytesIO()
-    _text_image(text.split("\n"), width, height, size).save(out, "TIFF", compression="group4")
-    return out.getvalue()
+    return g4_tiff(_text_image(text.split("\n"), width, height, size))

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from cardtool.virtual.drawing import g4_tiff
 from cardtool.virtual.residence_images import (
     SPECIMEN,
     FrontFace,
@@ -338,13 +339,6 @@ def _noisy(image: Image.Image, layout: FaceLayout) -> Image.Image:
     return image.point(lambda v: 255 if v > layout.threshold else 0).convert("1")
 
 
-def g4_tiff(image: Image.Image) -> bytes:
-    """A drawn face as the chip stores it: a bilevel G4 (MMR) TIFF."""
-    out = io.BytesIO()
-    image.save(out, "TIFF", compression="group4")
-    return out.getvalue()
-
-
 def front_image_in_layout(face: FrontFace, layout: FaceLayout, limit: int) -> bytes:
     """The face as a bilevel G4 TIFF (the chip's DF1/EF01) of at most ``limit`` bytes."""
     image, _ = draw_face(face, layout)
@@ -356,4 +350,4 @@ def front_image_in_layout(face: FrontFace, layout: FaceLayout, limit: int) -> by
 
 
 __all__ = ["FONT_FILES", "FaceLayout", "FontMissing", "available_fonts", "draw_face",
-           "front_image_in_layout", "g4_tiff", "random_layout"]
+           "front_image_in_layout", "random_layout"]

@@ -22,6 +22,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from cardtool.cards.residence import front_layout as layout
+from cardtool.virtual.drawing import g4_tiff
 
 _CJK_FONT_PATHS = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -54,12 +55,6 @@ def font(size: int, cjk: bool) -> Font:
 
 def _needs_cjk(text: str) -> bool:
     return any(ord(ch) > 0x2FF for ch in text)
-
-
-def _g4(image: Image.Image) -> bytes:
-    out = io.BytesIO()
-    image.convert("1").save(out, "TIFF", compression="group4")
-    return out.getvalue()
 
 
 _TOKEN = re.compile(r"[!-~\u00A0-\u02FF]+ ?| |.")
@@ -120,7 +115,7 @@ def text_image(rows: Sequence[tuple[str, str]], size: tuple[int, int], limit: in
             y += 4
         if not fits:
             continue
-        data = _g4(image)
+        data = g4_tiff(image)
         if len(data) <= limit:
             return data
     raise ImageTooLarge(f"{len(rows)} rows do not fit {size} within {limit} bytes")
@@ -232,7 +227,7 @@ def front_image(face: FrontFace, limit: int) -> bytes:
     ``cardtool.cards.residence.front_layout`` with Japanese text in a CJK font."""
     image = Image.new("1", (layout.WIDTH, layout.HEIGHT), 1)
     if face.blank:
-        return _g4(image)
+        return g4_tiff(image)
     draw = ImageDraw.Draw(image)
     label_font = font(12, True)
     title = "特別永住者証明書" if face.special else "在留カード"
@@ -265,7 +260,7 @@ def front_image(face: FrontFace, limit: int) -> bytes:
          layout.VALUE_BOXES[layout.CARD_EXPIRY], date_sizes)
     _figure(draw, layout.PHOTO)
     draw.text((layout.SPECIMEN.x, layout.SPECIMEN.y), SPECIMEN, font=font(11, False), fill=0)
-    data = _g4(image)
+    data = g4_tiff(image)
     if len(data) > limit:
         raise ImageTooLarge(f"front image {len(data)} bytes, at most {limit}")
     return data
