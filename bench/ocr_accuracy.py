@@ -28,7 +28,9 @@ uncertain (staff confirm or type; the reasons counted), confident wrong (must be
 fields exact per band of stored width (``WIDTH_BANDS``: the misses gather on narrow images)
 and on the faces small enough for a chip (``CHIP_SIZED``), and the CPU time per card (this
 process and its tesseract processes, OMP_THREAD_LIMIT=1: one core, whatever else the
-machine is doing). Synthetic images only: the accuracy on real
+machine is doing). ``--backend``: Tesseract in this process (tesserocr, the ocr extra's
+default where it is installed), the ``tesseract`` program (pytesseract), or both on every
+card, with the ratio of their CPU. Synthetic images only: the accuracy on real
 cards' images is not measured here.
 """
 
@@ -238,21 +240,23 @@ class Tally:
                 "cpu_seconds_per_card": self.cpu / max(1, self.cards)}
 
 
-def run(names: list[str], count: int, engine: Engine, checkpoint: int = 0,
+def run(names: list[str], count: int, engines: list[Tesseract], checkpoint: int = 0,
         fresh_base: int = FRESH_SEEDS) -> list[dict[str, object]]:
-    """The sets' cards interleaved (card n of each set in turn), so that a run stopped early
-    still has both sets; with ``checkpoint``, the tables so far every that many cards."""
-    tallies = [Tally(name, engine.name, fresh_base if name == "fresh" else None)
-               for name in names]
+    """The sets' cards interleaved (card n of each set in turn, read by each engine in
+    turn), so that a run stopped early still has every set, and two backends share the
+    machine's state alike; with ``checkpoint``, the tables so far every that many cards."""
+    tallies = [(Tally(name, f"{engine.name}, {engine.backend}",
+                      fresh_base if name == "fresh" else None), engine)
+               for name in names for engine in engines]
     for n in range(count):
-        for tally in tallies:
+        for tally, engine in tallies:
             tally.add(n, engine)
         if checkpoint and (n + 1) % checkpoint == 0 and n + 1 < count:
             print(f"--- checkpoint: {n + 1} cards per set ---", flush=True)
-            for tally in tallies:
+            for tally, _ in tallies:
                 print_report(tally.report())
             sys.stdout.flush()
-    return [tally.report() for tally in tallies]
+    return [tally.report() for tally, _ in tallies]
 
 
 def print_report(report: dict[str, object]) -> None:
@@ -288,23 +292,36 @@ def main(argv: list[str] | None = None) -> int:
                         help="first seed of the fresh set (take a new one once it was read)")
     parser.add_argument("--checkpoint", type=int, default=0,
                         help="print the tables so far every N cards per set")
+    parser.add_argument("--backend", choices=("in-process", "program", "both"),
+                        default="in-process",
+                        help="Tesseract in this process (tesserocr; the program when it is "
+                             "not installed), the tesseract program, or both on each card "
+                             "(prints the CPU ratio)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    engine = Tesseract()
+    engines = [Tesseract(in_process=backend == "in-process")
+               for backend in ("in-process", "program") if args.backend in (backend, "both")]
     names = ["development", "held-out"] if args.set == "both" else [args.set]
     missing = [f for f in FRESH_FONTS if f not in available_fonts()]
     if "fresh" in names and missing:
         parser.error(f"the fresh set's fonts {missing} are not installed "
                      "(Debian: fonts-noto-cjk, fonts-takao-mincho)")
     fresh = f" --fresh-base {args.fresh_base}" if "fresh" in names else ""
-    print(f"bench/ocr_accuracy.py --count {args.count} --set {args.set}{fresh}", flush=True)
-    reports = run(names, args.count, engine, 0 if args.json else args.checkpoint,
+    print(f"bench/ocr_accuracy.py --count {args.count} --set {args.set}{fresh} "
+          f"--backend {args.backend}", flush=True)
+    reports = run(names, args.count, engines, 0 if args.json else args.checkpoint,
                   args.fresh_base)
     if args.json:
         print(json.dumps(reports, indent=2, ensure_ascii=False))
         return 0
     for report in reports:
         print_report(report)
+    if len(engines) == 2:
+        for inside, program in zip(reports[::2], reports[1::2], strict=True):
+            ratio = float(str(program["cpu_seconds_per_card"])) / max(
+                1e-9, float(str(inside["cpu_seconds_per_card"])))
+            print(f"\n{inside['set']}: the program takes {ratio:.2f}x the CPU of "
+                  f"{inside['engine']}")
     return 0
 
 

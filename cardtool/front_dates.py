@@ -66,17 +66,19 @@ For a person to confirm each date (the desk, ``office``): ``FaceDate.status`` / 
 uncertain date when a candidate was seen; ``crop_png(front_image, box)`` renders the crop
 from the card's own image (the one crop function: the desk and ``office`` use it).
 
-The OCR engine is Tesseract 5 (Debian ``tesseract-ocr`` + ``tesseract-ocr-jpn``, LSTM model)
-through ``pytesseract`` (the ``ocr`` extra): one call for the page (hOCR with each
-character's box and confidence, page mode 11), one for the second look at the dates' crops
-(``eng``, digits only; a second only for the dates the first did not confirm), one more (page mode 3, another scale) only when a field was not found at all, one for
-the strips beside labels found without their date, and, when
-nothing at all was read, Tesseract's orientation detection (``osd``, if installed) to read a
-sideways or upside-down image turned upright. Without it
-every date is ``uncertain`` with reason ``no-ocr-engine`` and the typed-date path works as
-before. Not measured: faces with a dotted zero (the fixed-pitch IPA Gothic / Takao Gothic),
-which Tesseract reads as 6 or 9; on such a card the second look and the cross-checks are the
-only guard. Accuracy and time: ``bench/ocr_accuracy.py`` (development and held-out layouts separately).
+The OCR engine is Tesseract 5 (Debian ``tesseract-ocr`` + ``tesseract-ocr-jpn``, LSTM model),
+in this process through ``tesserocr`` where the ``ocr`` extra brings its wheel, else the
+``tesseract`` program through ``pytesseract`` (``Tesseract``). One reading for the page (hOCR
+with each character's box and confidence, page mode 11); one for the second look at the
+dates' crops (``eng``, digits only; a second only for the dates the first did not confirm);
+one more (page mode 3, another scale) only when a field was not found at all; one for the
+strips beside labels found without their date; and, when nothing at all was read,
+Tesseract's orientation detection (``osd``, if installed) to read a sideways or upside-down
+image turned upright. Without Tesseract every date is ``uncertain`` with reason
+``no-ocr-engine`` and the typed-date path works as before. Not measured: faces with a dotted
+zero (the fixed-pitch IPA Gothic / Takao Gothic), which Tesseract reads as 6 or 9; on such a
+card the second look and the cross-checks are the only guard. Accuracy and time:
+``bench/ocr_accuracy.py`` (development and held-out layouts separately).
 """
 
 from __future__ import annotations
@@ -85,13 +87,16 @@ import contextlib
 import dataclasses
 import datetime as dt
 import itertools
+import os
 import re
+import subprocess
+import threading
 import time
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from cardtool.cards.residence import front_layout as layout
@@ -286,56 +291,190 @@ class Engine(Protocol):
 
 
 class Tesseract:
-    """Tesseract through pytesseract, the whole page in one call: the ``jpn`` model for the
-    page (``lang``), or ``eng`` limited to ``chars`` for the second look at the dates'
-    digits (``default_digit_engine``). Page mode 11 (sparse text: every text island found,
-    without assuming columns or a reading order) was measured against 3 (automatic) and 6
-    (one uniform block) with ``bench/ocr_accuracy.py`` on the development layouts."""
+    """Tesseract, the whole page in one call: the ``jpn`` model for the page (``lang``), or
+    ``eng`` limited to ``chars`` for the second look at the dates' digits
+    (``default_digit_engine``). Page mode 11 (sparse text: every text island found, without
+    assuming columns or a reading order) was measured against 3 (automatic) and 6 (one
+    uniform block) with ``bench/ocr_accuracy.py`` on the development layouts.
 
-    def __init__(self, psm: int = 11, lang: str = "jpn", chars: str | None = None) -> None:
+    The model runs **in this process** (``tesserocr``, Tesseract's library in a wheel, the
+    ``ocr`` extra where a wheel exists: each model loaded once, the page handed over in
+    memory) when it is installed and finds the model's data; else through the ``tesseract``
+    program (``pytesseract``: a process per call, which loads the model again each time).
+    Both give Tesseract's hOCR, read by the one ``parse_hocr``; ``bench/ocr_accuracy.py``
+    says which ran (``backend``)."""
+
+    def __init__(self, psm: int = 11, lang: str = "jpn", chars: str | None = None, *,
+                 in_process: bool = True) -> None:
         self.psm = psm
         self.lang = lang
         self.chars = chars
+        self.in_process = in_process  # False: the program even when tesserocr is there
         self.name = f"tesseract-{lang}-psm{psm}" + ("-digits" if chars else "")
-        check_tesseract(lang)
+        check_tesseract(lang, in_process=in_process)
+
+    @property
+    def backend(self) -> str:
+        """``in-process`` (tesserocr) or ``program`` (pytesseract)."""
+        return "program" if self._model(self.lang) is None else "in-process"
+
+    def _model(self, lang: str) -> _LoadedModel | None:
+        return _loaded_model(lang) if self.in_process else None
 
     def rotation(self, image: Image.Image) -> int:
         """How many degrees clockwise the page must turn to stand upright (0, 90, 180,
         270), by Tesseract's orientation detection (page mode 0, the ``osd`` data); 0 when
         it is not installed, fails or is not sure."""
-        import pytesseract
-
-        languages = _tesseract_languages()
-        if isinstance(languages, str) or "osd" not in languages:
-            return 0
         page = image.convert("L")
-        page.format = "PPM"  # Pillow writes a grey image as PGM (P5)
-        try:
-            osd = pytesseract.image_to_osd(page, config="--psm 0")
-        except (OSError, RuntimeError, pytesseract.TesseractError):
+        model = self._model("osd")
+        if model is not None:
+            found = model.orientation(page)
+            if found is None:
+                return 0
+            quarter, sure = found
+        else:
+            import pytesseract
+
+            languages = _tesseract_languages()
+            if isinstance(languages, str) or "osd" not in languages:
+                return 0
+            page.format = "PPM"  # Pillow writes a grey image as PGM (P5)
+            try:
+                osd = pytesseract.image_to_osd(page, config="--psm 0")
+            except (OSError, RuntimeError, pytesseract.TesseractError):
+                return 0
+            turn = re.search(r"Rotate: (\d+)", osd)
+            confidence = re.search(r"Orientation confidence: ([\d.]+)", osd)
+            if turn is None or confidence is None:
+                return 0
+            quarter, sure = int(turn[1]), float(confidence[1])
+        if sure < OSD_CONFIDENCE:
             return 0
-        turn = re.search(r"Rotate: (\d+)", osd)
-        sure = re.search(r"Orientation confidence: ([\d.]+)", osd)
-        if turn is None or sure is None or float(sure[1]) < OSD_CONFIDENCE:
-            return 0
-        quarter = int(turn[1])
         return quarter if quarter in (90, 180, 270) else 0
 
     def words(self, image: Image.Image) -> list[Word]:
+        page = image.convert("L")
+        settings = _settings(self.chars)
+        model = self._model(self.lang)
+        if model is not None:
+            return parse_hocr(model.hocr(page, self.psm, settings))
         import pytesseract
 
         # handed over uncompressed (PGM): pytesseract's default PNG costs more to write
-        # and to read than the page's recognition saves. tessedit_do_invert=0: the card
-        # prints black on white, so Tesseract 5's second reading of each unsure line as
-        # white on black only costs time (the same dates on 300 development cards,
-        # bench/ocr_diagnose.py; up to a third of the page's time on a badly printed one)
-        page = image.convert("L")
+        # and to read than the page's recognition saves
         page.format = "PPM"  # Pillow writes a grey image as PGM (P5)
         hocr = pytesseract.image_to_pdf_or_hocr(
             page, lang=self.lang, extension="hocr",
-            config=f"--psm {self.psm} -c hocr_char_boxes=1 -c tessedit_do_invert=0"
-                   + (f" -c tessedit_char_whitelist={self.chars}" if self.chars else ""))
+            config=f"--psm {self.psm} " + " ".join(f"-c {k}={v}" for k, v in settings.items()
+                                                  if v))
         return parse_hocr(hocr)
+
+
+def _settings(chars: str | None) -> dict[str, str]:
+    """Tesseract's settings for every reading, in either backend. ``hocr_char_boxes``: each
+    character's box and confidence. ``tessedit_do_invert=0``: the card prints black on
+    white, so Tesseract 5's second reading of each unsure line as white on black only
+    costs time (the same dates on 300 development cards, ``bench/ocr_diagnose.py``; up to a
+    third of the page's time on a badly printed one). ``chars``: the only characters the
+    model may answer (empty: any)."""
+    return {"hocr_char_boxes": "1", "tessedit_do_invert": "0",
+            "tessedit_char_whitelist": chars or ""}
+
+
+class _LoadedModel:
+    """One Tesseract model loaded in this process (a ``tesserocr`` API). Tesseract's API
+    is not safe across threads (the desk reads in a worker thread per request): one
+    reading at a time."""
+
+    def __init__(self, api: Any) -> None:
+        self.api = api
+        self.lock = threading.Lock()
+
+    def hocr(self, page: Image.Image, psm: int, settings: dict[str, str]) -> bytes:
+        with self.lock:
+            self.api.SetPageSegMode(psm)
+            for name, value in settings.items():
+                self.api.SetVariable(name, value)
+            self.api.SetImage(page)
+            body = str(self.api.GetHOCRText(0))
+            self.api.Clear()
+        # the API gives the page's element alone; the program, a whole document
+        return ('<html xmlns="http://www.w3.org/1999/xhtml"><body>' + body
+                + "</body></html>").encode()
+
+    def orientation(self, page: Image.Image) -> tuple[int, float] | None:
+        """Degrees to turn clockwise and the detection's confidence, as the program's
+        ``Rotate`` (the API gives the page's current orientation, the other way round)."""
+        with self.lock:
+            self.api.SetImage(page)
+            try:
+                found = self.api.DetectOrientationScript()
+            except RuntimeError:
+                found = None
+            self.api.Clear()
+        if not found:
+            return None
+        return (360 - int(found["orient_deg"])) % 360, float(found["orient_conf"])
+
+
+@cache
+def _loaded_model(lang: str) -> _LoadedModel | None:
+    """``lang``'s model loaded in this process, or None (``tesserocr`` is not installed or
+    does not find the model's data: the ``tesseract`` program is used)."""
+    try:
+        import tesserocr
+    except ImportError:
+        return None
+    folder = _tessdata_folder(lang)
+    if folder is None:
+        return None
+    try:
+        if lang == "osd":  # the orientation model is the classic engine's
+            api = tesserocr.PyTessBaseAPI(path=folder, lang=lang, psm=tesserocr.PSM.OSD_ONLY,
+                                          oem=tesserocr.OEM.TESSERACT_ONLY)
+        else:
+            api = tesserocr.PyTessBaseAPI(path=folder, lang=lang,
+                                          oem=tesserocr.OEM.LSTM_ONLY)
+    except RuntimeError:  # the data does not load (another version's, damaged)
+        return None
+    return _LoadedModel(api)
+
+
+def _tessdata_folder(lang: str) -> str | None:
+    """Where ``lang``'s data (``<lang>.traineddata``) is, as Tesseract itself looks: the
+    folder ``TESSDATA_PREFIX`` names when it is set, else the installed ``tesseract``
+    program's (its ``--list-langs`` names it: Debian's, Homebrew's, the Windows
+    installer's), else the library's own default."""
+    prefix = os.environ.get("TESSDATA_PREFIX")
+    if prefix:
+        candidates = [prefix]
+    else:
+        import tesserocr
+
+        candidates = [folder for folder in (_program_tessdata(),
+                                            str(tesserocr.get_languages()[0])) if folder]
+    for folder in candidates:
+        if os.path.isfile(os.path.join(folder, f"{lang}.traineddata")):
+            return folder
+    return None
+
+
+@lru_cache(maxsize=1)
+def _program_tessdata() -> str | None:
+    """The data folder the ``tesseract`` program reads (None: no program)."""
+    try:
+        import pytesseract
+    except ImportError:
+        command = "tesseract"
+    else:
+        command = pytesseract.pytesseract.tesseract_cmd
+    try:
+        done = subprocess.run([command, "--list-langs"], capture_output=True, timeout=30,
+                              check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    folder = re.search(rb'"([^"]+)"', done.stdout + done.stderr)
+    return os.fsdecode(folder[1]) if folder else None
 
 
 _HOCR_LINES = frozenset({"ocr_line", "ocr_textfloat", "ocr_header", "ocr_caption"})
@@ -380,7 +519,9 @@ def _tesseract_languages() -> tuple[str, ...] | str:
         return f"tesseract does not run: {type(exc).__name__}"
 
 
-def check_tesseract(lang: str = "jpn") -> None:
+def check_tesseract(lang: str = "jpn", *, in_process: bool = True) -> None:
+    if in_process and _loaded_model(lang) is not None:
+        return
     languages = _tesseract_languages()
     if isinstance(languages, str):
         raise OcrUnavailable(detail=languages)
@@ -398,7 +539,7 @@ def default_engine() -> Engine:
 DIGITS = "0123456789"
 
 
-def default_digit_engine() -> Engine:
+def default_digit_engine(page: Tesseract | None = None) -> Engine:
     """The independent reading of a date's digits (raises ``OcrUnavailable``): Tesseract's
     ``eng`` model (installed with Tesseract itself on Debian, Windows and macOS), limited to
     the digits, one block of text (page mode 6). Another model than the page's: where the
@@ -406,14 +547,19 @@ def default_digit_engine() -> Engine:
     6), ``eng`` reads its own way (measured on the development layouts with
     ``bench/ocr_diagnose.py``: 8 of the 10 confident wrong dates of the last 1,000-card run
     caught, the other two were ties to a wrong label)."""
-    return Tesseract(psm=6, lang="eng", chars=DIGITS)
+    return Tesseract(psm=6, lang="eng", chars=DIGITS, in_process=_in_process(page))
 
 
-def default_fallback() -> tuple[Engine, int]:
+def default_fallback(page: Tesseract | None = None) -> tuple[Engine, int]:
     """A second reading of the page when the first found a field's label or value not at
     all: another page mode (automatic layout, 3) at another scale, so the engine segments
     and sees the page differently."""
-    return Tesseract(psm=3), FALLBACK_WIDTH
+    return Tesseract(psm=3, in_process=_in_process(page)), FALLBACK_WIDTH
+
+
+def _in_process(page: Tesseract | None) -> bool:
+    """The page's backend for its fallback and second look (default: in this process)."""
+    return page is None or page.in_process
 
 
 def _turned_back(result: FaceDates, quarter: int, size: tuple[int, int], seconds: float
@@ -1443,7 +1589,7 @@ def read_face_image(image: Image.Image, *, special: bool, engine: Engine | None 
                                      to_original=lambda b: page.to_original(b, size))
     if fallback is True:
         try:
-            fallback = default_fallback() if isinstance(engine, Tesseract) else None
+            fallback = default_fallback(engine) if isinstance(engine, Tesseract) else None
         except OcrUnavailable:
             fallback = None
     if fallback and (reason == "no-text" or any(
@@ -1465,10 +1611,10 @@ def read_face_image(image: Image.Image, *, special: bool, engine: Engine | None 
                     dates[name] = again[name]
     if digits is None and not isinstance(engine, Tesseract):
         digits = engine
-    elif digits is None:
+    elif digits is None and isinstance(engine, Tesseract):
         # without a second model, no date is read on one model's word (below)
         with contextlib.suppress(OcrUnavailable):
-            digits = default_digit_engine()
+            digits = default_digit_engine(engine)
     if reason is None:
         if digits is None:
             for name, d in dates.items():

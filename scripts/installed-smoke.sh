@@ -221,6 +221,14 @@ echo "ok: sdist-plain: built without a compiler, tagged py3-none-any"
 step "the wheel with every extra"
 new_venv wheel-full "$WHEEL[office,pg,ocr]"
 common wheel-full
+# The ocr extra reads a first-generation card's front image with Tesseract in cardtool's own
+# process (tesserocr's wheel, on this platform) and the models of the tesseract program.
+"$WORK/wheel-full/bin/python" -I -c "
+from cardtool.front_dates import Tesseract
+assert Tesseract().backend == 'in-process', Tesseract().backend" \
+  || fail "wheel-full: the ocr extra does not run Tesseract in process (tesserocr)"
+expect 0 "date of birth: 1992-04-01" -- env CARDTOOL_CARD_NUMBER=AB12345678CD "$WORK/wheel-full/bin/cardtool" expiry --virtual residence
+echo "ok: wheel-full: a first-generation card's dates read by OCR, Tesseract in process"
 step "the sdist without a C compiler, with every extra"
 new_venv sdist-full "$SDIST[office,pg,ocr]" CC=false
 common sdist-full

@@ -25,7 +25,7 @@ NOT_FOR_A_PLAIN_READ = (
     "cardtool.virtual",  # virtual cards: only with --virtual
     "cardtool.register", "sqlalchemy", "alembic", "psycopg",  # the register
     "cardtool.desk", "starlette", "uvicorn", "jinja2",  # the desk
-    "pytesseract", "icalendar", "hypothesis", "pytest",
+    "pytesseract", "tesserocr", "icalendar", "hypothesis", "pytest",
     "cardtool.services.office_report", "cardtool.expiry",
     # PEM output and SSH keys (`cardtool cert --pem`), the signing certificate (--sign-cert)
     "cryptography.hazmat.primitives.serialization.ssh", "bcrypt",

@@ -9,6 +9,9 @@ import fnmatch
 import tomllib
 from pathlib import Path
 
+import pytest
+from packaging.requirements import Requirement
+
 import cardtool
 from cardtool import material
 from cardtool.install import DISTRIBUTION, EXTRA_MODULES, install_command
@@ -34,6 +37,34 @@ def test_the_extras_the_code_names_are_the_distributions() -> None:
         assert extra in extras, extra
     assert not any("psycopg" in d for d in extras["office"])  # PostgreSQL is its own extra
     assert any(d.startswith("psycopg") for d in extras["pg"])
+
+
+#: Where tesserocr 2.13 publishes a wheel with Tesseract's library inside (PyPI, checked with
+#: ``pip download --only-binary=:all: --platform ...``): elsewhere pip would compile it from
+#: its sdist, which needs Tesseract's headers and a compiler, and `pip install
+#: 'cardtool-jp[ocr]'` would fail.
+_TESSEROCR_WHEELS = [
+    ({"sys_platform": "linux", "platform_machine": "x86_64", "python_version": "3.11"}, True),
+    ({"sys_platform": "linux", "platform_machine": "aarch64", "python_version": "3.14"}, True),
+    ({"sys_platform": "win32", "platform_machine": "AMD64", "python_version": "3.13"}, True),
+    # macOS: wheels for macOS 15 only, which a marker cannot tell from 13 or 14
+    ({"sys_platform": "darwin", "platform_machine": "arm64", "python_version": "3.12"}, False),
+    ({"sys_platform": "darwin", "platform_machine": "x86_64", "python_version": "3.12"}, False),
+    ({"sys_platform": "win32", "platform_machine": "ARM64", "python_version": "3.13"}, False),
+    ({"sys_platform": "linux", "platform_machine": "x86_64", "python_version": "3.15"}, False),
+]
+
+
+@pytest.mark.parametrize(("where", "wheel"), _TESSEROCR_WHEELS)
+def test_the_ocr_extra_takes_tesserocr_only_where_a_wheel_exists(
+        where: dict[str, str], wheel: bool) -> None:
+    requirements = [Requirement(r) for r in PYPROJECT["project"]["optional-dependencies"]["ocr"]]
+    # the program's wrapper everywhere: the reader's fallback without tesserocr
+    assert any(r.name == "pytesseract" and r.marker is None for r in requirements)
+    (tesserocr,) = [r for r in requirements if r.name == "tesserocr"]
+    assert tesserocr.marker is not None
+    assert tesserocr.marker.evaluate(where) is wheel
+    assert "<2.14" in str(tesserocr.specifier)  # the wheels checked are 2.13's
 
 
 def test_runtime_data_lives_in_the_package_and_is_declared() -> None:

@@ -676,6 +676,7 @@ class _ScriptedTesseract(front_dates.Tesseract):
     def __init__(self, looks: Looks) -> None:
         self.name = "scripted-tesseract"
         self.psm = 11
+        self.in_process = False
         self.looks = looks
         self.turns_asked = 0
 
@@ -690,7 +691,7 @@ class _ScriptedTesseract(front_dates.Tesseract):
 def test_a_page_whose_dates_are_printed_too_small_is_not_turned(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # its dates were found upright: orientation detection (1.3 s) would only cost time
-    def none() -> tuple[front_dates.Engine, int]:
+    def none(page: object = None) -> tuple[front_dates.Engine, int]:
         raise front_dates.OcrUnavailable(detail="no fallback in this test")
 
     monkeypatch.setattr(front_dates, "default_fallback", none)
@@ -706,7 +707,7 @@ def test_a_page_whose_dates_are_printed_too_small_is_not_turned(
 
 
 def test_without_the_digit_model_no_date_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
-    def missing() -> front_dates.Engine:
+    def missing(page: object = None) -> front_dates.Engine:
         raise front_dates.OcrUnavailable(detail="the Tesseract model 'eng' is not installed")
 
     monkeypatch.setattr(front_dates, "default_digit_engine", missing)

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from PIL import Image, ImageDraw
@@ -17,7 +20,7 @@ from cardtool.cards.residence import front_layout as layout
 from cardtool.front_dates import Status, read_face_image, read_front_dates
 from cardtool.virtual.front_family import _font, available_fonts, draw_face, random_layout
 from cardtool.virtual.residence_images import FrontFace, front_image
-from tests.support.ocr import needs_ocr
+from tests.support.ocr import needs_ocr, needs_tesserocr
 
 pytestmark = needs_ocr
 TODAY = dt.date(2026, 11, 30)
@@ -142,3 +145,81 @@ def test_blank_rotated_and_cropped_images_give_no_wrong_date() -> None:
     assert top.card_expiry.date is None and top.card_expiry.reason
     for d in top.dates:
         assert d.date is None or d.date == dt.date(1990, 1, 31)
+
+
+@pytest.fixture
+def fresh_models() -> Iterator[None]:
+    """The caches of what is installed emptied before and after (a test changes it)."""
+    caches = (front_dates._loaded_model, front_dates._tesseract_languages)
+    for cache in caches:
+        cache.cache_clear()
+    yield
+    for cache in caches:
+        cache.cache_clear()
+
+
+@needs_tesserocr
+def test_in_process_and_through_the_program_the_same_dates_are_read() -> None:
+    image, _ = draw_face(face(), random_layout(40, "ipa-pgothic", 720, noise=False))
+    inside = front_dates.Tesseract()
+    program = front_dates.Tesseract(in_process=False)
+    assert (inside.backend, program.backend) == ("in-process", "program")
+    for engine in (inside, program):
+        result = read_face_image(image, special=False, engine=engine, today=TODAY)
+        assert {d.field: d.date for d in result.dates} == PRINTED, engine.backend
+    # the second look and the fallback take the page's backend
+    assert front_dates.default_digit_engine(program).backend == "program"  # type: ignore[attr-defined]
+    assert front_dates.default_digit_engine(inside).backend == "in-process"  # type: ignore[attr-defined]
+    assert front_dates.default_fallback(program)[0].backend == "program"  # type: ignore[attr-defined]
+
+
+@needs_tesserocr
+def test_in_process_the_page_is_turned_as_the_program_turns_it() -> None:
+    image, _ = draw_face(face(), random_layout(21, "noto-serif", 880, noise=False))
+    if "osd" not in front_dates._tesseract_languages():
+        pytest.skip("Tesseract's osd data is not installed")
+    page = image.convert("L")
+    for quarter in (90, 180, 270):
+        turned = page.rotate(quarter, expand=True)
+        # Rotate: the degrees clockwise that stand the page upright
+        expected = {90: 90, 180: 180, 270: 270}[quarter]
+        assert front_dates.Tesseract().rotation(turned) == expected
+        assert front_dates.Tesseract(in_process=False).rotation(turned) == expected
+
+
+@needs_tesserocr
+def test_two_threads_reading_at_once_get_what_one_reading_gets() -> None:
+    # the desk reads in worker threads; one Tesseract API must not serve two at once
+    image, _ = draw_face(face(), random_layout(40, "ipa-pgothic", 720, noise=False))
+    engine = front_dates.Tesseract(psm=6, lang="eng", chars=front_dates.DIGITS)
+    page = front_dates._prepare(image.convert("L")).image
+    alone = engine.words(page)
+    assert len(alone) > 20
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        together = list(pool.map(engine.words, [page] * 6))
+    assert all(words == alone for words in together)
+
+
+@pytest.mark.usefixtures("fresh_models")
+def test_without_tesserocr_the_program_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "tesserocr", None)  # import tesserocr fails
+    engine = front_dates.Tesseract()
+    assert engine.backend == "program"
+    result = read_face_image(_sheet(_rows()), special=False, engine=engine, today=TODAY)
+    assert result.get(layout.BIRTH_DATE).date == dt.date(1990, 1, 31)
+
+
+@needs_tesserocr
+@pytest.mark.usefixtures("fresh_models")
+def test_the_models_are_looked_for_where_tesseract_looks(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    folder = front_dates._program_tessdata()
+    assert folder and os.path.isfile(os.path.join(folder, "jpn.traineddata"))
+    monkeypatch.delenv("TESSDATA_PREFIX", raising=False)
+    assert front_dates._tessdata_folder("jpn") == folder
+    # TESSDATA_PREFIX, when set, is the only place (as for the program): here no model
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))
+    assert front_dates._tessdata_folder("jpn") is None
+    assert front_dates._loaded_model("jpn") is None
+    with pytest.raises(front_dates.OcrUnavailable):
+        front_dates.Tesseract()
