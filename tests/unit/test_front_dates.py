@@ -378,10 +378,11 @@ def _page(width: int = 640, height: int = 404, glyph: int = 16) -> bytes:
 
 
 def test_no_date_rests_on_one_reading() -> None:
-    # the second look sees nothing, at either height: every date the page gave is uncertain
+    # the second look sees nothing at its first height: every date the page gave is
+    # uncertain (and none is left to look at again)
     engine = Scripted(card_lines(1400 / 640))
     result = read_front_dates(_page(), special=False, engine=engine, today=TODAY)
-    assert engine.calls == 1 + len(front_dates._LOOK_HEIGHTS)
+    assert engine.calls == 2
     assert {d.reason for d in result.dates} <= {"second-look-differs"}
     assert all(d.date is None for d in result.dates)
     assert result.image_size == (640, 404)
@@ -578,19 +579,24 @@ LOOK_PAGE = [Word(w.text, w.confidence, tuple(v + front_dates._PAD for v in w.bo
 RIGHT_LOOK = ["5年(2029年12月31日)", "は2029年12月31日ま", "1990年01月31日", "2024年12月20日"]
 
 
-def test_a_digit_dropped_by_the_first_look_is_confirmed_by_the_second() -> None:
+def test_a_date_the_second_look_shows_at_one_height_only_is_uncertain() -> None:
     page, right = LOOK_PAGE, RIGHT_LOOK
     dropped = [right[0], right[1], "1990年0月31晶", right[3]]
-    engine = Looks(page, [dropped, right])
+    # shown at both heights: read
+    engine = Looks(page, [right, right])
     result = read_front_dates(_page(), special=False, engine=engine, today=TODAY)
-    assert result.get(layout.BIRTH_DATE).date == dt.date(1990, 1, 31)
+    assert [d.date for d in result.dates] == [GOOD[name] for name in front_dates.FIELDS]
+    assert engine.calls == 1 + len(front_dates._LOOK_HEIGHTS)
+    # at one height only (either): uncertain; the other dates stand (the second height
+    # looks again at the dates the first confirmed, from the sheet's top)
+    for looks in ([dropped, [right[0], right[1], right[3]]], [right, dropped]):
+        engine = Looks(page, looks)
+        result = read_front_dates(_page(), special=False, engine=engine, today=TODAY)
+        d = result.get(layout.BIRTH_DATE)
+        assert (d.date, d.reason) == (None, "second-look-differs")
+        assert result.card_expiry.date == dt.date(2029, 12, 31)
+        assert result.get(layout.PERMISSION_DATE).date == dt.date(2024, 12, 20)
     assert engine.calls == 3
-    # neither look confirms it: uncertain
-    engine = Looks(page, [dropped, dropped])
-    result = read_front_dates(_page(), special=False, engine=engine, today=TODAY)
-    d = result.get(layout.BIRTH_DATE)
-    assert (d.date, d.reason) == (None, "second-look-differs")
-    assert result.card_expiry.date == dt.date(2029, 12, 31)
 
 
 @pytest.mark.parametrize("misread", ["可年月日", "付年月日"])
@@ -604,10 +610,10 @@ def test_a_permission_or_issue_label_that_lost_its_first_character_is_not_birth(
     assert d.date is None
 
 
-def test_a_second_look_that_reads_another_date_at_both_heights() -> None:
+def test_a_second_look_that_reads_another_date() -> None:
     page, right = LOOK_PAGE, RIGHT_LOOK
     other = [right[0], right[1], "1990年01月37日", right[3]]
-    engine = Looks(page, [other, ["1990年01月37日"]])
+    engine = Looks(page, [other, [right[0], right[1], right[3]]])
     result = read_front_dates(_page(), special=False, engine=engine, today=TODAY)
     d = result.get(layout.BIRTH_DATE)
     assert (d.date, d.reason) == (None, "second-look-differs")
@@ -621,7 +627,7 @@ def test_a_date_printed_too_small_is_not_read() -> None:
     result = read_front_dates(_page(glyph=9), special=False, engine=engine, today=TODAY)
     assert {(d.date, d.reason) for d in result.dates} == {(None, "text-too-small")}
     assert front_dates.REASONS["text-too-small"]
-    engine = Looks(LOOK_PAGE, [RIGHT_LOOK])
+    engine = Looks(LOOK_PAGE, [RIGHT_LOOK, RIGHT_LOOK])
     result = read_front_dates(_page(glyph=front_dates.MIN_TEXT_HEIGHT), special=False,
                               engine=engine, today=TODAY)
     assert [d.date for d in result.dates] == [GOOD[name] for name in front_dates.FIELDS]
@@ -634,29 +640,34 @@ def test_a_digit_the_digit_model_reads_otherwise_is_uncertain() -> None:
     # the page's model read the birth year 1990 where the digit model reads 1996: which
     # is printed is not known, so the date is not read
     engine = Looks(LOOK_PAGE, [])
-    digits = Digits([["5(20291231)", "20291231", "19960131", "20241220"], ["19960131"]])
+    digits = Digits([["5(20291231)", "20291231", "19960131", "20241220"],
+                     ["5(20291231)", "20291231", "20241220"]])
     result = read_front_dates(_page(), special=False, engine=engine, today=TODAY,
                               digits=digits)
     d = result.get(layout.BIRTH_DATE)
     assert (d.status, d.date, d.reason) == (Status.UNCERTAIN, None, "second-look-differs")
-    assert digits.calls == 2  # the date it did not confirm, looked at once more
+    assert digits.calls == 2  # the dates it confirmed, looked at again at the second height
     # the dates both models read alike stand
     assert result.card_expiry.date == dt.date(2029, 12, 31)
     assert result.get(layout.PERMISSION_DATE).date == dt.date(2024, 12, 20)
     # ... and so does the birth date when the digit model agrees (年/月/日 read as digits
     # or not at all)
     engine = Looks(LOOK_PAGE, [])
-    digits = Digits([["5(20291231)", "2029812831", "199040131", "20241220"]])
+    digits = Digits([["5(20291231)", "2029812831", "199040131", "20241220"]] * 2)
     result = read_front_dates(_page(), special=False, engine=engine, today=TODAY,
                               digits=digits)
     assert [d.date for d in result.dates] == [GOOD[name] for name in front_dates.FIELDS]
-    assert digits.calls == 1
-    # a digit the first look at the digits dropped, read at the second height
+    assert digits.calls == 2
+    # the digit model agrees at its first height and reads another date at its second (it
+    # agreed with the page's misread digit at one scale only): uncertain
     engine = Looks(LOOK_PAGE, [])
-    digits = Digits([["5(20291231)", "20291231", "1990013", "20241220"], ["19900131"]])
+    digits = Digits([["5(20291231)", "20291231", "19900131", "20241220"],
+                     ["5(20291231)", "20291231", "19900181", "20241220"]])
     result = read_front_dates(_page(), special=False, engine=engine, today=TODAY,
                               digits=digits)
-    assert result.get(layout.BIRTH_DATE).date == dt.date(1990, 1, 31)
+    d = result.get(layout.BIRTH_DATE)
+    assert (d.date, d.reason) == (None, "second-look-differs")
+    assert result.get(layout.PERMISSION_DATE).date == dt.date(2024, 12, 20)
     assert digits.calls == 2
 
 
