@@ -441,18 +441,31 @@ def _loaded_model(lang: str) -> _LoadedModel | None:
     return _LoadedModel(api)
 
 
+#: Where Tesseract's installers put the models, for a program that does not name its folder
+#: (Tesseract 4's ``--list-langs``: Debian 11, Ubuntu 22.04) or is not on ``PATH`` (Windows).
+KNOWN_TESSDATA = (
+    "/usr/share/tesseract-ocr/5/tessdata",  # Debian 12, Ubuntu 24.04
+    "/usr/share/tesseract-ocr/4.00/tessdata",  # Debian 11, Ubuntu 20.04 and 22.04
+    "/usr/share/tessdata",  # Fedora, Arch
+    "/opt/homebrew/share/tessdata",  # Homebrew on Apple silicon
+    "/usr/local/share/tessdata",  # Homebrew on Intel, built from source
+    os.path.join(os.environ.get("PROGRAMFILES", r"C:\Program Files"), "Tesseract-OCR",
+                 "tessdata"),  # UB Mannheim's Windows installer
+)
+
+
 def _tessdata_folder(lang: str) -> str | None:
     """Where ``lang``'s data (``<lang>.traineddata``) is, as Tesseract itself looks: the
     folder ``TESSDATA_PREFIX`` names when it is set, else the installed ``tesseract``
-    program's (its ``--list-langs`` names it: Debian's, Homebrew's, the Windows
-    installer's), else the library's own default."""
+    program's (its ``--list-langs`` names it), else the installers' usual folders
+    (``KNOWN_TESSDATA``), else the library's own default."""
     prefix = os.environ.get("TESSDATA_PREFIX")
     if prefix:
         candidates = [prefix]
     else:
         import tesserocr
 
-        candidates = [folder for folder in (_program_tessdata(),
+        candidates = [folder for folder in (_program_tessdata(), *KNOWN_TESSDATA,
                                             str(tesserocr.get_languages()[0])) if folder]
     for folder in candidates:
         if os.path.isfile(os.path.join(folder, f"{lang}.traineddata")):
@@ -474,7 +487,15 @@ def _program_tessdata() -> str | None:
                               check=False)
     except (OSError, subprocess.SubprocessError):
         return None
-    folder = re.search(rb'"([^"]+)"', done.stdout + done.stderr)
+    return tessdata_of_listing(done.stdout + done.stderr)
+
+
+def tessdata_of_listing(listing: bytes) -> str | None:
+    """The folder in ``tesseract --list-langs``'s first line: ``List of available languages
+    in "/usr/share/tesseract-ocr/5/tessdata/" (3):`` (Debian), ``"C:\\Program
+    Files\\Tesseract-OCR/tessdata/"`` (Windows), ``"/opt/homebrew/share/tessdata/"``
+    (Homebrew)."""
+    folder = re.search(rb'languages in "([^"]+)"', listing)
     return os.fsdecode(folder[1]) if folder else None
 
 

@@ -865,3 +865,19 @@ def test_nothing_is_read_again_when_every_label_has_its_date() -> None:
     engine = _Strips([])
     front_dates._reread(grey, dates, engine)
     assert engine.calls == 0
+
+
+@pytest.mark.parametrize(("listing", "folder"), [
+    (b'List of available languages in "/usr/share/tesseract-ocr/5/tessdata/" (3):\neng\njpn\n'
+     b"osd\n", "/usr/share/tesseract-ocr/5/tessdata/"),
+    (b'List of available languages in "C:\\Program Files\\Tesseract-OCR/tessdata/" (4):\r\n'
+     b"eng\r\njpn\r\n", "C:\\Program Files\\Tesseract-OCR/tessdata/"),
+    (b'List of available languages in "/opt/homebrew/share/tessdata/" (163):\n',
+     "/opt/homebrew/share/tessdata/"),
+    (b"Error opening data file ./jpn.traineddata\n", None),
+    (b"", None),
+])
+def test_the_tesseract_programs_model_folder_is_read_from_its_listing(
+        listing: bytes, folder: str | None) -> None:
+    # tesserocr reads the same models as the program (Debian, the Windows installer, Homebrew)
+    assert front_dates.tessdata_of_listing(listing) == folder

@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
@@ -212,7 +213,7 @@ def test_without_tesserocr_the_program_reads(monkeypatch: pytest.MonkeyPatch) ->
 @needs_tesserocr
 @pytest.mark.usefixtures("fresh_models")
 def test_the_models_are_looked_for_where_tesseract_looks(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     folder = front_dates._program_tessdata()
     assert folder and os.path.isfile(os.path.join(folder, "jpn.traineddata"))
     monkeypatch.delenv("TESSDATA_PREFIX", raising=False)
@@ -223,3 +224,16 @@ def test_the_models_are_looked_for_where_tesseract_looks(
     assert front_dates._loaded_model("jpn") is None
     with pytest.raises(front_dates.OcrUnavailable):
         front_dates.Tesseract()
+
+
+@needs_tesserocr
+@pytest.mark.usefixtures("fresh_models")
+def test_without_a_folder_from_the_program_the_installers_folders_are_looked_in(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Tesseract 4's --list-langs names no folder; on Windows the program may not be on PATH
+    monkeypatch.delenv("TESSDATA_PREFIX", raising=False)
+    monkeypatch.setattr(front_dates, "_program_tessdata", lambda: None)
+    (tmp_path / "jpn.traineddata").write_bytes(b"")
+    monkeypatch.setattr(front_dates, "KNOWN_TESSDATA", (str(tmp_path / "none"), str(tmp_path)))
+    assert front_dates._tessdata_folder("jpn") == str(tmp_path)
+    assert front_dates._tessdata_folder("deu") is None  # a model in no folder
