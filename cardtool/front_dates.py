@@ -70,8 +70,9 @@ from the card's own image (the one crop function: the desk and ``office`` use it
 The OCR engine is Tesseract 5 (Debian ``tesseract-ocr`` + ``tesseract-ocr-jpn``, LSTM model),
 in this process through ``tesserocr`` where the ``ocr`` extra brings its wheel, else the
 ``tesseract`` program through ``pytesseract`` (``Tesseract``). One reading for the page (hOCR
-with each character's box and confidence, page mode 11); one for the second look at the
-dates' crops (``eng``, digits only; a second only for the dates the first did not confirm);
+with each character's box and confidence, page mode 11); one per height for the second
+look at the dates' crops (``eng``, digits only; the second height only for the dates the
+first confirmed);
 one more (page mode 3, another scale) only when a field was not found at all; one for the
 strips beside labels found without their date; and, when nothing at all was read,
 Tesseract's orientation detection (``osd``, if installed) to read a sideways or upside-down
