@@ -459,15 +459,14 @@ def _tessdata_folder(lang: str) -> str | None:
     """Where ``lang``'s data (``<lang>.traineddata``) is, as Tesseract itself looks: the
     folder ``TESSDATA_PREFIX`` names when it is set, else the installed ``tesseract``
     program's (its ``--list-langs`` names it), else the installers' usual folders
-    (``KNOWN_TESSDATA``), else the library's own default."""
+    (``KNOWN_TESSDATA``). Never ``tesserocr.get_languages()``: with the wheel's default
+    folder (``./``) it searches the whole current directory tree for models (a second in
+    /tmp, without end in a home folder)."""
     prefix = os.environ.get("TESSDATA_PREFIX")
     if prefix:
         candidates = [prefix]
     else:
-        import tesserocr
-
-        candidates = [folder for folder in (_program_tessdata(), *KNOWN_TESSDATA,
-                                            str(tesserocr.get_languages()[0])) if folder]
+        candidates = [folder for folder in (_program_tessdata(), *KNOWN_TESSDATA) if folder]
     for folder in candidates:
         if os.path.isfile(os.path.join(folder, f"{lang}.traineddata")):
             return folder

@@ -231,6 +231,12 @@ def test_the_models_are_looked_for_where_tesseract_looks(
 def test_without_a_folder_from_the_program_the_installers_folders_are_looked_in(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # Tesseract 4's --list-langs names no folder; on Windows the program may not be on PATH
+    import tesserocr
+
+    def searches_the_current_directory() -> None:
+        raise AssertionError("tesserocr.get_languages() walks the current directory tree")
+
+    monkeypatch.setattr(tesserocr, "get_languages", searches_the_current_directory)
     monkeypatch.delenv("TESSDATA_PREFIX", raising=False)
     monkeypatch.setattr(front_dates, "_program_tessdata", lambda: None)
     (tmp_path / "jpn.traineddata").write_bytes(b"")
