@@ -72,11 +72,10 @@ in this process through ``tesserocr`` where the ``ocr`` extra brings its wheel, 
 ``tesseract`` program through ``pytesseract`` (``Tesseract``). One reading for the page (hOCR
 with each character's box and confidence, page mode 11); one per height for the second
 look at the dates' crops (``eng``, digits only; the second height only for the dates the
-first confirmed);
-one more (page mode 3, another scale) only when a field was not found at all; one for the
-strips beside labels found without their date; and, when nothing at all was read,
-Tesseract's orientation detection (``osd``, if installed) to read a sideways or upside-down
-image turned upright. Without Tesseract every date is ``uncertain`` with reason
+first confirmed); one more (page mode 3, another scale) only when a field was not found at
+all; one for the strips beside labels found without their date; and, when nothing at all
+was read, Tesseract's orientation detection (``osd``, if installed) to read a sideways or
+upside-down image turned upright. Without Tesseract every date is ``uncertain`` with reason
 ``no-ocr-engine`` and the typed-date path works as before. Not measured: faces with a dotted
 zero (the fixed-pitch IPA Gothic / Takao Gothic), which Tesseract reads as 6 or 9; on such a
 card the second look and the cross-checks are the only guard. Accuracy and time:
@@ -561,7 +560,7 @@ def default_engine() -> Engine:
 DIGITS = "0123456789"
 
 
-def default_digit_engine(page: Tesseract | None = None) -> Engine:
+def default_digit_engine(page: Tesseract | None = None) -> Tesseract:
     """The independent reading of a date's digits (raises ``OcrUnavailable``): Tesseract's
     ``eng`` model (installed with Tesseract itself on Debian, Windows and macOS), limited to
     the digits, one block of text (page mode 6). Another model than the page's: where the
@@ -572,7 +571,7 @@ def default_digit_engine(page: Tesseract | None = None) -> Engine:
     return Tesseract(psm=6, lang="eng", chars=DIGITS, in_process=_in_process(page))
 
 
-def default_fallback(page: Tesseract | None = None) -> tuple[Engine, int]:
+def default_fallback(page: Tesseract | None = None) -> tuple[Tesseract, int]:
     """A second reading of the page when the first found a field's label or value not at
     all: another page mode (automatic layout, 3) at another scale, so the engine segments
     and sees the page differently."""

@@ -169,9 +169,9 @@ def test_in_process_and_through_the_program_the_same_dates_are_read() -> None:
         result = read_face_image(image, special=False, engine=engine, today=TODAY)
         assert {d.field: d.date for d in result.dates} == PRINTED, engine.backend
     # the second look and the fallback take the page's backend
-    assert front_dates.default_digit_engine(program).backend == "program"  # type: ignore[attr-defined]
-    assert front_dates.default_digit_engine(inside).backend == "in-process"  # type: ignore[attr-defined]
-    assert front_dates.default_fallback(program)[0].backend == "program"  # type: ignore[attr-defined]
+    assert front_dates.default_digit_engine(program).backend == "program"
+    assert front_dates.default_digit_engine(inside).backend == "in-process"
+    assert front_dates.default_fallback(program)[0].backend == "program"
 
 
 @needs_tesserocr
@@ -182,10 +182,9 @@ def test_in_process_the_page_is_turned_as_the_program_turns_it() -> None:
     page = image.convert("L")
     for quarter in (90, 180, 270):
         turned = page.rotate(quarter, expand=True)
-        # Rotate: the degrees clockwise that stand the page upright
-        expected = {90: 90, 180: 180, 270: 270}[quarter]
-        assert front_dates.Tesseract().rotation(turned) == expected
-        assert front_dates.Tesseract(in_process=False).rotation(turned) == expected
+        # turned counter-clockwise by quarter: that many degrees clockwise stand it upright
+        assert front_dates.Tesseract().rotation(turned) == quarter
+        assert front_dates.Tesseract(in_process=False).rotation(turned) == quarter
 
 
 @needs_tesserocr
